@@ -1,0 +1,333 @@
+//! Conformance report: measures the classifier on the shared labelled corpora.
+//!
+//! ```text
+//! cargo run -p ringmark-classify --release --example conformance -- [CORPUS_DIR] [--errors N] [--split]
+//! ```
+//! `--split` also reports the two halves of ua-dev split by a hash of the UA (a generalisation self-check).
+//! `CORPUS_DIR` defaults to `../shared/corpus` relative to the repository root. `--errors N` also prints up to N
+//! example UAs per confusion cell (for reading error *groups*, not for tuning line by line).
+//!
+//! Label mappings (documented here because the report's figures depend on them):
+//! * **ua-dev:** the predicted class is `device`, except that a machine opener whose device is `unknown` (a mail
+//!   image proxy) counts as `bot`, because the corpus labels mail proxies (Matomo `bots.yml`) as bots. `unknown`
+//!   predictions are their own column and always count as errors.
+//! * **email-dev `client`:** the corpus names are descriptive; [`normalise_client`] maps each to this crate's
+//!   label (e.g. "Gmail (GoogleImageProxy)" → "Gmail", "Outlook for iOS" → "Outlook", "Spark (Readdle) desktop"
+//!   → "Spark"). `proxy = yes` must equal `machine`. `device_class = unknown` means nothing about the device
+//!   survives, so it is shown but not scored.
+//! * **woothee (plain mapping, device-detection.md §4):** pc → desktop, smartphone → smartphone, mobilephone →
+//!   featurephone, crawler → bot, appliance → tv if os is DigitalTV else console, anything else → other.
+
+use ringmark_classify::{Classifier, IpRanges, signals_from_json};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+const CLASSES: &[&str] = &[
+    "smartphone",
+    "tablet",
+    "desktop",
+    "featurephone",
+    "bot",
+    "tv",
+    "console",
+    "other",
+    "unknown",
+];
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            match it.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('\\') => out.push('\\'),
+                Some(o) => {
+                    out.push('\\');
+                    out.push(o)
+                }
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Corpus client name → this crate's client label.
+fn normalise_client(corpus: &str) -> String {
+    const TABLE: &[(&str, &str)] = &[
+        ("Gmail", "Gmail"),
+        ("Yahoo", "Yahoo Mail"),
+        ("Rambler", "Rambler Mail"),
+        ("UkrNet", "UkrNet Mail"),
+        ("Seznam", "Seznam Email"),
+        ("Outlook Express", "Outlook Express"),
+        ("Outlook", "Outlook"), // Outlook for Windows/Mac/iOS, Outlook mobile, Outlook.com
+        ("Apple Mail", "Apple Mail"),
+        ("Spark", "Spark"),
+        ("Zoho Mail", "Zoho Mail"),
+        ("NAVER Mail", "NAVER Mail"),
+        ("Superhuman", "Superhuman"),
+        ("WEB.DE", "WEB.DE"),
+        ("GMX", "GMX"),
+    ];
+    if let Some((_, label)) = TABLE.iter().find(|(p, _)| corpus.starts_with(p)) {
+        return label.to_string();
+    }
+    // Otherwise the name before any parenthesised qualifier: "Samsung Email (Android)" → "Samsung Email".
+    corpus
+        .split(" (")
+        .next()
+        .unwrap_or(corpus)
+        .trim()
+        .to_string()
+}
+
+fn woothee_class(ua: &str) -> &'static str {
+    match woothee::parser::Parser::new().parse(ua) {
+        Some(r) => match r.category {
+            "pc" => "desktop",
+            "smartphone" => "smartphone",
+            "mobilephone" => "featurephone",
+            "crawler" => "bot",
+            "appliance" if r.os == "DigitalTV" => "tv",
+            "appliance" => "console",
+            _ => "other",
+        },
+        None => "other",
+    }
+}
+
+/// Which half of the `--split` self-check a UA falls in: the low bit of its FNV-1a hash. Tune on one half,
+/// confirm on the other; a rule that only fits individual strings shows up as a gap between the halves.
+fn split_half(ua: &str) -> u8 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in ua.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h & 1) as u8
+}
+
+/// Measures ua-dev rows (all, or one split half), prints the table, returns whether every target was met.
+fn report_ua(text: &str, classifier: &Classifier, half: Option<u8>, show_errors: usize) -> bool {
+    let mut all_met = true;
+    let mut confusion: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut examples: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    let (mut n, mut ok, mut n_nm, mut ok_nm, mut ok_woothee) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut woothee_conf: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 3 {
+            continue;
+        }
+        if half.is_some_and(|h| split_half(cols[1]) != h) {
+            continue;
+        }
+        let truth = CLASSES
+            .iter()
+            .copied()
+            .find(|c| *c == cols[0])
+            .unwrap_or("other");
+        let ua = unescape(cols[1]);
+        let facts = signals_from_json(cols.get(3).copied().unwrap_or(""));
+        let c = classifier.classify(&facts.signals(&ua));
+        let pred = if c.machine && c.device == ringmark_classify::DeviceClass::Unknown {
+            "bot"
+        } else {
+            c.device.as_str()
+        };
+        let pred = CLASSES
+            .iter()
+            .copied()
+            .find(|x| *x == pred)
+            .unwrap_or("unknown");
+        *confusion.entry((truth, pred)).or_default() += 1;
+        if truth != pred && show_errors > 0 {
+            let e = examples.entry((truth, pred)).or_default();
+            if e.len() < show_errors {
+                e.push(format!("{ua}  {}", cols.get(3).copied().unwrap_or("")));
+            }
+        }
+        n += 1;
+        ok += usize::from(truth == pred);
+        if !cols[2].starts_with("matomo") {
+            n_nm += 1;
+            ok_nm += usize::from(truth == pred);
+        }
+        let w = woothee_class(&ua);
+        *woothee_conf.entry((truth, w)).or_default() += 1;
+        ok_woothee += usize::from(w == truth);
+    }
+    let cell = |t: &str, p: &str| confusion.get(&(t, p)).copied().unwrap_or(0);
+    let recall = |c: &str| {
+        let s: usize = CLASSES.iter().map(|p| cell(c, p)).sum();
+        (cell(c, c) as f64 / s.max(1) as f64, s)
+    };
+    let precision = |c: &str| {
+        let s: usize = CLASSES.iter().map(|t| cell(t, c)).sum();
+        (cell(c, c) as f64 / s.max(1) as f64, s)
+    };
+    let title = match half {
+        None => "all rows".to_string(),
+        Some(h) => format!("split half {}", ["A", "B"][usize::from(h)]),
+    };
+    println!("== ua-dev.tsv, {title} ({n} rows)\n");
+    println!(
+        "{:<13} {:>7} {:>8} {:>9} {:>9}",
+        "class", "support", "recall", "predicted", "precision"
+    );
+    for c in CLASSES {
+        let (r, s) = recall(c);
+        let (p, ps) = precision(c);
+        println!("{c:<13} {s:>7} {r:>8.4} {ps:>9} {p:>9.4}");
+    }
+    println!("\nconfusion (rows truth, columns prediction):");
+    print!("{:<13}", "truth\\pred");
+    for p in CLASSES {
+        print!("{:>9}", &p[..p.len().min(8)]);
+    }
+    println!();
+    for t in CLASSES.iter().take(8) {
+        print!("{t:<13}");
+        for p in CLASSES {
+            print!("{:>9}", cell(t, p));
+        }
+        println!();
+    }
+    let acc = ok as f64 / n.max(1) as f64;
+    let acc_nm = ok_nm as f64 / n_nm.max(1) as f64;
+    let acc_w = ok_woothee as f64 / n.max(1) as f64;
+    println!(
+        "\naccuracy: {acc:.4} overall ({ok}/{n}); {acc_nm:.4} on non-matomo rows ({ok_nm}/{n_nm})"
+    );
+    println!("woothee 0.13 plain mapping, same rows: {acc_w:.4} ({ok_woothee}/{n})");
+    let wcell = |t: &str, p: &str| woothee_conf.get(&(t, p)).copied().unwrap_or(0);
+    println!(
+        "woothee recall: tablet {}/{}, tv {}/{}, bot {}/{}",
+        wcell("tablet", "tablet"),
+        recall("tablet").1,
+        wcell("tv", "tv"),
+        recall("tv").1,
+        wcell("bot", "bot"),
+        recall("bot").1
+    );
+
+    let targets: [(&str, f64, f64); 7] = [
+        ("accuracy overall >= 0.97", acc, 0.97),
+        ("accuracy non-matomo >= 0.90", acc_nm, 0.90),
+        ("tablet recall >= 0.95", recall("tablet").0, 0.95),
+        ("tablet precision >= 0.95", precision("tablet").0, 0.95),
+        (
+            "smartphone precision >= 0.98",
+            precision("smartphone").0,
+            0.98,
+        ),
+        ("tv recall >= 0.90", recall("tv").0, 0.90),
+        ("bot recall >= 0.90", recall("bot").0, 0.90),
+    ];
+    println!("\ntargets:");
+    for (name, got, want) in targets {
+        let met = got >= want;
+        all_met &= met;
+        println!(
+            "  {:<32} {got:.4}  {}",
+            name,
+            if met { "met" } else { "MISSED" }
+        );
+    }
+
+    if show_errors > 0 {
+        println!("\nerror examples:");
+        let mut cells: Vec<_> = examples.iter().collect();
+        cells.sort_by_key(|(k, _)| std::cmp::Reverse(cell(k.0, k.1)));
+        for ((t, p), uas) in cells {
+            println!("-- {t} -> {p} ({})", cell(t, p));
+            for u in uas {
+                println!("   {u}");
+            }
+        }
+    }
+
+    all_met
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut dir: Option<PathBuf> = None;
+    let mut show_errors = 0usize;
+    let mut split = false;
+    while let Some(a) = args.next() {
+        if a == "--split" {
+            split = true;
+        } else if a == "--errors" {
+            show_errors = args.next().and_then(|n| n.parse().ok()).unwrap_or(5);
+        } else {
+            dir = Some(PathBuf::from(a));
+        }
+    }
+    let dir = dir.unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+    });
+    let classifier = Classifier::with_ip_ranges(IpRanges::builtin());
+    let mut all_met = true;
+
+    let text = std::fs::read_to_string(dir.join("ua-dev.tsv")).expect("read ua-dev.tsv");
+    all_met &= report_ua(&text, &classifier, None, show_errors);
+    if split {
+        for h in 0..2 {
+            println!();
+            all_met &= report_ua(&text, &classifier, Some(h), 0);
+        }
+    }
+
+    // ---------------- email-dev ----------------
+    let text = std::fs::read_to_string(dir.join("email-dev.tsv")).expect("read email-dev.tsv");
+    let (mut rows, mut right, mut dev_scored, mut dev_right) = (0, 0, 0, 0);
+    let mut wrong = Vec::new();
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 5 {
+            continue;
+        }
+        let (client, proxy, device, ua) = (cols[0], cols[1] == "yes", cols[2], unescape(cols[3]));
+        let facts = signals_from_json(cols[4]);
+        let c = classifier.classify(&facts.signals(&ua));
+        let want = normalise_client(client);
+        let client_ok = c.client == Some(want.as_str());
+        let proxy_ok = c.machine == proxy;
+        rows += 1;
+        if client_ok && proxy_ok {
+            right += 1;
+        } else {
+            wrong.push(format!(
+                "  corpus client {client:?} (→ {want:?}) proxy={proxy} | got client {:?} machine={} proxy {:?} | {ua}",
+                c.client, c.machine, c.proxy
+            ));
+        }
+        if device != "unknown" {
+            dev_scored += 1;
+            dev_right += usize::from(c.device.as_str() == device);
+        }
+    }
+    let email_met = right == rows;
+    all_met &= email_met;
+    println!("\n== email-dev.tsv ({rows} rows, IP ranges: built-in)");
+    println!(
+        "client and proxy/machine flag right: {right}/{rows}  {}",
+        if email_met { "met" } else { "MISSED" }
+    );
+    println!("device class right where the corpus states one: {dev_right}/{dev_scored}");
+    if !wrong.is_empty() {
+        println!("rows wrong:");
+        for w in &wrong {
+            println!("{w}");
+        }
+    }
+    println!("\nall targets met: {all_met}");
+}

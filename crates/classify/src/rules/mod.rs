@@ -1,0 +1,107 @@
+//! The ordered decision pipeline: email proxies and prefetchers first (they must never reach the pool), then
+//! mail clients, then bots, then the device rules. Each stage owns one kind of signal.
+
+mod bot;
+mod device;
+mod email;
+mod software;
+
+use crate::iprange::IpOwner;
+use crate::ua::Ua;
+use crate::{Classification, DeviceClass, Opener, Signals};
+
+/// Runs the pipeline over one request.
+pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
+    let ua = Ua::new(s.user_agent);
+    let os = software::os(&ua);
+    let browser = software::browser(&ua);
+    let out = |device, opener: Opener, client, proxy| Classification {
+        device,
+        opener,
+        machine: opener != Opener::Person,
+        client,
+        proxy,
+        os,
+        browser,
+    };
+
+    if let Some(p) = email::try_proxy(&ua, owner) {
+        let device = if p.keeps_device {
+            device::detect(&ua, s).unwrap_or(DeviceClass::Unknown)
+        } else {
+            DeviceClass::Unknown
+        };
+        return out(device, p.opener, p.client, Some(p.proxy));
+    }
+
+    if let Some(c) = email::try_client(&ua, s) {
+        let device = device::detect(&ua, s)
+            .filter(|d| *d != DeviceClass::Bot)
+            .or(c.device)
+            .unwrap_or(DeviceClass::Unknown);
+        return out(device, Opener::Person, Some(c.client), None);
+    }
+
+    if ua.is_empty() {
+        return out(DeviceClass::Unknown, Opener::Person, None, None);
+    }
+    if bot::is_bot(&ua) {
+        return out(DeviceClass::Bot, Opener::Crawler, None, None);
+    }
+    let client = email::is_bare_apple_webkit(&ua).then_some("Apple Mail");
+    match device::detect(&ua, s) {
+        Some(device) => out(device, Opener::Person, client, None),
+        // Nothing names a device: a browser-shaped UA stays unknown; anything else is a program.
+        None if ua.starts_with("mozilla/") || ua.starts_with("opera") => {
+            out(DeviceClass::Unknown, Opener::Person, client, None)
+        }
+        None => out(DeviceClass::Bot, Opener::Crawler, None, None),
+    }
+}
+
+/// Whether a TV/tablet model code rule matches (exposed for unit tests of the model conventions).
+#[cfg(test)]
+pub(crate) fn model_class(model: &str) -> Option<DeviceClass> {
+    if device::is_tv_model(model) {
+        Some(DeviceClass::Tv)
+    } else if device::is_tablet_model(model) {
+        Some(DeviceClass::Tablet)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model_class;
+    use crate::DeviceClass::{Tablet, Tv};
+
+    /// Model-code conventions: screen-size TV codes vs Japanese carrier phone codes (`SO-51A`), Xiaomi numeric
+    /// phone codes, and brand tablet prefixes.
+    #[test]
+    fn model_conventions() {
+        for (m, want) in [
+            ("43UQ7500", Some(Tv)),
+            ("VHIX-55U169TSY", Some(Tv)),
+            ("AFTSSS", Some(Tv)),
+            ("MiTV-AYFR0", Some(Tv)),
+            ("Brand Shell LC390", Some(Tv)),
+            ("SO-51A", None),
+            ("SC-52C", None),
+            ("2201117TG", None),
+            ("5033D", None),
+            ("TA-1053", None),
+            ("SM-A546B", None),
+            ("SM-T870", Some(Tablet)),
+            ("Lenovo TB-X606F", Some(Tablet)),
+            ("KFTRWI", Some(Tablet)),
+            ("BQ-1077L", Some(Tablet)),
+            ("BQ-5515L", None),
+            ("MatePad 11", Some(Tablet)),
+            ("K013", Some(Tablet)),
+            ("Pixel 8", None),
+        ] {
+            assert_eq!(model_class(m), want, "{m}");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Pool configuration as the admin API sends it ([`PoolConfig`]), its defaults and validation.
+//!
+//! Defaults follow the research (call-tracking.md §4): exclusive renewals capped at 7 days
+//! (zar's `MAX_RENEWAL_AGE`), a 7-day tail (95% of eventual openers have opened by then),
+//! 45-day quarantine (FCC number aging), a 30-day attribution window (zar's route cache), LRU
+//! reuse, the fallback number on exhaustion and a pressure event at 75% utilisation (Call Dynamics).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::PoolError;
+
+/// Default renewal cap when `max_lease_seconds` is absent: 7 days (or `lease_seconds` if longer).
+pub const DEFAULT_MAX_LEASE_SECONDS: u32 = 7 * 86_400;
+/// Default `tail_seconds`: 7 days.
+pub const DEFAULT_TAIL_SECONDS: u32 = 7 * 86_400;
+/// Default `quarantine_seconds`: 45 days.
+pub const DEFAULT_QUARANTINE_SECONDS: u32 = 45 * 86_400;
+/// Default `attribution_window_seconds`: 30 days.
+pub const DEFAULT_ATTRIBUTION_WINDOW_SECONDS: u32 = 30 * 86_400;
+/// Default `pressure_threshold`: 0.75.
+pub const DEFAULT_PRESSURE_THRESHOLD: f64 = 0.75;
+
+/// Configuration of one pool. JSON: `{"numbers": [...], "fallback": "+1...", "lease_seconds": 86400}`
+/// plus optional fields (defaults in brackets):
+/// `max_lease_seconds` [max(7 d, lease_seconds)], `tail_seconds` [7 d], `quarantine_seconds` [45 d],
+/// `attribution_window_seconds` [30 d], `reuse` [`"lru"`], `exhaustion` [`"fallback"`],
+/// `pressure_threshold` [0.75]. Unknown fields are rejected.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// The pool's numbers in E.164 (validated by the caller; treated as opaque keys).
+    pub numbers: Vec<String>,
+    /// The campaign's static number: served on exhaustion (default policy) and for machine
+    /// signals from recipients that hold nothing. Must not be a pool number.
+    pub fallback: String,
+    /// Guaranteed minimum exclusive hold after a grant or a human renewal, seconds (> 0).
+    pub lease_seconds: u32,
+    /// Cap on the age of an exclusive association (renewals stop extending past
+    /// `since + max_lease_seconds`). `None` means max(7 days, `lease_seconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_lease_seconds: Option<u32>,
+    /// How long a number stays attributable to its last holder after the exclusive phase,
+    /// during which it is not handed to anyone else (unless stolen), seconds.
+    #[serde(default = "default_tail")]
+    pub tail_seconds: u32,
+    /// How long a number removed from the pool (or leaving the fallback/overflow role) waits
+    /// before it can be leased again, seconds.
+    #[serde(default = "default_quarantine")]
+    pub quarantine_seconds: u32,
+    /// How long associations and calls are kept for attribution after they end, seconds.
+    #[serde(default = "default_window")]
+    pub attribution_window_seconds: u32,
+    /// Which free number is handed out next.
+    #[serde(default)]
+    pub reuse: Reuse,
+    /// What a human signal gets when no number is free.
+    #[serde(default)]
+    pub exhaustion: Exhaustion,
+    /// Utilisation (non-free share of leasable numbers) at which a `pressure` event fires, (0, 1].
+    #[serde(default = "default_threshold")]
+    pub pressure_threshold: f64,
+}
+
+/// Reuse order of free numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reuse {
+    /// Least-recently-released first, ties by E.164 string order (never-leased numbers first).
+    #[default]
+    Lru,
+    /// A seeded pseudo-random order: each release draws a SplitMix64 key from
+    /// (seed, number, release time); the free number with the smallest key goes next.
+    Random {
+        /// PRNG seed.
+        seed: u64,
+    },
+}
+
+/// Exhaustion policy: what a human signal gets when no number is free. Always reported.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exhaustion {
+    /// Serve the pool's fallback number (untracked per recipient).
+    #[default]
+    Fallback,
+    /// Take the tail number released longest ago from its tail holders; fallback if no tail exists.
+    StealOldestTail,
+    /// Serve one reserved, tracked overflow number (flagged `overflow` in attribution).
+    Overflow {
+        /// The overflow number (not a pool number, not the fallback).
+        number: String,
+    },
+    /// Add the recipient to the least-crowded leased or tail number, up to `max_holders`
+    /// recipients per number; fallback when every number is full.
+    Share {
+        /// Maximum holders (leased plus tail) per number, ≥ 2.
+        max_holders: u32,
+    },
+}
+
+fn default_tail() -> u32 {
+    DEFAULT_TAIL_SECONDS
+}
+fn default_quarantine() -> u32 {
+    DEFAULT_QUARANTINE_SECONDS
+}
+fn default_window() -> u32 {
+    DEFAULT_ATTRIBUTION_WINDOW_SECONDS
+}
+fn default_threshold() -> f64 {
+    DEFAULT_PRESSURE_THRESHOLD
+}
+
+impl PoolConfig {
+    /// A config with the given numbers, fallback and lease and every other field at its default.
+    pub fn new(numbers: Vec<String>, fallback: impl Into<String>, lease_seconds: u32) -> Self {
+        Self {
+            numbers,
+            fallback: fallback.into(),
+            lease_seconds,
+            max_lease_seconds: None,
+            tail_seconds: DEFAULT_TAIL_SECONDS,
+            quarantine_seconds: DEFAULT_QUARANTINE_SECONDS,
+            attribution_window_seconds: DEFAULT_ATTRIBUTION_WINDOW_SECONDS,
+            reuse: Reuse::Lru,
+            exhaustion: Exhaustion::Fallback,
+            pressure_threshold: DEFAULT_PRESSURE_THRESHOLD,
+        }
+    }
+
+    /// The effective renewal cap: `max_lease_seconds`, or max(7 days, `lease_seconds`).
+    pub fn max_lease(&self) -> u32 {
+        self.max_lease_seconds
+            .unwrap_or(DEFAULT_MAX_LEASE_SECONDS.max(self.lease_seconds))
+    }
+
+    /// The overflow number, when the policy is `overflow`.
+    pub fn overflow_number(&self) -> Option<&str> {
+        match &self.exhaustion {
+            Exhaustion::Overflow { number } => Some(number),
+            _ => None,
+        }
+    }
+
+    /// Checks the config: non-empty, duplicate-free pool; special numbers outside the pool and
+    /// distinct; positive lease; cap ≥ lease; threshold in (0, 1]; share ≥ 2 holders.
+    pub fn validate(&self) -> Result<(), PoolError> {
+        if self.numbers.is_empty() {
+            return Err(PoolError::EmptyPool);
+        }
+        let mut sorted: Vec<&str> = self.numbers.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        if sorted.first().is_some_and(|n| n.is_empty()) {
+            return Err(PoolError::EmptyNumber { field: "numbers" });
+        }
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(PoolError::DuplicateNumber {
+                number: w[0].to_owned(),
+            });
+        }
+        let in_pool = |n: &str| sorted.binary_search(&n).is_ok();
+        if self.fallback.is_empty() {
+            return Err(PoolError::EmptyNumber { field: "fallback" });
+        }
+        if in_pool(&self.fallback) {
+            return Err(PoolError::NumberConflict {
+                field: "fallback",
+                number: self.fallback.clone(),
+            });
+        }
+        match &self.exhaustion {
+            Exhaustion::Overflow { number } => {
+                const FIELD: &str = "exhaustion.overflow.number";
+                if number.is_empty() {
+                    return Err(PoolError::EmptyNumber { field: FIELD });
+                }
+                if in_pool(number) || *number == self.fallback {
+                    return Err(PoolError::NumberConflict {
+                        field: FIELD,
+                        number: number.clone(),
+                    });
+                }
+            }
+            Exhaustion::Share { max_holders } if *max_holders < 2 => {
+                return Err(PoolError::BadShare {
+                    max_holders: *max_holders,
+                });
+            }
+            _ => {}
+        }
+        if self.lease_seconds == 0 {
+            return Err(PoolError::ZeroLength {
+                field: "lease_seconds",
+            });
+        }
+        if let Some(max) = self.max_lease_seconds
+            && max < self.lease_seconds
+        {
+            return Err(PoolError::MaxBelowMin {
+                max_lease_seconds: max,
+                lease_seconds: self.lease_seconds,
+            });
+        }
+        let t = self.pressure_threshold;
+        if !(t.is_finite() && t > 0.0 && t <= 1.0) {
+            return Err(PoolError::BadThreshold { value: t });
+        }
+        Ok(())
+    }
+}

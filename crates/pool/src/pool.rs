@@ -1,0 +1,1196 @@
+//! The allocator state machine ([`Pool`]): per-number lease phases, per-recipient
+//! associations, the free and tail lists, expiry timers and the exhaustion policies.
+//!
+//! Representation (benchmarked, see `bench/pool`): numbers and holders are `u32` indices;
+//! holder keys are interned once (`HashTable<u32>` over the holder records); every
+//! association is one 32-byte [`Interval`] in its number's history, which doubles as the
+//! attribution record; free and tail numbers sit in `BTreeSet<(key, rank)>` (rank = E.164
+//! order); expiries are a binary heap with lazy deletion (one live entry per holder, re-armed
+//! when a renewed lease is popped early).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::hash::BuildHasher;
+
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
+use serde::Serialize;
+
+use crate::attribution::{Attribution, Call};
+use crate::config::{Exhaustion, PoolConfig};
+use crate::error::PoolError;
+use crate::event::{Event, PolicyKind};
+use crate::lease::{Allocation, ExhaustionOutcome, Holder, Holding, LeaseKind, Signal, Timestamp};
+use crate::reuse::{free_key, tail_key};
+
+/// "No index" marker for `u32` references.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Deterministic hasher for the interning tables.
+pub(crate) type Hasher = FixedState;
+const HASH_SEED: u64 = 0x7269_6e67_6d61_726b; // "ringmark"
+
+/// Role of a number in this pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Role {
+    /// Leasable pool number (unless quarantined).
+    Pool,
+    /// The fallback number.
+    Fallback,
+    /// The overflow number.
+    Overflow,
+    /// No longer configured; kept for quarantine and attribution history.
+    Retired,
+}
+
+/// Kind of an association (as recorded in its interval).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Kind {
+    /// Granted from the free list, by a steal, or re-acquired from the holder's own tail.
+    Exclusive,
+    /// Joined a held or tail number under the `share` policy.
+    Shared,
+    /// Machine signal's soft hold on the fallback number.
+    Soft,
+    /// Exhaustion outcome: the fallback number.
+    Fallback,
+    /// Exhaustion outcome: the overflow number.
+    Overflow,
+}
+
+/// Where a holder's current association is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Phase {
+    /// No current association.
+    None,
+    /// Exclusive or shared phase on a pool number (listed in the slot's `held`).
+    Held,
+    /// Tail phase on a pool number (listed in the slot's `tails`).
+    Tail,
+    /// Soft, fallback or overflow association on a special number (not listed in the slot).
+    Loose,
+}
+
+/// One association of a holder with a number: the attribution record. Times are offsets
+/// from `since` (saturating at about 136 years) to keep the record at 32 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Interval {
+    pub since: i64,
+    touched: u32,
+    excl: u32,
+    tail: u32,
+    pub holder: u32,
+    pub device: u32,
+    pub kind: Kind,
+}
+
+fn offset(since: i64, t: i64) -> u32 {
+    u32::try_from(t.saturating_sub(since).max(0)).unwrap_or(u32::MAX)
+}
+
+impl Interval {
+    pub(crate) fn new(
+        holder: u32,
+        device: u32,
+        kind: Kind,
+        since: i64,
+        excl_until: i64,
+        tail_until: i64,
+    ) -> Self {
+        let mut iv = Self {
+            since,
+            touched: 0,
+            excl: 0,
+            tail: 0,
+            holder,
+            device,
+            kind,
+        };
+        iv.set_excl_until(excl_until);
+        iv.set_tail_until(tail_until);
+        iv
+    }
+    /// Last renewal (or `since`).
+    pub(crate) fn touched(&self) -> i64 {
+        self.since + i64::from(self.touched)
+    }
+    /// End of the exclusive/shared phase (= `since` for soft/fallback/overflow).
+    pub(crate) fn excl_until(&self) -> i64 {
+        self.since + i64::from(self.excl)
+    }
+    /// End of the association's attributable life (tail end).
+    pub(crate) fn tail_until(&self) -> i64 {
+        self.since + i64::from(self.tail)
+    }
+    pub(crate) fn set_touched(&mut self, t: i64) {
+        self.touched = offset(self.since, t);
+    }
+    pub(crate) fn set_excl_until(&mut self, t: i64) {
+        self.excl = offset(self.since, t);
+        self.tail = self.tail.max(self.excl);
+    }
+    pub(crate) fn set_tail_until(&mut self, t: i64) {
+        self.tail = offset(self.since, t).max(self.excl);
+    }
+    /// Cuts the association at `t` (both phases end no later than `t`).
+    fn cut(&mut self, t: i64) {
+        let o = offset(self.since, t);
+        self.excl = self.excl.min(o);
+        self.tail = self.tail.min(o);
+    }
+}
+
+/// Which ordered list a pool number sits in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Listed {
+    Free,
+    Tail,
+}
+
+/// One number known to the pool (pool, special or retired).
+#[derive(Clone, Debug)]
+pub(crate) struct Slot {
+    pub e164: Box<str>,
+    /// Position in E.164 order among all slots (tie-breaker in the ordered lists).
+    pub rank: u32,
+    pub role: Role,
+    pub quarantine_until: Option<i64>,
+    /// End of the last exclusive/shared phase on this number (LRU key).
+    pub released_at: Option<i64>,
+    /// Last grant (share policy picks the least recently granted among the least crowded).
+    pub granted_at: Option<i64>,
+    /// Holders in their exclusive/shared phase.
+    pub held: Vec<u32>,
+    /// Holders in their tail phase.
+    pub tails: Vec<u32>,
+    /// Every association on this number within the attribution window, ordered by `since`.
+    pub history: Vec<Interval>,
+    /// Current list membership and key.
+    pub listed: Option<(Listed, i64)>,
+}
+
+/// One interned holder and its current association.
+#[derive(Clone, Debug)]
+pub(crate) struct HolderRec {
+    pub recipient: Box<str>,
+    pub campaign: u32,
+    /// Slot of the current association (`NONE` if none).
+    pub slot: u32,
+    /// Index of the current association's interval in the slot's history.
+    pub iv: u32,
+    pub phase: Phase,
+    /// Time of this holder's live timer entry (`i64::MAX` if none).
+    pub queued_at: i64,
+}
+
+/// A stored call with the link its attribution created (caller-ID memory).
+#[derive(Clone, Debug)]
+pub(crate) struct StoredCall {
+    pub call: Call,
+    pub recorded_at: i64,
+    /// Holder the call was confidently attributed to when recorded (`NONE` if none).
+    pub linked: u32,
+    /// Device label id of that attribution.
+    pub device: u32,
+}
+
+/// Counts of exhaustion outcomes since the pool was created.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ExhaustionCounts {
+    /// Overflow number served.
+    pub overflow: u64,
+    /// Tail numbers stolen.
+    pub stole: u64,
+    /// Numbers shared.
+    pub shared: u64,
+    /// Fallback served because no number was free.
+    pub fallback: u64,
+}
+
+/// The allocator for one pool. Drive it from one place (one Durable Object per pool); it is
+/// a pure state machine: time comes in as `now`, every change comes out as [`Event`]s. Time
+/// never runs backwards: a `now` earlier than the latest one seen is treated as the latest.
+///
+/// Serialises to (and deserialises from) a plain snapshot with indices instead of pointers.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub(crate) config: PoolConfig,
+    pub(crate) clock: i64,
+    pub(crate) pressure: bool,
+    pub(crate) exhaustions: ExhaustionCounts,
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) slot_index: HashMap<Box<str>, u32, Hasher>,
+    pub(crate) rank_to_slot: Vec<u32>,
+    pub(crate) fallback_slot: u32,
+    pub(crate) overflow_slot: u32,
+    pub(crate) free: BTreeSet<(i64, u32)>,
+    pub(crate) tail_list: BTreeSet<(i64, u32)>,
+    pub(crate) usable: u32,
+    pub(crate) campaigns: Vec<Box<str>>,
+    pub(crate) campaign_index: HashMap<Box<str>, u32, Hasher>,
+    pub(crate) holders: Vec<HolderRec>,
+    pub(crate) holder_index: HashTable<u32>,
+    pub(crate) devices: Vec<Box<str>>,
+    pub(crate) device_index: HashMap<Box<str>, u32, Hasher>,
+    pub(crate) timers: BinaryHeap<Reverse<(i64, u32)>>,
+    pub(crate) slot_timers: BinaryHeap<Reverse<(i64, u32)>>,
+    pub(crate) calls: Vec<StoredCall>,
+    /// Caller ID → indices of stored calls that linked it to a holder, in recording order.
+    pub(crate) links: HashMap<Box<str>, Vec<u32>, Hasher>,
+}
+
+fn holder_hash(campaign: u32, recipient: &str) -> u64 {
+    Hasher::with_seed(HASH_SEED).hash_one((campaign, recipient))
+}
+
+impl Pool {
+    /// An empty pool shell with `config` and clock `now` (no numbers yet).
+    pub(crate) fn shell(config: PoolConfig, now: Timestamp) -> Self {
+        Self {
+            config,
+            clock: now,
+            pressure: false,
+            exhaustions: ExhaustionCounts::default(),
+            slots: Vec::new(),
+            slot_index: HashMap::with_hasher(Hasher::with_seed(HASH_SEED)),
+            rank_to_slot: Vec::new(),
+            fallback_slot: NONE,
+            overflow_slot: NONE,
+            free: BTreeSet::new(),
+            tail_list: BTreeSet::new(),
+            usable: 0,
+            campaigns: Vec::new(),
+            campaign_index: HashMap::with_hasher(Hasher::with_seed(HASH_SEED)),
+            holders: Vec::new(),
+            holder_index: HashTable::new(),
+            devices: Vec::new(),
+            device_index: HashMap::with_hasher(Hasher::with_seed(HASH_SEED)),
+            timers: BinaryHeap::new(),
+            slot_timers: BinaryHeap::new(),
+            calls: Vec::new(),
+            links: HashMap::with_hasher(Hasher::with_seed(HASH_SEED)),
+        }
+    }
+
+    /// Creates a pool at `now`. Every number starts free (never released).
+    pub fn new(config: PoolConfig, now: Timestamp) -> Result<(Pool, Vec<Event>), PoolError> {
+        config.validate()?;
+        let mut pool = Self::shell(config.clone(), now);
+        let mut events = vec![Event::Created { at: now, config }];
+        pool.reconcile(now, &mut events);
+        Ok((pool, events))
+    }
+
+    /// Replaces the configuration atomically (an error leaves the pool untouched). Removed
+    /// numbers (and numbers leaving the fallback/overflow role) are quarantined for
+    /// `quarantine_seconds`; their current associations are cut. Re-adding a quarantined number
+    /// keeps it quarantined until its time. A pool number turned into the fallback or overflow
+    /// number takes its new role at once; a fallback/overflow number moved into the pool is
+    /// quarantined first (it was shown to many recipients). New lengths apply to grants and
+    /// renewals from now on; running leases keep their times.
+    pub fn configure(
+        &mut self,
+        config: PoolConfig,
+        now: Timestamp,
+    ) -> Result<Vec<Event>, PoolError> {
+        config.validate()?;
+        let now = self.tick(now);
+        let mut events = Vec::new();
+        self.advance(now, &mut events);
+        events.push(Event::Configured {
+            at: now,
+            config: config.clone(),
+        });
+        self.config = config;
+        self.reconcile(now, &mut events);
+        self.check_pressure(now, &mut events);
+        Ok(events)
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> &PoolConfig {
+        &self.config
+    }
+
+    /// True if `number` is a pool number (quarantined or not) or the overflow number.
+    pub fn owns(&self, number: &str) -> bool {
+        self.slot_index
+            .get(number)
+            .is_some_and(|&s| matches!(self.slots[s as usize].role, Role::Pool | Role::Overflow))
+    }
+
+    /// True if the pool has any record of `number`: pool, fallback, overflow, or a retired
+    /// number still in quarantine or in attribution history. Calls to such numbers attribute.
+    pub fn knows(&self, number: &str) -> bool {
+        self.slot_index.contains_key(number)
+    }
+
+    /// Clamps `now` to the monotonic clock and advances it.
+    pub(crate) fn tick(&mut self, now: Timestamp) -> Timestamp {
+        self.clock = self.clock.max(now);
+        self.clock
+    }
+
+    // ----- interning -------------------------------------------------------------------------
+
+    /// A recipient's current association at `now` (pure query; pending expiries applied).
+    pub fn holding(&self, holder: &Holder, now: Timestamp) -> Option<Holding> {
+        let now = now.max(self.clock);
+        let h = self.find_holder(holder)?;
+        let r = &self.holders[h as usize];
+        if r.slot == NONE {
+            return None;
+        }
+        let slot = &self.slots[r.slot as usize];
+        let iv = &slot.history[r.iv as usize];
+        let (lease, expires_at) = match r.phase {
+            Phase::Held if now < iv.excl_until() => {
+                let others = slot.held.iter().filter(|&&x| {
+                    let o = &self.holders[x as usize];
+                    slot.history[o.iv as usize].excl_until() > now
+                });
+                let kind = if others.count() > 1 {
+                    LeaseKind::Shared
+                } else {
+                    LeaseKind::Exclusive
+                };
+                (kind, iv.excl_until())
+            }
+            Phase::Held | Phase::Tail if now < iv.tail_until() => {
+                (LeaseKind::Soft, iv.tail_until())
+            }
+            Phase::Loose if now < iv.tail_until() => (Self::loose_kind(iv.kind), iv.tail_until()),
+            _ => return None,
+        };
+        Some(Holding {
+            number: slot.e164.to_string(),
+            lease,
+            expires_at,
+        })
+    }
+
+    pub(crate) fn find_holder(&self, holder: &Holder) -> Option<u32> {
+        let cid = *self.campaign_index.get(holder.campaign.as_str())?;
+        let hash = holder_hash(cid, &holder.recipient);
+        self.holder_index
+            .find(hash, |&h| {
+                let r = &self.holders[h as usize];
+                r.campaign == cid && *r.recipient == *holder.recipient
+            })
+            .copied()
+    }
+
+    pub(crate) fn intern_campaign(&mut self, campaign: &str) -> u32 {
+        if let Some(last) = self.campaigns.last()
+            && **last == *campaign
+        {
+            return self.campaigns.len() as u32 - 1; // one campaign per pool is the norm
+        }
+        if let Some(&c) = self.campaign_index.get(campaign) {
+            return c;
+        }
+        let c = self.campaigns.len() as u32;
+        self.campaigns.push(campaign.into());
+        self.campaign_index.insert(campaign.into(), c);
+        c
+    }
+
+    pub(crate) fn intern_holder(&mut self, campaign: &str, recipient: &str) -> u32 {
+        let cid = self.intern_campaign(campaign);
+        let hash = holder_hash(cid, recipient);
+        let holders = &self.holders;
+        if let Some(&h) = self.holder_index.find(hash, |&h| {
+            let r = &holders[h as usize];
+            r.campaign == cid && *r.recipient == *recipient
+        }) {
+            return h;
+        }
+        let h = self.holders.len() as u32;
+        self.holders.push(HolderRec {
+            recipient: recipient.into(),
+            campaign: cid,
+            slot: NONE,
+            iv: 0,
+            phase: Phase::None,
+            queued_at: i64::MAX,
+        });
+        let holders = &self.holders;
+        self.holder_index.insert_unique(hash, h, |&x| {
+            let r = &holders[x as usize];
+            holder_hash(r.campaign, &r.recipient)
+        });
+        h
+    }
+
+    pub(crate) fn intern_device(&mut self, device: &str) -> u32 {
+        // Device labels are a handful of classifier outputs: a linear scan of the first few
+        // beats hashing the label.
+        if let Some(d) = self.devices.iter().take(8).position(|x| **x == *device) {
+            return d as u32;
+        }
+        if let Some(&d) = self.device_index.get(device) {
+            return d;
+        }
+        let d = self.devices.len() as u32;
+        self.devices.push(device.into());
+        self.device_index.insert(device.into(), d);
+        d
+    }
+
+    pub(crate) fn holder(&self, h: u32) -> Holder {
+        let r = &self.holders[h as usize];
+        Holder {
+            campaign: self.campaigns[r.campaign as usize].to_string(),
+            recipient: r.recipient.to_string(),
+        }
+    }
+
+    fn number(&self, s: u32) -> String {
+        self.slots[s as usize].e164.to_string()
+    }
+
+    // ----- lists and timers ------------------------------------------------------------------
+
+    /// Puts a slot in the list its state calls for (free, tail, or none).
+    pub(crate) fn relist(&mut self, s: u32) {
+        let reuse = self.config.reuse;
+        let slot = &self.slots[s as usize];
+        let want = if slot.role != Role::Pool
+            || slot.quarantine_until.is_some()
+            || !slot.held.is_empty()
+        {
+            None
+        } else if !slot.tails.is_empty() {
+            Some((Listed::Tail, tail_key(slot.released_at)))
+        } else {
+            Some((Listed::Free, free_key(reuse, &slot.e164, slot.released_at)))
+        };
+        if want == slot.listed {
+            return;
+        }
+        let rank = slot.rank;
+        match slot.listed {
+            Some((Listed::Free, k)) => {
+                self.free.remove(&(k, rank));
+            }
+            Some((Listed::Tail, k)) => {
+                self.tail_list.remove(&(k, rank));
+            }
+            None => {}
+        }
+        match want {
+            Some((Listed::Free, k)) => {
+                self.free.insert((k, rank));
+            }
+            Some((Listed::Tail, k)) => {
+                self.tail_list.insert((k, rank));
+            }
+            None => {}
+        }
+        self.slots[s as usize].listed = want;
+    }
+
+    /// The time the holder's current phase ends.
+    pub(crate) fn deadline(&self, h: u32) -> Option<i64> {
+        let r = &self.holders[h as usize];
+        if r.slot == NONE {
+            return None;
+        }
+        let iv = &self.slots[r.slot as usize].history[r.iv as usize];
+        Some(match r.phase {
+            Phase::Held => iv.excl_until(),
+            _ => iv.tail_until(),
+        })
+    }
+
+    /// Arms the holder's timer if its current deadline is earlier than the armed one.
+    pub(crate) fn arm(&mut self, h: u32) {
+        if let Some(d) = self.deadline(h) {
+            let r = &mut self.holders[h as usize];
+            if d < r.queued_at {
+                r.queued_at = d;
+                self.timers.push(Reverse((d, h)));
+            }
+        }
+    }
+
+    /// Processes every expiry and quarantine end at or before `now`, in time order.
+    pub(crate) fn advance(&mut self, now: i64, events: &mut Vec<Event>) {
+        loop {
+            let th = self.timers.peek().map(|r| r.0);
+            let ts = self.slot_timers.peek().map(|r| r.0);
+            let holder_first = match (th, ts) {
+                (Some(a), Some(b)) => a <= b,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if holder_first {
+                let Some(&Reverse((t, h))) = self.timers.peek() else {
+                    break;
+                };
+                if t > now {
+                    break;
+                }
+                self.timers.pop();
+                self.expire_holder(t, h, events);
+            } else {
+                let Some(&Reverse((t, s))) = self.slot_timers.peek() else {
+                    break;
+                };
+                if t > now {
+                    break;
+                }
+                self.slot_timers.pop();
+                let slot = &mut self.slots[s as usize];
+                if slot.quarantine_until != Some(t) {
+                    continue;
+                }
+                slot.quarantine_until = None;
+                if slot.role == Role::Pool {
+                    self.usable += 1;
+                }
+                events.push(Event::QuarantineEnded {
+                    at: t,
+                    number: self.number(s),
+                });
+                self.relist(s);
+            }
+        }
+    }
+
+    fn expire_holder(&mut self, t: i64, h: u32, events: &mut Vec<Event>) {
+        let rec = &mut self.holders[h as usize];
+        if rec.queued_at != t {
+            return; // stale entry: a newer, earlier one was armed
+        }
+        rec.queued_at = i64::MAX;
+        let Some(deadline) = self.deadline(h) else {
+            return;
+        };
+        if deadline > t {
+            self.arm(h); // renewed since this entry was armed
+            return;
+        }
+        let rec = &mut self.holders[h as usize];
+        let s = rec.slot;
+        match rec.phase {
+            Phase::Held => {
+                rec.phase = Phase::Tail;
+                let slot = &mut self.slots[s as usize];
+                slot.held.retain(|&x| x != h);
+                slot.tails.push(h);
+                if slot.held.is_empty() {
+                    slot.released_at = Some(t);
+                }
+                self.relist(s);
+                events.push(Event::LeaseEnded {
+                    at: t,
+                    number: self.number(s),
+                    holder: self.holder(h),
+                });
+                self.arm(h);
+            }
+            Phase::Tail | Phase::Loose => {
+                let was_tail = rec.phase == Phase::Tail;
+                rec.phase = Phase::None;
+                rec.slot = NONE;
+                if was_tail {
+                    self.slots[s as usize].tails.retain(|&x| x != h);
+                    self.relist(s);
+                }
+                events.push(Event::AssociationEnded {
+                    at: t,
+                    number: self.number(s),
+                    holder: self.holder(h),
+                });
+            }
+            Phase::None => {}
+        }
+    }
+
+    // ----- configuration ---------------------------------------------------------------------
+
+    fn new_slot(&mut self, e164: &str, role: Role) -> u32 {
+        let s = self.slots.len() as u32;
+        self.slots.push(Slot {
+            e164: e164.into(),
+            rank: 0,
+            role,
+            quarantine_until: None,
+            released_at: None,
+            granted_at: None,
+            held: Vec::new(),
+            tails: Vec::new(),
+            history: Vec::new(),
+            listed: None,
+        });
+        self.slot_index.insert(e164.into(), s);
+        s
+    }
+
+    /// Cuts every current association on slot `s` at `now`.
+    fn cut_slot(&mut self, s: u32, now: i64, events: &mut Vec<Event>) {
+        let slot = &self.slots[s as usize];
+        if slot.history.is_empty() {
+            return; // never associated: nothing to cut (and no scan of the holders)
+        }
+        let victims: Vec<u32> = if slot.role == Role::Pool {
+            slot.held.iter().chain(&slot.tails).copied().collect()
+        } else {
+            (0..self.holders.len() as u32)
+                .filter(|&h| self.holders[h as usize].slot == s)
+                .collect()
+        };
+        let had_held = !slot.held.is_empty();
+        for h in victims {
+            let rec = &mut self.holders[h as usize];
+            let iv = rec.iv as usize;
+            rec.slot = NONE;
+            rec.phase = Phase::None;
+            self.slots[s as usize].history[iv].cut(now);
+            events.push(Event::AssociationCut {
+                at: now,
+                number: self.number(s),
+                holder: self.holder(h),
+            });
+        }
+        let slot = &mut self.slots[s as usize];
+        slot.held.clear();
+        slot.tails.clear();
+        if had_held {
+            slot.released_at = Some(now);
+        }
+    }
+
+    fn quarantine(&mut self, s: u32, now: i64, events: &mut Vec<Event>) {
+        let until = now.saturating_add(i64::from(self.config.quarantine_seconds));
+        self.slots[s as usize].quarantine_until = Some(until);
+        self.slot_timers.push(Reverse((until, s)));
+        events.push(Event::Quarantined {
+            at: now,
+            number: self.number(s),
+            until,
+        });
+    }
+
+    /// Brings slots, roles, ranks and lists in line with `self.config` (see [`Pool::configure`]).
+    fn reconcile(&mut self, now: i64, events: &mut Vec<Event>) {
+        let mut wanted: Vec<(String, Role)> = self
+            .config
+            .numbers
+            .iter()
+            .map(|n| (n.clone(), Role::Pool))
+            .collect();
+        wanted.push((self.config.fallback.clone(), Role::Fallback));
+        if let Some(o) = self.config.overflow_number() {
+            wanted.push((o.to_owned(), Role::Overflow));
+        }
+        let mut target: Vec<Role> = vec![Role::Retired; self.slots.len()];
+        for (e164, role) in &wanted {
+            let s = match self.slot_index.get(e164.as_str()) {
+                Some(&s) => s,
+                None => {
+                    let s = self.new_slot(e164, Role::Retired);
+                    target.push(Role::Retired);
+                    s
+                }
+            };
+            target[s as usize] = *role;
+        }
+        for s in 0..self.slots.len() as u32 {
+            let old = self.slots[s as usize].role;
+            let new = target[s as usize];
+            if old == new {
+                continue;
+            }
+            self.cut_slot(s, now, events);
+            self.slots[s as usize].role = new;
+            match (old, new) {
+                (_, Role::Retired) => self.quarantine(s, now, events),
+                (Role::Retired, Role::Pool) => {} // keeps any running quarantine
+                (_, Role::Pool) => self.quarantine(s, now, events),
+                (_, Role::Fallback | Role::Overflow) => {
+                    self.slots[s as usize].quarantine_until = None;
+                }
+            }
+        }
+        self.fallback_slot = self.slot_index[self.config.fallback.as_str()];
+        self.overflow_slot = self
+            .config
+            .overflow_number()
+            .and_then(|o| self.slot_index.get(o).copied())
+            .unwrap_or(NONE);
+        self.rerank();
+        self.advance(now, events); // zero-length quarantines end at once
+    }
+
+    /// Recomputes E.164 ranks, the usable count and both ordered lists.
+    pub(crate) fn rerank(&mut self) {
+        let mut order: Vec<u32> = (0..self.slots.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            self.slots[a as usize]
+                .e164
+                .cmp(&self.slots[b as usize].e164)
+        });
+        for (rank, &s) in order.iter().enumerate() {
+            self.slots[s as usize].rank = rank as u32;
+            self.slots[s as usize].listed = None;
+        }
+        self.rank_to_slot = order;
+        self.free.clear();
+        self.tail_list.clear();
+        self.usable = 0;
+        for s in 0..self.slots.len() as u32 {
+            let slot = &self.slots[s as usize];
+            if slot.role == Role::Pool && slot.quarantine_until.is_none() {
+                self.usable += 1;
+            }
+            self.relist(s);
+        }
+    }
+
+    // ----- pressure --------------------------------------------------------------------------
+
+    /// Share of leasable (pool, not quarantined) numbers that are not free; 1 when none is leasable.
+    pub(crate) fn utilisation(&self) -> f64 {
+        if self.usable == 0 {
+            return 1.0;
+        }
+        let busy = self.usable as usize - self.free.len().min(self.usable as usize);
+        busy as f64 / f64::from(self.usable)
+    }
+
+    pub(crate) fn check_pressure(&mut self, now: i64, events: &mut Vec<Event>) {
+        let u = self.utilisation();
+        let high = u >= self.config.pressure_threshold;
+        if high != self.pressure {
+            self.pressure = high;
+            events.push(if high {
+                Event::Pressure {
+                    at: now,
+                    utilisation: u,
+                }
+            } else {
+                Event::PressureRelieved {
+                    at: now,
+                    utilisation: u,
+                }
+            });
+        }
+    }
+
+    // ----- allocation ------------------------------------------------------------------------
+
+    /// Serves a recipient's request: returns the number to render and what association it
+    /// carries, plus the events. Human and click signals take or renew an exclusive lease;
+    /// machine signals never do (see the crate docs for the full rules).
+    pub fn open(
+        &mut self,
+        holder: &Holder,
+        signal: Signal,
+        device: &str,
+        now: Timestamp,
+    ) -> (Allocation, Vec<Event>) {
+        let now = self.tick(now);
+        let mut events = Vec::with_capacity(2);
+        self.advance(now, &mut events);
+        let h = self.intern_holder(&holder.campaign, &holder.recipient);
+        let d = self.intern_device(device);
+        let prev_slot = self.holders[h as usize].slot;
+        let (slot, lease, exhausted) = match signal {
+            Signal::Machine => self.open_machine(h, d, now),
+            Signal::Human | Signal::Click => self.open_human(h, d, now, &mut events),
+        };
+        let expires_at = self.deadline(h);
+        let number = self.number(slot);
+        let sticky = prev_slot == slot;
+        events.push(Event::Opened {
+            at: now,
+            holder: holder.clone(),
+            signal,
+            device: device.to_owned(),
+            number: number.clone(),
+            lease,
+            sticky,
+            expires_at,
+        });
+        self.check_pressure(now, &mut events);
+        let allocation = Allocation {
+            number,
+            lease,
+            sticky,
+            exhausted,
+            pressure: self.pressure,
+            expires_at,
+        };
+        (allocation, events)
+    }
+
+    fn held_kind(&self, s: u32) -> LeaseKind {
+        if self.slots[s as usize].held.len() > 1 {
+            LeaseKind::Shared
+        } else {
+            LeaseKind::Exclusive
+        }
+    }
+
+    fn loose_kind(kind: Kind) -> LeaseKind {
+        match kind {
+            Kind::Overflow => LeaseKind::Overflow,
+            Kind::Fallback => LeaseKind::Fallback,
+            _ => LeaseKind::Soft,
+        }
+    }
+
+    fn current_kind(&self, h: u32) -> Kind {
+        let r = &self.holders[h as usize];
+        self.slots[r.slot as usize].history[r.iv as usize].kind
+    }
+
+    fn iv_mut(&mut self, h: u32) -> &mut Interval {
+        let r = &self.holders[h as usize];
+        &mut self.slots[r.slot as usize].history[r.iv as usize]
+    }
+
+    /// Extends a loose (soft/fallback/overflow) association to at least `now + len`.
+    fn renew_loose(&mut self, h: u32, now: i64, len: i64) {
+        let iv = self.iv_mut(h);
+        let until = iv.tail_until().max(now.saturating_add(len));
+        iv.set_tail_until(until);
+        iv.set_touched(now);
+        self.arm(h);
+    }
+
+    fn open_machine(
+        &mut self,
+        h: u32,
+        d: u32,
+        now: i64,
+    ) -> (u32, LeaseKind, Option<ExhaustionOutcome>) {
+        let rec = &self.holders[h as usize];
+        let s = rec.slot;
+        let tail = i64::from(self.config.tail_seconds);
+        match rec.phase {
+            Phase::Held => (s, self.held_kind(s), None),
+            Phase::Tail => (s, LeaseKind::Soft, None),
+            Phase::Loose => {
+                let kind = self.current_kind(h);
+                let len = match kind {
+                    Kind::Soft => tail,
+                    _ => self.loose_len(),
+                };
+                self.renew_loose(h, now, len);
+                (s, Self::loose_kind(kind), None)
+            }
+            Phase::None => {
+                let fb = self.fallback_slot;
+                self.grant_loose(h, d, fb, Kind::Soft, now, tail);
+                (fb, LeaseKind::Soft, None)
+            }
+        }
+    }
+
+    /// Length of a fallback/overflow association: lease plus tail.
+    fn loose_len(&self) -> i64 {
+        i64::from(self.config.lease_seconds) + i64::from(self.config.tail_seconds)
+    }
+
+    fn open_human(
+        &mut self,
+        h: u32,
+        d: u32,
+        now: i64,
+        events: &mut Vec<Event>,
+    ) -> (u32, LeaseKind, Option<ExhaustionOutcome>) {
+        let rec = &self.holders[h as usize];
+        let s = rec.slot;
+        let lease = i64::from(self.config.lease_seconds);
+        let max = i64::from(self.config.max_lease());
+        let tail = i64::from(self.config.tail_seconds);
+        match rec.phase {
+            Phase::Held => {
+                let iv = self.iv_mut(h);
+                let cap = iv.since.saturating_add(max);
+                let excl = iv.excl_until().max(now.saturating_add(lease).min(cap));
+                iv.set_excl_until(excl);
+                iv.set_tail_until(excl.saturating_add(tail));
+                iv.set_touched(now);
+                iv.device = d;
+                self.arm(h);
+                (s, self.held_kind(s), None)
+            }
+            Phase::Tail => {
+                let since = self.iv_mut(h).since;
+                let cap = since.saturating_add(max);
+                if self.slots[s as usize].held.is_empty() && cap > now {
+                    // Re-acquire the own tail: the association continues (its age cap too).
+                    let excl = now.saturating_add(lease).min(cap);
+                    let iv = self.iv_mut(h);
+                    iv.set_excl_until(excl);
+                    iv.set_tail_until(excl.saturating_add(tail));
+                    iv.set_touched(now);
+                    iv.device = d;
+                    self.holders[h as usize].phase = Phase::Held;
+                    let slot = &mut self.slots[s as usize];
+                    slot.tails.retain(|&x| x != h);
+                    slot.held.push(h);
+                    self.relist(s);
+                    self.arm(h);
+                    (s, LeaseKind::Exclusive, None)
+                } else {
+                    (s, LeaseKind::Soft, None)
+                }
+            }
+            Phase::Loose | Phase::None => self.acquire(h, d, now, events),
+        }
+    }
+
+    /// A free number if there is one, else the exhaustion policy.
+    fn acquire(
+        &mut self,
+        h: u32,
+        d: u32,
+        now: i64,
+        events: &mut Vec<Event>,
+    ) -> (u32, LeaseKind, Option<ExhaustionOutcome>) {
+        if let Some(&(_, rank)) = self.free.first() {
+            let s = self.rank_to_slot[rank as usize];
+            self.grant_held(h, d, s, Kind::Exclusive, now);
+            return (s, LeaseKind::Exclusive, None);
+        }
+        let (policy, taken) = match self.config.exhaustion.clone() {
+            Exhaustion::Fallback => (PolicyKind::Fallback, None),
+            Exhaustion::Overflow { .. } => {
+                let s = self.overflow_slot;
+                self.keep_or_grant_loose(h, d, s, Kind::Overflow, now);
+                (
+                    PolicyKind::Overflow,
+                    Some((s, LeaseKind::Overflow, ExhaustionOutcome::Overflow)),
+                )
+            }
+            Exhaustion::StealOldestTail => {
+                let oldest = self.tail_list.first().copied();
+                let taken = oldest.map(|(_, rank)| {
+                    let s = self.rank_to_slot[rank as usize];
+                    let to = self.holder(h);
+                    let victims = std::mem::take(&mut self.slots[s as usize].tails);
+                    for v in victims {
+                        let rec = &mut self.holders[v as usize];
+                        let iv = rec.iv as usize;
+                        rec.slot = NONE;
+                        rec.phase = Phase::None;
+                        self.slots[s as usize].history[iv].cut(now);
+                        events.push(Event::Stolen {
+                            at: now,
+                            number: self.number(s),
+                            from: self.holder(v),
+                            to: to.clone(),
+                        });
+                    }
+                    self.grant_held(h, d, s, Kind::Exclusive, now);
+                    (s, LeaseKind::Exclusive, ExhaustionOutcome::Stole)
+                });
+                (PolicyKind::StealOldestTail, taken)
+            }
+            Exhaustion::Share { max_holders } => {
+                let pick = self
+                    .slots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, sl)| sl.role == Role::Pool && sl.quarantine_until.is_none())
+                    .map(|(s, sl)| (sl.held.len() + sl.tails.len(), sl, s as u32))
+                    .filter(|&(n, _, _)| n > 0 && n < max_holders as usize)
+                    .min_by_key(|&(n, sl, _)| (n, sl.granted_at.unwrap_or(i64::MIN), sl.rank))
+                    .map(|(_, _, s)| s);
+                let taken = pick.map(|s| {
+                    self.grant_held(h, d, s, Kind::Shared, now);
+                    (s, self.held_kind(s), ExhaustionOutcome::Shared)
+                });
+                (PolicyKind::Share, taken)
+            }
+        };
+        let (s, lease, outcome) = taken.unwrap_or_else(|| {
+            let s = self.fallback_slot;
+            self.keep_or_grant_loose(h, d, s, Kind::Fallback, now);
+            (s, LeaseKind::Fallback, ExhaustionOutcome::Fallback)
+        });
+        let counts = &mut self.exhaustions;
+        match outcome {
+            ExhaustionOutcome::Overflow => counts.overflow += 1,
+            ExhaustionOutcome::Stole => counts.stole += 1,
+            ExhaustionOutcome::Shared => counts.shared += 1,
+            ExhaustionOutcome::Fallback => counts.fallback += 1,
+        }
+        events.push(Event::Exhausted {
+            at: now,
+            holder: self.holder(h),
+            policy,
+            outcome,
+            number: self.number(s),
+        });
+        (s, lease, Some(outcome))
+    }
+
+    /// Renews a same-kind loose association on `s`, or starts a new one.
+    fn keep_or_grant_loose(&mut self, h: u32, d: u32, s: u32, kind: Kind, now: i64) {
+        let len = self.loose_len();
+        let rec = &self.holders[h as usize];
+        if rec.phase == Phase::Loose && rec.slot == s && self.current_kind(h) == kind {
+            self.iv_mut(h).device = d;
+            self.renew_loose(h, now, len);
+        } else {
+            self.grant_loose(h, d, s, kind, now, len);
+        }
+    }
+
+    fn push_interval(&mut self, h: u32, s: u32, iv: Interval) {
+        let history = &mut self.slots[s as usize].history;
+        let idx = history.len() as u32;
+        history.push(iv);
+        let rec = &mut self.holders[h as usize];
+        rec.slot = s;
+        rec.iv = idx;
+    }
+
+    fn grant_loose(&mut self, h: u32, d: u32, s: u32, kind: Kind, now: i64, len: i64) {
+        let iv = Interval::new(h, d, kind, now, now, now.saturating_add(len));
+        self.push_interval(h, s, iv);
+        self.holders[h as usize].phase = Phase::Loose;
+        self.arm(h);
+    }
+
+    fn grant_held(&mut self, h: u32, d: u32, s: u32, kind: Kind, now: i64) {
+        let excl = now.saturating_add(i64::from(self.config.lease_seconds));
+        let tail = excl.saturating_add(i64::from(self.config.tail_seconds));
+        self.push_interval(h, s, Interval::new(h, d, kind, now, excl, tail));
+        self.holders[h as usize].phase = Phase::Held;
+        let slot = &mut self.slots[s as usize];
+        slot.held.push(h);
+        slot.granted_at = Some(now);
+        self.relist(s);
+        self.arm(h);
+    }
+
+    // ----- calls -----------------------------------------------------------------------------
+
+    /// Stores a call (so it can be re-attributed later) and attributes it against the history
+    /// as of now. A confident, unambiguous attribution of a call with caller ID links that
+    /// caller ID to the recipient for later calls (within the attribution window).
+    pub fn record_call(&mut self, call: Call, now: Timestamp) -> (Attribution, Vec<Event>) {
+        let now = self.tick(now);
+        let mut events = Vec::new();
+        self.advance(now, &mut events);
+        let (attribution, top) = self.attribute_inner(&call, self.calls.len());
+        let holder = top.map(|(h, _)| self.holder(h));
+        let (linked, device) = match (top, &call.from) {
+            (Some((h, d)), Some(_))
+                if !attribution.ambiguous
+                    && attribution.confidence >= crate::attribution::LINK_CONFIDENCE =>
+            {
+                (h, d)
+            }
+            _ => (NONE, 0),
+        };
+        let idx = self.calls.len() as u32;
+        if linked != NONE
+            && let Some(from) = &call.from
+        {
+            self.links
+                .entry(from.as_str().into())
+                .or_default()
+                .push(idx);
+        }
+        events.push(Event::CallRecorded {
+            at: now,
+            call: call.clone(),
+            holder,
+            confidence: attribution.confidence,
+        });
+        self.calls.push(StoredCall {
+            call,
+            recorded_at: now,
+            linked,
+            device,
+        });
+        self.check_pressure(now, &mut events);
+        (attribution, events)
+    }
+
+    // ----- replay ----------------------------------------------------------------------------
+
+    /// Applies one logged event: input events are re-executed at their time and their recorded
+    /// outcome is checked; derived events are recomputed by the inputs, so they are no-ops.
+    pub fn apply(&mut self, event: &Event) -> Result<(), PoolError> {
+        match event {
+            Event::Created { at, .. } => Err(PoolError::ReplayOrder { at: *at }),
+            Event::Configured { at, config } => self.configure(config.clone(), *at).map(|_| ()),
+            Event::Opened {
+                at,
+                holder,
+                signal,
+                device,
+                number,
+                lease,
+                ..
+            } => {
+                let (got, _) = self.open(holder, *signal, device, *at);
+                if got.number != *number || got.lease != *lease {
+                    return Err(PoolError::ReplayMismatch {
+                        at: *at,
+                        detail: format!(
+                            "opened: logged {number} ({lease:?}), replay gave {} ({:?})",
+                            got.number, got.lease
+                        ),
+                    });
+                }
+                Ok(())
+            }
+            Event::CallRecorded {
+                at, call, holder, ..
+            } => {
+                let (got, _) = self.record_call(call.clone(), *at);
+                let top = got
+                    .candidates
+                    .first()
+                    .map(|c| Holder::new(c.campaign.clone(), c.recipient.clone()));
+                if top != *holder {
+                    return Err(PoolError::ReplayMismatch {
+                        at: *at,
+                        detail: format!("call_recorded: logged {holder:?}, replay gave {top:?}"),
+                    });
+                }
+                Ok(())
+            }
+            Event::Pruned { at, .. } => {
+                self.prune(*at);
+                Ok(())
+            }
+            Event::LeaseEnded { .. }
+            | Event::AssociationEnded { .. }
+            | Event::AssociationCut { .. }
+            | Event::Quarantined { .. }
+            | Event::QuarantineEnded { .. }
+            | Event::Exhausted { .. }
+            | Event::Stolen { .. }
+            | Event::Pressure { .. }
+            | Event::PressureRelieved { .. } => Ok(()),
+        }
+    }
+
+    /// Rebuilds a pool from its log, starting with the `created` event.
+    pub fn replay(events: &[Event]) -> Result<Pool, PoolError> {
+        let (first, rest) = events.split_first().ok_or(PoolError::ReplayEmpty)?;
+        let Event::Created { at, config } = first else {
+            return Err(PoolError::ReplayOrder { at: first.at() });
+        };
+        let (mut pool, _) = Pool::new(config.clone(), *at)?;
+        for e in rest {
+            pool.apply(e)?;
+        }
+        Ok(pool)
+    }
+}

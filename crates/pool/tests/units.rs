@@ -1,0 +1,749 @@
+//! Unit tests: each policy, tail, quarantine, pressure, machine signals, attribution,
+//! config validation, snapshots, pruning, replay and sizing against the research tables.
+
+use ringmark_pool::sizing::{self, SizingInput};
+use ringmark_pool::{
+    Call, Event, Exhaustion, ExhaustionOutcome, Holder, LeaseKind, Pool, PoolConfig, PoolError,
+    Reuse, Signal,
+};
+use std::collections::HashSet;
+
+const H: i64 = 3_600;
+const D: i64 = 86_400;
+const T0: i64 = 1_700_000_000;
+
+fn nums(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("+1555000{i:04}")).collect()
+}
+
+fn cfg(n: usize, exhaustion: Exhaustion) -> PoolConfig {
+    let mut c = PoolConfig::new(nums(n), "+18005550000", D as u32);
+    c.tail_seconds = (2 * D) as u32;
+    c.exhaustion = exhaustion;
+    c
+}
+
+fn who(i: usize) -> Holder {
+    Holder::new("spring", format!("r{i}"))
+}
+
+fn call(to: &str, at: i64, from: Option<&str>) -> Call {
+    Call {
+        to: to.into(),
+        from: from.map(Into::into),
+        at,
+        duration: Some(60),
+    }
+}
+
+#[test]
+fn ten_recipients_three_numbers_fallback() {
+    let (mut pool, _) = Pool::new(cfg(3, Exhaustion::Fallback), T0).unwrap();
+    let mut exclusive = Vec::new();
+    let mut fallback = 0;
+    for i in 0..10 {
+        let (a, ev) = pool.open(&who(i), Signal::Human, "iphone", T0 + i as i64);
+        match a.lease {
+            LeaseKind::Exclusive => {
+                assert_eq!(a.exhausted, None);
+                exclusive.push(a.number);
+            }
+            LeaseKind::Fallback => {
+                assert_eq!(a.number, "+18005550000");
+                assert_eq!(a.exhausted, Some(ExhaustionOutcome::Fallback));
+                assert!(ev.iter().any(|e| matches!(e, Event::Exhausted { .. })));
+                fallback += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(exclusive.len(), 3);
+    assert_eq!(fallback, 7);
+    let distinct: HashSet<_> = exclusive.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        3,
+        "a number was leased twice: {exclusive:?}"
+    );
+    // Never-released numbers go out in E.164 order.
+    assert_eq!(exclusive, nums(3));
+    let st = pool.stats(T0 + 10);
+    assert_eq!((st.exclusive, st.free, st.fallback_holders), (3, 0, 7));
+    assert_eq!(st.exhaustions.fallback, 7);
+}
+
+#[test]
+fn renewal_stickiness_and_cap() {
+    let mut c = cfg(2, Exhaustion::Fallback);
+    c.max_lease_seconds = Some((3 * D) as u32);
+    let (mut pool, _) = Pool::new(c, T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    assert!(!a.sticky);
+    assert_eq!(a.expires_at, Some(T0 + D));
+    let (b, _) = pool.open(&who(1), Signal::Click, "d", T0 + D - 10);
+    assert!(b.sticky);
+    assert_eq!(b.number, a.number);
+    assert_eq!(b.expires_at, Some(T0 + 2 * D - 10));
+    // Renewals stop at since + max_lease.
+    let (c2, _) = pool.open(&who(1), Signal::Human, "d", T0 + 2 * D + 5 * H);
+    assert_eq!(c2.expires_at, Some(T0 + 3 * D));
+    // Machine signals do not renew.
+    let (m, _) = pool.open(&who(1), Signal::Machine, "proxy", T0 + 3 * D - 1);
+    assert_eq!(
+        (m.lease, m.expires_at),
+        (LeaseKind::Exclusive, Some(T0 + 3 * D))
+    );
+    // After the cap, a human open in the tail gets the number back as soft, not exclusive.
+    let (t, _) = pool.open(&who(1), Signal::Human, "d", T0 + 3 * D + 10);
+    assert_eq!(
+        (t.number.as_str(), t.lease, t.sticky),
+        (a.number.as_str(), LeaseKind::Soft, true)
+    );
+}
+
+#[test]
+fn tail_is_protected_reacquired_and_then_freed_in_lru_order() {
+    let (mut pool, _) = Pool::new(cfg(2, Exhaustion::Fallback), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    let (b, _) = pool.open(&who(2), Signal::Human, "d", T0 + H);
+    // Lease of r1 ends at T0+D; its tail lasts 2 days. A third recipient finds nothing free.
+    let (c, ev) = pool.open(&who(3), Signal::Human, "d", T0 + D + 1);
+    assert_eq!(c.lease, LeaseKind::Fallback);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::LeaseEnded { number, .. } if *number == a.number))
+    );
+    let st = pool.stats(T0 + D + 1);
+    assert_eq!((st.exclusive, st.tail, st.free), (1, 1, 0));
+    // r1 comes back during its tail: re-acquires the same number exclusively.
+    let (a2, _) = pool.open(&who(1), Signal::Human, "d", T0 + D + 2);
+    assert_eq!(
+        (a2.number.as_str(), a2.lease, a2.sticky),
+        (a.number.as_str(), LeaseKind::Exclusive, true)
+    );
+    // Let everything lapse: r1 released at T0+2D+2, r2 at T0+D+H. The LRU number is r2's.
+    let later = T0 + 10 * D;
+    let (d, _) = pool.open(&who(4), Signal::Human, "d", later);
+    assert_eq!(d.number, b.number);
+    let (e, _) = pool.open(&who(5), Signal::Human, "d", later);
+    assert_eq!(e.number, a.number);
+}
+
+#[test]
+fn steal_oldest_tail() {
+    let (mut pool, _) = Pool::new(cfg(2, Exhaustion::StealOldestTail), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    let (b, _) = pool.open(&who(2), Signal::Human, "d", T0 + H);
+    // Both in exclusive phase: nothing to steal → fallback, reported.
+    let (c, _) = pool.open(&who(3), Signal::Human, "d", T0 + 2 * H);
+    assert_eq!(
+        (c.lease, c.exhausted),
+        (LeaseKind::Fallback, Some(ExhaustionOutcome::Fallback))
+    );
+    // Both in tail: r1's (released first) is stolen.
+    let (d, ev) = pool.open(&who(4), Signal::Human, "d", T0 + D + 2 * H);
+    assert_eq!(
+        (d.number.as_str(), d.lease),
+        (a.number.as_str(), LeaseKind::Exclusive)
+    );
+    assert_eq!(d.exhausted, Some(ExhaustionOutcome::Stole));
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::Stolen { from, .. } if *from == who(1)))
+    );
+    // r1 lost its number (no stickiness after a steal); r2 keeps its tail.
+    assert!(pool.holding(&who(1), T0 + D + 2 * H).is_none());
+    assert_eq!(
+        pool.holding(&who(2), T0 + D + 2 * H).map(|h| h.number),
+        Some(b.number)
+    );
+}
+
+#[test]
+fn overflow_policy() {
+    let ex = Exhaustion::Overflow {
+        number: "+18885550000".into(),
+    };
+    let (mut pool, _) = Pool::new(cfg(1, ex), T0).unwrap();
+    pool.open(&who(1), Signal::Human, "d", T0);
+    let (o, _) = pool.open(&who(2), Signal::Human, "d", T0 + 1);
+    assert_eq!(
+        (o.number.as_str(), o.lease),
+        ("+18885550000", LeaseKind::Overflow)
+    );
+    assert_eq!(o.exhausted, Some(ExhaustionOutcome::Overflow));
+    let (o2, _) = pool.open(&who(2), Signal::Human, "d", T0 + 2);
+    assert!(o2.sticky);
+    assert!(pool.owns("+18885550000"));
+    assert!(!pool.owns("+18005550000"));
+    let att = pool.attribute(&call("+18885550000", T0 + 60, None));
+    assert!(att.overflow);
+    assert_eq!(att.candidates[0].recipient, "r2");
+    assert_eq!(pool.stats(T0 + 3).exhaustions.overflow, 2);
+}
+
+#[test]
+fn share_policy_caps_holders_then_falls_back() {
+    let (mut pool, _) = Pool::new(cfg(2, Exhaustion::Share { max_holders: 2 }), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    let (b, _) = pool.open(&who(2), Signal::Human, "d", T0 + 10);
+    let (c, _) = pool.open(&who(3), Signal::Human, "d", T0 + 20);
+    // Least crowded, then least recently granted: r1's number.
+    assert_eq!(
+        (c.number.as_str(), c.lease),
+        (a.number.as_str(), LeaseKind::Shared)
+    );
+    assert_eq!(c.exhausted, Some(ExhaustionOutcome::Shared));
+    let (d, _) = pool.open(&who(4), Signal::Human, "d", T0 + 30);
+    assert_eq!(d.number, b.number);
+    let (e, _) = pool.open(&who(5), Signal::Human, "d", T0 + 40);
+    assert_eq!(
+        (e.lease, e.exhausted),
+        (LeaseKind::Fallback, Some(ExhaustionOutcome::Fallback))
+    );
+    // The original holder now reports a shared lease; calls are ambiguous.
+    let (a2, _) = pool.open(&who(1), Signal::Human, "d", T0 + 50);
+    assert_eq!(a2.lease, LeaseKind::Shared);
+    let att = pool.attribute(&call(&a.number, T0 + 60, None));
+    assert!(att.ambiguous);
+    assert_eq!(att.candidates.len(), 2);
+    assert!(att.candidates.iter().all(|c| c.state == "shared"));
+    assert!(att.reason.starts_with("shared"));
+    let st = pool.stats(T0 + 60);
+    assert_eq!(
+        (st.shared, st.exhaustions.shared, st.exhaustions.fallback),
+        (2, 2, 1)
+    );
+}
+
+#[test]
+fn machine_signals_take_soft_holds_and_humans_upgrade() {
+    let (mut pool, _) = Pool::new(cfg(2, Exhaustion::Fallback), T0).unwrap();
+    let (m, _) = pool.open(&who(1), Signal::Machine, "apple-mpp", T0);
+    assert_eq!(
+        (m.number.as_str(), m.lease, m.exhausted),
+        ("+18005550000", LeaseKind::Soft, None)
+    );
+    assert_eq!(
+        pool.stats(T0).free,
+        2,
+        "a machine signal consumed a free number"
+    );
+    let (m2, _) = pool.open(&who(1), Signal::Machine, "apple-mpp", T0 + 5);
+    assert!(m2.sticky);
+    let (h, _) = pool.open(&who(1), Signal::Human, "iphone", T0 + 10);
+    assert_eq!((h.lease, h.sticky), (LeaseKind::Exclusive, false));
+    // A machine signal now returns the leased number.
+    let (m3, _) = pool.open(&who(1), Signal::Machine, "scanner", T0 + 20);
+    assert_eq!(
+        (m3.number, m3.lease, m3.sticky),
+        (h.number, LeaseKind::Exclusive, true)
+    );
+    assert_eq!(pool.stats(T0 + 20).soft, 0);
+}
+
+#[test]
+fn quarantine_on_removal_and_readd() {
+    let mut c = cfg(3, Exhaustion::Fallback);
+    c.quarantine_seconds = (10 * D) as u32;
+    let (mut pool, _) = Pool::new(c.clone(), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    let mut c2 = c.clone();
+    c2.numbers.retain(|n| *n != a.number);
+    let ev = pool.configure(c2, T0 + D / 2).unwrap();
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::Quarantined { number, until, .. }
+        if *number == a.number && *until == T0 + D / 2 + 10 * D))
+    );
+    assert!(ev.iter().any(|e| matches!(e, Event::AssociationCut { .. })));
+    assert!(pool.holding(&who(1), T0 + D / 2).is_none());
+    // Calls to the retired number still attribute, tagged.
+    let att = pool.attribute(&call(&a.number, T0 + D, None));
+    assert!(att.reason.starts_with("retired_number"), "{}", att.reason);
+    assert_eq!(att.candidates[0].recipient, "r1");
+    // Re-adding keeps the quarantine running.
+    pool.configure(c.clone(), T0 + D).unwrap();
+    assert_eq!(pool.stats(T0 + D).quarantined, 1);
+    assert_eq!(pool.stats(T0 + D).leasable, 2);
+    for i in 2..4 {
+        let (x, _) = pool.open(&who(i), Signal::Human, "d", T0 + D + i as i64);
+        assert_ne!(x.number, a.number);
+    }
+    // After the quarantine it is free again.
+    let ev = pool.prune(T0 + D / 2 + 10 * D);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::QuarantineEnded { number, .. } if *number == a.number))
+    );
+    assert_eq!(pool.stats(T0 + 11 * D).quarantined, 0);
+}
+
+#[test]
+fn pressure_crosses_up_and_down() {
+    let mut c = cfg(4, Exhaustion::Fallback);
+    c.pressure_threshold = 0.5;
+    c.tail_seconds = 0;
+    let (mut pool, _) = Pool::new(c, T0).unwrap();
+    let (a, ev) = pool.open(&who(1), Signal::Human, "d", T0);
+    assert!(!a.pressure && !ev.iter().any(|e| matches!(e, Event::Pressure { .. })));
+    let (b, ev) = pool.open(&who(2), Signal::Human, "d", T0 + 1);
+    assert!(b.pressure);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::Pressure { utilisation, .. } if *utilisation == 0.5))
+    );
+    let (_, ev) = pool.open(&who(3), Signal::Human, "d", T0 + 2);
+    assert!(
+        !ev.iter().any(|e| matches!(e, Event::Pressure { .. })),
+        "fires only on crossing"
+    );
+    let (_, ev) = pool.open(&who(9), Signal::Machine, "d", T0 + 2 * D);
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, Event::PressureRelieved { .. }))
+    );
+}
+
+#[test]
+fn attribution_ranks_exclusive_tail_and_links_caller_id() {
+    let (mut pool, _) = Pool::new(cfg(1, Exhaustion::Fallback), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "iphone", T0);
+    // Exclusive at call time: decisive.
+    let (att, _) = pool.record_call(call(&a.number, T0 + H, Some("+14155550101")), T0 + H);
+    assert_eq!(att.candidates.len(), 1);
+    let c0 = &att.candidates[0];
+    assert_eq!(
+        (c0.recipient.as_str(), c0.state.as_str(), c0.device.as_str()),
+        ("r1", "exclusive", "iphone")
+    );
+    assert!(!att.ambiguous && att.confidence > 0.9, "{att:?}");
+    assert!(att.reason.starts_with("exclusive"));
+    // Tail only: lower confidence.
+    let tail = pool.attribute(&call(&a.number, T0 + D + H, None));
+    assert_eq!(tail.candidates[0].state, "tail");
+    assert!(tail.confidence < att.confidence);
+    // Number goes to r2 after r1's tail; a call from r1's phone links back to r1.
+    let (b, _) = pool.open(&who(2), Signal::Human, "android", T0 + 4 * D);
+    assert_eq!(b.number, a.number);
+    let plain = pool.attribute(&call(&a.number, T0 + 4 * D + H, None));
+    assert_eq!(plain.candidates[0].recipient, "r2");
+    let linked = pool.attribute(&call(&a.number, T0 + 4 * D + H, Some("+14155550101")));
+    assert_eq!(linked.candidates[0].recipient, "r1");
+    assert!(
+        linked.reason.starts_with("caller_id_link"),
+        "{}",
+        linked.reason
+    );
+    // A linked caller dialling the fallback number is still found.
+    let fb = pool.attribute(&call("+18005550000", T0 + 4 * D + H, Some("+14155550101")));
+    assert_eq!(
+        (
+            fb.candidates[0].recipient.as_str(),
+            fb.candidates[0].state.as_str()
+        ),
+        ("r1", "caller_id")
+    );
+    // Calls before any association, and unknown numbers.
+    assert!(
+        pool.attribute(&call(&a.number, T0 - 10, None))
+            .candidates
+            .is_empty()
+    );
+    let unknown = pool.attribute(&call("+19999999999", T0, None));
+    assert!(unknown.reason.starts_with("unknown_number") && unknown.confidence == 0.0);
+}
+
+#[test]
+fn fallback_calls_are_ambiguous_and_misdials_discounted() {
+    let (mut pool, _) = Pool::new(cfg(1, Exhaustion::Fallback), T0).unwrap();
+    for i in 0..5 {
+        pool.open(&who(i), Signal::Human, "d", T0 + i as i64);
+    }
+    let att = pool.attribute(&call("+18005550000", T0 + H, None));
+    assert_eq!(att.candidates.len(), 4);
+    assert!(att.ambiguous && att.confidence < 0.2, "{att:?}");
+    let (a, _) = pool.open(&who(0), Signal::Human, "d", T0 + 10);
+    let mut short = call(&a.number, T0 + 20, None);
+    short.duration = Some(2);
+    let s = pool.attribute(&short);
+    let l = pool.attribute(&call(&a.number, T0 + 20, None));
+    assert!((s.confidence - l.confidence / 2.0).abs() < 1e-12);
+    assert!(s.reason.contains("misdial"));
+}
+
+#[test]
+fn late_call_after_everything_ended() {
+    let (mut pool, _) = Pool::new(cfg(2, Exhaustion::Fallback), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    let att = pool.attribute(&call(&a.number, T0 + 5 * D, None));
+    assert_eq!(att.candidates[0].state, "late");
+    assert!(att.reason.starts_with("late_call"));
+    // Beyond the attribution window nothing is left.
+    assert!(
+        pool.attribute(&call(&a.number, T0 + 40 * D, None))
+            .candidates
+            .is_empty()
+    );
+}
+
+#[test]
+fn reattribute_links_in_call_order() {
+    let (mut pool, _) = Pool::new(cfg(1, Exhaustion::Fallback), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    pool.open(&who(2), Signal::Human, "d", T0 + 4 * D);
+    // The later call is recorded first, so when recorded it has no link and goes to r2.
+    let (late, _) = pool.record_call(
+        call(&a.number, T0 + 4 * D + H, Some("+1415")),
+        T0 + 4 * D + 2 * H,
+    );
+    assert_eq!(late.candidates[0].recipient, "r2");
+    pool.record_call(call(&a.number, T0 + H, Some("+1415")), T0 + 4 * D + 3 * H);
+    let re = pool.reattribute();
+    assert_eq!(re.len(), 2);
+    assert_eq!(re[0].0.at, T0 + 4 * D + H);
+    assert_eq!(
+        re[0].1.candidates[0].recipient, "r1",
+        "the earlier call's link now applies"
+    );
+    assert_eq!(re[1].1.candidates[0].recipient, "r1");
+}
+
+#[test]
+fn config_json_defaults_and_validation_errors() {
+    let c: PoolConfig = serde_json::from_str(
+        r#"{"numbers": ["+15550001", "+15550002"], "fallback": "+18005550000", "lease_seconds": 86400}"#,
+    )
+    .unwrap();
+    assert_eq!(c.tail_seconds, 7 * 86_400);
+    assert_eq!(c.quarantine_seconds, 45 * 86_400);
+    assert_eq!(c.attribution_window_seconds, 30 * 86_400);
+    assert_eq!(c.max_lease(), 7 * 86_400);
+    assert_eq!(
+        (c.reuse, c.exhaustion.clone(), c.pressure_threshold),
+        (Reuse::Lru, Exhaustion::Fallback, 0.75)
+    );
+    c.validate().unwrap();
+    let c2: PoolConfig = serde_json::from_str(
+        r#"{"numbers": ["+1"], "fallback": "+2", "lease_seconds": 60, "reuse": {"random": {"seed": 7}},
+            "exhaustion": {"share": {"max_holders": 3}}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (c2.reuse, c2.exhaustion),
+        (
+            Reuse::Random { seed: 7 },
+            Exhaustion::Share { max_holders: 3 }
+        )
+    );
+    let c3: PoolConfig = serde_json::from_str(
+        r#"{"numbers": ["+1"], "fallback": "+2", "lease_seconds": 60, "exhaustion": "steal_oldest_tail"}"#,
+    )
+    .unwrap();
+    assert_eq!(c3.exhaustion, Exhaustion::StealOldestTail);
+    assert!(
+        serde_json::from_str::<PoolConfig>(
+            r#"{"numbers": [], "fallback": "+2", "lease_seconds": 1, "bogus": 1}"#
+        )
+        .is_err()
+    );
+
+    let base = || PoolConfig::new(vec!["+1".into(), "+2".into()], "+9", 60);
+    let check = |f: &dyn Fn(&mut PoolConfig), want: PoolError, field: &str| {
+        let mut c = base();
+        f(&mut c);
+        let err = c.validate().unwrap_err();
+        assert_eq!(err, want);
+        assert!(err.to_string().contains(field), "{err}");
+        assert!(Pool::new(c, T0).is_err());
+    };
+    check(&|c| c.numbers.clear(), PoolError::EmptyPool, "numbers");
+    check(
+        &|c| c.numbers.push("+1".into()),
+        PoolError::DuplicateNumber {
+            number: "+1".into(),
+        },
+        "+1",
+    );
+    check(
+        &|c| c.numbers.push(String::new()),
+        PoolError::EmptyNumber { field: "numbers" },
+        "numbers",
+    );
+    check(
+        &|c| c.fallback = "+2".into(),
+        PoolError::NumberConflict {
+            field: "fallback",
+            number: "+2".into(),
+        },
+        "fallback",
+    );
+    check(
+        &|c| c.fallback.clear(),
+        PoolError::EmptyNumber { field: "fallback" },
+        "fallback",
+    );
+    check(
+        &|c| {
+            c.exhaustion = Exhaustion::Overflow {
+                number: "+1".into(),
+            }
+        },
+        PoolError::NumberConflict {
+            field: "exhaustion.overflow.number",
+            number: "+1".into(),
+        },
+        "overflow",
+    );
+    check(
+        &|c| {
+            c.exhaustion = Exhaustion::Overflow {
+                number: "+9".into(),
+            }
+        },
+        PoolError::NumberConflict {
+            field: "exhaustion.overflow.number",
+            number: "+9".into(),
+        },
+        "overflow",
+    );
+    check(
+        &|c| c.lease_seconds = 0,
+        PoolError::ZeroLength {
+            field: "lease_seconds",
+        },
+        "lease_seconds",
+    );
+    check(
+        &|c| c.max_lease_seconds = Some(30),
+        PoolError::MaxBelowMin {
+            max_lease_seconds: 30,
+            lease_seconds: 60,
+        },
+        "max_lease_seconds",
+    );
+    check(
+        &|c| c.pressure_threshold = 0.0,
+        PoolError::BadThreshold { value: 0.0 },
+        "pressure_threshold",
+    );
+    check(
+        &|c| c.pressure_threshold = 1.5,
+        PoolError::BadThreshold { value: 1.5 },
+        "pressure_threshold",
+    );
+    check(
+        &|c| c.exhaustion = Exhaustion::Share { max_holders: 1 },
+        PoolError::BadShare { max_holders: 1 },
+        "max_holders",
+    );
+}
+
+#[test]
+fn configure_is_atomic_on_error() {
+    let (mut pool, _) = Pool::new(cfg(2, Exhaustion::Fallback), T0).unwrap();
+    pool.open(&who(1), Signal::Human, "d", T0);
+    let before = serde_json::to_value(&pool).unwrap();
+    let mut bad = cfg(2, Exhaustion::Fallback);
+    bad.lease_seconds = 0;
+    assert!(pool.configure(bad, T0 + 5).is_err());
+    assert_eq!(serde_json::to_value(&pool).unwrap(), before);
+}
+
+#[test]
+fn snapshot_round_trip_and_corruption() {
+    let (mut pool, _) = Pool::new(cfg(3, Exhaustion::Share { max_holders: 3 }), T0).unwrap();
+    for i in 0..8 {
+        pool.open(
+            &who(i),
+            if i % 3 == 0 {
+                Signal::Machine
+            } else {
+                Signal::Human
+            },
+            "d",
+            T0 + i as i64 * H,
+        );
+    }
+    pool.record_call(call(&nums(3)[0], T0 + 2 * H, Some("+1415")), T0 + 9 * H);
+    let json = serde_json::to_string(&pool).unwrap();
+    let back: Pool = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    // The restored pool behaves the same.
+    let (mut p1, mut p2) = (pool.clone(), back);
+    for i in 0..12 {
+        let t = T0 + 10 * H + i as i64 * 7 * H;
+        assert_eq!(
+            p1.open(&who(i), Signal::Human, "d", t),
+            p2.open(&who(i), Signal::Human, "d", t)
+        );
+    }
+    // A dangling index is an error, not a panic.
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["holders"][0]["association"] =
+        serde_json::json!({"number": 99, "interval": 0, "phase": "held"});
+    assert!(serde_json::from_value::<Pool>(v.clone()).is_err());
+    v["holders"][0]["association"] = serde_json::Value::Null;
+    v["numbers"][0]["history"][0]["holder"] = serde_json::json!(10_000);
+    assert!(serde_json::from_value::<Pool>(v).is_err());
+}
+
+#[test]
+fn prune_drops_old_history_and_holders() {
+    let mut c = cfg(2, Exhaustion::Fallback);
+    c.attribution_window_seconds = (5 * D) as u32;
+    let (mut pool, _) = Pool::new(c, T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    pool.record_call(call(&a.number, T0 + H, Some("+1415")), T0 + H);
+    pool.open(&who(2), Signal::Human, "d", T0 + 6 * D);
+    let ev = pool.prune(T0 + 8 * D + H);
+    // r1's association ended at T0+3D (lease + 2-day tail), more than 5 days before.
+    assert!(
+        ev.iter().any(|e| matches!(
+            e,
+            Event::Pruned {
+                associations: 1,
+                calls: 1,
+                holders: 1,
+                ..
+            }
+        )),
+        "{ev:?}"
+    );
+    assert_eq!(pool.stats(T0 + 8 * D + H).holders, 1);
+    assert!(
+        pool.attribute(&call(&a.number, T0 + H, None))
+            .candidates
+            .is_empty()
+    );
+    assert_eq!(
+        pool.holding(&who(2), T0 + 8 * D + H).map(|h| h.lease),
+        Some(LeaseKind::Soft)
+    );
+}
+
+#[test]
+fn replay_reproduces_state_and_detects_divergence() {
+    let (mut pool, mut log) = Pool::new(cfg(2, Exhaustion::StealOldestTail), T0).unwrap();
+    for i in 0..6 {
+        log.extend(
+            pool.open(&who(i % 4), Signal::Human, "d", T0 + i as i64 * 20 * H)
+                .1,
+        );
+    }
+    log.extend(
+        pool.record_call(call(&nums(2)[0], T0 + H, Some("+1")), T0 + 5 * D)
+            .1,
+    );
+    log.extend(
+        pool.configure(cfg(3, Exhaustion::Fallback), T0 + 6 * D)
+            .unwrap(),
+    );
+    log.extend(pool.prune(T0 + 40 * D));
+    let json = serde_json::to_string(&log).unwrap();
+    let log2: Vec<Event> = serde_json::from_str(&json).unwrap();
+    assert_eq!(log2, log);
+    let replayed = Pool::replay(&log2).unwrap();
+    assert_eq!(
+        serde_json::to_value(&replayed).unwrap(),
+        serde_json::to_value(&pool).unwrap()
+    );
+    // Tampering with an outcome is detected.
+    let mut bad = log.clone();
+    let i = bad
+        .iter()
+        .position(|e| matches!(e, Event::Opened { .. }))
+        .unwrap();
+    if let Event::Opened { number, .. } = &mut bad[i] {
+        *number = "+10000000000".into();
+    }
+    assert!(matches!(
+        Pool::replay(&bad),
+        Err(PoolError::ReplayMismatch { .. })
+    ));
+    assert!(matches!(Pool::replay(&[]), Err(PoolError::ReplayEmpty)));
+    assert!(matches!(
+        Pool::replay(&log[1..]),
+        Err(PoolError::ReplayOrder { .. })
+    ));
+}
+
+#[test]
+fn random_reuse_is_deterministic_and_differs_from_lru() {
+    let run = |reuse| {
+        let mut c = cfg(20, Exhaustion::Fallback);
+        c.reuse = reuse;
+        let (mut pool, _) = Pool::new(c, T0).unwrap();
+        (0..10)
+            .map(|i| {
+                pool.open(&who(i), Signal::Human, "d", T0 + i as i64)
+                    .0
+                    .number
+            })
+            .collect::<Vec<_>>()
+    };
+    let r1 = run(Reuse::Random { seed: 1 });
+    assert_eq!(r1, run(Reuse::Random { seed: 1 }));
+    assert_ne!(r1, run(Reuse::Random { seed: 2 }));
+    assert_eq!(run(Reuse::Lru), nums(10));
+    assert_eq!(r1.iter().collect::<HashSet<_>>().len(), 10);
+}
+
+fn within(got: f64, want: f64, pct: f64) -> bool {
+    (got - want).abs() <= want * pct / 100.0
+}
+
+#[test]
+fn sizing_reproduces_the_research_peak_table() {
+    // call-tracking.md §2.2, 100k recipients, 20% human openers.
+    let rows: [(f64, f64, f64); 6] = [
+        (1_800.0, 5_572.0, 324.0),
+        (7_200.0, 8_188.0, 1_287.0),
+        (86_400.0, 15_600.0, 12_630.0),
+        (259_200.0, 17_520.0, 17_189.0),
+        (604_800.0, 19_000.0, 18_869.0),
+        (2_592_000.0, 20_000.0, 20_000.0),
+    ];
+    for (lease, blast, spread) in rows {
+        let mut inp = SizingInput::new(100_000);
+        inp.lease_seconds = lease as u32;
+        let b = sizing::recommend(&inp).peak_concurrent_leases;
+        inp.send_spread_hours = 24.0;
+        let s = sizing::recommend(&inp).peak_concurrent_leases;
+        assert!(within(b, blast, 2.0), "blast W={lease}: {b} vs {blast}");
+        assert!(within(s, spread, 3.0), "spread W={lease}: {s} vs {spread}");
+    }
+}
+
+#[test]
+fn sizing_erlang_b_cross_check_and_pool_report() {
+    // First-hour rate 6,667/h × 0.5 h = 3,333 Erl → 3,355 numbers (1%), 3,448 (0.1%).
+    let a = 20_000.0 / 3.0 * 0.5;
+    let (m1, b1) = sizing::erlang_b_servers(a, 0.01);
+    let (m2, _) = sizing::erlang_b_servers(a, 0.001);
+    assert!(within(f64::from(m1), 3_355.0, 1.0), "{m1}");
+    assert!(within(f64::from(m2), 3_448.0, 1.0), "{m2}");
+    assert!(b1 <= 0.01 && sizing::erlang_b(m1 - 1, a) > 0.01);
+    // Textbook value: E(10 servers, 5 Erl) ≈ 0.01838.
+    assert!((sizing::erlang_b(10, 5.0) - 0.018_38).abs() < 1e-4);
+
+    let mut inp = SizingInput::new(100_000);
+    inp.lease_seconds = 1_800;
+    inp.send_spread_hours = 24.0;
+    inp.pool_size = Some(1_000);
+    inp.live_leases = Some(250);
+    let r = sizing::recommend(&inp);
+    assert!(r.recommended_size as f64 >= r.peak_concurrent_leases);
+    assert!(r.blocking_probability <= 0.01);
+    assert_eq!(r.utilisation, Some(0.25));
+    assert!(r.pool_blocking_probability.unwrap() < 1e-6);
+    // Largest sustainable lease at M = 1,000 over 24 h: 93 min in the research table.
+    let w = r.max_lease_seconds_for_pool.unwrap() / 60.0;
+    assert!(within(w, 93.0, 5.0), "{w} min");
+    // Shared tail over 7 days, 24-h send: ~18.9k concurrent tails; at M = 1,000 → ~19 per number.
+    assert!(within(
+        r.tail_candidates_per_number * f64::from(r.recommended_size) / 1_000.0,
+        18.9,
+        3.0
+    ));
+}

@@ -1,0 +1,90 @@
+//! Phone-number images that look right in every inbox.
+//!
+//! When a recipient opens a marketing email, ringmark answers the image request with the number leased to
+//! that recipient: a **"tap to call" button** for smartphones, **the number as text** for everything else
+//! (Google's own pattern: call button on phones, plain number on desktop; call-tracking.md §4.7). Design
+//! decisions, with the measurements behind them in libraries.md Part A:
+//!
+//! * **Raster, not HTML text**: the number is chosen when the email is *opened*, long after it was sent, so
+//!   only an image can carry it. Alt text is fixed at send time and carries a static number.
+//! * **PNG, 4-bit palette, opaque paper**: 16 colours (blends paper→ink, or the button's colours) keep each
+//!   image near 2–3 KB at 2x; GIF has only 1-bit transparency and transparent PNGs lose contrast in dark
+//!   modes, so the paper is an opaque, per-pool colour.
+//! * **2x pixels, 1x size**: [`Image::width`]/[`Image::height`] are the CSS size to put in the HTML
+//!   `width`/`height` attributes (honoured by Outlook desktop); the PNG has twice as many pixels for
+//!   high-density screens.
+//! * **`ab_glyph` (lite) and `png`**: exact-area antialiasing (≈230 levels before quantising) for about
+//!   42 KB and 57 KB of gzipped wasm, warm render around a millisecond; a build-time atlas or GIF would be
+//!   smaller but fixes sizes or costs maintenance (A7). The font is a 20 KB Roboto Medium subset (Latin-1
+//!   and Latin Extended-A) parsed once per isolate.
+//! * **Validation up front**: [`Style::validate`] refuses labels with characters the font lacks (naming
+//!   them), malformed colours, sizes out of range and unreadable colour pairs, so the admin API fails, not
+//!   the open.
+//! * **Caching**: [`Renderer`] keeps recent images per isolate (bounded LRU); requests that cannot be tied
+//!   to a pool get [`neutral_image`], never an error.
+//!
+//! ```
+//! use ringmark_render::{number_image, Style, Variant};
+//! let style = Style { label: Some("Call us".into()), ..Style::default() };
+//! style.validate()?;
+//! let img = number_image("(415) 555-0132", Variant::Button, &style)?;
+//! assert!(img.png.starts_with(b"\x89PNG"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+
+mod cache;
+mod canvas;
+mod colour;
+mod encode;
+mod error;
+mod font;
+mod icon;
+mod layout;
+mod pixel;
+mod style;
+
+pub use cache::Renderer;
+pub use colour::Colour;
+pub use error::RenderError;
+pub use font::can_draw;
+pub use pixel::PIXEL_GIF;
+pub use style::{
+    FONT_PX_MAX, FONT_PX_MIN, LABEL_MAX_CHARS, MIN_CONTRAST, NUMBER_MAX_CHARS, Shape, Style,
+    Variant,
+};
+
+/// A rendered image: PNG bytes at 2x plus the intended CSS display size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// The PNG file (4-bit palette, opaque, `2 × width` by `2 × height` pixels).
+    pub png: Vec<u8>,
+    /// Display width in CSS pixels (1x).
+    pub width: u32,
+    /// Display height in CSS pixels (1x).
+    pub height: u32,
+}
+
+/// Renders the number's display string (for example `"(415) 555-0132"`, precomputed when the number joined
+/// the pool) as the chosen variant in `style`.
+///
+/// # Errors
+/// Whatever [`Style::validate`] reports, then for the number [`RenderError::Empty`],
+/// [`RenderError::TooLong`] (over [`NUMBER_MAX_CHARS`]) or [`RenderError::Undrawable`];
+/// [`RenderError::Font`]/[`RenderError::Encode`] only on a build defect.
+pub fn number_image(display: &str, variant: Variant, style: &Style) -> Result<Image, RenderError> {
+    style.validate()?;
+    style::check_text("number", display, NUMBER_MAX_CHARS)?;
+    let face = font::face().ok_or(RenderError::Font)?;
+    layout::render(face, display, variant, style)
+}
+
+/// The image for a request whose pool cannot be derived (bad or forged token): a 1×1 transparent PNG, so
+/// the slot shows nothing. Never fails.
+pub fn neutral_image() -> Image {
+    Image {
+        png: pixel::NEUTRAL_PNG.to_vec(),
+        width: 1,
+        height: 1,
+    }
+}

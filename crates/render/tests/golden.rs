@@ -1,0 +1,283 @@
+//! Golden images: every variant in a few styles, decoded with the `png` crate and compared pixel by pixel
+//! with the reference PNGs in `tests/golden/`. After an intended change, look at the contact sheet, then
+//! rewrite the references with `BLESS=1 cargo test -p ringmark-render --test golden`.
+//!
+//! Also checks the properties every image must have: 2x pixels for the 1x size, a 4-bit palette, opaque,
+//! antialiased, and at most 4 KB at the default style.
+
+use ringmark_render::{
+    Colour, Image, PIXEL_GIF, Shape, Style, Variant, neutral_image, number_image,
+};
+use std::path::PathBuf;
+
+/// A decoded PNG: the file's header facts, its raw (packed) rows and its pixels expanded to RGB.
+struct Decoded {
+    width: u32,
+    height: u32,
+    depth: png::BitDepth,
+    color: png::ColorType,
+    trns: bool,
+    palette_len: usize,
+    raw_indices: Vec<u8>,
+    rgb: Vec<u8>,
+}
+
+fn decode(bytes: &[u8]) -> Decoded {
+    let raw = {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+            .read_info()
+            .expect("png header");
+        let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+        let info = reader.next_frame(&mut buf).expect("png data");
+        buf.truncate(info.buffer_size());
+        buf
+    };
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("png header");
+    let (trns, palette_len) = {
+        let info = reader.info();
+        (
+            info.trns.is_some(),
+            info.palette.as_ref().map_or(0, |p| p.len() / 3),
+        )
+    };
+    let mut rgb = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut rgb).expect("png data");
+    rgb.truncate(info.buffer_size());
+    let header = reader.info();
+    Decoded {
+        width: info.width,
+        height: info.height,
+        depth: header.bit_depth,
+        color: header.color_type,
+        trns,
+        palette_len,
+        raw_indices: raw,
+        rgb,
+    }
+}
+
+fn cases() -> Vec<(&'static str, &'static str, Variant, Style)> {
+    let label = |l: &str| Some(l.to_owned());
+    let dark = Style {
+        paper: Colour::rgb(0x11, 0x18, 0x27),
+        ink: Colour::rgb(0xf9, 0xfa, 0xfb),
+        button: Colour::rgb(0xf5, 0x9e, 0x0b),
+        button_ink: Colour::rgb(0x11, 0x18, 0x27),
+        shape: Shape::Square,
+        ..Style::default()
+    };
+    let mut out = Vec::new();
+    for (name, variant) in [("text", Variant::Text), ("button", Variant::Button)] {
+        let names: [(&str, &str, Style); 5] = [
+            ("us-default", "(415) 555-0132", Style::default()),
+            (
+                "tr-label-pill",
+                "0 (212) 555 12 34",
+                Style {
+                    label: label("Bizi arayın"),
+                    shape: Shape::Pill,
+                    ..Style::default()
+                },
+            ),
+            (
+                "uk-dark-square",
+                "+44 20 7946 0958",
+                Style {
+                    label: label("Şimdi ara"),
+                    ..dark.clone()
+                },
+            ),
+            (
+                "de-small",
+                "030 1234567",
+                Style {
+                    font_px: 12,
+                    label: label("Jetzt anrufen"),
+                    ..Style::default()
+                },
+            ),
+            (
+                "au-large",
+                "(02) 9374 4000",
+                Style {
+                    font_px: 40,
+                    ..Style::default()
+                },
+            ),
+        ];
+        for (case, number, style) in names {
+            out.push((leak(format!("{name}-{case}")), number, variant, style));
+        }
+    }
+    out
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn golden_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+#[test]
+fn images_match_the_golden_references() {
+    let bless = std::env::var_os("BLESS").is_some_and(|v| v == "1");
+    let mut mismatched = Vec::new();
+    for (name, number, variant, style) in cases() {
+        let img = number_image(number, variant, &style).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let path = golden_dir().join(format!("{name}.png"));
+        if bless {
+            std::fs::write(&path, &img.png).expect("write golden");
+            continue;
+        }
+        let reference = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (run with BLESS=1 to create)", path.display()));
+        let (got, want) = (decode(&img.png), decode(&reference));
+        if (got.width, got.height) != (want.width, want.height) || got.rgb != want.rgb {
+            let differing = got
+                .rgb
+                .chunks(3)
+                .zip(want.rgb.chunks(3))
+                .filter(|(a, b)| a != b)
+                .count();
+            mismatched.push(format!(
+                "{name}: {}×{} vs reference {}×{}, {differing} pixels differ",
+                got.width, got.height, want.width, want.height
+            ));
+        }
+    }
+    assert!(
+        mismatched.is_empty(),
+        "golden mismatches:\n{}",
+        mismatched.join("\n")
+    );
+}
+
+#[test]
+fn every_image_is_2x_palette_4bit_opaque_and_antialiased() {
+    for (name, number, variant, style) in cases() {
+        let Image { png, width, height } = number_image(number, variant, &style).expect("renders");
+        let d = decode(&png);
+        assert_eq!((d.width, d.height), (2 * width, 2 * height), "{name}");
+        assert_eq!(
+            (d.color, d.depth),
+            (png::ColorType::Indexed, png::BitDepth::Four),
+            "{name}"
+        );
+        assert_eq!(
+            d.rgb.len(),
+            3 * d.width as usize * d.height as usize,
+            "{name}: expands to RGB"
+        );
+        assert!(!d.trns, "{name}: paper must be opaque");
+        assert_eq!(d.palette_len, 16, "{name}");
+        // 4-bit indices: the unexpanded rows pack two pixels per byte.
+        assert_eq!(
+            d.raw_indices.len(),
+            (d.width as usize).div_ceil(2) * d.height as usize,
+            "{name}"
+        );
+        let mut levels: Vec<&[u8]> = d.rgb.chunks(3).collect();
+        levels.sort_unstable();
+        levels.dedup();
+        assert!(
+            levels.len() >= 12,
+            "{name}: only {} colours, text is not antialiased",
+            levels.len()
+        );
+        // The corner pixel is paper (button corners are paper unless square; square corners are button).
+        let corner = &d.rgb[..3];
+        let expect = if variant == Variant::Button && style.shape == Shape::Square {
+            style.button
+        } else {
+            style.paper
+        };
+        assert_eq!(corner, [expect.r, expect.g, expect.b], "{name}");
+    }
+}
+
+#[test]
+fn default_style_images_fit_in_4_kb() {
+    let style = Style::default();
+    let labelled = Style {
+        label: Some("Call us".into()),
+        ..Style::default()
+    };
+    for number in [
+        "(415) 555-0132",
+        "0 (212) 555 12 34",
+        "+44 20 7946 0958",
+        "+49 30 1234567",
+        "01 42 68 53 00",
+    ] {
+        for variant in [Variant::Text, Variant::Button] {
+            for s in [&style, &labelled] {
+                let img = number_image(number, variant, s).expect("renders");
+                assert!(
+                    img.png.len() <= 4096,
+                    "{number} {variant:?}: {} bytes",
+                    img.png.len()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn undrawable_number_is_refused_with_the_characters() {
+    let e =
+        number_image("(415) 555-0132 ☎", Variant::Text, &Style::default()).expect_err("no glyph");
+    assert!(
+        e.to_string()
+            .contains("number has characters the font cannot draw: '☎' (U+260E)"),
+        "{e}"
+    );
+    let e = number_image(" ", Variant::Button, &Style::default()).expect_err("blank");
+    assert_eq!(e.to_string(), "number is empty");
+}
+
+#[test]
+fn invalid_style_is_refused_before_rendering() {
+    let style = Style {
+        font_px: 9,
+        ..Style::default()
+    };
+    let e = number_image("(415) 555-0132", Variant::Text, &style).expect_err("too small");
+    assert_eq!(e.to_string(), "font_px 9 is outside 12..=40");
+}
+
+#[test]
+fn pixel_gif_is_a_valid_transparent_1x1_gif() {
+    assert_eq!(PIXEL_GIF.len(), 43);
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(PIXEL_GIF).expect("gif header");
+    assert_eq!((decoder.width(), decoder.height()), (1, 1));
+    let frame = decoder
+        .read_next_frame()
+        .expect("frame")
+        .expect("one frame");
+    assert_eq!((frame.width, frame.height), (1, 1));
+    assert_eq!(frame.transparent, Some(0));
+    assert_eq!(frame.buffer.as_ref()[3], 0, "alpha of the only pixel");
+    assert!(decoder.read_next_frame().expect("trailer").is_none());
+}
+
+#[test]
+fn neutral_image_is_a_transparent_1x1_png() {
+    let img = neutral_image();
+    assert_eq!((img.width, img.height), (1, 1));
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(&img.png));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("png data");
+    assert_eq!(
+        (info.width, info.height, info.color_type),
+        (1, 1, png::ColorType::Rgba)
+    );
+    assert_eq!(buf[3], 0, "transparent");
+}

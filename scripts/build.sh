@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the one wasm module (--target web) that the Worker and browsers share,
+# into pkg/, and links it into www/pkg for the demo page.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --target wasm32-unknown-unknown -p ringmark --lib
+wasm-bindgen --target web --remove-name-section --remove-producers-section \
+  --out-dir pkg target/wasm32-unknown-unknown/release/ringmark.wasm
+rm -rf www/pkg && cp -r pkg www/pkg
+raw=$(stat -c %s pkg/ringmark_bg.wasm)
+gz=$(gzip -9 -c pkg/ringmark_bg.wasm | wc -c)
+echo "build: pkg/ringmark_bg.wasm ${raw} bytes, ${gz} gzipped"

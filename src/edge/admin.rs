@@ -1,0 +1,573 @@
+//! The admin API: pools, tokens, sizing and call attribution.
+//!
+//! Every route needs `Authorization: Bearer $RINGMARK_ADMIN_TOKEN`. Input is
+//! validated here, before any object is touched, so a bad request writes
+//! nothing; a pool write that fails after the directory accepted its numbers
+//! is undone in the directory before the error is answered.
+
+use super::{Cont, Edge, Forward, Step, Target, valid_pool_id};
+use crate::error::{ApiError, ErrorCode, parse_json};
+use crate::http::{Request, Response, percent_decode};
+use crate::protocol::{ClaimReply, DirectoryCommand, DirectoryEntry, PoolCommand, PoolSettings};
+use crate::token::{Claims, MAX_FIELD_LEN};
+use ringmark_phone::{DisplayFormat, E164};
+use ringmark_pool::{Call, PoolConfig};
+use ringmark_render::Style;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// Most recipients one token request may carry.
+pub const MAX_RECIPIENTS: usize = 10_000;
+
+fn respond(result: Result<Response, ApiError>) -> Step {
+    Step::Respond(result.unwrap_or_else(|e| e.to_response()))
+}
+
+fn forward<T: Serialize>(target: Target, command: &T, cont: Cont) -> Step {
+    Step::Forward(Forward {
+        target,
+        command: serde_json::to_string(command).unwrap_or_default(),
+        cont,
+    })
+}
+
+/// Constant-time comparison of the presented bearer token with the secret.
+fn authorised(edge: &Edge, request: &Request) -> Result<(), ApiError> {
+    if edge.admin_token.len() < 16 {
+        return Err(ApiError::new(
+            ErrorCode::Misconfigured,
+            "RINGMARK_ADMIN_TOKEN is not set (or shorter than 16 characters)",
+        ));
+    }
+    let presented = request
+        .header_value("authorization")
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .unwrap_or("")
+        .trim()
+        .as_bytes();
+    let secret = edge.admin_token.as_bytes();
+    let mut diff = presented.len() ^ secret.len();
+    for (i, b) in secret.iter().enumerate() {
+        diff |= usize::from(b ^ presented.get(i).copied().unwrap_or(0));
+    }
+    if diff == 0 {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "missing or wrong 'Authorization: Bearer' token",
+        ))
+    }
+}
+
+/// Routes an admin request.
+pub fn begin(edge: &Edge, request: &Request, now: i64) -> Step {
+    if let Err(e) = authorised(edge, request) {
+        return respond(Err(e));
+    }
+    let path = request.path().trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').skip(2).collect(); // after "/v1"
+    let method = request.method.as_str();
+    let result = match segments.as_slice() {
+        ["calls"] => only(method, "POST").and_then(|()| call(request, now)),
+        ["pools", pool, rest @ ..] => {
+            let pool = match percent_decode(pool).filter(|p| valid_pool_id(p)) {
+                Some(p) => p,
+                None => {
+                    return respond(Err(ApiError::field(
+                        ErrorCode::InvalidField,
+                        "pool",
+                        "must be 1-64 characters of A-Z a-z 0-9 - _ .",
+                    )));
+                }
+            };
+            match (rest, method) {
+                ([], "PUT") => put_pool(pool, &request.body),
+                ([], "GET") => Ok(forward(
+                    Target::Pool(pool.clone()),
+                    &PoolCommand::State,
+                    Cont::PoolState { pool },
+                )),
+                (["tokens"], "POST") => tokens(edge, pool, request),
+                (["sizing"], "GET") => sizing(pool, request),
+                ([] | ["tokens"] | ["sizing"], _) => Err(method_not_allowed(method)),
+                _ => Err(not_found(path)),
+            }
+        }
+        _ => Err(not_found(path)),
+    };
+    result.unwrap_or_else(|e| respond(Err(e)))
+}
+
+fn only(method: &str, allowed: &str) -> Result<(), ApiError> {
+    if method == allowed {
+        Ok(())
+    } else {
+        Err(method_not_allowed(method))
+    }
+}
+
+fn method_not_allowed(method: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{method} is not allowed here"),
+    )
+}
+
+fn not_found(path: &str) -> ApiError {
+    ApiError::new(ErrorCode::NotFound, format!("no admin route {path}"))
+}
+
+/// Continues an admin request with an object's answer.
+pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str, now: i64) -> Step {
+    let reply: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let object_error = || {
+        reply["error"]
+            .as_str()
+            .map_or_else(|| format!("object answered {status}"), str::to_owned)
+    };
+    match cont {
+        Cont::PutClaimed { pool, settings } => match status {
+            200 => match serde_json::from_value::<ClaimReply>(reply) {
+                Ok(claim) => forward(
+                    Target::Pool(pool.clone()),
+                    &PoolCommand::Configure { settings },
+                    Cont::PutConfigured { pool, claim },
+                ),
+                Err(e) => respond(Err(internal(edge, format!("directory reply: {e}")))),
+            },
+            409 => respond(Err(ApiError::field(
+                ErrorCode::Conflict,
+                "numbers",
+                object_error(),
+            ))),
+            _ => respond(Err(internal(edge, object_error()))),
+        },
+        Cont::PutConfigured { pool, claim } => {
+            if status == 200 {
+                let mut body = reply;
+                body["pool"] = json!(pool);
+                return respond(Ok(Response::json(200, &body)));
+            }
+            // Undo the claim so nothing half-written remains.
+            let (status, message) = match status {
+                422 => (422, object_error()),
+                _ => (500, object_error()),
+            };
+            forward(
+                Target::Directory,
+                &DirectoryCommand::Restore {
+                    pool,
+                    previous: claim.previous,
+                    added: claim.added,
+                },
+                Cont::PutRestored { status, message },
+            )
+        }
+        Cont::PutRestored {
+            status: failed,
+            message,
+        } => {
+            if status != 200 {
+                edge.warn(format!(
+                    "directory restore failed after '{message}': {status}"
+                ));
+            }
+            let code = if failed == 422 {
+                ErrorCode::InvalidField
+            } else {
+                ErrorCode::Internal
+            };
+            respond(Err(ApiError::new(code, message)))
+        }
+        Cont::PoolState { pool } => respond(match status {
+            200 => {
+                let mut body = reply;
+                body["pool"] = json!(pool);
+                Ok(Response::json(200, &body))
+            }
+            404 => Err(unknown_pool(&pool)),
+            _ => Err(internal(edge, object_error())),
+        }),
+        Cont::Tokens(job) => respond(match status {
+            200 => job.sign(edge),
+            404 => Err(unknown_pool(&job.pool)),
+            _ => Err(internal(edge, object_error())),
+        }),
+        Cont::Sizing { pool, input } => respond(match status {
+            200 => sizing_report(&pool, input, &reply),
+            404 => Err(unknown_pool(&pool)),
+            _ => Err(internal(edge, object_error())),
+        }),
+        Cont::CallLookup { call } => match status {
+            200 => match serde_json::from_value::<DirectoryEntry>(reply) {
+                Ok(entry) => forward(
+                    Target::Pool(entry.pool.clone()),
+                    &PoolCommand::Call { call },
+                    Cont::CallDone { pool: entry.pool },
+                ),
+                Err(e) => respond(Err(internal(edge, format!("directory reply: {e}")))),
+            },
+            404 => respond(Err(ApiError::field(
+                ErrorCode::UnknownNumber,
+                "to",
+                format!("{} belongs to no pool", call.to),
+            ))),
+            _ => respond(Err(internal(edge, object_error()))),
+        },
+        Cont::CallDone { pool } => respond(match status {
+            200 => Ok(Response::json(200, &attribution_body(&pool, reply, now))),
+            404 => Err(unknown_pool(&pool)),
+            _ => Err(internal(edge, object_error())),
+        }),
+        Cont::Pixel | Cont::Number { .. } | Cont::Click { .. } => respond(Err(internal(
+            edge,
+            "email continuation reached the admin API".into(),
+        ))),
+    }
+}
+
+fn unknown_pool(pool: &str) -> ApiError {
+    ApiError::field(ErrorCode::UnknownPool, "pool", format!("no pool '{pool}'"))
+}
+
+fn internal(edge: &Edge, message: String) -> ApiError {
+    edge.warn(format!("admin: {message}"));
+    ApiError::new(ErrorCode::Internal, message)
+}
+
+/// Reads and normalises one E.164 field.
+fn e164(field: &str, value: &Value) -> Result<E164, ApiError> {
+    let text = value.as_str().ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::InvalidNumber,
+            field,
+            "expected an E.164 string like \"+14155550132\"",
+        )
+    })?;
+    E164::parse(text).map_err(|e| ApiError::field(ErrorCode::InvalidNumber, field, e))
+}
+
+/// `PUT /v1/pools/{pool}`: validates everything, then claims the numbers in
+/// the directory and configures the pool.
+fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
+    let mut object: Map<String, Value> = match parse_json::<Value>(body)? {
+        Value::Object(map) => map,
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::BadJson,
+                "body: expected a JSON object",
+            ));
+        }
+    };
+    let style: Style = match object.remove("style") {
+        Some(v) => serde_json::from_value(v)
+            .map_err(|e| ApiError::field(ErrorCode::BadJson, "style", e))?,
+        None => Style::default(),
+    };
+    style
+        .validate()
+        .map_err(|e| ApiError::field(ErrorCode::InvalidField, "style", e))?;
+    let format: DisplayFormat = match object.remove("display_format") {
+        Some(v) => serde_json::from_value(v).map_err(|e| {
+            ApiError::field(
+                ErrorCode::BadJson,
+                "display_format",
+                format!("{e} (national or international)"),
+            )
+        })?,
+        None => DisplayFormat::National,
+    };
+    let given: BTreeMap<String, String> = match object.remove("displays") {
+        Some(v) => serde_json::from_value(v)
+            .map_err(|e| ApiError::field(ErrorCode::BadJson, "displays", e))?,
+        None => BTreeMap::new(),
+    };
+
+    // Normalise every number to E.164 before the allocator sees it.
+    let mut numbers = Vec::new();
+    match object.get_mut("numbers") {
+        Some(Value::Array(list)) => {
+            for (i, v) in list.iter_mut().enumerate() {
+                let n = e164(&format!("numbers[{i}]"), v)?;
+                *v = json!(n.as_str());
+                numbers.push(n);
+            }
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                ErrorCode::BadJson,
+                "numbers",
+                "expected an array of E.164 strings",
+            ));
+        }
+        None => return Err(ApiError::field(ErrorCode::BadJson, "numbers", "missing")),
+    }
+    match object.get_mut("fallback") {
+        Some(v) => {
+            let n = e164("fallback", v)?;
+            *v = json!(n.as_str());
+            numbers.push(n);
+        }
+        None => return Err(ApiError::field(ErrorCode::BadJson, "fallback", "missing")),
+    }
+    let mut claimed: Vec<String> = numbers[..numbers.len() - 1]
+        .iter()
+        .map(|n| n.as_str().to_owned())
+        .collect();
+    if let Some(v) = object
+        .get_mut("exhaustion")
+        .and_then(|e| e.get_mut("overflow"))
+        .and_then(|o| o.get_mut("number"))
+    {
+        let n = e164("exhaustion.overflow.number", v)?;
+        *v = json!(n.as_str());
+        claimed.push(n.as_str().to_owned());
+        numbers.push(n);
+    }
+    let config: PoolConfig = serde_json::from_value(Value::Object(object))
+        .map_err(|e| ApiError::new(ErrorCode::BadJson, format!("body: {e}")))?;
+    config
+        .validate()
+        .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()))?;
+
+    let mut displays = BTreeMap::new();
+    for n in &numbers {
+        let display = given
+            .get(n.as_str())
+            .cloned()
+            .unwrap_or_else(|| ringmark_phone::display(n, format));
+        displays.insert(n.as_str().to_owned(), display);
+    }
+    for key in given.keys() {
+        if !displays.contains_key(key) {
+            return Err(ApiError::field(
+                ErrorCode::InvalidField,
+                format!("displays.{key}"),
+                "is not a number of this pool",
+            ));
+        }
+    }
+    let quarantine_seconds = config.quarantine_seconds as i64;
+    let settings = Box::new(PoolSettings {
+        config,
+        displays,
+        style,
+    });
+    Ok(forward(
+        Target::Directory,
+        &DirectoryCommand::Claim {
+            pool: pool.clone(),
+            numbers: claimed,
+            quarantine_seconds,
+        },
+        Cont::PutClaimed { pool, settings },
+    ))
+}
+
+/// A request for tokens, waiting for the pool to confirm it exists.
+#[derive(Debug)]
+pub(super) struct TokenJob {
+    pool: String,
+    campaign: String,
+    recipients: Vec<String>,
+    origin: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    campaign: String,
+    recipients: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct IssuedToken {
+    recipient: String,
+    token: String,
+    open: String,
+    number: String,
+    click: String,
+}
+
+impl TokenJob {
+    fn sign(&self, edge: &Edge) -> Result<Response, ApiError> {
+        let keys = edge.keys.as_ref().map_err(|e| {
+            ApiError::new(
+                ErrorCode::Misconfigured,
+                format!("RINGMARK_SIGNING_KEY: {e}"),
+            )
+        })?;
+        let mut tokens = Vec::with_capacity(self.recipients.len());
+        for recipient in &self.recipients {
+            let claims = Claims {
+                pool: self.pool.clone(),
+                campaign: self.campaign.clone(),
+                recipient: recipient.clone(),
+            };
+            let token = keys
+                .sign(&claims)
+                .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()))?;
+            tokens.push(IssuedToken {
+                recipient: recipient.clone(),
+                open: format!("{}/o/{token}.gif", self.origin),
+                number: format!("{}/n/{token}.png", self.origin),
+                click: format!("{}/c/{token}", self.origin),
+                token,
+            });
+        }
+        Ok(Response::json(
+            200,
+            &json!({ "pool": self.pool, "campaign": self.campaign, "tokens": tokens }),
+        ))
+    }
+}
+
+/// `POST /v1/pools/{pool}/tokens`.
+fn tokens(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError> {
+    let body: TokenRequest = parse_json(&request.body)?;
+    let check = |field: String, value: &str| {
+        if value.is_empty() || value.len() > MAX_FIELD_LEN {
+            Err(ApiError::field(
+                ErrorCode::InvalidField,
+                field,
+                format!("must be 1 to {MAX_FIELD_LEN} bytes"),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    check("campaign".into(), &body.campaign)?;
+    if body.recipients.is_empty() || body.recipients.len() > MAX_RECIPIENTS {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "recipients",
+            format!("must hold 1 to {MAX_RECIPIENTS} recipient ids"),
+        ));
+    }
+    for (i, r) in body.recipients.iter().enumerate() {
+        check(format!("recipients[{i}]"), r)?;
+    }
+    if let Err(e) = &edge.keys {
+        return Err(ApiError::new(
+            ErrorCode::Misconfigured,
+            format!("RINGMARK_SIGNING_KEY: {e}"),
+        ));
+    }
+    let job = TokenJob {
+        pool: pool.clone(),
+        campaign: body.campaign,
+        recipients: body.recipients,
+        origin: request.origin().to_owned(),
+    };
+    Ok(forward(
+        Target::Pool(pool),
+        &PoolCommand::State,
+        Cont::Tokens(Box::new(job)),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallRequest {
+    to: Value,
+    #[serde(default)]
+    from: Option<Value>,
+    at: Value,
+    #[serde(default)]
+    duration: Option<u32>,
+}
+
+/// `POST /v1/calls`: normalises the call, then asks the directory for its pool.
+fn call(request: &Request, _now: i64) -> Result<Step, ApiError> {
+    let body: CallRequest = parse_json(&request.body)?;
+    let to = e164("to", &body.to)?;
+    let from = match &body.from {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(e164("from", v)?.as_str().to_owned()),
+    };
+    let at = crate::timestamp::parse(&body.at)
+        .map_err(|e| ApiError::field(ErrorCode::InvalidField, "at", e))?;
+    let call = Call {
+        to: to.as_str().to_owned(),
+        from,
+        at,
+        duration: body.duration,
+    };
+    Ok(forward(
+        Target::Directory,
+        &DirectoryCommand::Lookup {
+            number: call.to.clone(),
+        },
+        Cont::CallLookup { call },
+    ))
+}
+
+/// The attribution answer: the best candidate's facts at the top, then all candidates.
+fn attribution_body(pool: &str, mut attribution: Value, _now: i64) -> Value {
+    let best = attribution["candidates"]
+        .get(0)
+        .cloned()
+        .unwrap_or(Value::Null);
+    let object = attribution
+        .as_object_mut()
+        .map(std::mem::take)
+        .unwrap_or_default();
+    let mut body = Map::new();
+    body.insert("pool".into(), json!(pool));
+    body.insert("campaign".into(), best["campaign"].clone());
+    body.insert("recipient".into(), best["recipient"].clone());
+    body.insert("device".into(), best["device"].clone());
+    body.insert("lease_state".into(), best["state"].clone());
+    body.extend(object);
+    Value::Object(body)
+}
+
+/// `GET /v1/pools/{pool}/sizing?recipients=…`: the query becomes the sizing input.
+fn sizing(pool: String, request: &Request) -> Result<Step, ApiError> {
+    let query = request.url.split_once('?').map_or("", |(_, q)| q);
+    let mut input = Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = percent_decode(key).unwrap_or_default();
+        let value = percent_decode(value).unwrap_or_default();
+        let number: f64 = value.parse().map_err(|_| {
+            ApiError::field(ErrorCode::InvalidField, key.clone(), "expected a number")
+        })?;
+        input.insert(key, json!(number));
+    }
+    let input = Value::Object(input);
+    // Fail fast on a bad query, before touching the pool.
+    sizing_input(input.clone())?;
+    Ok(forward(
+        Target::Pool(pool.clone()),
+        &PoolCommand::State,
+        Cont::Sizing { pool, input },
+    ))
+}
+
+fn sizing_input(input: Value) -> Result<ringmark_pool::sizing::SizingInput, ApiError> {
+    serde_json::from_value(input)
+        .map_err(|e| ApiError::new(ErrorCode::BadJson, format!("query: {e}")))
+}
+
+fn sizing_report(pool: &str, mut input: Value, state: &Value) -> Result<Response, ApiError> {
+    let live = &state["live"];
+    // Default the lease to the pool's own when the query does not give one.
+    if let (Some(map), Some(lease)) = (
+        input.as_object_mut(),
+        state["config"]["lease_seconds"].as_f64(),
+    ) {
+        map.entry("lease_seconds").or_insert(json!(lease));
+    }
+    let input = sizing_input(input)?;
+    let report = ringmark_pool::sizing::recommend(&input);
+    Ok(Response::json(
+        200,
+        &json!({ "pool": pool, "input": input, "recommendation": report, "live": live }),
+    ))
+}

@@ -1,0 +1,241 @@
+//! The email-facing URLs: pixel, number image and call link.
+//!
+//! None of these ever answers an error: Gmail's proxy caches an error image
+//! for weeks, and a broken image in an inbox costs the call. A bad token or a
+//! failure anywhere ends in the pool's fallback number or a neutral image,
+//! with a line in the log.
+
+use super::{Cont, Edge, Forward, Step, Target, valid_pool_id};
+use crate::http::{NO_STORE, Request, Response};
+use crate::protocol::{NumberReply, OpenKind, Opener, PoolCommand};
+use crate::token::{Claims, TokenError};
+use ringmark_classify::{Classification, DeviceClass, Signals};
+use ringmark_render::{PIXEL_GIF, Style, Variant};
+
+/// Classifies the opener of a request from all its headers.
+pub fn classify(edge: &Edge, request: &Request) -> Classification {
+    let ua = request.header_value("user-agent").unwrap_or("");
+    let headers = request
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    let mut signals = Signals::from_headers(ua, headers);
+    signals.ip = request
+        .header_value("cf-connecting-ip")
+        .and_then(|ip| ip.trim().parse().ok());
+    edge.classifier.classify(&signals)
+}
+
+fn opener(c: &Classification) -> Opener {
+    Opener {
+        device: c.device.as_str().to_owned(),
+        opener: c.opener.as_str().to_owned(),
+        client: c.client.map(str::to_owned),
+        proxy: c.proxy.map(str::to_owned),
+        machine: c.machine,
+    }
+}
+
+/// The token in `/x/{token}.ext`.
+fn token<'a>(rest: &'a str, ext: &str) -> &'a str {
+    rest.strip_suffix(ext).unwrap_or(rest)
+}
+
+fn verify(edge: &Edge, token: &str) -> Result<Claims, TokenError> {
+    match &edge.keys {
+        Ok(keys) => keys.verify(token),
+        Err(_) => Err(TokenError::Malformed),
+    }
+}
+
+fn open(claims: Claims, kind: OpenKind, c: &Classification, cont: Cont) -> Step {
+    let command = PoolCommand::Open {
+        campaign: claims.campaign,
+        recipient: claims.recipient,
+        kind,
+        opener: opener(c),
+    };
+    Step::Forward(Forward {
+        target: Target::Pool(claims.pool),
+        command: serde_json::to_string(&command).unwrap_or_default(),
+        cont,
+    })
+}
+
+/// For a token that does not verify: the claimed pool's fallback number, or
+/// nothing when no pool can be derived.
+fn fallback(edge: &Edge, error: TokenError, cont: Cont) -> Option<Step> {
+    edge.warn(format!("refused token: {error}"));
+    match error {
+        TokenError::BadSignature { pool } if valid_pool_id(&pool) => Some(Step::Forward(Forward {
+            target: Target::Pool(pool),
+            command: serde_json::to_string(&PoolCommand::Fallback).unwrap_or_default(),
+            cont,
+        })),
+        _ => None,
+    }
+}
+
+/// The transparent 1×1 GIF, never cached.
+pub fn pixel_response() -> Response {
+    Response::image("image/gif", PIXEL_GIF)
+}
+
+/// `GET|HEAD /o/{token}.gif`: records an open (not for HEAD), answers the pixel.
+pub fn pixel(edge: &Edge, request: &Request, rest: &str) -> Step {
+    if request.method == "HEAD" {
+        return Step::Respond(pixel_response());
+    }
+    match verify(edge, token(rest, ".gif")) {
+        Ok(claims) => open(
+            claims,
+            OpenKind::Pixel,
+            &classify(edge, request),
+            Cont::Pixel,
+        ),
+        Err(e) => {
+            edge.warn(format!("pixel: refused token: {e}"));
+            Step::Respond(pixel_response())
+        }
+    }
+}
+
+fn variant_for(device: DeviceClass) -> Variant {
+    match device {
+        DeviceClass::Smartphone => Variant::Button,
+        _ => Variant::Text,
+    }
+}
+
+/// `GET|HEAD /n/{token}.png`: allocates or renews, answers the number image.
+pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
+    let c = classify(edge, request);
+    let variant = variant_for(c.device);
+    if request.method == "HEAD" {
+        // Headers only: no open is counted and nothing is allocated.
+        return Step::Respond(Response::image("image/png", Vec::new()));
+    }
+    match verify(edge, token(rest, ".png")) {
+        Ok(claims) => open(claims, OpenKind::Number, &c, Cont::Number { variant }),
+        Err(e) => fallback(edge, e, Cont::Number { variant })
+            .unwrap_or_else(|| Step::Respond(neutral_response())),
+    }
+}
+
+fn neutral_response() -> Response {
+    Response::image("image/png", ringmark_render::neutral_image().png)
+}
+
+/// Renders the number a pool answered; any failure ends in a neutral image.
+pub fn number_image(edge: &Edge, variant: Variant, status: u16, body: &str) -> Response {
+    if status != 200 {
+        edge.warn(format!("number image: pool answered {status}: {body}"));
+        return neutral_response();
+    }
+    let reply: NumberReply = match serde_json::from_str(body) {
+        Ok(r) => r,
+        Err(e) => {
+            edge.warn(format!("number image: unreadable pool answer: {e}"));
+            return neutral_response();
+        }
+    };
+    let mut renderer = edge.renderer.borrow_mut();
+    let image = renderer
+        .render(&reply.display, variant, &reply.style)
+        .or_else(|e| {
+            edge.warn(format!(
+                "number image: style refused ({e}); default style used"
+            ));
+            renderer.render(&reply.display, variant, &Style::default())
+        });
+    match image {
+        Ok(image) => Response::image("image/png", image.png.clone())
+            .with_header("x-ringmark-lease", &reply.lease),
+        Err(e) => {
+            edge.warn(format!("number image: render failed: {e}"));
+            neutral_response()
+        }
+    }
+}
+
+/// `GET|HEAD /c/{token}`: a click. Phones go straight to the dialler; other
+/// devices get a small page with the number and a `tel:` link.
+pub fn click(edge: &Edge, request: &Request, rest: &str) -> Step {
+    let c = classify(edge, request);
+    let dial = matches!(
+        c.device,
+        DeviceClass::Smartphone | DeviceClass::Featurephone
+    );
+    if request.method == "HEAD" {
+        // Link scanners probe with HEAD: answer without counting a click.
+        return Step::Respond(Response::new(200, "text/html; charset=utf-8", Vec::new()));
+    }
+    match verify(edge, rest) {
+        Ok(claims) => open(claims, OpenKind::Click, &c, Cont::Click { dial }),
+        Err(e) => {
+            fallback(edge, e, Cont::Click { dial }).unwrap_or_else(|| Step::Respond(page(None)))
+        }
+    }
+}
+
+/// The answer to a click, from the pool's reply.
+pub fn click_page(edge: &Edge, dial: bool, status: u16, body: &str) -> Response {
+    let reply = (status == 200)
+        .then(|| serde_json::from_str::<NumberReply>(body).ok())
+        .flatten();
+    match reply {
+        Some(reply) if dial => Response::new(302, "text/plain; charset=utf-8", Vec::new())
+            .with_header("location", &format!("tel:{}", reply.number))
+            .with_header("cache-control", NO_STORE),
+        Some(reply) => page(Some(&reply)),
+        None => {
+            edge.warn(format!("click: pool answered {status}: {body}"));
+            page(None)
+        }
+    }
+}
+
+fn page(reply: Option<&NumberReply>) -> Response {
+    let main = match reply {
+        Some(r) => format!(
+            "<p>Call us on</p><p class=\"n\"><a href=\"tel:{}\">{}</a></p>",
+            escape(&r.number),
+            escape(&r.display)
+        ),
+        None => "<p>This call link is no longer valid. Please use the number in the email.</p>"
+            .to_owned(),
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <meta name=\"robots\" content=\"noindex\"><title>Call us</title>\
+         <style>body{{font:18px/1.4 system-ui,sans-serif;margin:3em auto;max-width:28em;text-align:center;color:#111827}}\
+         .n{{font-size:2em;font-weight:600}}a{{color:#1d4ed8}}</style></head><body>{main}</body></html>"
+    );
+    Response::new(200, "text/html; charset=utf-8", html).with_header("cache-control", NO_STORE)
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// Anything else: a plain 404 (not an email URL, so no image is owed).
+pub fn not_found(request: &Request) -> Response {
+    Response::new(
+        404,
+        "text/plain; charset=utf-8",
+        format!("no route for {} {}\n", request.method, request.path()),
+    )
+}

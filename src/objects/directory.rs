@@ -1,0 +1,234 @@
+//! The directory object: which pool owns each tracking number.
+//!
+//! A call carries only the dialled number, so the service needs one place
+//! that maps a number to its pool, and that enforces "a number belongs to one
+//! pool at a time". There is one directory object per deployment; it holds
+//! one small row per number, and is touched only by admin writes and calls,
+//! never by email opens, so it is not on the hot path.
+//!
+//! A number a pool stops listing stays routed to that pool, *retired*, until
+//! its quarantine ends: late calls still reach the recipient who held it, and
+//! no other pool can take it before then.
+
+use super::store::{Outcome, Write};
+use crate::protocol::{ClaimReply, DirectoryCommand, DirectoryEntry};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The engine behind the directory's Durable Object.
+#[derive(Default)]
+pub struct DirectoryObject {
+    numbers: BTreeMap<String, DirectoryEntry>,
+}
+
+impl DirectoryObject {
+    /// Statements that create the schema (idempotent).
+    pub const SCHEMA: &'static [&'static str] = &[
+        "CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, pool TEXT NOT NULL, retired_at INTEGER, free_at INTEGER)",
+    ];
+
+    /// The query whose rows [`DirectoryObject::load`] takes.
+    pub const LOAD: &'static str = "SELECT number, pool, retired_at, free_at FROM numbers";
+
+    /// Rebuilds the engine from the rows of [`DirectoryObject::LOAD`] (a JSON array of objects).
+    ///
+    /// # Errors
+    /// A message when the rows cannot be read.
+    pub fn load(rows_json: &str) -> Result<Self, String> {
+        let rows: Vec<DirectoryEntry> =
+            serde_json::from_str(rows_json).map_err(|e| format!("directory rows: {e}"))?;
+        Ok(DirectoryObject {
+            numbers: rows.into_iter().map(|e| (e.number.clone(), e)).collect(),
+        })
+    }
+
+    /// Handles one [`DirectoryCommand`] (JSON text) at time `now`.
+    pub fn handle(&mut self, command_json: &str, now: i64) -> Outcome {
+        let command: DirectoryCommand = match serde_json::from_str(command_json) {
+            Ok(c) => c,
+            Err(e) => return Outcome::error(400, format!("command: {e}")),
+        };
+        match command {
+            DirectoryCommand::Claim {
+                pool,
+                numbers,
+                quarantine_seconds,
+            } => self.claim(&pool, &numbers, quarantine_seconds, now),
+            DirectoryCommand::Restore {
+                pool,
+                previous,
+                added,
+            } => self.restore(&pool, previous, &added),
+            DirectoryCommand::Lookup { number } => match self.numbers.get(&number) {
+                Some(entry) => Outcome::ok(entry, Vec::new()),
+                None => Outcome::error(404, format!("{number} belongs to no pool")),
+            },
+        }
+    }
+
+    fn claim(&mut self, pool: &str, numbers: &[String], quarantine: i64, now: i64) -> Outcome {
+        let mut conflicts = Vec::new();
+        for number in numbers {
+            if let Some(entry) = self.numbers.get(number).filter(|e| e.pool != pool) {
+                match entry.free_at {
+                    None => conflicts.push(format!("{number} belongs to pool '{}'", entry.pool)),
+                    Some(free_at) if now < free_at => conflicts.push(format!(
+                        "{number} left pool '{}' and is quarantined until {free_at}",
+                        entry.pool
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+        if !conflicts.is_empty() {
+            return Outcome::error(409, conflicts.join("; "));
+        }
+        let previous: Vec<DirectoryEntry> = self
+            .numbers
+            .values()
+            .filter(|e| e.pool == pool)
+            .cloned()
+            .collect();
+        let mut writes = Vec::new();
+        let mut added = Vec::new();
+        for entry in &previous {
+            if entry.retired_at.is_none() && !numbers.contains(&entry.number) {
+                let retired = DirectoryEntry {
+                    retired_at: Some(now),
+                    free_at: Some(now + quarantine),
+                    ..entry.clone()
+                };
+                writes.push(upsert(&retired));
+                self.numbers.insert(retired.number.clone(), retired);
+            }
+        }
+        for number in numbers {
+            let current = self.numbers.get(number);
+            if current.is_some_and(|e| e.pool == pool && e.retired_at.is_none()) {
+                continue;
+            }
+            if current.is_none_or(|e| e.pool != pool) {
+                added.push(number.clone());
+            }
+            let entry = DirectoryEntry {
+                number: number.clone(),
+                pool: pool.to_owned(),
+                retired_at: None,
+                free_at: None,
+            };
+            writes.push(upsert(&entry));
+            self.numbers.insert(number.clone(), entry);
+        }
+        Outcome::ok(&ClaimReply { previous, added }, writes)
+    }
+
+    fn restore(&mut self, pool: &str, previous: Vec<DirectoryEntry>, added: &[String]) -> Outcome {
+        let mut writes = Vec::new();
+        for number in added {
+            if self.numbers.get(number).is_some_and(|e| e.pool == pool) {
+                self.numbers.remove(number);
+                writes.push(Write::new(
+                    "DELETE FROM numbers WHERE number = ?",
+                    vec![json!(number)],
+                ));
+            }
+        }
+        for entry in previous {
+            writes.push(upsert(&entry));
+            self.numbers.insert(entry.number.clone(), entry);
+        }
+        Outcome::ok(&json!({ "restored": true }), writes)
+    }
+}
+
+fn upsert(entry: &DirectoryEntry) -> Write {
+    Write::new(
+        "INSERT OR REPLACE INTO numbers (number, pool, retired_at, free_at) VALUES (?, ?, ?, ?)",
+        vec![
+            json!(entry.number),
+            json!(entry.pool),
+            json!(entry.retired_at),
+            json!(entry.free_at),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(d: &mut DirectoryObject, pool: &str, numbers: &[&str], now: i64) -> Outcome {
+        let command =
+            json!({"op": "claim", "pool": pool, "numbers": numbers, "quarantine_seconds": 100});
+        d.handle(&command.to_string(), now)
+    }
+
+    fn lookup(d: &mut DirectoryObject, number: &str) -> Outcome {
+        d.handle(&json!({"op": "lookup", "number": number}).to_string(), 0)
+    }
+
+    #[test]
+    fn a_number_belongs_to_one_pool() {
+        let mut d = DirectoryObject::default();
+        assert_eq!(
+            claim(&mut d, "a", &["+15550000001", "+15550000002"], 0).status,
+            200
+        );
+        let clash = claim(&mut d, "b", &["+15550000002", "+15550000003"], 1);
+        assert_eq!(clash.status, 409);
+        assert!(
+            clash.body.contains("+15550000002 belongs to pool 'a'"),
+            "{}",
+            clash.body
+        );
+        assert!(clash.writes.is_empty(), "a refused claim writes nothing");
+        assert_eq!(lookup(&mut d, "+15550000003").status, 404);
+    }
+
+    #[test]
+    fn dropped_numbers_stay_routed_until_quarantine_ends() {
+        let mut d = DirectoryObject::default();
+        claim(&mut d, "a", &["+15550000001", "+15550000002"], 0);
+        claim(&mut d, "a", &["+15550000001"], 10);
+        let entry: DirectoryEntry =
+            serde_json::from_str(&lookup(&mut d, "+15550000002").body).unwrap();
+        assert_eq!((entry.pool.as_str(), entry.free_at), ("a", Some(110)));
+        assert_eq!(claim(&mut d, "b", &["+15550000002"], 50).status, 409);
+        assert_eq!(claim(&mut d, "b", &["+15550000002"], 110).status, 200);
+        let entry: DirectoryEntry =
+            serde_json::from_str(&lookup(&mut d, "+15550000002").body).unwrap();
+        assert_eq!(entry.pool, "b");
+    }
+
+    #[test]
+    fn restore_undoes_a_claim() {
+        let mut d = DirectoryObject::default();
+        claim(&mut d, "a", &["+15550000001"], 0);
+        let out = claim(&mut d, "a", &["+15550000002"], 5);
+        let reply: ClaimReply = serde_json::from_str(&out.body).unwrap();
+        assert_eq!(reply.added, vec!["+15550000002".to_string()]);
+        let undo =
+            json!({"op": "restore", "pool": "a", "previous": reply.previous, "added": reply.added});
+        assert_eq!(d.handle(&undo.to_string(), 6).status, 200);
+        assert_eq!(lookup(&mut d, "+15550000002").status, 404);
+        let entry: DirectoryEntry =
+            serde_json::from_str(&lookup(&mut d, "+15550000001").body).unwrap();
+        assert_eq!(entry.retired_at, None);
+    }
+
+    #[test]
+    fn load_round_trips_writes() {
+        let mut d = DirectoryObject::default();
+        let out = claim(&mut d, "a", &["+15550000001"], 0);
+        assert_eq!(out.writes.len(), 1);
+        let rows =
+            json!([{"number": "+15550000001", "pool": "a", "retired_at": null, "free_at": null}]);
+        let mut loaded = DirectoryObject::load(&rows.to_string()).unwrap();
+        assert_eq!(lookup(&mut loaded, "+15550000001").status, 200);
+        assert_eq!(
+            d.handle("{\"op\":\"nope\"}", 0).status,
+            400,
+            "unknown commands are refused"
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! The pool object: one per pool, it owns the allocator and the open log.
+//!
+//! Storage (SQLite, created from [`PoolObject::SCHEMA`]):
+//! - `kv`: `settings` (the [`PoolSettings`]), `stats` (open counters),
+//!   `snapshot` (the allocator's serde form) and `snapshot_seq`;
+//! - `events`: the allocator's audit log, one row per event, numbered;
+//! - `opens`: one row per fetched email URL (time, device, client, machine).
+//!
+//! Loading reads the settings, the snapshot and the events numbered after it,
+//! and replays them ([`ringmark_pool::Pool::apply`]), so the object comes back
+//! exactly as it was after a restart. A fresh snapshot is written every
+//! [`SNAPSHOT_EVERY`] events, which also bounds the replay; audit rows and opens
+//! older than the pool's attribution window are then pruned.
+
+use super::store::{Outcome, Write};
+use crate::protocol::{NumberReply, OpenKind, Opener, PoolCommand, PoolSettings};
+use ringmark_pool::{Event, Holder, Pool, Signal, Timestamp};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Events between two snapshots.
+pub const SNAPSHOT_EVERY: u32 = 256;
+
+/// Counters of the opens a pool has seen.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenStats {
+    /// Every recorded fetch of an email URL.
+    pub total: u64,
+    /// Fetches made by a machine (proxy, prefetch, scanner, crawler).
+    pub machine: u64,
+    /// Fetches made by a person's device.
+    pub human: u64,
+    /// By URL kind (`pixel`, `number`, `click`).
+    pub by_kind: BTreeMap<String, u64>,
+    /// By device class.
+    pub by_device: BTreeMap<String, u64>,
+    /// By email client (`unknown` when none was recognised).
+    pub by_client: BTreeMap<String, u64>,
+    /// By opener kind (`person`, `proxy`, `prefetch`, …).
+    pub by_opener: BTreeMap<String, u64>,
+}
+
+impl OpenStats {
+    fn count(&mut self, kind: OpenKind, opener: &Opener) {
+        self.total += 1;
+        if opener.machine {
+            self.machine += 1;
+        } else {
+            self.human += 1;
+        }
+        let kind = match kind {
+            OpenKind::Pixel => "pixel",
+            OpenKind::Number => "number",
+            OpenKind::Click => "click",
+        };
+        *self.by_kind.entry(kind.into()).or_default() += 1;
+        *self.by_device.entry(opener.device.clone()).or_default() += 1;
+        let client = opener.client.clone().unwrap_or_else(|| "unknown".into());
+        *self.by_client.entry(client).or_default() += 1;
+        *self.by_opener.entry(opener.opener.clone()).or_default() += 1;
+    }
+}
+
+struct Live {
+    settings: PoolSettings,
+    pool: Pool,
+    stats: OpenStats,
+    next_seq: i64,
+    since_snapshot: u32,
+}
+
+/// The engine behind one pool's Durable Object.
+pub struct PoolObject {
+    live: Option<Live>,
+}
+
+/// One row of [`PoolObject::LOAD`]: a `kv` entry or an event.
+#[derive(Deserialize)]
+struct Row {
+    t: String,
+    a: Value,
+    b: Value,
+}
+
+impl PoolObject {
+    /// Statements that create the schema (idempotent).
+    pub const SCHEMA: &'static [&'static str] = &[
+        "CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS opens (at INTEGER NOT NULL, campaign TEXT NOT NULL, recipient TEXT NOT NULL, kind TEXT NOT NULL, device TEXT NOT NULL, opener TEXT NOT NULL, client TEXT, proxy TEXT, machine INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS opens_at ON opens (at)",
+    ];
+
+    /// The query whose rows [`PoolObject::load`] takes (as a JSON array of objects).
+    pub const LOAD: &'static str = "SELECT 'kv' AS t, k AS a, v AS b FROM kv \
+         UNION ALL SELECT 'ev' AS t, seq AS a, body AS b FROM events \
+         WHERE seq > COALESCE((SELECT CAST(v AS INTEGER) FROM kv WHERE k = 'snapshot_seq'), 0) \
+         ORDER BY t DESC, a";
+
+    /// An object with no pool configured yet.
+    pub fn empty() -> Self {
+        PoolObject { live: None }
+    }
+
+    /// Rebuilds the engine from the rows of [`PoolObject::LOAD`].
+    ///
+    /// # Errors
+    /// A message when the stored rows cannot be read or replayed (the adapter
+    /// then answers 500, and image URLs fall back).
+    pub fn load(rows_json: &str) -> Result<Self, String> {
+        let rows: Vec<Row> =
+            serde_json::from_str(rows_json).map_err(|e| format!("load rows: {e}"))?;
+        let mut kv = BTreeMap::new();
+        let mut events = Vec::new();
+        for row in rows {
+            let text = row.b.as_str().unwrap_or_default().to_owned();
+            match row.t.as_str() {
+                "kv" => {
+                    kv.insert(row.a.as_str().unwrap_or_default().to_owned(), text);
+                }
+                _ => events.push((row.a.as_i64().unwrap_or(0), text)),
+            }
+        }
+        let Some(settings) = kv.get("settings") else {
+            return Ok(PoolObject::empty());
+        };
+        let settings: PoolSettings =
+            serde_json::from_str(settings).map_err(|e| format!("settings: {e}"))?;
+        let mut pool: Pool = serde_json::from_str(kv.get("snapshot").ok_or("no snapshot")?)
+            .map_err(|e| format!("snapshot: {e}"))?;
+        let stats = match kv.get("stats") {
+            Some(s) => serde_json::from_str(s).map_err(|e| format!("stats: {e}"))?,
+            None => OpenStats::default(),
+        };
+        let snapshot_seq: i64 = kv
+            .get("snapshot_seq")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut last = snapshot_seq;
+        for (seq, body) in &events {
+            let event: Event =
+                serde_json::from_str(body).map_err(|e| format!("event {seq}: {e}"))?;
+            pool.apply(&event)
+                .map_err(|e| format!("replay event {seq}: {e}"))?;
+            last = last.max(*seq);
+        }
+        Ok(PoolObject {
+            live: Some(Live {
+                settings,
+                pool,
+                stats,
+                next_seq: last + 1,
+                since_snapshot: events.len() as u32,
+            }),
+        })
+    }
+
+    /// Handles one [`PoolCommand`] (JSON text) at time `now` (Unix seconds).
+    pub fn handle(&mut self, command_json: &str, now: Timestamp) -> Outcome {
+        let command: PoolCommand = match serde_json::from_str(command_json) {
+            Ok(c) => c,
+            Err(e) => return Outcome::error(400, format!("command: {e}")),
+        };
+        match command {
+            PoolCommand::Configure { settings } => self.configure(*settings, now),
+            PoolCommand::Open {
+                campaign,
+                recipient,
+                kind,
+                opener,
+            } => self.open(
+                Holder {
+                    campaign,
+                    recipient,
+                },
+                kind,
+                &opener,
+                now,
+            ),
+            PoolCommand::Fallback => match &self.live {
+                Some(live) => Outcome::ok(&fallback_reply(&live.settings), Vec::new()),
+                None => Outcome::error(404, "no such pool"),
+            },
+            PoolCommand::State => match &self.live {
+                Some(live) => Outcome::ok(
+                    &json!({
+                        "config": live.settings.config,
+                        "style": live.settings.style,
+                        "displays": live.settings.displays,
+                        "live": live.pool.stats(now),
+                        "opens": live.stats,
+                    }),
+                    Vec::new(),
+                ),
+                None => Outcome::error(404, "no such pool"),
+            },
+            PoolCommand::Call { call } => {
+                let Some(live) = self.live.as_mut() else {
+                    return Outcome::error(404, "no such pool");
+                };
+                let (attribution, events) = live.pool.record_call(call, now);
+                let writes = live.persist(&events, now);
+                Outcome::ok(&attribution, writes)
+            }
+        }
+    }
+
+    fn configure(&mut self, settings: PoolSettings, now: Timestamp) -> Outcome {
+        let (pool, events, stats, next_seq) = match self.live.take() {
+            Some(mut live) => match live.pool.configure(settings.config.clone(), now) {
+                Ok(events) => (live.pool, events, live.stats, live.next_seq),
+                Err(e) => {
+                    self.live = Some(live);
+                    return Outcome::error(422, e.to_string());
+                }
+            },
+            None => match Pool::new(settings.config.clone(), now) {
+                Ok((pool, events)) => (pool, events, OpenStats::default(), 1),
+                Err(e) => return Outcome::error(422, e.to_string()),
+            },
+        };
+        let mut live = Live {
+            settings,
+            pool,
+            stats,
+            next_seq,
+            since_snapshot: 0,
+        };
+        let mut writes = vec![Write::new(
+            "INSERT OR REPLACE INTO kv (k, v) VALUES ('settings', ?)",
+            vec![json!(
+                serde_json::to_string(&live.settings).unwrap_or_default()
+            )],
+        )];
+        writes.extend(live.persist(&events, now));
+        // A configuration change always leaves a snapshot behind it.
+        if live.since_snapshot > 0 {
+            writes.extend(live.snapshot(now));
+        }
+        let body = json!({ "config": live.settings.config, "live": live.pool.stats(now) });
+        self.live = Some(live);
+        Outcome::ok(&body, writes)
+    }
+
+    fn open(&mut self, holder: Holder, kind: OpenKind, opener: &Opener, now: Timestamp) -> Outcome {
+        let Some(live) = self.live.as_mut() else {
+            return Outcome::error(404, "no such pool");
+        };
+        live.stats.count(kind, opener);
+        let mut writes = vec![
+            Write::new(
+                "INSERT INTO opens (at, campaign, recipient, kind, device, opener, client, proxy, machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                vec![
+                    json!(now),
+                    json!(holder.campaign),
+                    json!(holder.recipient),
+                    json!(kind),
+                    json!(opener.device),
+                    json!(opener.opener),
+                    json!(opener.client),
+                    json!(opener.proxy),
+                    json!(i64::from(opener.machine)),
+                ],
+            ),
+            Write::new(
+                "INSERT OR REPLACE INTO kv (k, v) VALUES ('stats', ?)",
+                vec![json!(
+                    serde_json::to_string(&live.stats).unwrap_or_default()
+                )],
+            ),
+        ];
+        if kind == OpenKind::Pixel {
+            return Outcome::ok(&json!({ "recorded": true }), writes);
+        }
+        let signal = if opener.machine {
+            Signal::Machine
+        } else if kind == OpenKind::Click {
+            Signal::Click
+        } else {
+            Signal::Human
+        };
+        let (allocation, events) = live.pool.open(&holder, signal, &opener.device, now);
+        writes.extend(live.persist(&events, now));
+        let lease = serde_json::to_value(allocation.lease)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let reply = NumberReply {
+            display: live.settings.display(&allocation.number),
+            number: allocation.number,
+            style: live.settings.style.clone(),
+            lease,
+        };
+        Outcome::ok(&reply, writes)
+    }
+}
+
+impl Live {
+    /// Appends events to the audit log; snapshots every [`SNAPSHOT_EVERY`].
+    fn persist(&mut self, events: &[Event], now: Timestamp) -> Vec<Write> {
+        let mut writes = Vec::with_capacity(events.len());
+        for event in events {
+            writes.push(Write::new(
+                "INSERT INTO events (seq, at, body) VALUES (?, ?, ?)",
+                vec![
+                    json!(self.next_seq),
+                    json!(now),
+                    json!(serde_json::to_string(event).unwrap_or_default()),
+                ],
+            ));
+            self.next_seq += 1;
+            self.since_snapshot += 1;
+        }
+        if self.since_snapshot >= SNAPSHOT_EVERY {
+            writes.extend(self.snapshot(now));
+        }
+        writes
+    }
+
+    /// Writes a snapshot covering every event so far and prunes old history.
+    fn snapshot(&mut self, now: Timestamp) -> Vec<Write> {
+        let pruned = self.pool.prune(now);
+        let mut writes = Vec::new();
+        for event in &pruned {
+            writes.push(Write::new(
+                "INSERT INTO events (seq, at, body) VALUES (?, ?, ?)",
+                vec![
+                    json!(self.next_seq),
+                    json!(now),
+                    json!(serde_json::to_string(event).unwrap_or_default()),
+                ],
+            ));
+            self.next_seq += 1;
+        }
+        let covered = self.next_seq - 1;
+        let horizon = now - self.pool.config().attribution_window_seconds as i64;
+        writes.push(Write::new(
+            "INSERT OR REPLACE INTO kv (k, v) VALUES ('snapshot', ?)",
+            vec![json!(serde_json::to_string(&self.pool).unwrap_or_default())],
+        ));
+        writes.push(Write::new(
+            "INSERT OR REPLACE INTO kv (k, v) VALUES ('snapshot_seq', ?)",
+            vec![json!(covered.to_string())],
+        ));
+        writes.push(Write::new(
+            "DELETE FROM events WHERE at < ? AND seq <= ?",
+            vec![json!(horizon), json!(covered)],
+        ));
+        writes.push(Write::new(
+            "DELETE FROM opens WHERE at < ?",
+            vec![json!(horizon)],
+        ));
+        self.since_snapshot = 0;
+        writes
+    }
+}
+
+fn fallback_reply(settings: &PoolSettings) -> NumberReply {
+    let number = settings.config.fallback.clone();
+    NumberReply {
+        display: settings.display(&number),
+        number,
+        style: settings.style.clone(),
+        lease: "fallback".into(),
+    }
+}

@@ -1,0 +1,317 @@
+//! The one `#[wasm_bindgen]` surface, shared by the Worker and browsers.
+//!
+//! The Worker uses [`WasmEdge`] (the request loop), [`WasmPoolObject`] and
+//! [`WasmDirectoryObject`] (the Durable Objects). Browsers and the demo page
+//! use [`classify`], [`render_number`] and [`pixel_gif`]. Values cross the
+//! boundary as primitives, strings and byte arrays; `classify` returns a
+//! plain object described by the TypeScript types below.
+
+use crate::edge::{Edge, EdgeConfig, Forward, Step, Target};
+use crate::http::Request;
+use crate::objects::{DirectoryObject, Outcome, PoolObject};
+use ringmark_classify::Signals;
+use ringmark_render::{Style, Variant};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** Device class of the opener. */
+export type DeviceClass = "smartphone" | "tablet" | "desktop" | "featurephone" | "tv" | "console" | "bot" | "other" | "unknown";
+/** Who made the request: the recipient's device, or a machine. */
+export type OpenerKind = "person" | "proxy" | "prefetch" | "scanner" | "crawler";
+/** The classification of one request (a plain object). */
+export interface Classification {
+  device: DeviceClass;
+  opener: OpenerKind;
+  /** True when a machine (proxy, prefetch, scanner, crawler), not the recipient, made the request. */
+  machine: boolean;
+  /** Email client, when recognised (e.g. "Gmail", "Apple Mail", "Outlook"). */
+  client: string | null;
+  /** Proxy, prefetcher or scanner, when a machine made the request. */
+  proxy: string | null;
+  os: string | null;
+  browser: string | null;
+}
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console)]
+    fn warn(line: &str);
+}
+
+fn now_secs() -> i64 {
+    (js_sys::Date::now() / 1000.0).floor() as i64
+}
+
+fn flush(edge: &Edge) {
+    for line in edge.take_log() {
+        warn(&format!("ringmark: {line}"));
+    }
+}
+
+/// Classifies a request from its User-Agent and, optionally, other headers
+/// (an object of header name → value, e.g. `{"sec-ch-ua-mobile": "?0"}`).
+#[wasm_bindgen(unchecked_return_type = "Classification")]
+pub fn classify(
+    user_agent: &str,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string> | undefined")] headers: JsValue,
+) -> Result<JsValue, JsError> {
+    let pairs: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() {
+        Vec::new()
+    } else {
+        let map: std::collections::BTreeMap<String, String> =
+            serde_wasm_bindgen::from_value(headers)
+                .map_err(|e| JsError::new(&format!("headers: {e}")))?;
+        map.into_iter().collect()
+    };
+    let signals = Signals::from_headers(
+        user_agent,
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let result = ringmark_classify::classify(&signals);
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    serde::Serialize::serialize(&result, &serializer).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Renders a number image (PNG bytes at 2×): `variant` is `"text"` or
+/// `"button"`; `style_json` is a style object as JSON (`""` for the default).
+#[wasm_bindgen]
+pub fn render_number(display: &str, variant: &str, style_json: &str) -> Result<Vec<u8>, JsError> {
+    let variant: Variant = serde_json::from_value(serde_json::Value::String(variant.to_owned()))
+        .map_err(|_| JsError::new("variant must be \"text\" or \"button\""))?;
+    let style: Style = if style_json.trim().is_empty() {
+        Style::default()
+    } else {
+        serde_json::from_str(style_json).map_err(|e| JsError::new(&format!("style: {e}")))?
+    };
+    style.validate().map_err(|e| JsError::new(&e.to_string()))?;
+    let image = ringmark_render::number_image(display, variant, &style)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(image.png)
+}
+
+/// The tracking pixel's bytes.
+#[wasm_bindgen]
+pub fn pixel_gif() -> Vec<u8> {
+    ringmark_render::PIXEL_GIF.to_vec()
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// The Worker's request loop, one per isolate.
+#[wasm_bindgen(js_name = Edge)]
+pub struct WasmEdge {
+    edge: Edge,
+}
+
+/// A step of a request: either a response or a forward to a Durable Object.
+#[wasm_bindgen(js_name = Step)]
+pub struct WasmStep {
+    step: Option<Step>,
+}
+
+#[wasm_bindgen(js_class = Edge)]
+impl WasmEdge {
+    /// Reads the deployment's secrets and data.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        signing_key: Option<String>,
+        admin_token: Option<String>,
+        ip_ranges: Option<String>,
+    ) -> WasmEdge {
+        let edge = Edge::new(&EdgeConfig {
+            signing_key: signing_key.unwrap_or_default(),
+            admin_token: admin_token.unwrap_or_default(),
+            ip_ranges: ip_ranges.unwrap_or_default(),
+        });
+        flush(&edge);
+        WasmEdge { edge }
+    }
+
+    /// Starts a request. `headers` is a flat list `[name, value, name, value, …]`.
+    pub fn begin(&self, method: &str, url: &str, headers: Vec<String>, body: Vec<u8>) -> WasmStep {
+        let mut request = Request::new(method, url);
+        request.headers = headers
+            .chunks_exact(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect();
+        request.body = body;
+        let step = self.edge.begin(&request, now_secs());
+        flush(&self.edge);
+        WasmStep { step: Some(step) }
+    }
+
+    /// Continues a request with the answer of the object `step` forwarded to.
+    pub fn resume(
+        &self,
+        step: &mut WasmStep,
+        status: u16,
+        body: &str,
+    ) -> Result<WasmStep, JsError> {
+        let Some(Step::Forward(forward)) = step.step.take() else {
+            return Err(JsError::new("resume() needs a forward step"));
+        };
+        let next = self.edge.resume(forward, status, body, now_secs());
+        flush(&self.edge);
+        Ok(WasmStep { step: Some(next) })
+    }
+}
+
+#[wasm_bindgen(js_class = Step)]
+impl WasmStep {
+    fn forward(&self) -> Option<&Forward> {
+        match &self.step {
+            Some(Step::Forward(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    fn response(&self) -> Option<&crate::http::Response> {
+        match &self.step {
+            Some(Step::Respond(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// `"POOL"` or `"DIRECTORY"` (the binding to use) for a forward; `undefined` for a response.
+    #[wasm_bindgen(getter)]
+    pub fn binding(&self) -> Option<String> {
+        self.forward().map(|f| match f.target {
+            Target::Pool(_) => "POOL".to_owned(),
+            Target::Directory => "DIRECTORY".to_owned(),
+        })
+    }
+
+    /// The object's name for a forward.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> Option<String> {
+        self.forward().map(|f| match &f.target {
+            Target::Pool(name) => name.clone(),
+            Target::Directory => "directory".to_owned(),
+        })
+    }
+
+    /// The command text for a forward.
+    #[wasm_bindgen(getter)]
+    pub fn command(&self) -> Option<String> {
+        self.forward().map(|f| f.command.clone())
+    }
+
+    /// The response status.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> u16 {
+        self.response().map_or(500, |r| r.status)
+    }
+
+    /// The response headers, flat: `[name, value, …]`.
+    #[wasm_bindgen(getter)]
+    pub fn headers(&self) -> Vec<String> {
+        self.response()
+            .map(|r| {
+                r.headers
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), v.clone()])
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The response body.
+    #[wasm_bindgen(getter)]
+    pub fn body(&self) -> Vec<u8> {
+        self.response().map(|r| r.body.clone()).unwrap_or_default()
+    }
+}
+
+/// The answer of a Durable Object engine: status, body and SQL writes.
+#[wasm_bindgen(js_name = Outcome)]
+pub struct WasmOutcome {
+    outcome: Outcome,
+}
+
+#[wasm_bindgen(js_class = Outcome)]
+impl WasmOutcome {
+    /// HTTP status of the answer.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> u16 {
+        self.outcome.status
+    }
+    /// JSON body of the answer.
+    #[wasm_bindgen(getter)]
+    pub fn body(&self) -> String {
+        self.outcome.body.clone()
+    }
+    /// The writes, JSON `[[sql, param, …], …]`, to apply in one transaction.
+    #[wasm_bindgen(getter)]
+    pub fn writes(&self) -> String {
+        self.outcome.writes_json()
+    }
+}
+
+/// The engine of a pool's Durable Object.
+#[wasm_bindgen(js_name = PoolObject)]
+pub struct WasmPoolObject {
+    inner: PoolObject,
+}
+
+#[wasm_bindgen(js_class = PoolObject)]
+impl WasmPoolObject {
+    /// Statements that create the schema.
+    pub fn schema() -> Vec<String> {
+        PoolObject::SCHEMA.iter().map(|s| (*s).to_owned()).collect()
+    }
+    /// The query whose rows `load` takes.
+    pub fn load_query() -> String {
+        PoolObject::LOAD.to_owned()
+    }
+    /// Rebuilds the engine from the rows of `load_query()` (JSON array of objects).
+    pub fn load(rows_json: &str) -> Result<WasmPoolObject, JsError> {
+        PoolObject::load(rows_json)
+            .map(|inner| WasmPoolObject { inner })
+            .map_err(|e| JsError::new(&e))
+    }
+    /// Handles one command.
+    pub fn handle(&mut self, command: &str) -> WasmOutcome {
+        WasmOutcome {
+            outcome: self.inner.handle(command, now_secs()),
+        }
+    }
+}
+
+/// The engine of the directory's Durable Object.
+#[wasm_bindgen(js_name = DirectoryObject)]
+pub struct WasmDirectoryObject {
+    inner: DirectoryObject,
+}
+
+#[wasm_bindgen(js_class = DirectoryObject)]
+impl WasmDirectoryObject {
+    /// Statements that create the schema.
+    pub fn schema() -> Vec<String> {
+        DirectoryObject::SCHEMA
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    }
+    /// The query whose rows `load` takes.
+    pub fn load_query() -> String {
+        DirectoryObject::LOAD.to_owned()
+    }
+    /// Rebuilds the engine from the rows of `load_query()`.
+    pub fn load(rows_json: &str) -> Result<WasmDirectoryObject, JsError> {
+        DirectoryObject::load(rows_json)
+            .map(|inner| WasmDirectoryObject { inner })
+            .map_err(|e| JsError::new(&e))
+    }
+    /// Handles one command.
+    pub fn handle(&mut self, command: &str) -> WasmOutcome {
+        WasmOutcome {
+            outcome: self.inner.handle(command, now_secs()),
+        }
+    }
+}

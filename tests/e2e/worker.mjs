@@ -1,0 +1,101 @@
+// Starts the real Worker in workerd (`wrangler dev`) for end-to-end tests.
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import net from "node:net";
+
+export const ADMIN = "dev-admin-token-not-for-production";
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh directory for Durable Object storage. */
+export function freshState() {
+  return mkdtempSync(join(tmpdir(), "ringmark-e2e-"));
+}
+
+/** Starts `wrangler dev` and resolves once it answers. */
+export async function startWorker(persistTo) {
+  const port = await freePort();
+  const inspector = await freePort();
+  const child = spawn(
+    "wrangler",
+    ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
+     "--persist-to", persistTo, "--log-level", "warn"],
+    { stdio: ["ignore", "pipe", "pipe"], env: process.env },
+  );
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const base = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${output}`);
+    try {
+      if ((await fetch(`${base}/`)).ok) break;
+    } catch {}
+    if (Date.now() - started > 90_000) {
+      child.kill("SIGKILL");
+      throw new Error(`wrangler dev did not answer within 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    base,
+    startupMs: Date.now() - started,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGINT");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** An admin API call; resolves to {status, body}. */
+export async function api(base, method, path, body, token = ADMIN) {
+  const headers = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: r.status, body: json, headers: r.headers };
+}
+
+export const UA = {
+  iphone: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+  desktop: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+  ipad: "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  gmailProxy: "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
+  appleMpp: "Mozilla/5.0",
+};
+
+/** GET a URL with a User-Agent, without following redirects. */
+export async function get(url, ua, method = "GET") {
+  const r = await fetch(url, { method, headers: { "user-agent": ua }, redirect: "manual" });
+  const bytes = new Uint8Array(await r.arrayBuffer());
+  return { status: r.status, headers: r.headers, bytes };
+}

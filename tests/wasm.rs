@@ -1,0 +1,115 @@
+//! The wasm build's API, run in Node and in headless Chromium
+//! (`make test-wasm`): the same module the Worker and the demo page load.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Object, Reflect};
+use ringmark::edge::{Edge, EdgeConfig, Step, Target};
+use ringmark::http::Request;
+use ringmark::token::{Claims, Keyring};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const KEY: &str = "wasm-test-signing-key-0123";
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(key)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn classify_returns_a_plain_object() {
+    let c = ringmark::wasm::classify(IPHONE, JsValue::UNDEFINED).unwrap();
+    let proto = Object::get_prototype_of(&c);
+    assert!(JsValue::from(proto) == JsValue::from(Object::get_prototype_of(&Object::new())));
+    assert_eq!(get(&c, "device").as_string().as_deref(), Some("smartphone"));
+    assert_eq!(get(&c, "machine").as_bool(), Some(false));
+    assert!(
+        get(&c, "client").is_null(),
+        "no email client in a plain Safari UA"
+    );
+}
+
+#[wasm_bindgen_test]
+fn classify_reads_headers_from_an_object() {
+    let ua = "Mozilla/5.0 (Linux; Android 14; SM-S918B; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0.0.0 Mobile Safari/537.36";
+    let headers = Object::new();
+    Reflect::set(
+        &headers,
+        &"X-Requested-With".into(),
+        &"com.samsung.android.email.provider".into(),
+    )
+    .unwrap();
+    let c = ringmark::wasm::classify(ua, headers.into()).unwrap();
+    assert_eq!(
+        get(&c, "client").as_string().as_deref(),
+        Some("Samsung Email")
+    );
+    let bad = ringmark::wasm::classify(ua, JsValue::from_f64(3.0));
+    assert!(bad.is_err(), "headers must be an object");
+}
+
+#[wasm_bindgen_test]
+fn renders_png_variants() {
+    for variant in ["text", "button"] {
+        let png = ringmark::wasm::render_number("(415) 555-0132", variant, "").unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{variant}");
+        assert!(png.len() <= 4096, "{variant}: {} bytes", png.len());
+    }
+    assert!(ringmark::wasm::render_number("1", "svg", "").is_err());
+    assert_eq!(&ringmark::wasm::pixel_gif()[..6], b"GIF89a");
+}
+
+#[wasm_bindgen_test]
+fn edge_plans_a_number_image_through_the_pool_object() {
+    let edge = Edge::new(&EdgeConfig {
+        signing_key: KEY.into(),
+        admin_token: "wasm-test-admin-token".into(),
+        ip_ranges: String::new(),
+    });
+    let claims = Claims {
+        pool: "p1".into(),
+        campaign: "c".into(),
+        recipient: "r".into(),
+    };
+    let token = Keyring::parse(KEY).unwrap().sign(&claims).unwrap();
+
+    // A pool object configured through its own command, as the Worker would.
+    let mut pool = ringmark::objects::PoolObject::empty();
+    let configure = serde_json::json!({"op": "configure", "settings": {
+        "config": {"numbers": ["+14155550101"], "fallback": "+14155550100", "lease_seconds": 3600},
+        "displays": {"+14155550101": "(415) 555-0101"},
+        "style": {}
+    }});
+    assert_eq!(pool.handle(&configure.to_string(), 1_000).status, 200);
+
+    let request = Request::new("GET", &format!("https://t.example/n/{token}.png"))
+        .header("user-agent", IPHONE);
+    let Step::Forward(forward) = edge.begin(&request, 1_000) else {
+        panic!("a valid token goes to its pool");
+    };
+    assert_eq!(forward.target, Target::Pool("p1".into()));
+    let answer = pool.handle(&forward.command, 1_000);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(!answer.writes.is_empty(), "the allocation is persisted");
+    let Step::Respond(response) = edge.resume(forward, answer.status, &answer.body, 1_000) else {
+        panic!("the image is answered after the pool");
+    };
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header_value("content-type"), Some("image/png"));
+    assert_eq!(response.header_value("x-ringmark-lease"), Some("exclusive"));
+}
+
+#[wasm_bindgen_test]
+fn a_forged_token_still_gets_an_image() {
+    let edge = Edge::new(&EdgeConfig {
+        signing_key: KEY.into(),
+        ..EdgeConfig::default()
+    });
+    let Step::Respond(response) =
+        edge.begin(&Request::new("GET", "https://t.example/n/garbage.png"), 0)
+    else {
+        panic!("nothing to forward for an unreadable token");
+    };
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header_value("content-type"), Some("image/png"));
+}

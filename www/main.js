@@ -1,0 +1,118 @@
+// The demo page: DOM work only. Classification and rendering are the wasm
+// module's (the same build the worker runs); this file shows their results.
+import init, { classify, render_number, version } from "./pkg/ringmark.js";
+
+const NUMBER = "(415) 555-0132";
+const STYLE = JSON.stringify({ label: "Call us" });
+const $ = (id) => document.getElementById(id);
+
+const EXAMPLES = {
+  "iPhone Safari": ["Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", ""],
+  "Android tablet": ["Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", ""],
+  "Gmail image proxy": ["Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)", ""],
+  "Apple Mail Privacy Protection": ["Mozilla/5.0", ""],
+  "Outlook (Windows)": ["Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.12026; Pro)", ""],
+  "Samsung Email": ["Mozilla/5.0 (Linux; Android 14; SM-S918B; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0.0.0 Mobile Safari/537.36", '{"x-requested-with": "com.samsung.android.email.provider"}'],
+  "Android TV": ["Mozilla/5.0 (Linux; Android 9; BRAVIA 4K UR2 Build/PTT1.190515.001.S104) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", ""],
+};
+
+/** What the worker would answer this opener with (mirrors src/edge/email.rs). */
+function answerFor(c) {
+  if (c.machine) return { variant: "text", note: `A machine open (${c.proxy ?? c.opener}): it is counted, but takes no exclusive number.` };
+  if (c.device === "smartphone") return { variant: "button", note: "A smartphone gets a tap-to-call button; its click link dials directly." };
+  return { variant: "text", note: "This device gets the number as an image; its click link opens a page with a tel: link." };
+}
+
+function showFacts(dl, c) {
+  dl.replaceChildren();
+  for (const [k, v] of Object.entries(c)) {
+    const dt = document.createElement("dt");
+    dt.textContent = k;
+    const dd = document.createElement("dd");
+    dd.textContent = v === null ? "—" : String(v);
+    dd.dataset.key = k;
+    dl.append(dt, dd);
+  }
+}
+
+function showImage(img, variant) {
+  const png = render_number(NUMBER, variant, STYLE);
+  if (img.src) URL.revokeObjectURL(img.src);
+  img.src = URL.createObjectURL(new Blob([png], { type: "image/png" }));
+  img.dataset.variant = variant;
+  img.width = 0; // let CSS size follow the 2x image's natural half size
+  img.onload = () => { img.width = img.naturalWidth / 2; };
+}
+
+async function ownHints() {
+  const hints = {};
+  const data = navigator.userAgentData;
+  if (!data) return hints;
+  hints["sec-ch-ua-mobile"] = data.mobile ? "?1" : "?0";
+  hints["sec-ch-ua-platform"] = `"${data.platform}"`;
+  try {
+    const high = await data.getHighEntropyValues(["model"]);
+    if (high.model) hints["sec-ch-ua-model"] = `"${high.model}"`;
+  } catch {}
+  return hints;
+}
+
+function classifyForm() {
+  $("error").hidden = true;
+  try {
+    const text = $("headers").value.trim();
+    const headers = text ? JSON.parse(text) : undefined;
+    const c = classify($("ua").value, headers);
+    showFacts($("try-facts"), c);
+    const answer = answerFor(c);
+    showImage($("try-image"), answer.variant);
+    $("try-note").textContent = answer.note;
+  } catch (e) {
+    $("error").textContent = String(e.message ?? e);
+    $("error").hidden = false;
+  }
+}
+
+function gallery() {
+  const cards = [
+    ["Smartphone", "button", "Tap-to-call button, 2× for sharp screens."],
+    ["Tablet, desktop, unknown", "text", "The number as text; the link opens a tel: page."],
+    ["Proxy, prefetch, scanner", "text", "Machine opens never take an exclusive number."],
+  ];
+  for (const [title, variant, text] of cards) {
+    const card = document.createElement("div");
+    card.className = "card";
+    const h = document.createElement("h3");
+    h.textContent = title;
+    const img = document.createElement("img");
+    img.alt = `${variant} variant`;
+    showImage(img, variant);
+    const p = document.createElement("p");
+    p.className = "muted";
+    p.textContent = text;
+    card.append(h, img, p);
+    $("grid").append(card);
+  }
+}
+
+const started = performance.now();
+await init();
+const ready = performance.now() - started;
+$("status").textContent = `wasm ringmark ${version()} initialised in ${ready.toFixed(1)} ms.`;
+$("status").dataset.ready = "true";
+
+const mine = classify(navigator.userAgent, await ownHints());
+showFacts($("you-facts"), mine);
+showImage($("you-image"), answerFor(mine).variant);
+
+for (const [name, [ua, headers]] of Object.entries(EXAMPLES)) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = name;
+  b.onclick = () => { $("ua").value = ua; $("headers").value = headers; classifyForm(); };
+  $("examples").append(b);
+}
+$("ua").value = navigator.userAgent;
+$("form").onsubmit = (e) => { e.preventDefault(); classifyForm(); };
+classifyForm();
+gallery();
