@@ -87,11 +87,7 @@ impl Snippet<'_> {
     pub fn html(&self) -> String {
         let base = escape(self.base_url.trim_end_matches('/'));
         let token = self.platform.merge_field();
-        let alt = escape(
-            &format!("{} {}", self.alt_prefix, self.fallback_display)
-                .trim()
-                .to_owned(),
-        );
+        let alt = escape(format!("{} {}", self.alt_prefix, self.fallback_display).trim());
         let (w, h) = (self.width, self.height);
         let mut out = String::new();
         let _ = write!(

@@ -74,6 +74,38 @@ pub fn classify(
     serde::Serialize::serialize(&result, &serializer).map_err(|e| JsError::new(&e.to_string()))
 }
 
+/// What the worker would show this opener: `{ variant: "button" | "text", dials: boolean }`.
+#[wasm_bindgen(unchecked_return_type = "{ variant: \"button\" | \"text\"; dials: boolean }")]
+pub fn answer(
+    user_agent: &str,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string> | undefined")] headers: JsValue,
+) -> Result<JsValue, JsError> {
+    let pairs = header_pairs(headers)?;
+    let signals = Signals::from_headers(
+        user_agent,
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let result = crate::edge::email::answer(&ringmark_classify::classify(&signals));
+    to_plain(&result)
+}
+
+fn header_pairs(headers: JsValue) -> Result<Vec<(String, String)>, JsError> {
+    if headers.is_undefined() || headers.is_null() {
+        return Ok(Vec::new());
+    }
+    let map: std::collections::BTreeMap<String, String> =
+        serde_wasm_bindgen::from_value(headers)
+            .map_err(|e| JsError::new(&format!("headers: {e}")))?;
+    Ok(map.into_iter().collect())
+}
+
+fn to_plain<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
 /// Renders a number image (PNG bytes at 2×): `variant` is `"text"` or
 /// `"button"`; `style_json` is a style object as JSON (`""` for the default).
 #[wasm_bindgen]

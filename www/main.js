@@ -1,6 +1,6 @@
 // The demo page: DOM work only. Classification and rendering are the wasm
 // module's (the same build the worker runs); this file shows their results.
-import init, { classify, render_number, version } from "./pkg/ringmark.js";
+import init, { answer, classify, render_number, version } from "./pkg/ringmark.js";
 
 const NUMBER = "(415) 555-0132";
 const STYLE = JSON.stringify({ label: "Call us" });
@@ -16,11 +16,13 @@ const EXAMPLES = {
   "Android TV": ["Mozilla/5.0 (Linux; Android 9; BRAVIA 4K UR2 Build/PTT1.190515.001.S104) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", ""],
 };
 
-/** What the worker would answer this opener with (mirrors src/edge/email.rs). */
-function answerFor(c) {
-  if (c.machine) return { variant: "text", note: `A machine open (${c.proxy ?? c.opener}): it is counted, but takes no exclusive number.` };
-  if (c.device === "smartphone") return { variant: "button", note: "A smartphone gets a tap-to-call button; its click link dials directly." };
-  return { variant: "text", note: "This device gets the number as an image; its click link opens a page with a tel: link." };
+/** What the worker answers this opener (the decision is the wasm module's), with a note. */
+function answerFor(ua, headers, c) {
+  const { variant, dials } = answer(ua, headers);
+  const link = dials ? "its call link dials directly" : "its call link opens a page with a tel: link";
+  if (c.machine) return { variant, note: `A machine open (${c.proxy ?? c.opener}): counted, but it takes no exclusive number; ${link}.` };
+  const shown = variant === "button" ? "a tap-to-call button" : "the number as an image";
+  return { variant, note: `This ${c.device} gets ${shown}; ${link}.` };
 }
 
 function showFacts(dl, c) {
@@ -64,9 +66,9 @@ function classifyForm() {
     const headers = text ? JSON.parse(text) : undefined;
     const c = classify($("ua").value, headers);
     showFacts($("try-facts"), c);
-    const answer = answerFor(c);
-    showImage($("try-image"), answer.variant);
-    $("try-note").textContent = answer.note;
+    const shown = answerFor($("ua").value, headers, c);
+    showImage($("try-image"), shown.variant);
+    $("try-note").textContent = shown.note;
   } catch (e) {
     $("error").textContent = String(e.message ?? e);
     $("error").hidden = false;
@@ -101,9 +103,10 @@ const ready = performance.now() - started;
 $("status").textContent = `wasm ringmark ${version()} initialised in ${ready.toFixed(1)} ms.`;
 $("status").dataset.ready = "true";
 
-const mine = classify(navigator.userAgent, await ownHints());
+const hints = await ownHints();
+const mine = classify(navigator.userAgent, hints);
 showFacts($("you-facts"), mine);
-showImage($("you-image"), answerFor(mine).variant);
+showImage($("you-image"), answerFor(navigator.userAgent, hints, mine).variant);
 
 for (const [name, [ua, headers]] of Object.entries(EXAMPLES)) {
   const b = document.createElement("button");

@@ -9,6 +9,7 @@ use super::{Cont, Edge, Forward, Step, Target, valid_pool_id};
 use crate::error::{ApiError, ErrorCode, parse_json};
 use crate::http::{Request, Response, percent_decode};
 use crate::protocol::{ClaimReply, DirectoryCommand, DirectoryEntry, PoolCommand, PoolSettings};
+use crate::snippet::{Platform, Snippet};
 use crate::token::{Claims, MAX_FIELD_LEN};
 use ringmark_phone::{DisplayFormat, E164};
 use ringmark_pool::{Call, PoolConfig};
@@ -94,7 +95,8 @@ pub fn begin(edge: &Edge, request: &Request, now: i64) -> Step {
                 )),
                 (["tokens"], "POST") => tokens(edge, pool, request),
                 (["sizing"], "GET") => sizing(pool, request),
-                ([] | ["tokens"] | ["sizing"], _) => Err(method_not_allowed(method)),
+                (["snippet"], "POST") => snippet(edge, pool, request),
+                ([] | ["tokens"] | ["sizing"] | ["snippet"], _) => Err(method_not_allowed(method)),
                 _ => Err(not_found(path)),
             }
         }
@@ -195,6 +197,11 @@ pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str, now: i64)
         }),
         Cont::Tokens(job) => respond(match status {
             200 => job.sign(edge),
+            404 => Err(unknown_pool(&job.pool)),
+            _ => Err(internal(edge, object_error())),
+        }),
+        Cont::Snippet(job) => respond(match status {
+            200 => job.write(edge, &reply),
             404 => Err(unknown_pool(&job.pool)),
             _ => Err(internal(edge, object_error())),
         }),
@@ -395,31 +402,41 @@ struct IssuedToken {
 }
 
 impl TokenJob {
-    fn sign(&self, edge: &Edge) -> Result<Response, ApiError> {
+    /// `(recipient, token)` for every recipient.
+    fn rows(&self, edge: &Edge) -> Result<Vec<(String, String)>, ApiError> {
         let keys = edge.keys.as_ref().map_err(|e| {
             ApiError::new(
                 ErrorCode::Misconfigured,
                 format!("RINGMARK_SIGNING_KEY: {e}"),
             )
         })?;
-        let mut tokens = Vec::with_capacity(self.recipients.len());
-        for recipient in &self.recipients {
-            let claims = Claims {
-                pool: self.pool.clone(),
-                campaign: self.campaign.clone(),
-                recipient: recipient.clone(),
-            };
-            let token = keys
-                .sign(&claims)
-                .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()))?;
-            tokens.push(IssuedToken {
-                recipient: recipient.clone(),
+        self.recipients
+            .iter()
+            .map(|recipient| {
+                let claims = Claims {
+                    pool: self.pool.clone(),
+                    campaign: self.campaign.clone(),
+                    recipient: recipient.clone(),
+                };
+                keys.sign(&claims)
+                    .map(|token| (recipient.clone(), token))
+                    .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()))
+            })
+            .collect()
+    }
+
+    fn sign(&self, edge: &Edge) -> Result<Response, ApiError> {
+        let tokens: Vec<IssuedToken> = self
+            .rows(edge)?
+            .into_iter()
+            .map(|(recipient, token)| IssuedToken {
+                recipient,
                 open: format!("{}/o/{token}.gif", self.origin),
                 number: format!("{}/n/{token}.png", self.origin),
                 click: format!("{}/c/{token}", self.origin),
                 token,
-            });
-        }
+            })
+            .collect();
         Ok(Response::json(
             200,
             &json!({ "pool": self.pool, "campaign": self.campaign, "tokens": tokens }),
@@ -430,6 +447,28 @@ impl TokenJob {
 /// `POST /v1/pools/{pool}/tokens`.
 fn tokens(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError> {
     let body: TokenRequest = parse_json(&request.body)?;
+    let job = token_job(
+        edge,
+        &pool,
+        body.campaign,
+        body.recipients,
+        request.origin(),
+    )?;
+    Ok(forward(
+        Target::Pool(pool),
+        &PoolCommand::State,
+        Cont::Tokens(Box::new(job)),
+    ))
+}
+
+/// Validates a campaign and its recipients before anything is signed.
+fn token_job(
+    edge: &Edge,
+    pool: &str,
+    campaign: String,
+    recipients: Vec<String>,
+    origin: &str,
+) -> Result<TokenJob, ApiError> {
     let check = |field: String, value: &str| {
         if value.is_empty() || value.len() > MAX_FIELD_LEN {
             Err(ApiError::field(
@@ -441,15 +480,15 @@ fn tokens(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError
             Ok(())
         }
     };
-    check("campaign".into(), &body.campaign)?;
-    if body.recipients.is_empty() || body.recipients.len() > MAX_RECIPIENTS {
+    check("campaign".into(), &campaign)?;
+    if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
         return Err(ApiError::field(
             ErrorCode::InvalidField,
             "recipients",
             format!("must hold 1 to {MAX_RECIPIENTS} recipient ids"),
         ));
     }
-    for (i, r) in body.recipients.iter().enumerate() {
+    for (i, r) in recipients.iter().enumerate() {
         check(format!("recipients[{i}]"), r)?;
     }
     if let Err(e) = &edge.keys {
@@ -458,17 +497,12 @@ fn tokens(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError
             format!("RINGMARK_SIGNING_KEY: {e}"),
         ));
     }
-    let job = TokenJob {
-        pool: pool.clone(),
-        campaign: body.campaign,
-        recipients: body.recipients,
-        origin: request.origin().to_owned(),
-    };
-    Ok(forward(
-        Target::Pool(pool),
-        &PoolCommand::State,
-        Cont::Tokens(Box::new(job)),
-    ))
+    Ok(TokenJob {
+        pool: pool.to_owned(),
+        campaign,
+        recipients,
+        origin: origin.to_owned(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -570,4 +604,109 @@ fn sizing_report(pool: &str, mut input: Value, state: &Value) -> Result<Response
         200,
         &json!({ "pool": pool, "input": input, "recommendation": report, "live": live }),
     ))
+}
+
+/// A snippet request, waiting for the pool's settings (fallback number and style).
+#[derive(Debug)]
+pub(super) struct SnippetJob {
+    pool: String,
+    platform: Platform,
+    base_url: String,
+    tokens: Option<TokenJob>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnippetRequest {
+    #[serde(default = "default_platform")]
+    platform: Platform,
+    #[serde(default)]
+    base_url: Option<String>,
+    #[serde(default)]
+    campaign: Option<String>,
+    #[serde(default)]
+    recipients: Option<Vec<String>>,
+}
+
+fn default_platform() -> Platform {
+    Platform::Plain
+}
+
+/// `POST /v1/pools/{pool}/snippet`: the email HTML for a platform, and with
+/// `campaign` + `recipients`, the CSV of tokens to upload as its merge field.
+fn snippet(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError> {
+    let body: SnippetRequest = parse_json(&request.body)?;
+    let base_url = match body.base_url {
+        Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+            url.trim_end_matches('/').to_owned()
+        }
+        Some(_) => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidField,
+                "base_url",
+                "must start with https:// (or http://)",
+            ));
+        }
+        None => request.origin().to_owned(),
+    };
+    let tokens = match (body.campaign, body.recipients) {
+        (Some(campaign), Some(recipients)) => {
+            let job = token_job(edge, &pool, campaign, recipients, &base_url)?;
+            Some(job)
+        }
+        (None, None) => None,
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidField,
+                "campaign and recipients go together (both for a CSV, neither for HTML only)",
+            ));
+        }
+    };
+    let job = SnippetJob {
+        pool: pool.clone(),
+        platform: body.platform,
+        base_url,
+        tokens,
+    };
+    Ok(forward(
+        Target::Pool(pool),
+        &PoolCommand::State,
+        Cont::Snippet(Box::new(job)),
+    ))
+}
+
+impl SnippetJob {
+    fn write(&self, edge: &Edge, state: &Value) -> Result<Response, ApiError> {
+        let fallback = state["config"]["fallback"].as_str().unwrap_or_default();
+        let display = state["displays"][fallback]
+            .as_str()
+            .unwrap_or(fallback)
+            .to_owned();
+        let style: Style = serde_json::from_value(state["style"].clone()).unwrap_or_default();
+        let (width, height) = ringmark_render::display_size(&display, &style)
+            .map_err(|e| internal(edge, format!("snippet size: {e}")))?;
+        let html = Snippet {
+            base_url: &self.base_url,
+            platform: self.platform,
+            fallback_display: &display,
+            width,
+            height,
+            alt_prefix: "Call",
+        }
+        .html();
+        let mut body = json!({
+            "pool": self.pool,
+            "platform": self.platform,
+            "merge_field": self.platform.merge_field(),
+            "csv_column": self.platform.csv_column(),
+            "width": width,
+            "height": height,
+            "html": html,
+        });
+        if let Some(job) = &self.tokens {
+            let rows = job.rows(edge)?;
+            body["csv"] = json!(crate::snippet::csv(self.platform, &rows));
+        }
+        Ok(Response::json(200, &body))
+    }
 }

@@ -100,17 +100,35 @@ pub fn pixel(edge: &Edge, request: &Request, rest: &str) -> Step {
     }
 }
 
-fn variant_for(device: DeviceClass) -> Variant {
-    match device {
-        DeviceClass::Smartphone => Variant::Button,
-        _ => Variant::Text,
+/// What an opener is shown: the image variant, and whether the call link dials at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Answer {
+    /// `button` for smartphones (tap to call), `text` for everything else.
+    pub variant: Variant,
+    /// True when `/c/` answers with a redirect to `tel:` (phones); otherwise a page.
+    pub dials: bool,
+}
+
+/// The presentation decision for a classified opener. A machine opener is
+/// shown what the device it stands for would see (Superhuman keeps the
+/// reader's device; Gmail's proxy has none, so it gets the text variant).
+pub fn answer(c: &Classification) -> Answer {
+    Answer {
+        variant: match c.device {
+            DeviceClass::Smartphone => Variant::Button,
+            _ => Variant::Text,
+        },
+        dials: matches!(
+            c.device,
+            DeviceClass::Smartphone | DeviceClass::Featurephone
+        ),
     }
 }
 
 /// `GET|HEAD /n/{token}.png`: allocates or renews, answers the number image.
 pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
     let c = classify(edge, request);
-    let variant = variant_for(c.device);
+    let variant = answer(&c).variant;
     if request.method == "HEAD" {
         // Headers only: no open is counted and nothing is allocated.
         return Step::Respond(Response::image("image/png", Vec::new()));

@@ -90,6 +90,8 @@ enum Cont {
     PoolState { pool: String },
     /// The pool exists: sign the tokens.
     Tokens(Box<admin::TokenJob>),
+    /// The pool's state: write the email snippet (and CSV).
+    Snippet(Box<admin::SnippetJob>),
     /// The pool's state, for sizing.
     Sizing {
         pool: String,

@@ -1050,6 +1050,10 @@ impl Pool {
     fn push_interval(&mut self, h: u32, s: u32, iv: Interval) {
         let history = &mut self.slots[s as usize].history;
         let idx = history.len() as u32;
+        if history.len() == history.capacity() {
+            // Grow by half instead of doubling from 4: most pool numbers carry few intervals.
+            history.reserve_exact(history.len() / 2 + 1);
+        }
         history.push(iv);
         let rec = &mut self.holders[h as usize];
         rec.slot = s;
@@ -1069,6 +1073,7 @@ impl Pool {
         self.push_interval(h, s, Interval::new(h, d, kind, now, excl, tail));
         self.holders[h as usize].phase = Phase::Held;
         let slot = &mut self.slots[s as usize];
+        slot.held.reserve_exact(1);
         slot.held.push(h);
         slot.granted_at = Some(now);
         self.relist(s);

@@ -143,6 +143,9 @@ fn main() {
     if std::env::var_os("MZ").is_some() {
         return mz_main();
     }
+    if std::env::var_os("DEPTH").is_some() {
+        return depth_main();
+    }
     old_main();
 }
 fn mz_main() {
@@ -176,9 +179,9 @@ fn mz_main() {
                 .collect();
             println!("{name}/{v:?} {} B raw, png {} B", rows.len(), img.png.len());
             let mut out = Vec::new();
-            for (sn, strat) in [("def", 0), ("rle", 3)] {
+            for (sn, strat) in [("def", 0)] {
                 let mut line = format!("  {sn}");
-                for level in [1, 2, 3, 4, 6] {
+                for level in [3, 4, 5, 6, 7] {
                     let fl = mz::flags(level, strat);
                     let t_fresh = med(
                         || {
@@ -215,6 +218,95 @@ fn mz_main() {
             c.write_data(&rows).unwrap();
             let n = c.finish().unwrap().len();
             println!("  fdeflate {n} B {t:.0}us");
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn depth_main() {
+    let number = "(415) 555-0132";
+    let styles = [
+        ("default", Style::default()),
+        (
+            "label",
+            Style {
+                label: Some("Call us".into()),
+                ..Style::default()
+            },
+        ),
+        (
+            "32tr",
+            Style {
+                font_px: 32,
+                label: Some("Bizi arayın".into()),
+                ..Style::default()
+            },
+        ),
+    ];
+    for (name, s) in &styles {
+        for v in [Variant::Text, Variant::Button] {
+            let img = number_image(number, v, s).unwrap();
+            let (w, _h, packed, _pal) = raw(&img.png);
+            let rb = (w as usize).div_ceil(2);
+            let idx: Vec<Vec<u8>> = packed
+                .chunks(rb)
+                .map(|r| {
+                    r.iter()
+                        .flat_map(|b| [b >> 4, b & 15])
+                        .take(w as usize)
+                        .collect()
+                })
+                .collect();
+            let pack4 = |rows: &Vec<Vec<u8>>| -> Vec<u8> {
+                rows.iter()
+                    .flat_map(|r| {
+                        std::iter::once(0u8).chain(
+                            r.chunks(2)
+                                .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0)),
+                        )
+                    })
+                    .collect()
+            };
+            let pack8 = |rows: &Vec<Vec<u8>>| -> Vec<u8> {
+                rows.iter()
+                    .flat_map(|r| std::iter::once(0u8).chain(r.iter().copied()))
+                    .collect()
+            };
+            let coarse = |k: u8| -> Vec<Vec<u8>> {
+                idx.iter()
+                    .map(|r| {
+                        r.iter()
+                            .map(|&i| {
+                                let (base, steps) = if v == Variant::Text {
+                                    (0u8, 15u8)
+                                } else if i <= 4 {
+                                    (0, 4)
+                                } else {
+                                    (4, 11)
+                                };
+                                let t = (i - base) as f32 / steps as f32;
+                                let q = (t * k as f32).round() / k as f32;
+                                base + (q * steps as f32).round() as u8
+                            })
+                            .collect()
+                    })
+                    .collect()
+            };
+            let mut out = Vec::new();
+            let mut line = format!("{name}/{v:?}");
+            for level in [4, 6] {
+                let mut c = mz::fresh(mz::flags(level, 0));
+                for (lab, data) in [
+                    ("4bit16", pack4(&idx)),
+                    ("8bit16", pack8(&idx)),
+                    ("4bit8lv", pack4(&coarse(7))),
+                    ("4bit6lv", pack4(&coarse(5))),
+                ] {
+                    let t = med(|| mz::run(&mut c, &data, &mut out), 30);
+                    line += &format!(" L{level} {lab}:{}B/{t:.0}us", out.len());
+                }
+            }
+            println!("{line}");
         }
     }
 }

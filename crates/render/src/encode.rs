@@ -1,11 +1,37 @@
-//! Palette PNG encoding: 16 colours at 4 bits per pixel through the `png` crate (libraries.md A3: about
-//! 3.2 KB for a 600×120 number at `Compression::Balanced`). Only IHDR, PLTE, IDAT and IEND are written:
-//! the paper is opaque, so there is no `tRNS`.
+//! Palette PNG encoding: 16 colours at 4 bits per pixel, written directly — signature, `IHDR`, `PLTE`, one
+//! `IDAT`, `IEND` — around a zlib stream from `miniz_oxide` (the deflate engine the `png` crate itself
+//! uses through `flate2`). The paper is opaque, so there is no `tRNS`.
+//!
+//! Why not the `png` crate's encoder: measured on these images (`bench/render/RESULTS.md`), most of the
+//! encode time was setting up a fresh deflate state per image (hash chains and a 64 KB LZ buffer,
+//! ≈300 KB) and lazy matching at level 6. Here the compressor lives for the isolate and is reset between
+//! images, and the level is chosen from measurements. Writing the four chunks is 40 lines; dropping
+//! `png`, `flate2` and `fdeflate` from the build also shrinks the wasm. Every test decodes the output with
+//! the `png` crate (a dev-dependency), which checks the chunk CRCs and the zlib Adler-32.
+//!
+//! Rows are written with filter type 0 (none): palette indices are labels, not intensities, so the
+//! prediction filters only add entropy here (measured: 15–20 % larger at every level).
 
 use crate::{Colour, RenderError};
+use miniz_oxide::deflate::core::{
+    CompressorOxide, TDEFLFlush, TDEFLStatus, compress_to_output, create_comp_flags_from_zip_params,
+};
+use std::cell::RefCell;
 
 /// Palette size: 4-bit indices.
 pub(crate) const PALETTE_LEN: usize = 16;
+
+/// Deflate level (miniz scale 0..=10). Chosen by measurement (RESULTS.md): level 4 is about twice as
+/// fast as level 6 for 1–6 % more bytes; levels 1–2 lose 8–25 % in size for little more speed.
+const LEVEL: i32 = 4;
+/// zlib framing with a 32 KB window (positive window bits = zlib header and Adler-32 trailer).
+const WINDOW_BITS: i32 = 15;
+
+thread_local! {
+    /// The isolate's deflate state, reset per image. A wasm isolate is single-threaded, so this is one
+    /// compressor per isolate; natively, one per thread.
+    static DEFLATE: RefCell<Option<Box<CompressorOxide>>> = const { RefCell::new(None) };
+}
 
 /// Encodes `indices` (one palette index 0..16 per pixel, row-major, `width × height` of them) as a 4-bit
 /// indexed PNG.
@@ -16,28 +42,101 @@ pub(crate) fn indexed4(
     palette: &[Colour; PALETTE_LEN],
 ) -> Result<Vec<u8>, RenderError> {
     let row_bytes = (width as usize).div_ceil(2);
-    let mut packed = Vec::with_capacity(row_bytes * height as usize);
-    for row in indices.chunks(width.max(1) as usize) {
-        for pair in row.chunks(2) {
-            let hi = pair[0] & 0x0f;
+    if width == 0 || height == 0 || indices.len() != width as usize * height as usize {
+        return Err(RenderError::Encode(format!(
+            "{} indices for a {width}×{height} image",
+            indices.len()
+        )));
+    }
+    // Scanlines: a filter-type byte (0) then two pixels per byte, high nibble first.
+    let mut raw = Vec::with_capacity((row_bytes + 1) * height as usize);
+    for row in indices.chunks(width as usize) {
+        raw.push(0);
+        raw.extend(row.chunks(2).map(|pair| {
             let lo = pair.get(1).map_or(0, |v| v & 0x0f);
-            packed.push(hi << 4 | lo);
-        }
+            (pair[0] & 0x0f) << 4 | lo
+        }));
     }
+    let zlib = deflate(&raw)?;
+
+    let mut out = Vec::with_capacity(zlib.len() + 8 + 25 + 60 + 12 + 12);
+    out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
+    let mut ihdr = [0; 13];
+    ihdr[..4].copy_from_slice(&width.to_be_bytes());
+    ihdr[4..8].copy_from_slice(&height.to_be_bytes());
+    // Bit depth 4, colour type 3 (indexed), deflate, adaptive-filter method 0, no interlace.
+    ihdr[8..].copy_from_slice(&[4, 3, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
     let plte: Vec<u8> = palette.iter().flat_map(|c| [c.r, c.g, c.b]).collect();
-    let mut out = Vec::with_capacity(packed.len() / 4 + 128);
-    let err = |e: png::EncodingError| RenderError::Encode(e.to_string());
-    {
-        let mut enc = png::Encoder::new(&mut out, width, height);
-        enc.set_color(png::ColorType::Indexed);
-        enc.set_depth(png::BitDepth::Four);
-        enc.set_palette(plte);
-        enc.set_compression(png::Compression::Balanced);
-        // Palette indices are labels, not intensities: prediction filters only add entropy here.
-        enc.set_filter(png::Filter::NoFilter);
-        let mut writer = enc.write_header().map_err(err)?;
-        writer.write_image_data(&packed).map_err(err)?;
-        writer.finish().map_err(err)?;
-    }
+    chunk(&mut out, b"PLTE", &plte);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
     Ok(out)
+}
+
+/// Appends one chunk: length, type, data, CRC-32 of type and data.
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    // Chunks here are at most a few hundred KB (a 40 px, 32-character button), far below 2^31.
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    out.extend_from_slice(&crc.finalize().to_be_bytes());
+}
+
+/// Compresses `raw` into a zlib stream with the isolate's compressor (a fresh one if it is somehow busy).
+fn deflate(raw: &[u8]) -> Result<Vec<u8>, RenderError> {
+    let flags = create_comp_flags_from_zip_params(LEVEL, WINDOW_BITS, 0);
+    let run = |c: &mut CompressorOxide| {
+        let mut out = Vec::with_capacity(raw.len() / 4 + 64);
+        let (status, _) = compress_to_output(c, raw, TDEFLFlush::Finish, |bytes| {
+            out.extend_from_slice(bytes);
+            true
+        });
+        c.reset();
+        match status {
+            TDEFLStatus::Done => Ok(out),
+            other => Err(RenderError::Encode(format!("deflate stopped: {other:?}"))),
+        }
+    };
+    DEFLATE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut slot) => run(slot.get_or_insert_with(|| Box::new(CompressorOxide::new(flags)))),
+        Err(_) => run(&mut CompressorOxide::new(flags)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_carry_the_standard_crc() {
+        // IEND's CRC is fixed by the PNG specification: AE 42 60 82.
+        let mut out = Vec::new();
+        chunk(&mut out, b"IEND", &[]);
+        assert_eq!(
+            out,
+            [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]
+        );
+    }
+
+    #[test]
+    fn wrong_buffer_size_is_an_error_not_a_panic() {
+        let palette = [Colour::rgb(0, 0, 0); PALETTE_LEN];
+        assert!(indexed4(3, 2, &[0; 5], &palette).is_err());
+        assert!(indexed4(0, 0, &[], &palette).is_err());
+        assert!(indexed4(3, 2, &[0; 6], &palette).is_ok());
+    }
+
+    #[test]
+    fn the_reused_compressor_gives_the_same_bytes_as_a_fresh_one() {
+        let palette = std::array::from_fn(|i| Colour::rgb(i as u8 * 16, 0, 0));
+        let a: Vec<u8> = (0..999u32).map(|i| (i * 7 % 16) as u8).collect();
+        let b: Vec<u8> = (0..999u32).map(|i| (i / 50 % 16) as u8).collect();
+        let first = indexed4(37, 27, &a, &palette).expect("a");
+        indexed4(37, 27, &b, &palette).expect("b in between");
+        assert_eq!(indexed4(37, 27, &a, &palette).expect("a again"), first);
+    }
 }

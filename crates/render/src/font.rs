@@ -5,7 +5,7 @@
 //! left to right with the font's advances and no kerning or shaping (ab_glyph reads only the legacy `kern`
 //! table, which Roboto lacks; digits are tabular anyway).
 
-use crate::canvas::Coverage;
+use crate::canvas::Canvas;
 use ab_glyph::{Font, FontRef, GlyphId, PxScale, point};
 use std::sync::OnceLock;
 
@@ -81,16 +81,23 @@ impl Face {
         }
     }
 
-    /// Draws `line` with its pen starting at (`x`, `baseline`) into `cov`, each pixel taking the larger of
-    /// its current value and `strength` × glyph coverage.
-    pub fn draw(&self, line: &Line, x: f32, baseline: f32, strength: f32, cov: &mut Coverage) {
+    /// Draws `line` with its pen starting at (`x`, `baseline`) onto `canvas`, each touched pixel taking the
+    /// larger of its current index and `ink(glyph coverage)`.
+    pub fn draw(
+        &self,
+        line: &Line,
+        x: f32,
+        baseline: f32,
+        ink: impl Fn(f32) -> u8,
+        canvas: &mut Canvas,
+    ) {
         for &(id, gx) in &line.glyphs {
             let glyph = id.with_scale_and_position(line.scale, point(x + gx, baseline));
             if let Some(outlined) = self.font.outline_glyph(glyph) {
                 let b = outlined.px_bounds();
                 outlined.draw(|px, py, c| {
                     let (cx, cy) = (b.min.x as i32 + px as i32, b.min.y as i32 + py as i32);
-                    cov.raise(cx, cy, c.min(1.0) * strength);
+                    canvas.raise(cx, cy, ink(c.min(1.0)));
                 });
             }
         }
@@ -132,5 +139,17 @@ mod tests {
             f.line("(415) 555-0132", 40.0).width,
         );
         assert!((b - 2.0 * a).abs() < 1e-3, "{a} {b}");
+    }
+
+    /// The display box depends only on a number's shape (documented on `display_size`): every digit must
+    /// advance by the same amount.
+    #[test]
+    fn every_digit_has_the_same_advance() {
+        let f = face().expect("font");
+        let widths: Vec<f32> = ('0'..='9')
+            .map(|d| f.line(&d.to_string(), 40.0).width)
+            .collect();
+        assert!(widths[0] > 10.0, "{widths:?}");
+        assert!(widths.iter().all(|&w| w == widths[0]), "{widths:?}");
     }
 }

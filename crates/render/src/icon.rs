@@ -49,7 +49,7 @@ pub(crate) fn handset(x: f32, y: f32, size: f32) -> Vec<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::canvas::Coverage;
+    use crate::canvas::Canvas;
 
     #[test]
     fn handset_is_closed_and_fits_its_square() {
@@ -63,19 +63,16 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!((last.x, last.y), (first.x, first.y));
-        let mut c = Coverage::new(40, 40);
-        c.fill(&segs, 1.0);
-        let inked: f32 = (0..40)
-            .flat_map(|y| (0..40).map(move |x| (x, y)))
-            .map(|(x, y)| c.at(x, y))
-            .sum();
+        let mut c = Canvas::new(40, 40);
+        c.fill(&segs, |v| (v * 255.0 + 0.5) as u8);
+        let inked: f32 = c.pixels().iter().map(|&v| f32::from(v) / 255.0).sum();
         // A handset covers roughly a third of its bounding square; nothing spills outside it.
         assert!(
             inked > 0.25 * 36.0 * 36.0 && inked < 0.5 * 36.0 * 36.0,
             "{inked}"
         );
         for i in 0..40 {
-            assert!(c.at(i, 0) + c.at(0, i) + c.at(i, 39) + c.at(39, i) < 1e-4);
+            assert_eq!(c.at(i, 0) + c.at(0, i) + c.at(i, 39) + c.at(39, i), 0);
         }
     }
 }

@@ -1,18 +1,32 @@
 //! Where things go in each variant, and how coverage becomes palette indices.
 //!
+//! **One box for both variants.** The email's HTML snippet is written once per campaign with fixed
+//! `width`/`height` attributes (Outlook desktop needs them, email-clients.md), but the worker picks the
+//! variant per open: text for desktops, the button for phones. So both variants of one (number, style)
+//! are drawn on the same canvas: the larger of the two natural sizes in each dimension (in practice the
+//! button's, except for small fonts with a label, where the two-line text is taller). Whatever is smaller
+//! sits **left-aligned and vertically centred** on the opaque paper:
+//! * left, because the snippet sits where body text sits and email copy is left-aligned: the number
+//!   starts where the surrounding text starts, and the spare width to its right is paper, which on a
+//!   paper-coloured email is invisible;
+//! * centred vertically, because the snippet usually sits in a table cell or beside text whose middle it
+//!   should share; a top-aligned number would look like it floats above its line.
+//!
 //! All geometry is in device pixels of the 2x image, derived from `em` = 2 × `font_px`:
-//! * **Text**: the number on one line, left-aligned, 0.2 em side padding, 0.15 em above and 0.1 em below
-//!   the font's line boxes (so every number of a pool has the same height); an optional label line above
-//!   it at 0.7 em (at least 11 CSS px), 80 % strength. Palette: 16 steps from paper to ink.
+//! * **Text**: the number on one line, 0.2 em left padding (and at least as much on the right), 0.15 em
+//!   above and 0.1 em below the font's line boxes (so every number of a pool has the same height); an
+//!   optional label line above it at 0.7 em (at least 11 CSS px), 80 % strength. Palette: 16 steps from
+//!   paper to ink.
 //! * **Button**: a filled shape 2.4 em high (48 CSS px at the default 20 px: above the 44 px touch-target
 //!   guideline), 0.85 em padding, the handset icon (0.9 em), then the label and the number on one line,
-//!   centred on the cap height, 0.5 em between label and number. Palette: paper, 3 edge blends, button, 11 steps to button ink.
+//!   centred on the cap height, 0.5 em between label and number. Palette: paper, 3 edge blends, button,
+//!   11 steps to button ink.
 //!
 //! Sizes are rounded up to even pixels so the 1x CSS size is exact.
 
-use crate::canvas::Coverage;
+use crate::canvas::{Canvas, Rect};
 use crate::encode::{self, PALETTE_LEN};
-use crate::font::Face;
+use crate::font::{Face, Line};
 use crate::icon;
 use crate::{Colour, Image, RenderError, Shape, Style, Variant};
 
@@ -25,134 +39,179 @@ fn even(v: f32) -> u32 {
     n + (n & 1)
 }
 
-/// Renders a validated `display`/`style` pair.
-pub(crate) fn render(
-    face: &Face,
-    display: &str,
-    variant: Variant,
-    style: &Style,
-) -> Result<Image, RenderError> {
-    let em = f32::from(style.font_px) * SCALE;
-    let (width, height, indices, palette) = match variant {
-        Variant::Text => text(face, display, style, em),
-        Variant::Button => button(face, display, style, em),
-    };
-    let png = encode::indexed4(width, height, &indices, &palette)?;
-    Ok(Image {
-        png,
-        width: width / 2,
-        height: height / 2,
-    })
-}
-
-type Raster = (u32, u32, Vec<u8>, [Colour; PALETTE_LEN]);
-
-fn text(face: &Face, display: &str, style: &Style, em: f32) -> Raster {
-    const LABEL_EM: f32 = 0.7;
-    /// Smallest label, in CSS px: below this a caption stops being legible.
-    const LABEL_MIN_PX: f32 = 11.0;
-    const LABEL_STRENGTH: f32 = 0.8;
-    let (pad_x, pad_top, pad_bottom) = (0.2 * em, 0.15 * em, 0.1 * em);
-    let label_px = (LABEL_EM * em).max(LABEL_MIN_PX * SCALE).min(em);
-    let number = face.line(display, em);
-    let label = style.label.as_deref().map(|l| face.line(l, label_px));
-    let line_box = |size: f32| (face.ascent + face.descent) * size;
-    let label_h = label.as_ref().map_or(0.0, |_| line_box(label_px));
-    let content_w = number.width.max(label.as_ref().map_or(0.0, |l| l.width));
-    let w = even(content_w + 2.0 * pad_x);
-    let h = even(pad_top + label_h + line_box(em) + pad_bottom);
-    let mut cov = Coverage::new(w, h);
-    let x = pad_x.round();
-    if let Some(l) = &label {
-        face.draw(
-            l,
-            x,
-            (pad_top + face.ascent * label_px).round(),
-            LABEL_STRENGTH,
-            &mut cov,
-        );
-    }
-    face.draw(
-        &number,
-        x,
-        (pad_top + label_h + face.ascent * em).round(),
-        1.0,
-        &mut cov,
-    );
-
-    let last = (PALETTE_LEN - 1) as f32;
-    let palette = std::array::from_fn(|i| style.paper.mix(style.ink, i as f32 / last));
-    let indices = cov.cells().iter().map(|&c| quantise(c, last)).collect();
-    (w, h, indices, palette)
-}
-
-fn button(face: &Face, display: &str, style: &Style, em: f32) -> Raster {
-    const HEIGHT_EM: f32 = 2.4;
-    const PAD_EM: f32 = 0.85;
-    const ICON_EM: f32 = 0.9;
-    const ICON_GAP_EM: f32 = 0.45;
-    const LABEL_GAP_EM: f32 = 0.5;
-    /// Palette layout: 0 paper, 1..=3 paper→button edge blends, 4 button, 5..=15 button→button_ink.
-    const EDGE_STEPS: f32 = 4.0;
-    const INK_STEPS: f32 = 11.0;
-
-    let h = even(HEIGHT_EM * em);
-    let number = face.line(display, em);
-    let label = style.label.as_deref().map(|l| face.line(l, em));
-    let label_w = label.as_ref().map_or(0.0, |l| l.width + LABEL_GAP_EM * em);
-    let content_w = ICON_EM * em + ICON_GAP_EM * em + label_w + number.width;
-    let w = even(content_w + 2.0 * PAD_EM * em);
-    let (wf, hf) = (w as f32, h as f32);
-
-    let mut shape = Coverage::new(w, h);
-    let radius = match style.shape {
-        Shape::Rounded => 0.2 * hf,
-        Shape::Pill => hf / 2.0,
-        Shape::Square => 0.0,
-    };
-    shape.fill_rounded(radius);
-
-    let mut ink = Coverage::new(w, h);
-    let mid = hf / 2.0;
-    let mut x = ((wf - content_w) / 2.0).round();
-    let icon = ICON_EM * em;
-    ink.fill(&icon::handset(x, mid - icon / 2.0, icon), 1.0);
-    x += icon + ICON_GAP_EM * em;
-    let baseline = (mid + face.cap_height * em / 2.0).round();
-    if let Some(l) = &label {
-        face.draw(l, x.round(), baseline, 1.0, &mut ink);
-    }
-    face.draw(&number, (x + label_w).round(), baseline, 1.0, &mut ink);
-
-    let mut palette = [style.button; PALETTE_LEN];
-    for (i, slot) in palette.iter_mut().enumerate() {
-        let i = i as f32;
-        *slot = if i <= EDGE_STEPS {
-            style.paper.mix(style.button, i / EDGE_STEPS)
-        } else {
-            style
-                .button
-                .mix(style.button_ink, (i - EDGE_STEPS) / INK_STEPS)
-        };
-    }
-    let indices = shape
-        .cells()
-        .iter()
-        .zip(ink.cells())
-        .map(|(&s, &t)| (s, t))
-        .map(|(s, t)| {
-            let t = quantise(t, INK_STEPS);
-            if t > 0 {
-                EDGE_STEPS as u8 + t
-            } else {
-                quantise(s, EDGE_STEPS)
-            }
-        })
-        .collect();
-    (w, h, indices, palette)
-}
-
 /// Coverage 0..=1 to a step 0..=`steps`.
 fn quantise(c: f32, steps: f32) -> u8 {
     (c.clamp(0.0, 1.0) * steps + 0.5) as u8
+}
+
+/// Text variant: number line with an optional caption above.
+mod text {
+    pub const LABEL_EM: f32 = 0.7;
+    /// Smallest label, in CSS px: below this a caption stops being legible.
+    pub const LABEL_MIN_PX: f32 = 11.0;
+    pub const LABEL_STRENGTH: f32 = 0.8;
+    pub const PAD_X_EM: f32 = 0.2;
+    pub const PAD_TOP_EM: f32 = 0.15;
+    pub const PAD_BOTTOM_EM: f32 = 0.1;
+    /// Palette: 0 paper ..= 15 ink.
+    pub const STEPS: f32 = 15.0;
+}
+
+/// Button variant.
+mod button {
+    pub const HEIGHT_EM: f32 = 2.4;
+    pub const PAD_EM: f32 = 0.85;
+    pub const ICON_EM: f32 = 0.9;
+    pub const ICON_GAP_EM: f32 = 0.45;
+    pub const LABEL_GAP_EM: f32 = 0.5;
+    /// Palette layout: 0 paper, 1..=3 paper→button edge blends, 4 button, 5..=15 button→button_ink.
+    pub const EDGE_STEPS: f32 = 4.0;
+    pub const INK_STEPS: f32 = 11.0;
+}
+
+/// Both variants of one (display, style), laid out but not drawn.
+pub(crate) struct Plan<'a> {
+    face: &'a Face,
+    style: &'a Style,
+    em: f32,
+    number: Line,
+    /// Text variant: the caption line and its pixel size.
+    text_label: Option<(Line, f32)>,
+    /// Text variant natural height (unrounded), for centring it in the box.
+    text_h: f32,
+    /// Button variant: the label line (at `em`), the icon-to-number content width, the button size.
+    button_label: Option<Line>,
+    button_content_w: f32,
+    button_w: u32,
+    button_h: u32,
+    /// The shared canvas, in device pixels.
+    pub width: u32,
+    pub height: u32,
+}
+
+impl<'a> Plan<'a> {
+    /// Lays out a validated `display`/`style` pair for both variants and picks the shared box.
+    pub fn new(face: &'a Face, display: &str, style: &'a Style) -> Plan<'a> {
+        let em = f32::from(style.font_px) * SCALE;
+        let number = face.line(display, em);
+        let line_box = |size: f32| (face.ascent + face.descent) * size;
+
+        let label_px = (text::LABEL_EM * em)
+            .max(text::LABEL_MIN_PX * SCALE)
+            .min(em);
+        let text_label = style
+            .label
+            .as_deref()
+            .map(|l| (face.line(l, label_px), label_px));
+        let label_h = text_label.as_ref().map_or(0.0, |_| line_box(label_px));
+        let text_content_w = number
+            .width
+            .max(text_label.as_ref().map_or(0.0, |(l, _)| l.width));
+        let text_w = text_content_w + 2.0 * text::PAD_X_EM * em;
+        let text_h = (text::PAD_TOP_EM + text::PAD_BOTTOM_EM) * em + label_h + line_box(em);
+
+        let button_label = style.label.as_deref().map(|l| face.line(l, em));
+        let label_w = button_label
+            .as_ref()
+            .map_or(0.0, |l| l.width + button::LABEL_GAP_EM * em);
+        let button_content_w =
+            (button::ICON_EM + button::ICON_GAP_EM) * em + label_w + number.width;
+        let button_w = even(button_content_w + 2.0 * button::PAD_EM * em);
+        let button_h = even(button::HEIGHT_EM * em);
+
+        Plan {
+            face,
+            style,
+            em,
+            number,
+            text_label,
+            text_h,
+            button_label,
+            button_content_w,
+            button_w,
+            button_h,
+            width: even(text_w).max(button_w),
+            height: even(text_h).max(button_h),
+        }
+    }
+
+    /// Draws `variant` on the shared canvas and encodes it.
+    pub fn render(&self, variant: Variant) -> Result<Image, RenderError> {
+        let (canvas, palette) = match variant {
+            Variant::Text => self.text(),
+            Variant::Button => self.button(),
+        };
+        let png = encode::indexed4(canvas.width, canvas.height, canvas.pixels(), &palette)?;
+        Ok(Image {
+            png,
+            width: self.width / 2,
+            height: self.height / 2,
+        })
+    }
+
+    fn text(&self) -> (Canvas, [Colour; PALETTE_LEN]) {
+        let (face, em, style) = (self.face, self.em, self.style);
+        let mut canvas = Canvas::new(self.width, self.height);
+        let x = (text::PAD_X_EM * em).round();
+        let mut top = (self.height as f32 - self.text_h) / 2.0 + text::PAD_TOP_EM * em;
+        if let Some((label, px)) = &self.text_label {
+            let ink = |c: f32| quantise(c * text::LABEL_STRENGTH, text::STEPS);
+            face.draw(label, x, (top + face.ascent * px).round(), ink, &mut canvas);
+            top += (face.ascent + face.descent) * px;
+        }
+        let ink = |c: f32| quantise(c, text::STEPS);
+        let baseline = (top + face.ascent * em).round();
+        face.draw(&self.number, x, baseline, ink, &mut canvas);
+
+        let palette = std::array::from_fn(|i| style.paper.mix(style.ink, i as f32 / text::STEPS));
+        (canvas, palette)
+    }
+
+    fn button(&self) -> (Canvas, [Colour; PALETTE_LEN]) {
+        use button::{EDGE_STEPS, INK_STEPS};
+        let (face, em, style) = (self.face, self.em, self.style);
+        let mut canvas = Canvas::new(self.width, self.height);
+        let rect = Rect {
+            x: 0,
+            y: (self.height - self.button_h) / 2,
+            w: self.button_w,
+            h: self.button_h,
+        };
+        let (wf, hf) = (rect.w as f32, rect.h as f32);
+        let radius = match style.shape {
+            Shape::Rounded => 0.2 * hf,
+            Shape::Pill => hf / 2.0,
+            Shape::Square => 0.0,
+        };
+        canvas.fill_rounded(rect, radius, |c| quantise(c, EDGE_STEPS));
+
+        // Ink indices sit above every shape index, so "raise" lets ink win wherever it shows at all.
+        let ink = |c: f32| match quantise(c, INK_STEPS) {
+            0 => 0,
+            t => EDGE_STEPS as u8 + t,
+        };
+        let mid = rect.y as f32 + hf / 2.0;
+        let mut x = ((wf - self.button_content_w) / 2.0).round();
+        let icon = button::ICON_EM * em;
+        canvas.fill(&icon::handset(x, mid - icon / 2.0, icon), ink);
+        x += icon + button::ICON_GAP_EM * em;
+        let baseline = (mid + face.cap_height * em / 2.0).round();
+        if let Some(l) = &self.button_label {
+            face.draw(l, x.round(), baseline, ink, &mut canvas);
+            x += l.width + button::LABEL_GAP_EM * em;
+        }
+        face.draw(&self.number, x.round(), baseline, ink, &mut canvas);
+
+        let palette = std::array::from_fn(|i| {
+            let i = i as f32;
+            if i <= EDGE_STEPS {
+                style.paper.mix(style.button, i / EDGE_STEPS)
+            } else {
+                style
+                    .button
+                    .mix(style.button_ink, (i - EDGE_STEPS) / INK_STEPS)
+            }
+        });
+        (canvas, palette)
+    }
 }

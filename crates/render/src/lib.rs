@@ -8,14 +8,20 @@
 //! * **Raster, not HTML text**: the number is chosen when the email is *opened*, long after it was sent, so
 //!   only an image can carry it. Alt text is fixed at send time and carries a static number.
 //! * **PNG, 4-bit palette, opaque paper**: 16 colours (blends paper→ink, or the button's colours) keep each
-//!   image near 2–3 KB at 2x; GIF has only 1-bit transparency and transparent PNGs lose contrast in dark
+//!   image near 2–3 KB at 2x (at most 4 KB at the default size, checked by a test); GIF has only 1-bit transparency and transparent PNGs lose contrast in dark
 //!   modes, so the paper is an opaque, per-pool colour.
 //! * **2x pixels, 1x size**: [`Image::width`]/[`Image::height`] are the CSS size to put in the HTML
 //!   `width`/`height` attributes (honoured by Outlook desktop); the PNG has twice as many pixels for
 //!   high-density screens.
-//! * **`ab_glyph` (lite) and `png`**: exact-area antialiasing (≈230 levels before quantising) for about
-//!   42 KB and 57 KB of gzipped wasm, warm render around a millisecond; a build-time atlas or GIF would be
-//!   smaller but fixes sizes or costs maintenance (A7). The font is a 20 KB Roboto Medium subset (Latin-1
+//! * **One box for both variants**: the snippet is written once per campaign, the variant is chosen per
+//!   open, so the text and the button of one (number, style) share one canvas — the larger of the two —
+//!   with the smaller drawn left-aligned and vertically centred on the paper. [`display_size`] gives that
+//!   box without rendering; it is the same for every number of the same format (tabular digits).
+//! * **`ab_glyph` (lite) and `miniz_oxide`**: exact-area antialiasing (≈230 levels before quantising),
+//!   written straight into a palette-index canvas; the PNG chunks are written here around a zlib stream
+//!   from a compressor kept per isolate (the `png` crate's encoder spent most of its time setting up
+//!   deflate state; see `encode.rs` and `bench/render/RESULTS.md`). A build-time atlas or GIF would be
+//!   smaller but fixes sizes or costs maintenance (libraries.md A7). The font is a 20 KB Roboto Medium subset (Latin-1
 //!   and Latin Extended-A) parsed once per isolate.
 //! * **Validation up front**: [`Style::validate`] refuses labels with characters the font lacks (naming
 //!   them), malformed colours, sizes out of range and unreadable colour pairs, so the admin API fails, not
@@ -73,10 +79,31 @@ pub struct Image {
 /// [`RenderError::TooLong`] (over [`NUMBER_MAX_CHARS`]) or [`RenderError::Undrawable`];
 /// [`RenderError::Font`]/[`RenderError::Encode`] only on a build defect.
 pub fn number_image(display: &str, variant: Variant, style: &Style) -> Result<Image, RenderError> {
+    plan(display, style)?.render(variant)
+}
+
+/// The CSS size (width, height at 1x) of both variants of `display` in `style`, without drawing or
+/// encoding: what the campaign's HTML snippet puts in its `width`/`height` attributes. The text and the
+/// button variant of one (display, style) always share this box (see the layout notes in the crate
+/// documentation), so one snippet fits whichever variant an open gets.
+///
+/// The box depends on the number's *shape*, not its digits: Roboto's digits all have the same advance
+/// (tabular figures, checked by a test), so every number with the same separators in the same places and
+/// the same count of digits — as numbers of one pool usually are — has the same box.
+///
+/// # Errors
+/// As [`number_image`] (minus the encoding failure).
+pub fn display_size(display: &str, style: &Style) -> Result<(u32, u32), RenderError> {
+    let plan = plan(display, style)?;
+    Ok((plan.width / 2, plan.height / 2))
+}
+
+/// Validates the inputs and lays out both variants.
+fn plan<'a>(display: &str, style: &'a Style) -> Result<layout::Plan<'a>, RenderError> {
     style.validate()?;
     style::check_text("number", display, NUMBER_MAX_CHARS)?;
     let face = font::face().ok_or(RenderError::Font)?;
-    layout::render(face, display, variant, style)
+    Ok(layout::Plan::new(face, display, style))
 }
 
 /// The image for a request whose pool cannot be derived (bad or forged token): a 1×1 transparent PNG, so

@@ -3,10 +3,10 @@
 //! rewrite the references with `BLESS=1 cargo test -p ringmark-render --test golden`.
 //!
 //! Also checks the properties every image must have: 2x pixels for the 1x size, a 4-bit palette, opaque,
-//! antialiased, and at most 4 KB at the default style.
+//! antialiased, at most 4 KB at the default style, and one display box shared by both variants.
 
 use ringmark_render::{
-    Colour, Image, PIXEL_GIF, Shape, Style, Variant, neutral_image, number_image,
+    Colour, Image, PIXEL_GIF, Shape, Style, Variant, display_size, neutral_image, number_image,
 };
 use std::path::PathBuf;
 
@@ -280,4 +280,92 @@ fn neutral_image_is_a_transparent_1x1_png() {
         (1, 1, png::ColorType::Rgba)
     );
     assert_eq!(buf[3], 0, "transparent");
+}
+
+#[test]
+fn both_variants_share_the_display_box() {
+    for (name, number, variant, style) in cases() {
+        let img = number_image(number, variant, &style).expect("renders");
+        let size = display_size(number, &style).expect("size");
+        assert_eq!((img.width, img.height), size, "{name}");
+        let other = match variant {
+            Variant::Text => Variant::Button,
+            Variant::Button => Variant::Text,
+        };
+        let twin = number_image(number, other, &style).expect("renders");
+        assert_eq!((twin.width, twin.height), size, "{name} vs its {other:?}");
+    }
+}
+
+#[test]
+fn numbers_of_one_format_share_a_box_and_other_formats_do_not() {
+    let labelled = Style {
+        label: Some("Call us".into()),
+        ..Style::default()
+    };
+    for style in [Style::default(), labelled] {
+        let size = |n: &str| display_size(n, &style).expect("size");
+        let us = size("(415) 555-0132");
+        for same in ["(212) 999-8888", "(000) 111-1111", "(987) 654-3210"] {
+            assert_eq!(size(same), us, "{same}");
+        }
+        assert!(size("(415) 555-01328").0 > us.0, "one more digit is wider");
+        assert!(size("+1 415 555 0132").0 != us.0, "another format");
+    }
+}
+
+/// Rows and columns of a decoded image holding anything but the colour at its top-left corner.
+fn ink_bounds(d: &Decoded) -> (usize, usize, usize, usize) {
+    let (w, h) = (d.width as usize, d.height as usize);
+    let bg = &d.rgb[..3];
+    let inked = |x: usize, y: usize| &d.rgb[(y * w + x) * 3..(y * w + x) * 3 + 3] != bg;
+    let rows: Vec<usize> = (0..h).filter(|&y| (0..w).any(|x| inked(x, y))).collect();
+    let cols: Vec<usize> = (0..w).filter(|&x| (0..h).any(|y| inked(x, y))).collect();
+    (cols[0], cols[cols.len() - 1], rows[0], rows[rows.len() - 1])
+}
+
+#[test]
+fn text_in_a_wider_box_is_left_aligned_and_vertically_centred() {
+    for style in [
+        Style::default(),
+        Style {
+            label: Some("Call us".into()),
+            ..Style::default()
+        },
+    ] {
+        let img = number_image("(415) 555-0132", Variant::Text, &style).expect("renders");
+        let d = decode(&img.png);
+        let (left, right, top, bottom) = ink_bounds(&d);
+        let em = 2.0 * f32::from(style.font_px);
+        // The padding is 0.2 em; glyph side bearings add a pixel or two.
+        assert!(
+            (left as f32) >= 0.2 * em - 1.0 && (left as f32) <= 0.2 * em + 4.0,
+            "left margin {left}"
+        );
+        assert!(
+            d.width as usize - 1 - right > 3 * left,
+            "spare width goes right: {left}..{right} of {}",
+            d.width
+        );
+        let (above, below) = (top as f32, (d.height as usize - 1 - bottom) as f32);
+        assert!(above >= 0.15 * em && below >= 0.15 * em, "{above} {below}");
+        // Centred line boxes: the ink's margins differ by less than the font's descent (0.27 em).
+        assert!((above - below).abs() < 0.3 * em, "{above} vs {below}");
+    }
+}
+
+#[test]
+fn button_in_a_taller_box_is_centred_on_paper() {
+    let style = Style {
+        font_px: 12,
+        label: Some("Jetzt anrufen".into()),
+        ..Style::default()
+    };
+    let img = number_image("030 1234567", Variant::Button, &style).expect("renders");
+    let d = decode(&img.png);
+    let (left, right, top, bottom) = ink_bounds(&d);
+    let (w, h) = (d.width as usize, d.height as usize);
+    assert!(top > 0, "the two-line text is taller than the 12 px button");
+    assert_eq!(top, h - 1 - bottom, "equal paper above and below");
+    assert_eq!((left, right), (0, w - 1), "the button spans the box");
 }

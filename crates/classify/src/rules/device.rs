@@ -3,10 +3,11 @@
 //! catch devices whose UAs also carry later stages' tokens (Android TVs say `Android`, KaiOS says `Android`,
 //! the 3DS says `like iPhone`). Signals and their measured precision: device-detection.md §5–§7.
 
+use super::model::{is_other_model, is_pc_model, is_phone_model, is_tablet_model, is_tv_model};
 use crate::DeviceClass::{self, Console, Desktop, Featurephone, Other, Smartphone, Tablet, Tv};
 use crate::Signals;
 use crate::signals::unquote;
-use crate::ua::{Ua, contains_ci, starts_ci};
+use crate::ua::{Ua, starts_ci};
 
 /// The device class from UA and headers, or `None` when nothing names a device.
 pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
@@ -58,7 +59,6 @@ const TV_TOKENS: &[&str] = &[
     "philipstv",
     "nettv",
     "viera",
-    "aquos",
     "ce-html",
     "opera tv",
     "chromecast",
@@ -81,7 +81,8 @@ const TV_TOKENS: &[&str] = &[
 fn try_tv(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
     if ua.has_any(TV_TOKENS)
         || ua.has_word("tv")
-        || ua.has_word("dtv")
+        || (ua.has_word("dtv") && !ua.has("android"))
+        || (ua.has("aquos") && !ua.has("android"))
         || ua.has_word("stb")
         || ua.has_word_start("omi/")
     {
@@ -115,52 +116,6 @@ fn is_tv_package(p: &str) -> bool {
     })
 }
 
-/// TV model-code conventions: Amazon Fire TV `AFT…`, and a leading 2-digit screen diagonal (19"–99") followed
-/// by a long letter/digit code (`32LH7010T`, `VHIX-55U169TSY`), or an explicit `LED`/`UHD` in the code.
-pub(crate) fn is_tv_model(m: &str) -> bool {
-    if starts_ci(m, "aft") && m.as_bytes().get(3).is_some_and(u8::is_ascii_uppercase) {
-        return true;
-    }
-    if contains_ci(m, "led") && !contains_ci(m, "sled")
-        || contains_ci(m, "uhd")
-        || contains_ci(m, " box")
-    {
-        return true;
-    }
-    // ODM TV chassis are sold as "<Brand> Shell <panel code>"; "4K" and "Stick" name TVs and HDMI sticks.
-    if contains_ci(m, "shell") || contains_ci(m, "4k") || contains_ci(m, "stick") {
-        return true;
-    }
-    // An upper-case "TV" ending a word or starting one: MiTV-…, SmartATV, SmarterTV.
-    let b = m.as_bytes();
-    for i in memchr::memmem::find_iter(b, b"TV") {
-        let before_ok =
-            i == 0 || b[i - 1].is_ascii_alphabetic() || matches!(b[i - 1], b'-' | b' ' | b'_');
-        let after_ok = b.get(i + 2).is_none_or(|c| !c.is_ascii_lowercase());
-        if before_ok && after_ok {
-            return true;
-        }
-    }
-    let starts = std::iter::once(0).chain(
-        b.iter()
-            .enumerate()
-            .filter(|(_, c)| **c == b'-')
-            .map(|(i, _)| i + 1),
-    );
-    for st in starts {
-        let rest = &b[st.min(b.len())..];
-        if rest.len() >= 5
-            && rest[0].is_ascii_digit()
-            && rest[1].is_ascii_digit()
-            && rest[2].is_ascii_alphabetic()
-            && (19..=99).contains(&((rest[0] - b'0') * 10 + (rest[1] - b'0')))
-        {
-            return true;
-        }
-    }
-    false
-}
-
 fn try_other(ua: &Ua) -> Option<DeviceClass> {
     let wearable =
         ua.has_word_start("watch") || ua.has("wearos") || ua.has("wear os") || ua.has_word("glass");
@@ -170,14 +125,26 @@ fn try_other(ua: &Ua) -> Option<DeviceClass> {
     let reader = ua.has("kindle/") && !ua.has("android") && !ua.has("silk/");
     let samsung_wear = ua.has("sm-r") && ua.has("tizen");
     let amazon_echo = ua.android_model().is_some_and(|m| starts_ci(m, "aeo"));
-    (wearable || vr || car || media || reader || samsung_wear || amazon_echo).then_some(Other)
+    let model = ua.android_model().is_some_and(is_other_model);
+    (wearable || vr || car || media || reader || samsung_wear || amazon_echo || model)
+        .then_some(Other)
 }
 
 fn try_featurephone(ua: &Ua) -> Option<DeviceClass> {
     if ua.has("kaios") {
         return Some(Featurephone);
     }
-    if ua.has("android") || ua.has("adr ") || ua.has("iphone") || ua.has("windows nt") {
+    // Smartphone platforms whose UAs also name Nokia, Samsung-SGH or a carrier (Windows Phone, MeeGo, Bada).
+    if ua.has("android")
+        || ua.has("adr ")
+        || ua.has("iphone")
+        || ua.has("windows nt")
+        || ua.has("windows phone")
+        || ua.has("iemobile")
+        || ua.has("wds ")
+        || ua.has("meego")
+        || ua.has("bada/")
+    {
         return None;
     }
     // Smartphone platforms that also carry J2ME tokens (BlackBerry OS, Symbian S60).
@@ -240,6 +207,9 @@ fn try_android(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
     }
     let hint_model = s.sec_ch_ua_model.map(unquote).filter(|m| !m.is_empty());
     let model = hint_model.or_else(|| ua.android_model());
+    if model.is_some_and(is_pc_model) {
+        return Some(Desktop);
+    }
     if ua.has_word("tablet") && !ua.has("tablet pc") {
         return Some(Tablet);
     }
@@ -273,107 +243,6 @@ fn try_android(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
         && (ua.has("applewebkit/") || ua.has("gecko/"))
         && !ua.has("dalvik");
     Some(if browser { Tablet } else { Smartphone })
-}
-
-/// Tablet model-code conventions of the large brands (device-detection.md §6 table).
-pub(crate) fn is_tablet_model(m: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        // Samsung Galaxy Tab / Note tablets.
-        "SM-T",
-        "SM-P",
-        "SM-X",
-        "GT-P",
-        "GT-N51",
-        "GT-N80",
-        // Lenovo.
-        "TB-",
-        "TB2-",
-        "TB3-",
-        "TB-X",
-        "YT-",
-        "YT3-",
-        "LENOVO TB",
-        "LENOVO YT",
-        "LENOVO TAB",
-        "IDEATAB",
-        // Huawei / Honor tablet families.
-        "AGS",
-        "BAH",
-        "KOB",
-        "SCM",
-        "CMR",
-        "MRX",
-        "BTV",
-        "JDN",
-        "AGR",
-        "DBY",
-        "CPN",
-        "MEDIAPAD",
-        "MATEPAD",
-        // Google, Motorola, Asus, Sony.
-        "NEXUS 7",
-        "NEXUS 9",
-        "NEXUS 10",
-        "PIXEL C",
-        "PIXEL TABLET",
-        "XOOM",
-        "TRANSFORMER",
-        "SGP",
-        // Amazon Kindle Fire; generic "mobile internet device"; Prestigio MultiPad; Digma tablet lines.
-        "KINDLE",
-        "MID",
-        "PMT",
-        "PMP",
-        "PLANE ",
-        "OPTIMA ",
-        "CITI 7",
-        "CITI 1",
-    ];
-    if PREFIXES.iter().any(|p| starts_ci(m, p)) {
-        return true;
-    }
-    let b = m.as_bytes();
-    // Amazon Fire tablets: `KF` + 2–4 capitals (KFTT, KFAPWI).
-    if b.len() >= 4
-        && b.len() <= 6
-        && starts_ci(m, "kf")
-        && b[2..].iter().all(u8::is_ascii_uppercase)
-    {
-        return true;
-    }
-    // Asus: TF + 3 digits (Transformer), K0xx / P0xx codes.
-    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
-    if b.len() >= 5 && starts_ci(m, "tf") && digits(&b[2..5]) {
-        return true;
-    }
-    if b.len() == 4 && (b[0] == b'K' || b[0] == b'P') && b[1] == b'0' && b[2].is_ascii_digit() {
-        return true;
-    }
-    // BQ: tablets are BQ-7xxx/8xxx/9xxx/10xx (phones are 4xxx–6xxx).
-    let bq = m
-        .strip_prefix("BQ-")
-        .or_else(|| m.strip_prefix("BQru-"))
-        .or_else(|| m.strip_prefix("BQRU-"));
-    if let Some(rest) = bq
-        && let Some(&c) = rest.as_bytes().first()
-        && matches!(c, b'7' | b'8' | b'9' | b'1')
-    {
-        return true;
-    }
-    // "Pad"/"Tab" inside the model name (MiPad, Pad 13, Tab S7, TAB-10US, SlidePad), iPlay (Alldocube).
-    (contains_ci(m, "pad") && !contains_ci(m, "padfone"))
-        || (contains_ci(m, "tab") && !contains_ci(m, "table "))
-        || contains_ci(m, "iplay")
-}
-
-/// Phone model-code conventions (used when the UA omits `Mobile`, e.g. app UAs and desktop-mode requests).
-fn is_phone_model(m: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "SM-G", "SM-A", "SM-N", "SM-S", "SM-J", "SM-M", "SM-F", "SM-E", "SM-C", "GT-I", "GT-S",
-        "REDMI", "MI ", "POCO", "CPH", "RMX", "MOTO", "XT1", "XT2", "LM-", "NOKIA", "ONEPLUS",
-        "PIXEL", "IPHONE", "VIVO", "INFINIX", "TECNO", "ITEL", "HUAWEI", "HONOR",
-    ];
-    PREFIXES.iter().any(|p| starts_ci(m, p)) && !is_tablet_model(m)
 }
 
 fn try_mobile_platform(ua: &Ua) -> Option<DeviceClass> {

@@ -4,6 +4,7 @@
 mod bot;
 mod device;
 mod email;
+mod model;
 mod software;
 
 use crate::iprange::IpOwner;
@@ -62,9 +63,9 @@ pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
 /// Whether a TV/tablet model code rule matches (exposed for unit tests of the model conventions).
 #[cfg(test)]
 pub(crate) fn model_class(model: &str) -> Option<DeviceClass> {
-    if device::is_tv_model(model) {
+    if model::is_tv_model(model) {
         Some(DeviceClass::Tv)
-    } else if device::is_tablet_model(model) {
+    } else if model::is_tablet_model(model) {
         Some(DeviceClass::Tablet)
     } else {
         None

@@ -1,0 +1,61 @@
+// Times the wasm build of ringmark-render in one Node process (see run.sh):
+// instantiation (compile + instantiate of the wasm-bindgen module), the first render after it (font
+// parse, first allocations, baseline-compiled code), the warm median per case, a cache hit, and bytes.
+import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
+
+const require = createRequire(import.meta.url);
+const RUNS = Number(process.env.RUNS ?? 400);
+const number = "(415) 555-0132";
+
+// wasm-bindgen's nodejs glue reads, compiles and instantiates the module synchronously on require.
+let t = performance.now();
+const wasm = require("./pkg/ringmark_render_bench_wasm.js");
+const instantiate = performance.now() - t;
+
+t = performance.now();
+const first = wasm.render(number, false, 0);
+const firstMs = performance.now() - t;
+t = performance.now();
+const firstButton = wasm.render(number, true, 0);
+const firstButtonMs = performance.now() - t;
+
+console.log(`instantiate (read + compile + instantiate): ${instantiate.toFixed(2)} ms`);
+console.log(`first render after it, default text:        ${firstMs.toFixed(2)} ms (${first.length} B)`);
+console.log(`then first default button:                  ${firstButtonMs.toFixed(2)} ms (${firstButton.length} B)`);
+
+function median(f, runs) {
+  const samples = new Float64Array(runs);
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    f();
+    samples[i] = performance.now() - s;
+  }
+  samples.sort();
+  return samples[runs >> 1] * 1000; // µs
+}
+
+// Warm up the optimising tier before measuring (V8 tiers wasm up in the background).
+for (let i = 0; i < 200; i++) wasm.render(number, i % 2 === 1, i % 3);
+
+const styles = ["default", 'label "Call us"', "32px + Turkish label"];
+const rows = [];
+for (let s = 0; s < styles.length; s++) {
+  const [w, h] = wasm.size(number, s);
+  for (const button of [false, true]) {
+    const png = wasm.render(number, button, s);
+    const warm = median(() => wasm.render(number, button, s), RUNS);
+    wasm.render_cached(number, button, s);
+    const hit = median(() => wasm.render_cached(number, button, s), RUNS * 5);
+    rows.push({
+      case: `${styles[s]} / ${button ? "Button" : "Text"}`,
+      "warm median µs": Math.round(warm),
+      "cache hit µs": Number(hit.toFixed(2)),
+      bytes: png.length,
+      "CSS box": `${w}x${h}`,
+    });
+  }
+}
+const sizeUs = median(() => wasm.size(number, 0), RUNS * 5);
+console.table(rows);
+console.log(`display_size (no render): ${sizeUs.toFixed(2)} µs; runs per median: ${RUNS}`);

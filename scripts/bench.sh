@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every benchmark; figures go into BENCHMARKS.md by hand, with this command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo bench -p ringmark-classify --bench classify
+cargo bench -p ringmark-pool --bench pool
+cargo bench -p ringmark-render --bench render
+scripts/build.sh
+node bench/worker/latency.mjs 10 3

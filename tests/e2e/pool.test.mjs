@@ -1,0 +1,64 @@
+// The allocator under email traffic, end to end in workerd: a burst of
+// concurrent first opens on one pool's Durable Object, and a restart.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startWorker, freshState, api, get, UA } from "./worker.mjs";
+
+const state = freshState();
+let worker;
+const numbers = Array.from({ length: 50 }, (_, i) => `+1415555${String(1000 + i).padStart(4, "0")}`);
+let tokens;
+
+before(async () => {
+  worker = await startWorker(state);
+  const put = await api(worker.base, "PUT", "/v1/pools/burst", {
+    numbers,
+    fallback: "+14155550999",
+    lease_seconds: 86400,
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const recipients = Array.from({ length: 200 }, (_, i) => `burst-${i}`);
+  const r = await api(worker.base, "POST", "/v1/pools/burst/tokens", { campaign: "burst", recipients });
+  assert.equal(r.status, 200);
+  tokens = r.body.tokens;
+});
+after(async () => worker?.stop());
+
+async function holders() {
+  // A click from a phone redirects to the number the recipient holds.
+  const dialled = await Promise.all(
+    // Token URLs name the port of the worker that issued them: rebase on the current one.
+    tokens.map(async (t) => (await get(`${worker.base}/c/${t.token}`, UA.iphone)).headers.get("location")),
+  );
+  return dialled;
+}
+
+test("200 concurrent first opens on a 50-number pool: 50 exclusive, 150 fallback, none twice", async () => {
+  const answers = await Promise.all(tokens.map((t) => get(t.number, UA.desktop)));
+  for (const a of answers) {
+    assert.equal(a.status, 200);
+    assert.equal(a.headers.get("content-type"), "image/png");
+  }
+  const leases = answers.map((a) => a.headers.get("x-ringmark-lease"));
+  const count = (kind) => leases.filter((l) => l === kind).length;
+  assert.equal(count("exclusive"), 50, leases.join());
+  assert.equal(count("fallback"), 150, "every other outcome is the reported fallback");
+  const exclusive = tokens.filter((_, i) => leases[i] === "exclusive");
+  const dialled = await Promise.all(exclusive.map(async (t) => (await get(t.click, UA.iphone)).headers.get("location")));
+  assert.equal(new Set(dialled).size, 50, "no number is held twice");
+  for (const d of dialled) assert.ok(numbers.includes(d.slice(4)), d);
+  const live = (await api(worker.base, "GET", "/v1/pools/burst")).body.live;
+  assert.equal(live.exclusive, 50, JSON.stringify(live));
+  assert.equal(live.free, 0);
+});
+
+test("after a restart every holder keeps their number", async () => {
+  const before = await holders();
+  await worker.stop();
+  worker = await startWorker(state);
+  const after = await holders();
+  assert.deepEqual(after, before);
+  const held = after.filter((d) => d !== "tel:+14155550999");
+  assert.equal(held.length, 50);
+  assert.equal(new Set(held).size, 50);
+});
