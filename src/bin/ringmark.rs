@@ -101,10 +101,10 @@ fn classify(options: &BTreeMap<String, String>) -> Result<(), String> {
 fn pool_size(options: &BTreeMap<String, String>) -> Result<(), String> {
     let mut input = Map::new();
     for (name, value) in options {
-        let number: f64 = value
-            .parse()
+        // Parsed as a JSON number so integers stay integers.
+        let number: serde_json::Number = serde_json::from_str(value)
             .map_err(|_| format!("--{name}: '{value}' is not a number"))?;
-        input.insert(name.clone(), Value::from(number));
+        input.insert(name.clone(), Value::Number(number));
     }
     let input: ringmark::pool::sizing::SizingInput =
         serde_json::from_value(Value::Object(input)).map_err(|e| format!("pool-size: {e}"))?;
@@ -151,18 +151,14 @@ fn snippet(options: &BTreeMap<String, String>) -> Result<(), String> {
         .get("display")
         .cloned()
         .unwrap_or_else(|| ringmark::phone::display(&fallback, format));
-    let size = ringmark::render::number_image(
-        &display,
-        ringmark::render::Variant::Text,
-        &Default::default(),
-    )
-    .map_err(|e| e.to_string())?;
+    let (width, height) =
+        ringmark::render::display_size(&display, &Default::default()).map_err(|e| e.to_string())?;
     let html = Snippet {
         base_url,
         platform,
         fallback_display: &display,
-        width: size.width,
-        height: size.height,
+        width,
+        height,
         alt_prefix: "Call",
     }
     .html();

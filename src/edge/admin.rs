@@ -569,10 +569,11 @@ fn sizing(pool: String, request: &Request) -> Result<Step, ApiError> {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(key).unwrap_or_default();
         let value = percent_decode(value).unwrap_or_default();
-        let number: f64 = value.parse().map_err(|_| {
+        // Parsed as a JSON number so integers stay integers.
+        let number: serde_json::Number = serde_json::from_str(&value).map_err(|_| {
             ApiError::field(ErrorCode::InvalidField, key.clone(), "expected a number")
         })?;
-        input.insert(key, json!(number));
+        input.insert(key, Value::Number(number));
     }
     let input = Value::Object(input);
     // Fail fast on a bad query, before touching the pool.
@@ -591,12 +592,19 @@ fn sizing_input(input: Value) -> Result<ringmark_pool::sizing::SizingInput, ApiE
 
 fn sizing_report(pool: &str, mut input: Value, state: &Value) -> Result<Response, ApiError> {
     let live = &state["live"];
-    // Default the lease to the pool's own when the query does not give one.
-    if let (Some(map), Some(lease)) = (
-        input.as_object_mut(),
-        state["config"]["lease_seconds"].as_f64(),
-    ) {
-        map.entry("lease_seconds").or_insert(json!(lease));
+    // What the query leaves out comes from the pool itself: its lease length,
+    // its leasable numbers and its live exclusive leases.
+    if let Some(map) = input.as_object_mut() {
+        let leases = live["exclusive"].as_u64().unwrap_or(0) + live["shared"].as_u64().unwrap_or(0);
+        for (key, value) in [
+            ("lease_seconds", state["config"]["lease_seconds"].clone()),
+            ("pool_size", live["leasable"].clone()),
+            ("live_leases", json!(leases)),
+        ] {
+            if !value.is_null() {
+                map.entry(key).or_insert(value);
+            }
+        }
     }
     let input = sizing_input(input)?;
     let report = ringmark_pool::sizing::recommend(&input);

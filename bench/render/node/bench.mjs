@@ -1,8 +1,10 @@
 // Times the wasm build of ringmark-render in one Node process (see run.sh):
 // instantiation (compile + instantiate of the wasm-bindgen module), the first render after it (font
 // parse, first allocations, baseline-compiled code), the warm median per case, a cache hit, and bytes.
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const RUNS = Number(process.env.RUNS ?? 400);
@@ -20,9 +22,25 @@ t = performance.now();
 const firstButton = wasm.render(number, true, 0);
 const firstButtonMs = performance.now() - t;
 
-console.log(`instantiate (read + compile + instantiate): ${instantiate.toFixed(2)} ms`);
-console.log(`first render after it, default text:        ${firstMs.toFixed(2)} ms (${first.length} B)`);
-console.log(`then first default button:                  ${firstButtonMs.toFixed(2)} ms (${firstButton.length} B)`);
+if (process.env.COLD_ONLY) {
+  console.log(JSON.stringify([instantiate, firstMs, firstButtonMs]));
+  process.exit(0);
+}
+
+// Cold figures vary with the machine, so take medians over fresh processes.
+const COLD = Number(process.env.COLD ?? 9);
+const cold = [[instantiate, firstMs, firstButtonMs]];
+for (let i = 1; i < COLD; i++) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url)], {
+    env: { ...process.env, COLD_ONLY: "1" },
+  });
+  cold.push(JSON.parse(out));
+}
+const coldMedian = (k) => cold.map((c) => c[k]).sort((a, b) => a - b)[cold.length >> 1].toFixed(2);
+console.log(`cold medians over ${COLD} fresh processes:`);
+console.log(`  instantiate (read + compile + instantiate): ${coldMedian(0)} ms`);
+console.log(`  first render after it, default text:        ${coldMedian(1)} ms (${first.length} B)`);
+console.log(`  then the first default button:             ${coldMedian(2)} ms (${firstButton.length} B)`);
 
 function median(f, runs) {
   const samples = new Float64Array(runs);

@@ -12,7 +12,13 @@ root="$(cd "$here/../../.." && pwd)"
 node="${NODE:-$root/node_modules/node/bin/node}"
 
 cd "$here/wasm"
-cargo build --release --target wasm32-unknown-unknown --quiet
+# Its own target dir (gitignored), whatever the caller exported.
+export CARGO_TARGET_DIR="$here/wasm/target"
+# Extra `cargo --config` arguments, e.g. per-package opt-level overrides (RESULTS.md compares them):
+#   CARGO_CONFIG="profile.release.package.miniz_oxide.opt-level=3" bench/render/node/run.sh
+config=()
+for c in ${CARGO_CONFIG:-}; do config+=(--config "$c"); done
+cargo build --release --target wasm32-unknown-unknown --quiet "${config[@]}"
 wasm-bindgen --target nodejs --out-dir "$here/pkg" \
   target/wasm32-unknown-unknown/release/ringmark_render_bench_wasm.wasm
 # The repository's package.json says "type": "module"; the nodejs glue is CommonJS.

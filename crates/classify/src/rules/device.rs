@@ -3,7 +3,7 @@
 //! catch devices whose UAs also carry later stages' tokens (Android TVs say `Android`, KaiOS says `Android`,
 //! the 3DS says `like iPhone`). Signals and their measured precision: device-detection.md §5–§7.
 
-use super::model::{is_other_model, is_pc_model, is_phone_model, is_tablet_model, is_tv_model};
+use super::model::{is_other_model, is_pc_model, is_phone_code, is_tablet_model, is_tv_model};
 use crate::DeviceClass::{self, Console, Desktop, Featurephone, Other, Smartphone, Tablet, Tv};
 use crate::Signals;
 use crate::signals::unquote;
@@ -11,12 +11,14 @@ use crate::ua::{Ua, starts_ci};
 
 /// The device class from UA and headers, or `None` when nothing names a device.
 pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
+    // Android UAs (the bulk of traffic) skip the stages that only look at other platforms.
+    let android = ua.has("android") || ua.has("adr ");
     try_console(ua)
         .or_else(|| try_tv(ua, s))
         .or_else(|| try_other(ua))
-        .or_else(|| try_featurephone(ua))
-        .or_else(|| try_apple(ua))
-        .or_else(|| try_android(ua, s))
+        .or_else(|| try_featurephone(ua, android))
+        .or_else(|| if android { None } else { try_apple(ua) })
+        .or_else(|| if android { try_android(ua, s) } else { None })
         .or_else(|| try_mobile_platform(ua))
         .or_else(|| try_hints(s))
         .or_else(|| try_desktop(ua))
@@ -130,13 +132,12 @@ fn try_other(ua: &Ua) -> Option<DeviceClass> {
         .then_some(Other)
 }
 
-fn try_featurephone(ua: &Ua) -> Option<DeviceClass> {
+fn try_featurephone(ua: &Ua, android: bool) -> Option<DeviceClass> {
     if ua.has("kaios") {
         return Some(Featurephone);
     }
     // Smartphone platforms whose UAs also name Nokia, Samsung-SGH or a carrier (Windows Phone, MeeGo, Bada).
-    if ua.has("android")
-        || ua.has("adr ")
+    if android
         || ua.has("iphone")
         || ua.has("windows nt")
         || ua.has("windows phone")
@@ -201,10 +202,8 @@ fn try_apple(ua: &Ua) -> Option<DeviceClass> {
     None
 }
 
+/// Android phones, tablets and the rest (called only for UAs naming Android).
 fn try_android(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
-    if !ua.has("android") && !ua.has("adr ") {
-        return None;
-    }
     let hint_model = s.sec_ch_ua_model.map(unquote).filter(|m| !m.is_empty());
     let model = hint_model.or_else(|| ua.android_model());
     if model.is_some_and(is_pc_model) {
@@ -217,7 +216,7 @@ fn try_android(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
         if is_tablet_model(m) {
             return Some(Tablet);
         }
-        if is_phone_model(m) {
+        if is_phone_code(m) {
             return Some(Smartphone);
         }
     }

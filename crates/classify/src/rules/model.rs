@@ -143,8 +143,9 @@ pub(crate) fn is_tablet_model(m: &str) -> bool {
     if has_code_word(m, "mid") || starts_ci(m, "pmid") {
         return true;
     }
-    // "Pad"/"Tab"/"Slate" inside the model name (MiPad, Pad 13, Tab S7, TAB-10US, HP Slate), iPlay (Alldocube).
-    (contains_ci(m, "pad") && !contains_ci(m, "padfone"))
+    // "Pad"/"Tab"/"Slate" inside the model name (MiPad, Pad 13, Tab S7, TAB-10US, HP Slate), iPlay (Alldocube);
+    // not the phone brand Coolpad or the Asus PadFone.
+    (contains_ci(m, "pad") && !contains_ci(m, "padfone") && !contains_ci(m, "coolpad"))
         || (contains_ci(m, "tab") && !contains_ci(m, "table "))
         || contains_ci(m, "slate")
         || contains_ci(m, "iplay")
@@ -188,9 +189,9 @@ fn alcatel_code(b: &[u8]) -> Option<u8> {
 }
 
 /// Phone model-code conventions, used when the UA omits `Mobile` (app UAs, desktop-mode and Chinese-market
-/// browsers). Checked after the tablet conventions.
-pub(crate) fn is_phone_model(m: &str) -> bool {
-    // Brand prefixes whose whole line (after the tablet exceptions above) is phones.
+/// browsers). Callers run [`is_tablet_model`] first: the brand prefixes below name lines that are all phones
+/// once their tablet codes are excluded.
+pub(crate) fn is_phone_code(m: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "SM-G",
         "SM-A",
@@ -227,9 +228,6 @@ pub(crate) fn is_phone_model(m: &str) -> bool {
         "YL-COOLPAD",
     ];
     let m = m.trim();
-    if is_tablet_model(m) {
-        return false;
-    }
     if PREFIXES.iter().any(|p| starts_ci(m, p)) {
         return true;
     }
@@ -406,7 +404,8 @@ fn panel_code(b: &[u8]) -> bool {
                 })
                 .filter(u8::is_ascii_alphanumeric)
                 .collect();
-            if tail.len() >= 3 && tail.iter().any(u8::is_ascii_digit) {
+            let min_tail = if letters == 0 { 2 } else { 3 };
+            if tail.len() >= min_tail && tail.iter().any(u8::is_ascii_digit) {
                 return true;
             }
         }
