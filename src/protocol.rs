@@ -102,6 +102,13 @@ pub struct NumberReply {
     pub style: Style,
     /// How the number was obtained (`exclusive`, `soft`, `fallback`, …).
     pub lease: String,
+    /// When the pool had no free number for a person: the exhaustion
+    /// policy's outcome (`overflow`, `stole`, `shared`, `fallback`).
+    #[serde(default)]
+    pub exhausted: Option<String>,
+    /// True while the pool's utilisation is at or above its pressure threshold.
+    #[serde(default)]
+    pub pressure: bool,
 }
 
 /// A message to the directory object.

@@ -5,12 +5,24 @@
 //! number from a pool. It is opaque and URL-safe (base64url, no padding) and
 //! short enough for an email merge field.
 //!
-//! Layout before base64url: `version (1) | key id (1) | pool | campaign |
-//! recipient | tag (16)`, each string prefixed by its length as one byte (at
-//! most 255 bytes each). The tag is HMAC-SHA256 over everything before it,
-//! truncated to 128 bits (NIST SP 800-107 allows truncation to ≥ 64 bits; 128
-//! keeps forgery out of reach while keeping URLs short). Verification is
-//! constant-time (`Mac::verify_truncated_left`).
+//! *Opaque* matters: recipient ids are often email addresses, and image URLs
+//! travel through mailbox proxies, scanners and access logs. So the ids are
+//! encrypted, not just signed, in a deterministic SIV-style construction (the
+//! same recipient always gets the same token, so a re-sent email keeps its
+//! number):
+//!
+//! ```text
+//! plaintext = len|pool | len|campaign | len|recipient      (each ≤ 255 bytes)
+//! tag       = HMAC-SHA256(k_mac, version | key id | plaintext)[..16]
+//! token     = base64url(version | key id | tag | ChaCha20(k_enc, nonce = tag[..12], plaintext))
+//! ```
+//!
+//! `k_mac` and `k_enc` are derived from the secret with HKDF-SHA256 under
+//! distinct labels. The 128-bit tag is both the authenticator (truncation to
+//! ≥ 64 bits is allowed by NIST SP 800-107) and the synthetic IV, so equal
+//! plaintexts — and only those — give equal tokens. Verification decrypts,
+//! recomputes the tag and compares in constant time
+//! (`Mac::verify_truncated_left`).
 //!
 //! Keys rotate by id: [`Keyring`] signs with its first key and verifies with
 //! any key whose id the token names, so old emails keep working while new
@@ -18,13 +30,17 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20::ChaCha20;
+use chacha20::cipher::{KeyIvInit, StreamCipher};
+use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use std::fmt;
 
 type HmacSha256 = Hmac<Sha256>;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+const HEADER_LEN: usize = 2;
 const TAG_LEN: usize = 16;
 /// Longest pool, campaign or recipient id a token carries, in bytes.
 pub const MAX_FIELD_LEN: usize = 255;
@@ -73,16 +89,58 @@ impl fmt::Display for TokenError {
 
 impl std::error::Error for TokenError {}
 
+/// One key of the ring: its id and the two keys derived from its secret.
+#[derive(Clone)]
+struct Key {
+    id: u8,
+    mac: [u8; 32],
+    enc: [u8; 32],
+}
+
+impl Key {
+    fn derive(id: u8, secret: &[u8]) -> Key {
+        let hk = Hkdf::<Sha256>::new(Some(b"ringmark token v2"), secret);
+        let mut mac = [0u8; 32];
+        let mut enc = [0u8; 32];
+        // 32 bytes is far below HKDF's 255 × 32 limit, so expansion cannot fail.
+        hk.expand(b"mac", &mut mac).expect("32-byte HKDF output");
+        hk.expand(b"enc", &mut enc).expect("32-byte HKDF output");
+        Key { id, mac, enc }
+    }
+
+    fn tag(&self, plaintext: &[u8]) -> [u8; TAG_LEN] {
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(&self.mac_of(plaintext).finalize().into_bytes()[..TAG_LEN]);
+        tag
+    }
+
+    fn mac_of(&self, plaintext: &[u8]) -> HmacSha256 {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac =
+            <HmacSha256 as KeyInit>::new_from_slice(&self.mac).expect("HMAC takes any key length");
+        mac.update(&[VERSION, self.id]);
+        mac.update(plaintext);
+        mac
+    }
+
+    /// Encrypts or decrypts in place (a stream cipher is its own inverse).
+    fn crypt(&self, tag: &[u8], data: &mut [u8]) {
+        let mut nonce = [0u8; 12];
+        nonce.copy_from_slice(&tag[..12]);
+        ChaCha20::new(&self.enc.into(), &nonce.into()).apply_keystream(data);
+    }
+}
+
 /// The signing keys of a deployment, newest first.
 #[derive(Clone)]
 pub struct Keyring {
-    keys: Vec<(u8, Vec<u8>)>,
+    keys: Vec<Key>,
 }
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never print key material.
-        let ids: Vec<u8> = self.keys.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<u8> = self.keys.iter().map(|k| k.id).collect();
         f.debug_struct("Keyring").field("key_ids", &ids).finish()
     }
 }
@@ -122,7 +180,12 @@ impl Keyring {
                 "key {id} is shorter than 16 bytes"
             )));
         }
-        Ok(Keyring { keys })
+        Ok(Keyring {
+            keys: keys
+                .iter()
+                .map(|(id, secret)| Key::derive(*id, secret))
+                .collect(),
+        })
     }
 
     /// Issues a token for one recipient of one campaign, signed with the newest key.
@@ -130,8 +193,8 @@ impl Keyring {
     /// # Errors
     /// [`TokenError::BadField`] when a field is empty or too long.
     pub fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
-        let (id, key) = &self.keys[0];
-        let mut bytes = vec![VERSION, *id];
+        let key = &self.keys[0];
+        let mut plaintext = Vec::new();
         for (name, value) in [
             ("pool", &claims.pool),
             ("campaign", &claims.campaign),
@@ -140,11 +203,15 @@ impl Keyring {
             if value.is_empty() || value.len() > MAX_FIELD_LEN {
                 return Err(TokenError::BadField(name));
             }
-            bytes.push(value.len() as u8);
-            bytes.extend_from_slice(value.as_bytes());
+            plaintext.push(value.len() as u8);
+            plaintext.extend_from_slice(value.as_bytes());
         }
-        let tag = mac(key, &bytes).finalize().into_bytes();
-        bytes.extend_from_slice(&tag[..TAG_LEN]);
+        let tag = key.tag(&plaintext);
+        key.crypt(&tag, &mut plaintext);
+        let mut bytes = Vec::with_capacity(HEADER_LEN + TAG_LEN + plaintext.len());
+        bytes.extend_from_slice(&[VERSION, key.id]);
+        bytes.extend_from_slice(&tag);
+        bytes.extend_from_slice(&plaintext);
         Ok(URL_SAFE_NO_PAD.encode(bytes))
     }
 
@@ -157,48 +224,54 @@ impl Keyring {
         let bytes = URL_SAFE_NO_PAD
             .decode(token.as_bytes())
             .map_err(|_| TokenError::Malformed)?;
-        if bytes.len() < 2 + 3 + TAG_LEN || bytes[0] != VERSION {
+        if bytes.len() < HEADER_LEN + TAG_LEN + 3 || bytes[0] != VERSION {
             return Err(TokenError::Malformed);
         }
-        let (body, tag) = bytes.split_at(bytes.len() - TAG_LEN);
-        let mut fields = Vec::with_capacity(3);
-        let mut rest = &body[2..];
-        for _ in 0..3 {
-            let (&len, tail) = rest.split_first().ok_or(TokenError::Malformed)?;
-            let len = usize::from(len);
-            if len == 0 || tail.len() < len {
-                return Err(TokenError::Malformed);
-            }
-            let text = std::str::from_utf8(&tail[..len]).map_err(|_| TokenError::Malformed)?;
-            fields.push(text.to_owned());
-            rest = &tail[len..];
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.id == bytes[1])
+            .ok_or(TokenError::Malformed)?;
+        let tag = &bytes[HEADER_LEN..HEADER_LEN + TAG_LEN];
+        let mut plaintext = bytes[HEADER_LEN + TAG_LEN..].to_vec();
+        key.crypt(tag, &mut plaintext);
+        let [pool, campaign, recipient] = fields(&plaintext).ok_or(TokenError::Malformed)?;
+        if key.mac_of(&plaintext).verify_truncated_left(tag).is_err() {
+            // The claimed pool (when it still reads as text) lets the caller
+            // show that pool's fallback number, allocating nothing.
+            return Err(match text(pool) {
+                Some(pool) => TokenError::BadSignature { pool },
+                None => TokenError::Malformed,
+            });
         }
-        if !rest.is_empty() {
-            return Err(TokenError::Malformed);
-        }
-        let recipient = fields.pop().unwrap_or_default();
-        let campaign = fields.pop().unwrap_or_default();
-        let pool = fields.pop().unwrap_or_default();
-        let key = self.keys.iter().find(|(id, _)| *id == body[1]);
-        let verified =
-            key.is_some_and(|(_, key)| mac(key, body).verify_truncated_left(tag).is_ok());
-        if verified {
-            Ok(Claims {
+        match (text(pool), text(campaign), text(recipient)) {
+            (Some(pool), Some(campaign), Some(recipient)) => Ok(Claims {
                 pool,
                 campaign,
                 recipient,
-            })
-        } else {
-            Err(TokenError::BadSignature { pool })
+            }),
+            _ => Err(TokenError::Malformed),
         }
     }
 }
 
-fn mac(key: &[u8], data: &[u8]) -> HmacSha256 {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(data);
-    mac
+/// The three length-prefixed fields of a plaintext, or `None`.
+fn fields(mut rest: &[u8]) -> Option<[&[u8]; 3]> {
+    let mut out: [&[u8]; 3] = [&[]; 3];
+    for field in &mut out {
+        let (&len, tail) = rest.split_first()?;
+        let len = usize::from(len);
+        if len == 0 || tail.len() < len {
+            return None;
+        }
+        *field = &tail[..len];
+        rest = &tail[len..];
+    }
+    rest.is_empty().then_some(out)
+}
+
+fn text(bytes: &[u8]) -> Option<String> {
+    std::str::from_utf8(bytes).ok().map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -229,6 +302,36 @@ mod tests {
     }
 
     #[test]
+    fn ids_are_not_readable_in_the_token() {
+        let mut c = claims();
+        c.recipient = "alice@example.com".into();
+        let bytes = URL_SAFE_NO_PAD.decode(ring().sign(&c).unwrap()).unwrap();
+        for id in ["alice", "spring", "launch"] {
+            assert!(
+                !bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+                "{id} appears in clear"
+            );
+        }
+    }
+
+    #[test]
+    fn different_recipients_get_unrelated_tokens() {
+        let mut other = claims();
+        other.recipient = "r-43".into();
+        let a = URL_SAFE_NO_PAD
+            .decode(ring().sign(&claims()).unwrap())
+            .unwrap();
+        let b = URL_SAFE_NO_PAD
+            .decode(ring().sign(&other).unwrap())
+            .unwrap();
+        // Same length, but the synthetic IV differs, so even the shared pool and
+        // campaign prefix encrypts differently.
+        assert_eq!(a.len(), b.len());
+        assert_ne!(a[2..18], b[2..18]);
+        assert_ne!(a[18..25], b[18..25]);
+    }
+
+    #[test]
     fn same_claims_same_token() {
         // Deterministic: re-issuing a recipient's token gives the same URL.
         assert_eq!(
@@ -255,15 +358,33 @@ mod tests {
     }
 
     #[test]
-    fn wrong_key_reports_claimed_pool() {
+    fn wrong_key_reveals_nothing() {
         let other = Keyring::parse("another-key-abcdefghijkl").unwrap();
         let token = other.sign(&claims()).unwrap();
-        assert_eq!(
-            ring().verify(&token),
-            Err(TokenError::BadSignature {
-                pool: "spring".into()
-            })
-        );
+        assert_eq!(ring().verify(&token), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn altered_recipient_reports_claimed_pool() {
+        // A stream cipher keeps the pool readable when only a later byte is
+        // altered: the caller can then show that pool's fallback number.
+        let token = ring().sign(&claims()).unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        let recipient_start = bytes.len() - claims().recipient.len();
+        for i in recipient_start..bytes.len() {
+            for bit in [0x01, 0x80] {
+                bytes[i] ^= bit;
+                let forged = URL_SAFE_NO_PAD.encode(&bytes);
+                assert_eq!(
+                    ring().verify(&forged),
+                    Err(TokenError::BadSignature {
+                        pool: "spring".into()
+                    }),
+                    "byte {i} bit {bit:#x}"
+                );
+                bytes[i] ^= bit;
+            }
+        }
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! `cargo bench -p ringmark-render --bench render`
 //!
 //! Prints, per case: the median µs of `number_image` (rasterise + PNG encode) over many runs, the output
-//! size, and the median µs of a `Renderer` cache hit. The very first render of the process is reported on
-//! its own (font parse + first-use costs).
+//! size, the shared CSS box and the median µs of a `Renderer` cache hit; then the median µs of
+//! `display_size` (layout only). The very first render of the process is reported on its own (font parse
+//! + first-use costs). The wasm figures come from `bench/render/node/run.sh` (RESULTS.md).
 
-use ringmark_render::{Renderer, Style, Variant, number_image};
+use ringmark_render::{Renderer, Style, Variant, display_size, number_image};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -50,7 +51,7 @@ fn main() {
     };
     println!(
         "{:<34} {:>10} {:>8} {:>9} {:>12}",
-        "case", "median µs", "bytes", "2x px", "cache hit µs"
+        "case", "median µs", "bytes", "CSS box", "cache hit µs"
     );
     for (name, style) in [
         ("default", &default),
@@ -76,9 +77,13 @@ fn main() {
                 format!("{name} / {variant:?}"),
                 render,
                 img.png.len(),
-                format!("{}x{}", 2 * img.width, 2 * img.height),
+                format!("{}x{}", img.width, img.height),
                 hit
             );
         }
     }
+    let size = time(RUNS * 5, || {
+        black_box(display_size(black_box(number), &default).expect("size"));
+    });
+    println!("display_size (layout only, no raster/encode): {size:.2} µs");
 }

@@ -167,8 +167,17 @@ pub fn number_image(edge: &Edge, variant: Variant, status: u16, body: &str) -> R
             renderer.render(&reply.display, variant, &Style::default())
         });
     match image {
-        Ok(image) => Response::image("image/png", image.png.clone())
-            .with_header("x-ringmark-lease", &reply.lease),
+        Ok(image) => {
+            let mut response = Response::image("image/png", image.png.clone())
+                .with_header("x-ringmark-lease", &reply.lease);
+            if let Some(outcome) = &reply.exhausted {
+                response = response.with_header("x-ringmark-exhausted", outcome);
+            }
+            if reply.pressure {
+                response = response.with_header("x-ringmark-pressure", "1");
+            }
+            response
+        }
         Err(e) => {
             edge.warn(format!("number image: render failed: {e}"));
             neutral_response()

@@ -282,15 +282,17 @@ impl PoolObject {
         };
         let (allocation, events) = live.pool.open(&holder, signal, &opener.device, now);
         writes.extend(live.persist(&events, now));
-        let lease = serde_json::to_value(allocation.lease)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let label =
+            |v: serde_json::Result<Value>| v.ok().and_then(|v| v.as_str().map(str::to_owned));
         let reply = NumberReply {
             display: live.settings.display(&allocation.number),
             number: allocation.number,
             style: live.settings.style.clone(),
-            lease,
+            lease: label(serde_json::to_value(allocation.lease)).unwrap_or_default(),
+            exhausted: allocation
+                .exhausted
+                .and_then(|e| label(serde_json::to_value(e))),
+            pressure: allocation.pressure,
         };
         Outcome::ok(&reply, writes)
     }
@@ -363,5 +365,7 @@ fn fallback_reply(settings: &PoolSettings) -> NumberReply {
         number,
         style: settings.style.clone(),
         lease: "fallback".into(),
+        exhausted: None,
+        pressure: false,
     }
 }

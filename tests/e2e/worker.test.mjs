@@ -107,6 +107,10 @@ test("10 recipients on a 3-number pool: 3 leased, 7 fallback, none twice", async
     assert.equal(r.headers.get("content-type"), "image/png");
     assert.ok(starts(r.bytes, PNG));
     leases.push(r.headers.get("x-ringmark-lease"));
+    if (leases.at(-1) === "fallback") {
+      assert.equal(r.headers.get("x-ringmark-exhausted"), "fallback", "exhaustion is reported");
+      assert.equal(r.headers.get("x-ringmark-pressure"), "1", "a full pool is under pressure");
+    }
   }
   assert.deepEqual(leases.filter((l) => l === "exclusive").length, 3, leases.join());
   assert.deepEqual(leases.filter((l) => l === "fallback").length, 7, leases.join());

@@ -31,7 +31,7 @@ if (process.env.COLD_ONLY) {
 const COLD = Number(process.env.COLD ?? 9);
 const cold = [[instantiate, firstMs, firstButtonMs]];
 for (let i = 1; i < COLD; i++) {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url)], {
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
     env: { ...process.env, COLD_ONLY: "1" },
   });
   cold.push(JSON.parse(out));

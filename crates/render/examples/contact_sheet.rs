@@ -2,8 +2,9 @@
 //!
 //! `cargo run -p ringmark-render --example contact_sheet -- out.png`
 //!
-//! Each row is one (number, style) pair: the text variant on the left, the button on the right, pasted at
-//! their native 2x size on a grey backdrop so the paper edges show.
+//! Each row is one (number, style) pair: the text variant on the left, the button on the right (both in
+//! the one display box the pair shares, so equal in size), pasted at their native 2x size on a grey
+//! backdrop so the paper edges show.
 
 use ringmark_render::{Colour, Shape, Style, Variant, number_image};
 use std::error::Error;

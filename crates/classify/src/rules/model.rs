@@ -388,7 +388,8 @@ fn panel_code(b: &[u8]) -> bool {
         }
         let rest = &seg[letters..];
         let min_diag = if letters == 0 { 19 } else { 24 };
-        if rest.len() >= 6
+        let min_tail = if letters == 0 { 2 } else { 3 };
+        if rest.len() >= 3 + min_tail
             && rest[0].is_ascii_digit()
             && rest[1].is_ascii_digit()
             && rest[2].is_ascii_uppercase()
@@ -404,7 +405,6 @@ fn panel_code(b: &[u8]) -> bool {
                 })
                 .filter(u8::is_ascii_alphanumeric)
                 .collect();
-            let min_tail = if letters == 0 { 2 } else { 3 };
             if tail.len() >= min_tail && tail.iter().any(u8::is_ascii_digit) {
                 return true;
             }
