@@ -34,6 +34,7 @@ const { tokens } = await call("POST", "/v1/pools/demo/tokens", {
   recipients: ["alice@example.com", "bob@example.com", "carol@example.com"],
 });
 const phone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
+const desktop = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 console.log(`
 ringmark is serving on ${base} with the demo pool "demo" (5 numbers, fallback +14155550100).
 Admin token (dev): ${admin}
@@ -46,8 +47,8 @@ for (const t of tokens) {
     open pixel    ${t.open}`);
 }
 console.log(`
-Try:
-  curl -s -o number.png '${tokens[0].number}'                       # desktop: the number as text
+Try (curl's own User-Agent is a bot's: bots get the fallback number and take no lease):
+  curl -s -o number.png -A '${desktop}' '${tokens[0].number}'   # desktop: the number as text
   curl -s -o button.png -A '${phone}' '${tokens[0].number}'   # smartphone: tap-to-call button
   curl -si -A '${phone}' '${tokens[0].click}'                # 302 to tel:
   curl -s -H 'authorization: Bearer ${admin}' ${base}/v1/pools/demo

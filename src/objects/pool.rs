@@ -301,40 +301,32 @@ impl PoolObject {
 impl Live {
     /// Appends events to the audit log; snapshots every [`SNAPSHOT_EVERY`].
     fn persist(&mut self, events: &[Event], now: Timestamp) -> Vec<Write> {
-        let mut writes = Vec::with_capacity(events.len());
-        for event in events {
-            writes.push(Write::new(
-                "INSERT INTO events (seq, at, body) VALUES (?, ?, ?)",
-                vec![
-                    json!(self.next_seq),
-                    json!(now),
-                    json!(serde_json::to_string(event).unwrap_or_default()),
-                ],
-            ));
-            self.next_seq += 1;
-            self.since_snapshot += 1;
-        }
+        let mut writes: Vec<Write> = events.iter().map(|e| self.append(e, now)).collect();
+        self.since_snapshot += events.len() as u32;
         if self.since_snapshot >= SNAPSHOT_EVERY {
             writes.extend(self.snapshot(now));
         }
         writes
     }
 
+    /// The next numbered row of the audit log.
+    fn append(&mut self, event: &Event, now: Timestamp) -> Write {
+        let write = Write::new(
+            "INSERT INTO events (seq, at, body) VALUES (?, ?, ?)",
+            vec![
+                json!(self.next_seq),
+                json!(now),
+                json!(serde_json::to_string(event).unwrap_or_default()),
+            ],
+        );
+        self.next_seq += 1;
+        write
+    }
+
     /// Writes a snapshot covering every event so far and prunes old history.
     fn snapshot(&mut self, now: Timestamp) -> Vec<Write> {
         let pruned = self.pool.prune(now);
-        let mut writes = Vec::new();
-        for event in &pruned {
-            writes.push(Write::new(
-                "INSERT INTO events (seq, at, body) VALUES (?, ?, ?)",
-                vec![
-                    json!(self.next_seq),
-                    json!(now),
-                    json!(serde_json::to_string(event).unwrap_or_default()),
-                ],
-            ));
-            self.next_seq += 1;
-        }
+        let mut writes: Vec<Write> = pruned.iter().map(|e| self.append(e, now)).collect();
         let covered = self.next_seq - 1;
         let horizon = now - self.pool.config().attribution_window_seconds as i64;
         writes.push(Write::new(

@@ -56,24 +56,35 @@ function median(f, runs) {
 // Warm up the optimising tier before measuring (V8 tiers wasm up in the background).
 for (let i = 0; i < 200; i++) wasm.render(number, i % 2 === 1, i % 3);
 
+// Cases are timed round-robin (one render of each per round), so a load spike on a shared machine hits
+// every case alike instead of skewing whichever case ran during it.
 const styles = ["default", 'label "Call us"', "32px + Turkish label"];
-const rows = [];
+const cases = [];
 for (let s = 0; s < styles.length; s++) {
-  const [w, h] = wasm.size(number, s);
-  for (const button of [false, true]) {
-    const png = wasm.render(number, button, s);
-    const warm = median(() => wasm.render(number, button, s), RUNS);
-    wasm.render_cached(number, button, s);
-    const hit = median(() => wasm.render_cached(number, button, s), RUNS * 5);
-    rows.push({
-      case: `${styles[s]} / ${button ? "Button" : "Text"}`,
-      "warm median µs": Math.round(warm),
-      "cache hit µs": Number(hit.toFixed(2)),
-      bytes: png.length,
-      "CSS box": `${w}x${h}`,
-    });
+  for (const button of [false, true]) cases.push({ s, button, warm: [], hit: [] });
+}
+for (const c of cases) wasm.render_cached(number, c.button, c.s);
+for (let r = 0; r < RUNS; r++) {
+  for (const c of cases) {
+    let t0 = performance.now();
+    wasm.render(number, c.button, c.s);
+    c.warm.push(performance.now() - t0);
+    t0 = performance.now();
+    wasm.render_cached(number, c.button, c.s);
+    c.hit.push(performance.now() - t0);
   }
 }
+const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1] * 1000; // µs
+const rows = cases.map((c) => {
+  const [w, h] = wasm.size(number, c.s);
+  return {
+    case: `${styles[c.s]} / ${c.button ? "Button" : "Text"}`,
+    "warm median µs": Math.round(med(c.warm)),
+    "cache hit µs": Number(med(c.hit).toFixed(2)),
+    bytes: wasm.render(number, c.button, c.s).length,
+    "CSS box": `${w}x${h}`,
+  };
+});
 const sizeUs = median(() => wasm.size(number, 0), RUNS * 5);
 console.table(rows);
 console.log(`display_size (no render): ${sizeUs.toFixed(2)} µs; runs per median: ${RUNS}`);

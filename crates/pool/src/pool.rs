@@ -440,6 +440,15 @@ impl Pool {
         d
     }
 
+    /// Ends holder `h`'s association with slot `s` at `now` (the caller records why).
+    fn cut(&mut self, h: u32, s: u32, now: Timestamp) {
+        let rec = &mut self.holders[h as usize];
+        let iv = rec.iv as usize;
+        rec.slot = NONE;
+        rec.phase = Phase::None;
+        self.slots[s as usize].history[iv].cut(now);
+    }
+
     pub(crate) fn holder(&self, h: u32) -> Holder {
         let r = &self.holders[h as usize];
         Holder {
@@ -647,11 +656,7 @@ impl Pool {
         };
         let had_held = !slot.held.is_empty();
         for h in victims {
-            let rec = &mut self.holders[h as usize];
-            let iv = rec.iv as usize;
-            rec.slot = NONE;
-            rec.phase = Phase::None;
-            self.slots[s as usize].history[iv].cut(now);
+            self.cut(h, s, now);
             events.push(Event::AssociationCut {
                 at: now,
                 number: self.number(s),
@@ -979,11 +984,7 @@ impl Pool {
                     let to = self.holder(h);
                     let victims = std::mem::take(&mut self.slots[s as usize].tails);
                     for v in victims {
-                        let rec = &mut self.holders[v as usize];
-                        let iv = rec.iv as usize;
-                        rec.slot = NONE;
-                        rec.phase = Phase::None;
-                        self.slots[s as usize].history[iv].cut(now);
+                        self.cut(v, s, now);
                         events.push(Event::Stolen {
                             at: now,
                             number: self.number(s),

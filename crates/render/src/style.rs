@@ -45,8 +45,11 @@ pub enum Shape {
 ///
 /// The `label` (for example `"Call us"`) is drawn:
 /// * on the **button** after the handset icon and before the number, in `button_ink`, same size;
-/// * in the **text** variant on its own line above the number, at 70 % of `font_px` (at least 11 px), in `ink` at 80 %
-///   strength (a caption, so the number stays the strongest element).
+/// * in the **text** variant on its own line above the number, at 70 % of `font_px` (at least 11 px), in
+///   `ink` at 80 % strength (a caption, so the number stays the strongest element).
+///
+/// Both variants of one number share one display box ([`display_size`](crate::display_size)), so a
+/// style's label widens the text variant's box too.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Style {
