@@ -123,6 +123,21 @@ pub fn render_number(display: &str, variant: &str, style_json: &str) -> Result<V
     Ok(image.png)
 }
 
+/// Runs the request path's code once, so V8 compiles it while the isolate
+/// starts rather than during the first email open. wasm functions are
+/// compiled lazily on first call; the renderer (rasteriser + deflate) is the
+/// largest part and costs several ms the first time (bench/render/RESULTS.md).
+#[wasm_bindgen]
+pub fn warm_up() {
+    let signals = Signals::from_user_agent(
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    );
+    let _ = ringmark_classify::classify(&signals);
+    for variant in [Variant::Text, Variant::Button] {
+        let _ = ringmark_render::number_image("(415) 555-0132", variant, &Style::default());
+    }
+}
+
 /// The tracking pixel's bytes.
 #[wasm_bindgen]
 pub fn pixel_gif() -> Vec<u8> {

@@ -2,9 +2,10 @@
 // Every decision (routing, tokens, classification, allocation, rendering)
 // is made in Rust; see src/edge/mod.rs for the request loop this drives.
 import wasmModule from "../pkg/ringmark_bg.wasm";
-import { initSync, Edge } from "../pkg/ringmark.js";
+import { initSync, warm_up, Edge } from "../pkg/ringmark.js";
 
 initSync({ module: wasmModule });
+warm_up(); // compile the request path at startup, not during the first open
 
 export { PoolObject, DirectoryObject } from "./objects.js";
 

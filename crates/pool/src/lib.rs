@@ -45,6 +45,7 @@
 
 mod attribution;
 mod config;
+mod directory;
 mod error;
 mod event;
 mod lease;

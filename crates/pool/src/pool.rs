@@ -10,14 +10,13 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
-use std::hash::BuildHasher;
 
 use foldhash::fast::FixedState;
-use hashbrown::HashTable;
 use serde::Serialize;
 
 use crate::attribution::{Attribution, Call};
 use crate::config::{Exhaustion, PoolConfig};
+use crate::directory::{HolderIndex, Recipient, key_hash};
 use crate::error::PoolError;
 use crate::event::{Event, PolicyKind};
 use crate::lease::{Allocation, ExhaustionOutcome, Holder, Holding, LeaseKind, Signal, Timestamp};
@@ -175,7 +174,7 @@ pub(crate) struct Slot {
 /// One interned holder and its current association.
 #[derive(Clone, Debug)]
 pub(crate) struct HolderRec {
-    pub recipient: Box<str>,
+    pub recipient: Recipient,
     pub campaign: u32,
     /// Slot of the current association (`NONE` if none).
     pub slot: u32,
@@ -232,7 +231,7 @@ pub struct Pool {
     pub(crate) campaigns: Vec<Box<str>>,
     pub(crate) campaign_index: HashMap<Box<str>, u32, Hasher>,
     pub(crate) holders: Vec<HolderRec>,
-    pub(crate) holder_index: HashTable<u32>,
+    pub(crate) holder_index: HolderIndex,
     pub(crate) devices: Vec<Box<str>>,
     pub(crate) device_index: HashMap<Box<str>, u32, Hasher>,
     pub(crate) timers: BinaryHeap<Reverse<(i64, u32)>>,
@@ -240,10 +239,6 @@ pub struct Pool {
     pub(crate) calls: Vec<StoredCall>,
     /// Caller ID → indices of stored calls that linked it to a holder, in recording order.
     pub(crate) links: HashMap<Box<str>, Vec<u32>, Hasher>,
-}
-
-fn holder_hash(campaign: u32, recipient: &str) -> u64 {
-    Hasher::with_seed(HASH_SEED).hash_one((campaign, recipient))
 }
 
 impl Pool {
@@ -265,7 +260,7 @@ impl Pool {
             campaigns: Vec::new(),
             campaign_index: HashMap::with_hasher(Hasher::with_seed(HASH_SEED)),
             holders: Vec::new(),
-            holder_index: HashTable::new(),
+            holder_index: HolderIndex::default(),
             devices: Vec::new(),
             device_index: HashMap::with_hasher(Hasher::with_seed(HASH_SEED)),
             timers: BinaryHeap::new(),
@@ -374,13 +369,11 @@ impl Pool {
 
     pub(crate) fn find_holder(&self, holder: &Holder) -> Option<u32> {
         let cid = *self.campaign_index.get(holder.campaign.as_str())?;
-        let hash = holder_hash(cid, &holder.recipient);
-        self.holder_index
-            .find(hash, |&h| {
-                let r = &self.holders[h as usize];
-                r.campaign == cid && *r.recipient == *holder.recipient
-            })
-            .copied()
+        let key = holder.recipient.as_bytes();
+        self.holder_index.find(key_hash(cid, key), |h| {
+            let r = &self.holders[h as usize];
+            r.campaign == cid && r.recipient.as_bytes() == key
+        })
     }
 
     pub(crate) fn intern_campaign(&mut self, campaign: &str) -> u32 {
@@ -400,17 +393,18 @@ impl Pool {
 
     pub(crate) fn intern_holder(&mut self, campaign: &str, recipient: &str) -> u32 {
         let cid = self.intern_campaign(campaign);
-        let hash = holder_hash(cid, recipient);
+        let key = recipient.as_bytes();
+        let hash = key_hash(cid, key);
         let holders = &self.holders;
-        if let Some(&h) = self.holder_index.find(hash, |&h| {
+        if let Some(h) = self.holder_index.find(hash, |h| {
             let r = &holders[h as usize];
-            r.campaign == cid && *r.recipient == *recipient
+            r.campaign == cid && r.recipient.as_bytes() == key
         }) {
             return h;
         }
         let h = self.holders.len() as u32;
         self.holders.push(HolderRec {
-            recipient: recipient.into(),
+            recipient: Recipient::new(recipient),
             campaign: cid,
             slot: NONE,
             iv: 0,
@@ -418,9 +412,9 @@ impl Pool {
             queued_at: i64::MAX,
         });
         let holders = &self.holders;
-        self.holder_index.insert_unique(hash, h, |&x| {
+        self.holder_index.insert(hash, h, |x| {
             let r = &holders[x as usize];
-            holder_hash(r.campaign, &r.recipient)
+            key_hash(r.campaign, r.recipient.as_bytes())
         });
         h
     }
