@@ -4,7 +4,7 @@
 #   - Rust's wasm32-unknown-unknown target (rustup)
 #   - wasm-bindgen-cli at exactly the version Cargo.lock pins (cargo install, without --locked:
 #     the registry reachable here lacks a pinned dependency of its lockfile)
-#   - Node 22, wrangler and playwright-core from package-lock.json (npm ci)
+#   - Node 22, wrangler and playwright-core at the versions package-lock.json pins
 #   - Debian's chromium and chromium-driver (browser tests), when running as root;
 #     otherwise a message naming what to install.
 set -euo pipefail
@@ -26,8 +26,12 @@ fi
 
 if [ ! -x node_modules/node/bin/node ] || [ ! -x node_modules/.bin/wrangler ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "tools: installing Node 22, wrangler and playwright-core (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "tools: installing Node 22, wrangler and playwright-core (versions from package-lock.json)"
+  # Not `npm ci`: the registry reachable here lacks workerd's macOS/Windows/arm
+  # builds, so the lockfile cannot list them and `npm ci` refuses it as out of
+  # sync. `npm install` with the committed lockfile installs exactly its versions
+  # (and leaves it unchanged; checked).
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 if [ "$need_browser" = 1 ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then

@@ -9,6 +9,7 @@
 use crate::edge::{Edge, EdgeConfig, Forward, Step, Target};
 use crate::http::Request;
 use crate::objects::{DirectoryObject, Outcome, PoolObject};
+use js_sys::Object;
 use ringmark_classify::Signals;
 use ringmark_render::{Style, Variant};
 use wasm_bindgen::prelude::*;
@@ -55,30 +56,21 @@ fn flush(edge: &Edge) {
 #[wasm_bindgen(unchecked_return_type = "Classification")]
 pub fn classify(
     user_agent: &str,
-    #[wasm_bindgen(unchecked_param_type = "Record<string, string> | undefined")] headers: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] headers: Option<Object>,
 ) -> Result<JsValue, JsError> {
-    let pairs: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() {
-        Vec::new()
-    } else {
-        let map: std::collections::BTreeMap<String, String> =
-            serde_wasm_bindgen::from_value(headers)
-                .map_err(|e| JsError::new(&format!("headers: {e}")))?;
-        map.into_iter().collect()
-    };
+    let pairs = header_pairs(headers)?;
     let signals = Signals::from_headers(
         user_agent,
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
-    let result = ringmark_classify::classify(&signals);
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    serde::Serialize::serialize(&result, &serializer).map_err(|e| JsError::new(&e.to_string()))
+    to_plain(&ringmark_classify::classify(&signals))
 }
 
 /// What the worker would show this opener: `{ variant: "button" | "text", dials: boolean }`.
 #[wasm_bindgen(unchecked_return_type = "{ variant: \"button\" | \"text\"; dials: boolean }")]
 pub fn answer(
     user_agent: &str,
-    #[wasm_bindgen(unchecked_param_type = "Record<string, string> | undefined")] headers: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] headers: Option<Object>,
 ) -> Result<JsValue, JsError> {
     let pairs = header_pairs(headers)?;
     let signals = Signals::from_headers(
@@ -89,12 +81,12 @@ pub fn answer(
     to_plain(&result)
 }
 
-fn header_pairs(headers: JsValue) -> Result<Vec<(String, String)>, JsError> {
-    if headers.is_undefined() || headers.is_null() {
+fn header_pairs(headers: Option<Object>) -> Result<Vec<(String, String)>, JsError> {
+    let Some(headers) = headers else {
         return Ok(Vec::new());
-    }
+    };
     let map: std::collections::BTreeMap<String, String> =
-        serde_wasm_bindgen::from_value(headers)
+        serde_wasm_bindgen::from_value(headers.into())
             .map_err(|e| JsError::new(&format!("headers: {e}")))?;
     Ok(map.into_iter().collect())
 }

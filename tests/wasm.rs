@@ -18,7 +18,7 @@ fn get(object: &JsValue, key: &str) -> JsValue {
 
 #[wasm_bindgen_test]
 fn classify_returns_a_plain_object() {
-    let c = ringmark::wasm::classify(IPHONE, JsValue::UNDEFINED).unwrap();
+    let c = ringmark::wasm::classify(IPHONE, None).unwrap();
     let proto = Object::get_prototype_of(&c);
     assert!(JsValue::from(proto) == JsValue::from(Object::get_prototype_of(&Object::new())));
     assert_eq!(get(&c, "device").as_string().as_deref(), Some("smartphone"));
@@ -39,13 +39,20 @@ fn classify_reads_headers_from_an_object() {
         &"com.samsung.android.email.provider".into(),
     )
     .unwrap();
-    let c = ringmark::wasm::classify(ua, headers.into()).unwrap();
+    let c = ringmark::wasm::classify(ua, Some(headers)).unwrap();
     assert_eq!(
         get(&c, "client").as_string().as_deref(),
         Some("Samsung Email")
     );
-    let bad = ringmark::wasm::classify(ua, JsValue::from_f64(3.0));
-    assert!(bad.is_err(), "headers must be an object");
+    let numbers = Object::new();
+    Reflect::set(
+        &numbers,
+        &"sec-ch-ua-mobile".into(),
+        &JsValue::from_f64(3.0),
+    )
+    .unwrap();
+    let bad = ringmark::wasm::classify(ua, Some(numbers));
+    assert!(bad.is_err(), "header values must be strings");
 }
 
 #[wasm_bindgen_test]

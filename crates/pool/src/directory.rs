@@ -151,7 +151,13 @@ mod tests {
 
     #[test]
     fn recipient_round_trips_inline_and_boxed() {
-        for s in ["", "a", "rcpt-00000000000000ff", &"é".repeat(15), &"x".repeat(31)] {
+        for s in [
+            "",
+            "a",
+            "rcpt-00000000000000ff",
+            &"é".repeat(15),
+            &"x".repeat(31),
+        ] {
             let r = Recipient::new(s);
             assert_eq!(r.as_str(), s);
             assert_eq!(r.as_bytes(), s.as_bytes());
