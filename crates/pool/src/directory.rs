@@ -3,15 +3,17 @@
 //!
 //! Why not `Box<str>` and a `hashbrown` table of ids (the first design)? A renewal at 1M
 //! recipients is bound by random memory accesses, not by instructions: each one is a cache
-//! miss and, with 4 KiB pages over a working set of hundreds of MB, a TLB miss too (about
-//! 300 ns each on the benchmark machine, measured). The first design touched five random
-//! places per renewal: the table's control bytes, its id bucket (a separate array), the
-//! holder record, the recipient's heap string and the association interval. Here the
-//! recipient lives inside the record when it is at most [`INLINE`] bytes (opaque tokens and
-//! most e-mail addresses; longer ids stay on the heap), and the index is one array of 8-byte
-//! slots holding a 32-bit hash tag next to the id, so a look-up touches one slot line, then
-//! the record (which confirms the key), then the interval: three places instead of five.
-//! `bench/pool` measures the effect (RESULTS.md).
+//! miss and, with 4 KiB pages over a working set of hundreds of MB, a TLB miss too (roughly
+//! 300 ns each on the 2-core benchmark VM, estimated from the profile). The first design
+//! touched five random places per renewal: the table's control bytes, its id bucket (a
+//! separate array), the holder record, the recipient's heap string and the association
+//! interval. Here the recipient lives inside the record when it is at most [`INLINE`] bytes
+//! (opaque tokens, short e-mail addresses; longer ids stay on the heap and cost the extra
+//! access again; 22 keeps the record at 48 bytes, where 30 made it 56 and broke the memory
+//! budget per lease at 10k recipients), and the index is one array of 8-byte slots holding a
+//! 32-bit hash tag next to the id, so a look-up touches one slot line, then the record (which
+//! confirms the key), then the interval: three places instead of five. `bench/pool`
+//! measures the effect (`bench/pool/RESULTS.md`).
 //!
 //! The index is linear probing without deletion: holders are only ever added, and pruning
 //! rebuilds the whole pool (and so the index) from a compacted snapshot.
@@ -22,7 +24,7 @@ use std::hash::BuildHasher;
 use foldhash::fast::FixedState;
 
 /// Longest recipient id stored inline in the holder record (bytes).
-pub(crate) const INLINE: usize = 30;
+pub(crate) const INLINE: usize = 22;
 
 /// A recipient id: inline when short, boxed otherwise. Dereferences to `str`.
 #[derive(Clone, PartialEq, Eq)]
@@ -163,7 +165,9 @@ mod tests {
             assert_eq!(r.as_bytes(), s.as_bytes());
             assert_eq!(matches!(r, Recipient::Inline { .. }), s.len() <= INLINE);
         }
-        assert_eq!(std::mem::size_of::<Recipient>(), 32);
+        assert_eq!(std::mem::size_of::<Recipient>(), 24);
+        // The memory budget per lease (bench/pool) depends on this record staying at 48 bytes.
+        assert_eq!(std::mem::size_of::<crate::pool::HolderRec>(), 48);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! associations, the free and tail lists, expiry timers and the exhaustion policies.
 //!
 //! Representation (benchmarked, see `bench/pool`): numbers and holders are `u32` indices;
-//! holder keys are interned once (`HashTable<u32>` over the holder records); every
+//! holder keys are interned once (campaign id + recipient, the recipient inline in the
+//! 48-byte holder record, found through a one-array index: see `directory`); every
 //! association is one 32-byte [`Interval`] in its number's history, which doubles as the
 //! attribution record; free and tail numbers sit in `BTreeSet<(key, rank)>` (rank = E.164
 //! order); expiries are a binary heap with lazy deletion (one live entry per holder, re-armed

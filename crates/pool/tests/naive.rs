@@ -500,8 +500,16 @@ fn stats_counts(pool: &Pool, now: i64) -> [u32; 8] {
     ]
 }
 
+/// 160 cases by default (a fast suite); `PROPTEST_CASES=2000` runs a deeper search.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(160)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 160, max_shrink_iters: 2_000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 2_000, ..ProptestConfig::default() })]
 
     #[test]
     fn pool_matches_naive_model(mask in 1u8..32, policy in 0u8..4, ops in proptest::collection::vec(op(), 1..70)) {

@@ -747,3 +747,77 @@ fn sizing_erlang_b_cross_check_and_pool_report() {
         3.0
     ));
 }
+
+#[test]
+fn fallback_number_returns_the_ten_heaviest_best_first() {
+    // One pool number: r0 takes it, r1..r40 fall back, one per hour (so recency orders them),
+    // except r39 and r40, opened in the same second (a tie: the one seen first ranks first).
+    let (mut pool, _) = Pool::new(cfg(1, Exhaustion::Fallback), T0).unwrap();
+    pool.open(&who(0), Signal::Human, "d", T0);
+    for i in 1..=40 {
+        let at = T0 + (i.min(39) as i64) * H;
+        let (a, _) = pool.open(&who(i), Signal::Human, "d", at);
+        assert_eq!(a.lease, LeaseKind::Fallback);
+    }
+    // r5 renews last: its fallback association is the most recently touched.
+    pool.open(&who(5), Signal::Human, "d", T0 + 40 * H);
+    let att = pool.attribute(&call("+18005550000", T0 + 41 * H, None));
+    let got: Vec<&str> = att
+        .candidates
+        .iter()
+        .map(|c| c.recipient.as_str())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "r5", "r39", "r40", "r38", "r37", "r36", "r35", "r34", "r33", "r32"
+        ]
+    );
+    assert!(att.candidates.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(att.candidates.iter().all(|c| c.state == "fallback"));
+    assert!(att.ambiguous);
+    assert!(att.reason.ends_with("; 40 candidates"), "{}", att.reason);
+}
+
+#[test]
+fn short_and_long_recipient_ids_survive_renewal_and_snapshot() {
+    // Ids up to 22 bytes are stored inline in the holder record, longer ones on the heap.
+    let ids = [
+        "",
+        "r",
+        "exactly-22-bytes-id-xx",
+        "exactly-23-bytes-id-xxx",
+        "a.rather.long.address+tag@subdomain.example.com",
+        "ünïcödé-ïd-wïth-multïbyte-chars",
+    ];
+    let (mut pool, _) = Pool::new(cfg(8, Exhaustion::Fallback), T0).unwrap();
+    let mut first = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let (a, ev) = pool.open(
+            &Holder::new("spring", *id),
+            Signal::Human,
+            "d",
+            T0 + i as i64,
+        );
+        assert!(matches!(&ev[0], Event::Opened { holder, .. } if holder.recipient == *id));
+        first.push(a.number);
+    }
+    let json = serde_json::to_string(&pool).unwrap();
+    let mut back: Pool = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    for (i, id) in ids.iter().enumerate() {
+        let h = Holder::new("spring", *id);
+        let (a, _) = back.open(&h, Signal::Human, "d", T0 + 100);
+        assert_eq!((&a.number, a.sticky), (&first[i], true), "{id}");
+        let att = back.attribute(&call(&first[i], T0 + 101, None));
+        assert_eq!(att.candidates[0].recipient, *id);
+    }
+    // A prefix or extension of a stored id is a different holder.
+    let (a, _) = back.open(
+        &Holder::new("spring", "exactly-22-bytes-id-x"),
+        Signal::Human,
+        "d",
+        T0 + 200,
+    );
+    assert!(!a.sticky);
+}
