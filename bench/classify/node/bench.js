@@ -49,6 +49,7 @@ woothee.firstUs = us(t0, now());
 
 const runs = [
   { lib: ringmark, label: 'ringmark-classify (wasm) -> u8', f: (u) => ringmark.mod.device_class(u) },
+  { lib: ringmark, label: 'same call, nothing classified (passthrough)', f: (u) => ringmark.mod.passthrough(u) },
   {
     lib: ringmark,
     label: 'ringmark-classify (wasm) -> JSON -> object',
@@ -59,13 +60,19 @@ const runs = [
 ];
 
 const times = runs.map(() => []);
+// Process CPU time (user + system) per pass as well: on a shared, loaded machine wall time also counts the
+// time this process waited for a core.
+const cpu = runs.map(() => []);
 let sink = 0;
 for (let r = 0; r < rounds; r++) {
   for (let i = 0; i < runs.length; i++) {
     const f = runs[i].f;
+    const c0 = process.cpuUsage();
     const a = now();
     for (const u of uas) sink += f(u);
     times[i].push(us(a, now()) / uas.length);
+    const c = process.cpuUsage(c0);
+    cpu[i].push((c.user + c.system) / uas.length);
   }
 }
 const median = (v) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
@@ -75,9 +82,12 @@ console.log('load+instantiate / first call after load:');
 for (const l of [ringmark, uap, woothee]) {
   console.log(`  ${l.name.padEnd(28)} load ${l.loadUs.toFixed(0).padStart(7)} µs   first call ${l.firstUs.toFixed(1).padStart(8)} µs`);
 }
-console.log('warm µs/UA (median over rounds):');
+console.log('warm µs/UA (median over rounds; wall, and process CPU time):');
 const base = median(times[0]);
 runs.forEach((r, i) => {
   const m = median(times[i]);
-  console.log(`  ${r.label.padEnd(44)} ${m.toFixed(3).padStart(8)} µs/UA  (${(m / base).toFixed(2)}x ringmark u8)`);
+  const c = median(cpu[i]);
+  console.log(
+    `  ${r.label.padEnd(44)} ${m.toFixed(3).padStart(8)} µs/UA  (${(m / base).toFixed(2)}x ringmark u8)  cpu ${c.toFixed(3)} µs/UA`,
+  );
 });

@@ -2,13 +2,13 @@
 //! with an Erlang-B margin.
 //!
 //! Model. Eventual human openers `N = recipients × human_open_rate` open after a delay whose
-//! CDF is Mailchimp's (⅓ at 1 h, 53% at 6 h, 78% at 1 d, 95% at 7 d, [E22]) with an assumed 1%
+//! CDF is Mailchimp's (⅓ at 1 h, 53% at 6 h, 78% at 1 d, 95% at 7 d, research key E22) with an assumed 1%
 //! in the first minute and 100% at 30 days, linear below one minute and log-linear between the
 //! points. Sends are spread uniformly over `send_spread_hours` (0 = blast). Concurrent leases
 //! `L(t) = A(t) − A(t − W)` (A = cumulative opens, W = lease); the peak of `L` is the fluid
 //! (Little's law) demand. The recommended size is the smallest `M` whose Erlang-B blocking
 //! probability at offered load `a = peak` is at most `target_exhaustion`
-//! (`E(r) = a·E(r−1) / (r + a·E(r−1))`, [M2][M3]).
+//! (`E(r) = a·E(r−1) / (r + a·E(r−1))`, research keys M2, M3).
 
 use serde::{Deserialize, Serialize};
 

@@ -3,10 +3,11 @@
 //! besides keywords the rules use the shape of the UA: a contact URL or e-mail address, a `compatible;` comment
 //! naming a non-browser product, or a product comment with no platform at all.
 
+use crate::keywords::{KwSet, kw};
 use crate::ua::Ua;
 
 /// Words that only programs put in their UA.
-const KEYWORDS: &[&str] = &[
+const BOT_WORDS: &[&str] = &[
     "bot",
     "crawl",
     "spider",
@@ -64,18 +65,35 @@ const KEYWORDS: &[&str] = &[
 /// Words that look like bot keywords but name devices or browsers.
 const NOT_BOT: &[&str] = &["cubot", "searchapp", "yasearch", "feedback", "bot-"];
 
+/// Keywords that stay strong evidence even next to an excused word.
+const STRONG: &[&str] = &["crawl", "spider", "http", "bot/", "bot;", "bot)"];
+
+/// Contact URLs and the `compatible;` comment.
+const KEYWORDS: &[&str] = &["http://", "https://", "+http", "www.", "(compatible;"];
+
+/// This module's keyword lists, collected by `crate::keywords`.
+pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[BOT_WORDS, NOT_BOT, STRONG, KEYWORDS];
+
+const BOT_SET: KwSet = KwSet::of(BOT_WORDS);
+const NOT_BOT_SET: KwSet = KwSet::of(NOT_BOT);
+const STRONG_SET: KwSet = KwSet::of(STRONG);
+
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {
-    if ua.has_any(KEYWORDS) && !excused(ua) {
+    if ua.has_any(&BOT_SET) && !excused(ua) {
         return true;
     }
     // A contact URL or e-mail address: browsers never carry one.
-    if ua.has("http://") || ua.has("https://") || ua.has("+http") || ua.has("www.") || has_email(ua)
+    if ua.has(kw!("http://"))
+        || ua.has(kw!("https://"))
+        || ua.has(kw!("+http"))
+        || ua.has(kw!("www."))
+        || has_email(ua)
     {
         return true;
     }
     // `Mozilla/5.0 (compatible; Foo/1.0; …)` where Foo is not a browser.
-    if let Some(rest) = ua.after("(compatible;") {
+    if let Some(rest) = ua.after(kw!("(compatible;")) {
         let name = rest.trim_start().to_ascii_lowercase();
         let browser = [
             "msie",
@@ -97,7 +115,7 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
 fn excused(ua: &Ua) -> bool {
     // Only excuse when the keyword that fired is part of an excused word; cheap approximation: the UA has an
     // excused word and no other strong keyword.
-    ua.has_any(NOT_BOT) && !ua.has_any(&["crawl", "spider", "http", "bot/", "bot;", "bot)"])
+    ua.has_any(&NOT_BOT_SET) && !ua.has_any(&STRONG_SET)
 }
 
 fn has_email(ua: &Ua) -> bool {

@@ -3,38 +3,145 @@
 //! catch devices whose UAs also carry later stages' tokens (Android TVs say `Android`, KaiOS says `Android`,
 //! the 3DS says `like iPhone`). Signals and their measured precision: device-detection.md §5–§7.
 
-use super::model::{is_other_model, is_pc_model, is_phone_code, is_tablet_model, is_tv_model};
+use super::model::{Facts, is_other_model};
 use crate::DeviceClass::{self, Console, Desktop, Featurephone, Other, Smartphone, Tablet, Tv};
 use crate::Signals;
+use crate::keywords::{KwSet, kw};
 use crate::signals::unquote;
 use crate::ua::{Ua, starts_ci};
+
+/// Single keywords of the stages below (the token groups are the `*_TOKENS` lists next to their stage).
+const KEYWORDS: &[&str] = &[
+    // Platform switches.
+    "android",
+    "adr ",
+    "android ",
+    "mobile",
+    "tablet",
+    "tablet pc",
+    "mobile safari",
+    "pc",
+    "desktop",
+    // Consoles.
+    "playstation",
+    "nintendo",
+    "xbox",
+    "wii",
+    "ps3",
+    "ps4",
+    "ps5",
+    "psp",
+    "ouya",
+    "gamepad",
+    // TVs and set-top boxes.
+    "tv",
+    "dtv",
+    "aquos",
+    "stb",
+    "omi/",
+    "tizen",
+    "mipsel",
+    "linux sh4",
+    "directfb",
+    "kylo",
+    // Wearables, VR, cars, media players, e-readers.
+    "watch",
+    "wearos",
+    "wear os",
+    "glass",
+    "oculus",
+    "quest",
+    "pico ",
+    "vr ",
+    "tesla/",
+    "carplay",
+    "automotive",
+    "sonos",
+    "airplay",
+    "ipod",
+    "homepod",
+    "kindle/",
+    "silk/",
+    "sm-r",
+    // Feature-phone exclusions.
+    "kaios",
+    "iphone",
+    "windows nt",
+    "windows phone",
+    "iemobile",
+    "wds ",
+    "meego",
+    "bada/",
+    "ddipocket",
+    "j2me",
+    // Apple, Android apps, other mobile platforms.
+    "ipad",
+    "cfnetwork/",
+    " darwin/",
+    "/apad",
+    "applewebkit/",
+    "gecko/",
+    "dalvik",
+    "playbook",
+    "harmonyos",
+    "openharmony",
+    "(tablet;",
+    "(mobile;",
+    "macintosh",
+];
+
+/// This module's keyword lists, collected by `crate::keywords`.
+pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[
+    KEYWORDS,
+    TV_TOKENS,
+    J2ME_SMARTPHONE_TOKENS,
+    FEATUREPHONE_TOKENS,
+    MAC_TOKENS,
+    PHONE_TOKENS,
+    DESKTOP_TOKENS,
+];
 
 /// The device class from UA and headers, or `None` when nothing names a device.
 pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
     // Android UAs (the bulk of traffic) skip the stages that only look at other platforms.
-    let android = ua.has("android") || ua.has("adr ");
+    let android = ua.has(kw!("android")) || ua.has(kw!("adr "));
+    // The model code (client hint first, else the Android UA's), judged once by every model convention.
+    let hint = s.sec_ch_ua_model.map(unquote).filter(|m| !m.is_empty());
+    let model = hint.or_else(|| ua.android_model()).map(Facts::of);
+    // `try_other` reads the UA's own model only.
+    let ua_model_other = if hint.is_none() {
+        model.is_some_and(|f| f.other)
+    } else {
+        ua.android_model().is_some_and(is_other_model)
+    };
     try_console(ua)
-        .or_else(|| try_tv(ua, s))
-        .or_else(|| try_other(ua))
+        .or_else(|| try_tv(ua, s, model))
+        .or_else(|| try_other(ua, ua_model_other))
         .or_else(|| try_featurephone(ua, android))
         .or_else(|| if android { None } else { try_apple(ua) })
-        .or_else(|| if android { try_android(ua, s) } else { None })
+        .or_else(|| {
+            if android {
+                try_android(ua, s, model)
+            } else {
+                None
+            }
+        })
         .or_else(|| try_mobile_platform(ua))
         .or_else(|| try_hints(s))
         .or_else(|| try_desktop(ua))
 }
 
 fn try_console(ua: &Ua) -> Option<DeviceClass> {
-    let hit = ua.has("playstation")
-        || ua.has("nintendo")
-        || ua.has("xbox")
-        || ua.has_word("wii")
-        || ua.has_word("ps3")
-        || ua.has_word("ps4")
-        || ua.has_word("ps5")
-        || ua.has_word("psp")
-        || ua.has("ouya")
-        || ua.has("gamepad");
+    let hit = ua.has(kw!("playstation"))
+        || ua.has(kw!("nintendo"))
+        || ua.has(kw!("xbox"))
+        || ua.has_word(kw!("wii"))
+        || ua.has_word(kw!("ps3"))
+        || ua.has_word(kw!("ps4"))
+        || ua.has_word(kw!("ps5"))
+        || ua.has_word(kw!("psp"))
+        || ua.has(kw!("ouya"))
+        || ua.has(kw!("gamepad"));
     hit.then_some(Console)
 }
 
@@ -80,32 +187,35 @@ const TV_TOKENS: &[&str] = &[
     "fire tv",
 ];
 
-fn try_tv(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
-    if ua.has_any(TV_TOKENS)
-        || ua.has_word("tv")
-        || (ua.has_word("dtv") && !ua.has("android"))
-        || (ua.has("aquos") && !ua.has("android"))
-        || ua.has_word("stb")
-        || ua.has_word_start("omi/")
+const TV_SET: KwSet = KwSet::of(TV_TOKENS);
+
+fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
+    if ua.has_any(&TV_SET)
+        || ua.has_word(kw!("tv"))
+        || (ua.has_word(kw!("dtv")) && !ua.has(kw!("android")))
+        || (ua.has(kw!("aquos")) && !ua.has(kw!("android")))
+        || ua.has_word(kw!("stb"))
+        || ua.has_word_start(kw!("omi/"))
     {
         return Some(Tv);
     }
-    if ua.has("tizen") && ua.has("tv") {
+    if ua.has(kw!("tizen")) && ua.has(kw!("tv")) {
         return Some(Tv);
     }
     // Set-top Linux without Android: MIPS/SH4 boxes, DirectFB, Kylo.
-    if !ua.has("android")
-        && (ua.has("mipsel") || ua.has("linux sh4") || ua.has("directfb") || ua.has("kylo"))
+    if !ua.has(kw!("android"))
+        && (ua.has(kw!("mipsel"))
+            || ua.has(kw!("linux sh4"))
+            || ua.has(kw!("directfb"))
+            || ua.has(kw!("kylo")))
     {
         return Some(Tv);
     }
     // A TV-named app package, unless the UA says Mobile (phone apps that cast *to* a TV).
-    if s.x_requested_with.is_some_and(is_tv_package) && !ua.has_word("mobile") {
+    if s.x_requested_with.is_some_and(is_tv_package) && !ua.has_word(kw!("mobile")) {
         return Some(Tv);
     }
-    let hint = s.sec_ch_ua_model.map(unquote).filter(|m| !m.is_empty());
-    let model = hint.or_else(|| ua.android_model());
-    if model.is_some_and(is_tv_model) {
+    if model.is_some_and(|f| f.tv) {
         return Some(Tv);
     }
     None
@@ -118,114 +228,132 @@ fn is_tv_package(p: &str) -> bool {
     })
 }
 
-fn try_other(ua: &Ua) -> Option<DeviceClass> {
-    let wearable =
-        ua.has_word_start("watch") || ua.has("wearos") || ua.has("wear os") || ua.has_word("glass");
-    let vr = ua.has("oculus") || ua.has("quest") || ua.has("pico ") || ua.has("vr ");
-    let car = ua.has("tesla/") || ua.has("carplay") || ua.has("automotive");
-    let media = ua.has("sonos") || ua.has("airplay") || ua.has("ipod") || ua.has("homepod");
-    let reader = ua.has("kindle/") && !ua.has("android") && !ua.has("silk/");
-    let samsung_wear = ua.has("sm-r") && ua.has("tizen");
+/// `other_model`: the UA's Android model follows a wearable/camera/player/board convention.
+fn try_other(ua: &Ua, other_model: bool) -> Option<DeviceClass> {
+    let wearable = ua.has_word_start(kw!("watch"))
+        || ua.has(kw!("wearos"))
+        || ua.has(kw!("wear os"))
+        || ua.has_word(kw!("glass"));
+    let vr =
+        ua.has(kw!("oculus")) || ua.has(kw!("quest")) || ua.has(kw!("pico ")) || ua.has(kw!("vr "));
+    let car = ua.has(kw!("tesla/")) || ua.has(kw!("carplay")) || ua.has(kw!("automotive"));
+    let media = ua.has(kw!("sonos"))
+        || ua.has(kw!("airplay"))
+        || ua.has(kw!("ipod"))
+        || ua.has(kw!("homepod"));
+    let reader = ua.has(kw!("kindle/")) && !ua.has(kw!("android")) && !ua.has(kw!("silk/"));
+    let samsung_wear = ua.has(kw!("sm-r")) && ua.has(kw!("tizen"));
     let amazon_echo = ua.android_model().is_some_and(|m| starts_ci(m, "aeo"));
-    let model = ua.android_model().is_some_and(is_other_model);
-    (wearable || vr || car || media || reader || samsung_wear || amazon_echo || model)
+    (wearable || vr || car || media || reader || samsung_wear || amazon_echo || other_model)
         .then_some(Other)
 }
 
 fn try_featurephone(ua: &Ua, android: bool) -> Option<DeviceClass> {
-    if ua.has("kaios") {
+    if ua.has(kw!("kaios")) {
         return Some(Featurephone);
     }
     // Smartphone platforms whose UAs also name Nokia, Samsung-SGH or a carrier (Windows Phone, MeeGo, Bada).
     if android
-        || ua.has("iphone")
-        || ua.has("windows nt")
-        || ua.has("windows phone")
-        || ua.has("iemobile")
-        || ua.has("wds ")
-        || ua.has("meego")
-        || ua.has("bada/")
+        || ua.has(kw!("iphone"))
+        || ua.has(kw!("windows nt"))
+        || ua.has(kw!("windows phone"))
+        || ua.has(kw!("iemobile"))
+        || ua.has(kw!("wds "))
+        || ua.has(kw!("meego"))
+        || ua.has(kw!("bada/"))
     {
         return None;
     }
     // Smartphone platforms that also carry J2ME tokens (BlackBerry OS, Symbian S60).
-    if ua.has_any(&["blackberry", "symbian", "series60", "s60"]) {
+    if ua.has_any(&J2ME_SMARTPHONE_SET) {
         return Some(Smartphone);
     }
-    const TOKENS: &[&str] = &[
-        "midp",
-        "cldc",
-        "wap",
-        "up.browser",
-        "up.link",
-        "netfront",
-        "obigo",
-        "maui",
-        "brew",
-        "series40",
-        "nokia",
-        "docomo",
-        "kddi",
-        "softbank",
-        "vodafone/",
-        "sie-",
-        "samsung-sgh",
-        "sonyericsson",
-        "mot-",
-        "profile/",
-        "configuration/",
-        "spreadtrum",
-        "mocor",
-        "mre/",
-        "wireless",
-        "willcom",
-    ];
-    (ua.has_any(TOKENS) || ua.has("ddipocket") || ua.has("j2me") || ua.starts_with("lg-"))
-        .then_some(Featurephone)
+    (ua.has_any(&FEATUREPHONE_SET)
+        || ua.has(kw!("ddipocket"))
+        || ua.has(kw!("j2me"))
+        || ua.starts_with("lg-"))
+    .then_some(Featurephone)
 }
 
+/// Smartphone platforms that also carry J2ME tokens (BlackBerry OS, Symbian S60).
+const J2ME_SMARTPHONE_TOKENS: &[&str] = &["blackberry", "symbian", "series60", "s60"];
+const J2ME_SMARTPHONE_SET: KwSet = KwSet::of(J2ME_SMARTPHONE_TOKENS);
+
+/// J2ME/WAP stacks, feature-phone browsers and makers, Japanese carriers.
+const FEATUREPHONE_TOKENS: &[&str] = &[
+    "midp",
+    "cldc",
+    "wap",
+    "up.browser",
+    "up.link",
+    "netfront",
+    "obigo",
+    "maui",
+    "brew",
+    "series40",
+    "nokia",
+    "docomo",
+    "kddi",
+    "softbank",
+    "vodafone/",
+    "sie-",
+    "samsung-sgh",
+    "sonyericsson",
+    "mot-",
+    "profile/",
+    "configuration/",
+    "spreadtrum",
+    "mocor",
+    "mre/",
+    "wireless",
+    "willcom",
+];
+const FEATUREPHONE_SET: KwSet = KwSet::of(FEATUREPHONE_TOKENS);
+
+/// What macOS apps append to a `CFNetwork`/`Darwin` UA: the CPU architecture or a Mac model.
+const MAC_TOKENS: &[&str] = &[
+    "(x86_64)", "(i386)", "(arm64)", "(ppc", "macbook", "imac", "macmini", "macpro", "mac os",
+    "macos",
+];
+const MAC_SET: KwSet = KwSet::of(MAC_TOKENS);
+
 fn try_apple(ua: &Ua) -> Option<DeviceClass> {
-    if ua.has("ipad") {
+    if ua.has(kw!("ipad")) {
         return Some(Tablet);
     }
-    if ua.has("iphone") || ua.starts_with("dv(iph") {
+    if ua.has(kw!("iphone")) || ua.starts_with("dv(iph") {
         return Some(Smartphone);
     }
-    if ua.has("cfnetwork/") || ua.starts_with("darwin/") || ua.has(" darwin/") {
+    if ua.has(kw!("cfnetwork/")) || ua.starts_with("darwin/") || ua.has(kw!(" darwin/")) {
         // macOS apps append the CPU architecture or a Mac model; iOS apps do not (device-detection.md §5 #10).
-        let mac = ua.has_any(&[
-            "(x86_64)", "(i386)", "(arm64)", "(ppc", "macbook", "imac", "macmini", "macpro",
-            "mac os", "macos",
-        ]);
+        let mac = ua.has_any(&MAC_SET);
         return Some(if mac { Desktop } else { Smartphone });
     }
     None
 }
 
 /// Android phones, tablets and the rest (called only for UAs naming Android).
-fn try_android(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
-    let hint_model = s.sec_ch_ua_model.map(unquote).filter(|m| !m.is_empty());
-    let model = hint_model.or_else(|| ua.android_model());
-    if model.is_some_and(is_pc_model) {
+fn try_android(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
+    if model.is_some_and(|f| f.pc) {
         return Some(Desktop);
     }
-    if ua.has_word("tablet") && !ua.has("tablet pc") {
+    if ua.has_word(kw!("tablet")) && !ua.has(kw!("tablet pc")) {
         return Some(Tablet);
     }
-    if let Some(m) = model {
-        if is_tablet_model(m) {
+    if let Some(f) = model {
+        if f.tablet {
             return Some(Tablet);
         }
-        if is_phone_code(m) {
+        if f.phone {
             return Some(Smartphone);
         }
     }
     // Yandex apps' tablet builds mark themselves `…/apad` (precision 0.83 alone; after the phone-model check).
-    if ua.has("/apad") {
+    if ua.has(kw!("/apad")) {
         return Some(Tablet);
     }
     // Android 3.x (Honeycomb) shipped on tablets only.
-    if ua.version_after("android ") == Some(3) {
+    if ua.version_after(kw!("android ")) == Some(3) {
         return Some(Tablet);
     }
     match s.sec_ch_ua_mobile.map(unquote) {
@@ -233,59 +361,63 @@ fn try_android(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
         Some("?0") => return Some(Tablet),
         _ => {}
     }
-    if ua.has_word("mobile") || ua.has("mobile safari") {
+    if ua.has_word(kw!("mobile")) || ua.has(kw!("mobile safari")) {
         return Some(Smartphone);
     }
     // Android without `Mobile` is a tablet once TVs are filtered out — for browser UAs. App UAs (Dalvik,
     // OkHttp, in-app strings) never say Mobile, and most come from phones.
     let browser = ua.starts_with("mozilla/")
-        && (ua.has("applewebkit/") || ua.has("gecko/"))
-        && !ua.has("dalvik");
+        && (ua.has(kw!("applewebkit/")) || ua.has(kw!("gecko/")))
+        && !ua.has(kw!("dalvik"));
     Some(if browser { Tablet } else { Smartphone })
 }
 
 fn try_mobile_platform(ua: &Ua) -> Option<DeviceClass> {
-    if ua.has("playbook") {
+    if ua.has(kw!("playbook")) {
         return Some(Tablet);
     }
-    if ua.has("harmonyos") || ua.has("openharmony") {
-        if ua.has_word("tablet") {
+    if ua.has(kw!("harmonyos")) || ua.has(kw!("openharmony")) {
+        if ua.has_word(kw!("tablet")) {
             return Some(Tablet);
         }
-        if ua.has_word("pc") {
+        if ua.has_word(kw!("pc")) {
             return Some(Desktop);
         }
         return Some(Smartphone);
     }
-    const PHONE: &[&str] = &[
-        "windows phone",
-        "windows mobile",
-        "iemobile",
-        "wpdesktop",
-        "blackberry",
-        "bb10",
-        "symbian",
-        "series60",
-        "s60",
-        "meego",
-        "maemo",
-        "sailfish",
-        "webos",
-        "palm",
-    ];
-    if ua.has_any(PHONE) {
+    if ua.has_any(&PHONE_SET) {
         return Some(Smartphone);
     }
     // Firefox OS and other Gecko mobiles: `(Mobile; rv:…)` / `(Tablet; rv:…)`.
-    if ua.has("(tablet;") {
+    if ua.has(kw!("(tablet;")) {
         return Some(Tablet);
     }
-    if ua.has("(mobile;") || ua.has_word("mobile") && !ua.has("windows nt") && !ua.has("macintosh")
+    if ua.has(kw!("(mobile;"))
+        || ua.has_word(kw!("mobile")) && !ua.has(kw!("windows nt")) && !ua.has(kw!("macintosh"))
     {
         return Some(Smartphone);
     }
     None
 }
+
+/// Smartphone platforms other than Android and iOS.
+const PHONE_TOKENS: &[&str] = &[
+    "windows phone",
+    "windows mobile",
+    "iemobile",
+    "wpdesktop",
+    "blackberry",
+    "bb10",
+    "symbian",
+    "series60",
+    "s60",
+    "meego",
+    "maemo",
+    "sailfish",
+    "webos",
+    "palm",
+];
+const PHONE_SET: KwSet = KwSet::of(PHONE_TOKENS);
 
 /// Client hints without a platform token in the UA (reduced UAs, apps).
 fn try_hints(s: &Signals) -> Option<DeviceClass> {
@@ -304,31 +436,34 @@ fn try_hints(s: &Signals) -> Option<DeviceClass> {
 }
 
 fn try_desktop(ua: &Ua) -> Option<DeviceClass> {
-    const TOKENS: &[&str] = &[
-        "windows",
-        "win64",
-        "wow64",
-        "win32",
-        "win98",
-        "win95",
-        "win 9x",
-        "winnt",
-        "cros",
-        "x11",
-        "linux",
-        "ubuntu",
-        "freebsd",
-        "openbsd",
-        "netbsd",
-        "sunos",
-        "macintosh",
-        "mac os",
-        "mac_powerpc",
-        "macos",
-        "os/2",
-        "beos",
-        "haiku",
-        "amiga",
-    ];
-    (ua.has_any(TOKENS) || ua.has_word("desktop")).then_some(Desktop)
+    (ua.has_any(&DESKTOP_SET) || ua.has_word(kw!("desktop"))).then_some(Desktop)
 }
+
+/// Desktop operating systems.
+const DESKTOP_TOKENS: &[&str] = &[
+    "windows",
+    "win64",
+    "wow64",
+    "win32",
+    "win98",
+    "win95",
+    "win 9x",
+    "winnt",
+    "cros",
+    "x11",
+    "linux",
+    "ubuntu",
+    "freebsd",
+    "openbsd",
+    "netbsd",
+    "sunos",
+    "macintosh",
+    "mac os",
+    "mac_powerpc",
+    "macos",
+    "os/2",
+    "beos",
+    "haiku",
+    "amiga",
+];
+const DESKTOP_SET: KwSet = KwSet::of(DESKTOP_TOKENS);

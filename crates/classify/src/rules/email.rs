@@ -4,7 +4,69 @@
 
 use crate::DeviceClass;
 use crate::iprange::IpOwner;
+use crate::keywords::kw;
 use crate::ua::Ua;
+
+/// Keywords of the proxy, prefetch and mail-client rules below (scanned once per UA, see `crate::keywords`).
+const KEYWORDS: &[&str] = &[
+    // Proxies and prefetchers.
+    "proxy",
+    "googleimageproxy",
+    "yahoomailproxy",
+    "seznamemailproxy",
+    "ramblermail",
+    "imageproxy",
+    "mail.ukr.net proxy",
+    "fwdcdn.com",
+    "superhumanproxy",
+    " gecko firefox/",
+    "edge/12.",
+    // Mail clients.
+    "outlook",
+    "msoffice",
+    "ms-office",
+    "outlook-ios",
+    "prod.iphone",
+    "iphone",
+    "ipad",
+    "outlook-express",
+    "microsoft outlook",
+    "macoutlook/",
+    "oneoutlook/",
+    "cfnetwork/",
+    "thunderbird/",
+    "postbox",
+    "airmail",
+    "lotus-notes/",
+    "mailspring/",
+    "em client/",
+    "navermailapp/",
+    "ymail",
+    "yahoomobilemail",
+    "yahoo%20mail/",
+    "yahoo mail/",
+    "sparkmail/",
+    "sparkdesktop/",
+    "zohomail",
+    "mailbird/",
+    "fastmailua/",
+    "superhuman/",
+    "android-gmail/",
+    "bluemail",
+    "foxmail",
+    "tutanota-desktop/",
+    "kmail",
+    "mailapp/",
+    // Bare Apple WebKit (Apple Mail without MPP).
+    "applewebkit/",
+    "(macintosh;",
+    "(iphone;",
+    "(ipad;",
+    "(khtml, like gecko) mobile/",
+];
+
+/// This module's keyword lists, collected by `crate::keywords`.
+pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[KEYWORDS];
 use crate::{Opener, Signals};
 
 /// A machine opener recognised from email-specific signals.
@@ -32,24 +94,24 @@ fn hit(opener: Opener, client: &'static str, proxy: &'static str) -> Option<Prox
 /// Proxy and prefetch signatures in the UA, then in the source IP's owner.
 pub(crate) fn try_proxy(ua: &Ua, owner: Option<IpOwner>) -> Option<ProxyHit> {
     // Every named mail proxy carries "proxy" in its UA; one search skips them all for ordinary UAs.
-    if ua.has("proxy") {
-        if ua.has("googleimageproxy") {
+    if ua.has(kw!("proxy")) {
+        if ua.has(kw!("googleimageproxy")) {
             // Gmail web and apps (also Google Docs' image insert, which we cannot tell apart).
             return hit(Opener::Proxy, "Gmail", GMAIL_PROXY);
         }
-        if ua.has("yahoomailproxy") {
+        if ua.has(kw!("yahoomailproxy")) {
             return hit(Opener::Proxy, "Yahoo Mail", "Yahoo Mail proxy");
         }
-        if ua.has("seznamemailproxy") {
+        if ua.has(kw!("seznamemailproxy")) {
             return hit(Opener::Proxy, "Seznam Email", "Seznam email proxy");
         }
-        if ua.has("ramblermail") && ua.has("imageproxy") {
+        if ua.has(kw!("ramblermail")) && ua.has(kw!("imageproxy")) {
             return hit(Opener::Proxy, "Rambler Mail", "Rambler Mail image proxy");
         }
-        if ua.has("mail.ukr.net proxy") || ua.has("fwdcdn.com") {
+        if ua.has(kw!("mail.ukr.net proxy")) || ua.has(kw!("fwdcdn.com")) {
             return hit(Opener::Proxy, "UkrNet Mail", "UkrNet mail proxy");
         }
-        if ua.has("superhumanproxy") {
+        if ua.has(kw!("superhumanproxy")) {
             // Appends "(via SuperhumanProxy; …)" to the reader's own UA: the device survives.
             return Some(ProxyHit {
                 opener: Opener::Proxy,
@@ -68,7 +130,7 @@ pub(crate) fn try_proxy(ua: &Ua, owner: Option<IpOwner>) -> Option<ProxyHit> {
     }
     // Gmail proxy base UA as ESP payloads truncate it: `… (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0`.
     // A real Gecko browser always writes `Gecko/<date>`; a bare `Gecko ` word before `Firefox/` is the proxy's.
-    if ua.has(" gecko firefox/") {
+    if ua.has(kw!(" gecko firefox/")) {
         return hit(Opener::Proxy, "Gmail", GMAIL_PROXY);
     }
     match owner? {
@@ -98,7 +160,7 @@ pub(crate) fn try_proxy(ua: &Ua, owner: Option<IpOwner>) -> Option<ProxyHit> {
 /// Gmail's active-session prefetch UAs (Bird/SparkPost blog; Keila `@bot_user_agents`).
 fn is_gmail_prefetch(ua: &Ua) -> bool {
     // A full Edge/12 UA with a second `Mozilla/5.0` glued to its end: no browser ends its UA that way.
-    if ua.lower().ends_with(b" mozilla/5.0") && ua.has("edge/12.") {
+    if ua.lower().ends_with(b" mozilla/5.0") && ua.has(kw!("edge/12.")) {
         return true;
     }
     // Keila's second "new Gmail user agent" (CHANGELOG v0.14.2): an exact Windows Chrome 104 string. It is
@@ -157,100 +219,100 @@ pub(crate) fn try_client(ua: &Ua, signals: &Signals) -> Option<ClientHit> {
         return Some(hit);
     }
     // Outlook family.
-    if ua.has("outlook") || ua.has("msoffice") || ua.has("ms-office") {
-        if ua.has("outlook-ios") {
-            let device = if ua.has("prod.iphone") || ua.has("iphone") {
+    if ua.has(kw!("outlook")) || ua.has(kw!("msoffice")) || ua.has(kw!("ms-office")) {
+        if ua.has(kw!("outlook-ios")) {
+            let device = if ua.has(kw!("prod.iphone")) || ua.has(kw!("iphone")) {
                 Some(Smartphone)
-            } else if ua.has("ipad") {
+            } else if ua.has(kw!("ipad")) {
                 Some(DeviceClass::Tablet)
             } else {
                 None
             };
             return client("Outlook", device);
         }
-        if ua.has("outlook-express") {
+        if ua.has(kw!("outlook-express")) {
             return client("Outlook Express", Some(Desktop));
         }
         // Classic Windows (`Microsoft Outlook 16.0…`, `ms-office; MSOffice 16`), Mac (`MacOutlook/`,
         // `Outlook/… CFNetwork … (x86_64)`), new Windows (`OneOutlook/`).
-        if ua.has("microsoft outlook")
-            || ua.has("msoffice")
-            || ua.has("ms-office")
-            || ua.has("macoutlook/")
-            || ua.has("oneoutlook/")
+        if ua.has(kw!("microsoft outlook"))
+            || ua.has(kw!("msoffice"))
+            || ua.has(kw!("ms-office"))
+            || ua.has(kw!("macoutlook/"))
+            || ua.has(kw!("oneoutlook/"))
             || ua.starts_with("outlook/")
         {
             return client("Outlook", Some(Desktop));
         }
     }
-    if ua.starts_with("mail/") && ua.has("cfnetwork/") {
+    if ua.starts_with("mail/") && ua.has(kw!("cfnetwork/")) {
         return client("Apple Mail", None);
     }
-    if ua.has("thunderbird/") {
+    if ua.has(kw!("thunderbird/")) {
         return client("Thunderbird", Some(Desktop));
     }
-    if ua.has("postbox") {
+    if ua.has(kw!("postbox")) {
         return client("Postbox", Some(Desktop));
     }
-    if ua.has("airmail") {
+    if ua.has(kw!("airmail")) {
         return client("Airmail", None);
     }
-    if ua.has("lotus-notes/") {
+    if ua.has(kw!("lotus-notes/")) {
         return client("Lotus Notes", Some(Desktop));
     }
     if ua.starts_with("the bat!") {
         return client("The Bat!", Some(Desktop)); // Windows-only client
     }
-    if ua.has("mailspring/") {
+    if ua.has(kw!("mailspring/")) {
         return client("Mailspring", Some(Desktop));
     }
     if ua.starts_with("windowsmail/") {
         return client("Windows Mail", Some(Desktop));
     }
-    if ua.has("em client/") || ua.starts_with("emclient/") {
+    if ua.has(kw!("em client/")) || ua.starts_with("emclient/") {
         return client("eM Client", Some(Desktop));
     }
-    if ua.has("navermailapp/") {
+    if ua.has(kw!("navermailapp/")) {
         return client("NAVER Mail", Some(Smartphone));
     }
-    if ua.has("ymail")
-        || ua.has("yahoomobilemail")
-        || ua.has("yahoo%20mail/")
-        || ua.has("yahoo mail/")
+    if ua.has(kw!("ymail"))
+        || ua.has(kw!("yahoomobilemail"))
+        || ua.has(kw!("yahoo%20mail/"))
+        || ua.has(kw!("yahoo mail/"))
     {
         return client("Yahoo Mail", None);
     }
-    if ua.has("sparkmail/") || ua.has("sparkdesktop/") {
+    if ua.has(kw!("sparkmail/")) || ua.has(kw!("sparkdesktop/")) {
         return client("Spark", Some(Desktop));
     }
-    if ua.has("zohomail") {
+    if ua.has(kw!("zohomail")) {
         return client("Zoho Mail", None);
     }
-    if ua.has("mailbird/") {
+    if ua.has(kw!("mailbird/")) {
         return client("Mailbird", Some(Desktop));
     }
-    if ua.has("fastmailua/") {
+    if ua.has(kw!("fastmailua/")) {
         return client("Fastmail", None);
     }
-    if ua.has("superhuman/") {
+    if ua.has(kw!("superhuman/")) {
         return client("Superhuman", None);
     }
-    if ua.has("android-gmail/") {
+    if ua.has(kw!("android-gmail/")) {
         return client("Gmail", Some(Smartphone));
     }
-    if ua.has("bluemail") {
+    if ua.has(kw!("bluemail")) {
         return client("BlueMail", None);
     }
-    if ua.has("foxmail") {
+    if ua.has(kw!("foxmail")) {
         return client("Foxmail", None);
     }
-    if ua.has("tutanota-desktop/") {
+    if ua.has(kw!("tutanota-desktop/")) {
         return client("Tuta", Some(Desktop));
     }
-    if ua.has("kmail") {
+    if ua.has(kw!("kmail")) {
         return client("KMail", Some(Desktop));
     }
-    if ua.has("mailapp/") {
+    if ua.has(kw!("mailapp/")) {
         return client("MailApp", None);
     }
     None
@@ -261,17 +323,22 @@ pub(crate) fn try_client(ua: &Ua, signals: &Signals) -> Option<ClientHit> {
 /// "Apple Mail — not directly detectable"; uap-core#528; express-useragent#78).
 pub(crate) fn is_bare_apple_webkit(ua: &Ua) -> bool {
     let l = ua.lower();
-    if !ua.starts_with("mozilla/5.0 (") || !ua.has("applewebkit/") {
+    if !ua.starts_with("mozilla/5.0 (") || !ua.has(kw!("applewebkit/")) {
         return false;
     }
     if l.ends_with(b"(khtml, like gecko)") {
-        return ua.has("(macintosh;") || ua.has("(iphone;") || ua.has("(ipad;");
+        return ua.has(kw!("(macintosh;")) || ua.has(kw!("(iphone;")) || ua.has(kw!("(ipad;"));
     }
     // iOS: `… (KHTML, like Gecko) Mobile/15E148` and nothing after.
-    if let Some(i) = memchr::memmem::rfind(l, b"(khtml, like gecko) mobile/") {
-        let tail = &l[i + "(khtml, like gecko) mobile/".len()..];
+    const IOS_TAIL: &[u8] = b"(khtml, like gecko) mobile/";
+    let last = ua
+        .has(kw!("(khtml, like gecko) mobile/"))
+        .then(|| l.windows(IOS_TAIL.len()).rposition(|w| w == IOS_TAIL))
+        .flatten();
+    if let Some(i) = last {
+        let tail = &l[i + IOS_TAIL.len()..];
         return tail.iter().all(u8::is_ascii_alphanumeric)
-            && (ua.has("(iphone;") || ua.has("(ipad;"));
+            && (ua.has(kw!("(iphone;")) || ua.has(kw!("(ipad;")));
     }
     false
 }

@@ -1,11 +1,11 @@
 //! The ordered decision pipeline: email proxies and prefetchers first (they must never reach the pool), then
 //! mail clients, then bots, then the device rules. Each stage owns one kind of signal.
 
-mod bot;
-mod device;
-mod email;
+pub(crate) mod bot;
+pub(crate) mod device;
+pub(crate) mod email;
 mod model;
-mod software;
+pub(crate) mod software;
 
 use crate::iprange::IpOwner;
 use crate::ua::Ua;
@@ -63,9 +63,10 @@ pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
 /// Whether a TV/tablet model code rule matches (exposed for unit tests of the model conventions).
 #[cfg(test)]
 pub(crate) fn model_class(model: &str) -> Option<DeviceClass> {
-    if model::is_tv_model(model) {
+    let facts = model::Facts::of(model);
+    if facts.tv {
         Some(DeviceClass::Tv)
-    } else if model::is_tablet_model(model) {
+    } else if facts.tablet {
         Some(DeviceClass::Tablet)
     } else {
         None

@@ -4,7 +4,176 @@
 //! Evidence: device-detection.md §6 (tablet signals and their precision), §5 #2 (TV boxes), §5 #5 (wearables,
 //! car head units, media players).
 
-use crate::ua::{contains_ci, starts_ci};
+use crate::ua::{starts_ci, starts_with_bytes};
+
+/// A model code with a lower-cased copy, so the prefix and substring lists below compare plain bytes
+/// (lists are lowercase; checked by `tests::lists_are_lowercase`).
+struct Code<'a> {
+    text: &'a str,
+    raw: &'a [u8],
+    inline: [u8; 64],
+    heap: Option<Vec<u8>>,
+    /// Which byte classes ([`class`]) occur: a substring whose classes are not all present cannot occur.
+    classes: u64,
+}
+
+/// A 6-bit class of a lower-cased byte: letters and digits have their own, everything else shares 28.
+const fn class(b: u8) -> u32 {
+    match b {
+        b'a'..=b'z' => (b - b'a') as u32,
+        b'0'..=b'9' => 26 + (b - b'0') as u32,
+        _ => 36 + (b % 28) as u32,
+    }
+}
+
+/// The set of byte classes in `b`.
+#[inline(always)]
+fn classes(b: &[u8]) -> u64 {
+    b.iter().fold(0, |m, &c| m | 1 << class(c))
+}
+
+/// A lowercase prefix list with an index by first byte, so a model is compared only with the entries that
+/// start with its own first byte.
+struct Prefixes {
+    list: &'static [&'static str],
+    by_first: [u64; 64],
+}
+
+impl Prefixes {
+    /// Indexes `list` (at most 64 non-empty lowercase entries; checked at compile time).
+    const fn new(list: &'static [&'static str]) -> Self {
+        assert!(list.len() <= 64, "prefix lists hold at most 64 entries");
+        let mut by_first = [0u64; 64];
+        let mut i = 0;
+        while i < list.len() {
+            let b = list[i].as_bytes();
+            assert!(!b.is_empty(), "empty prefix");
+            let mut j = 0;
+            while j < b.len() {
+                assert!(!b[j].is_ascii_uppercase(), "prefix lists are lowercase");
+                j += 1;
+            }
+            by_first[class(b[0]) as usize] |= 1 << i;
+            i += 1;
+        }
+        Prefixes { list, by_first }
+    }
+}
+
+impl<'a> Code<'a> {
+    fn new(m: &'a str) -> Self {
+        let raw = m.as_bytes();
+        let mut inline = [0u8; 64];
+        let heap = if raw.len() > inline.len() {
+            Some(raw.to_ascii_lowercase())
+        } else {
+            for (d, s) in inline.iter_mut().zip(raw) {
+                *d = s.to_ascii_lowercase();
+            }
+            None
+        };
+        let mut code = Code {
+            text: m,
+            raw,
+            inline,
+            heap,
+            classes: 0,
+        };
+        code.classes = classes(code.low());
+        code
+    }
+
+    fn low(&self) -> &[u8] {
+        match &self.heap {
+            Some(v) => v,
+            None => &self.inline[..self.raw.len()],
+        }
+    }
+
+    /// Case-insensitive prefix test (`p` lowercase).
+    fn starts(&self, p: &str) -> bool {
+        // First byte before the slice compare: most list entries are rejected without a `memcmp` call.
+        let (l, p) = (self.low(), p.as_bytes());
+        p.first() == l.first() && starts_with_bytes(l, p)
+    }
+
+    /// Case-insensitive substring test (`n` lowercase). Inlined so that a literal needle's byte classes fold
+    /// to a constant; a needle with a byte class the model lacks is rejected without a search.
+    #[inline(always)]
+    fn contains(&self, n: &str) -> bool {
+        let need = classes(n.as_bytes());
+        self.classes & need == need && self.find(n.as_bytes())
+    }
+
+    /// Whether any entry of `list` occurs.
+    fn contains_any(&self, list: &Needles) -> bool {
+        list.list
+            .iter()
+            .zip(&list.classes)
+            .any(|(n, &need)| self.classes & need == need && self.find(n.as_bytes()))
+    }
+
+    /// Substring search without the class filter.
+    fn find(&self, n: &[u8]) -> bool {
+        let l = self.low();
+        let Some((&first, rest)) = n.split_first() else {
+            return true;
+        };
+        l.len() >= n.len()
+            && (0..=l.len() - n.len()).any(|i| l[i] == first && l[i + 1..i + n.len()] == *rest)
+    }
+
+    /// Whether any entry of `list` is a prefix.
+    fn starts_any(&self, list: &Prefixes) -> bool {
+        let Some(&first) = self.low().first() else {
+            return false;
+        };
+        let mut bits = list.by_first[class(first) as usize];
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            if self.starts(list.list[i]) {
+                return true;
+            }
+            bits &= bits - 1;
+        }
+        false
+    }
+}
+
+/// A lowercase substring list with each entry's byte classes precomputed (see [`Code::contains`]).
+struct Needles {
+    list: &'static [&'static str],
+    classes: [u64; 64],
+}
+
+impl Needles {
+    /// Indexes `list` (at most 64 non-empty lowercase entries; checked at compile time).
+    const fn new(list: &'static [&'static str]) -> Self {
+        assert!(list.len() <= 64, "needle lists hold at most 64 entries");
+        let mut classes = [0u64; 64];
+        let mut i = 0;
+        while i < list.len() {
+            let b = list[i].as_bytes();
+            assert!(!b.is_empty(), "empty needle");
+            let mut j = 0;
+            while j < b.len() {
+                assert!(!b[j].is_ascii_uppercase(), "needle lists are lowercase");
+                classes[i] |= 1 << class(b[j]);
+                j += 1;
+            }
+            i += 1;
+        }
+        Needles { list, classes }
+    }
+}
+
+/// Offsets of the case-sensitive two-byte `pair` in `b`.
+fn pairs(b: &[u8], pair: [u8; 2]) -> impl Iterator<Item = usize> + '_ {
+    b.windows(2)
+        .enumerate()
+        .filter(move |(_, w)| **w == pair)
+        .map(|(i, _)| i)
+}
 
 /// Brand words some vendors put in front of the model code (`SAMSUNG SM-T237P`, `HUAWEI M2-801W`).
 fn brandless(m: &str) -> &str {
@@ -21,78 +190,79 @@ fn brandless(m: &str) -> &str {
 /// Tablet prefixes strong enough to win over the TV heuristics below (`BTV-DL09` is a MediaPad, not a TV).
 const TABLET_PREFIXES: &[&str] = &[
     // Samsung Galaxy Tab / Note tablets; `SCH-I800`-era carrier tabs are too rare to name.
-    "SM-T",
-    "SM-P",
-    "SM-X",
-    "GT-P",
-    "GT-N51",
-    "GT-N80", // Lenovo Tab / Yoga Tab / IdeaTab.
-    "TB-",
-    "TB2-",
-    "TB3-",
-    "YT-",
-    "YT3-",
-    "LENOVO TB",
-    "LENOVO YT",
-    "LENOVO TAB",
-    "IDEATAB",
+    "sm-t",
+    "sm-p",
+    "sm-x",
+    "gt-p",
+    "gt-n51",
+    "gt-n80", // Lenovo Tab / Yoga Tab / IdeaTab.
+    "tb-",
+    "tb2-",
+    "tb3-",
+    "yt-",
+    "yt3-",
+    "lenovo tb",
+    "lenovo yt",
+    "lenovo tab",
+    "ideatab",
     // Huawei / Honor tablet families (MediaPad, MatePad, Honor Pad).
-    "AGS",
-    "BAH",
-    "KOB",
-    "SCM",
-    "CMR",
-    "MRX",
-    "BTV",
-    "JDN",
-    "AGR",
-    "DBY",
-    "CPN",
-    "MEDIAPAD",
-    "MATEPAD",
+    "ags",
+    "bah",
+    "kob",
+    "scm",
+    "cmr",
+    "mrx",
+    "btv",
+    "jdn",
+    "agr",
+    "dby",
+    "cpn",
+    "mediapad",
+    "matepad",
     // Google, Motorola, Asus, Sony.
-    "NEXUS 7",
-    "NEXUS 9",
-    "NEXUS 10",
-    "PIXEL C",
-    "PIXEL TABLET",
-    "XOOM",
-    "TRANSFORMER",
-    "SGP",
+    "nexus 7",
+    "nexus 9",
+    "nexus 10",
+    "pixel c",
+    "pixel tablet",
+    "xoom",
+    "transformer",
+    "sgp",
     // Amazon Kindle Fire; Barnes & Noble Nook (`BNTV…`/`BNRV…`); Prestigio MultiPad; Digma tablet lines.
-    "KINDLE",
-    "BNTV",
-    "BNRV",
-    "PMT",
-    "PMP",
-    "PLANE ",
-    "OPTIMA ",
-    "CITI 7",
-    "CITI 1",
+    "kindle",
+    "bntv",
+    "bnrv",
+    "pmt",
+    "pmp",
+    "plane ",
+    "optima ",
+    "citi 7",
+    "citi 1",
     // OPPO / OnePlus Pad (`OPD…`), realme Pad (`RMP…`).
-    "OPD",
-    "RMP",
+    "opd",
+    "rmp",
 ];
 
+const TABLET: Prefixes = Prefixes::new(TABLET_PREFIXES);
+
 /// Tablet model-code conventions of the large brands (device-detection.md §6 table).
-pub(crate) fn is_tablet_model(m: &str) -> bool {
-    let m = brandless(m.trim());
+fn tablet(c: &Code) -> bool {
+    let m = c.text;
     let b = m.as_bytes();
-    if TABLET_PREFIXES.iter().any(|p| starts_ci(m, p)) {
+    if c.starts_any(&TABLET) {
         return true;
     }
     // Amazon Fire tablets: `KF` + 2–4 capitals (KFTT, KFAPWI).
-    if (4..=6).contains(&b.len()) && starts_ci(m, "kf") && b[2..].iter().all(u8::is_ascii_uppercase)
-    {
+    if (4..=6).contains(&b.len()) && c.starts("kf") && b[2..].iter().all(u8::is_ascii_uppercase) {
         return true;
     }
     let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     // Lenovo's newer tablet codes drop the dash: `TB` + 3 digits (`TB328FU`).
-    if starts_ci(m, "tb") && digit_at(2) && digit_at(3) && digit_at(4) {
+    if c.starts("tb") && digit_at(2) && digit_at(3) && digit_at(4) {
         return true;
     }
     // Asus: TF + 3 digits (Transformer), K0xx / P0xx codes.
-    if starts_ci(m, "tf") && digit_at(2) && digit_at(3) && digit_at(4) {
+    if c.starts("tf") && digit_at(2) && digit_at(3) && digit_at(4) {
         return true;
     }
     if b.len() == 4 && (b[0] == b'K' || b[0] == b'P') && b[1] == b'0' && digit_at(2) {
@@ -103,16 +273,16 @@ pub(crate) fn is_tablet_model(m: &str) -> bool {
         return true;
     }
     // LG G Pad: `LG-V` + digits (LG's V-series phones use `LG-H…`/`LM-V…` codes).
-    if starts_ci(m, "lg-v") && digit_at(4) {
+    if c.starts("lg-v") && digit_at(4) {
         return true;
     }
     // Nokia T-series tablets (`Nokia T20`).
-    if starts_ci(m, "nokia t") && digit_at(7) && digit_at(8) {
+    if c.starts("nokia t") && digit_at(7) && digit_at(8) {
         return true;
     }
     // Xiaomi's date-style codes mark Redmi Pad / Xiaomi Pad with `RP` after the 5-character date block
     // (`23073RPBFG`); Xiaomi phones use other letters there.
-    if b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && starts_ci(&m[5..], "rp") {
+    if b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && c.low()[5..].starts_with(b"rp") {
         return true;
     }
     // Huawei / Honor: `-W` + 2 digits is the Wi-Fi-only variant, which only tablets have (phones are always
@@ -140,24 +310,23 @@ pub(crate) fn is_tablet_model(m: &str) -> bool {
         return true;
     }
     // "MID" (mobile internet device) as a word or code prefix: the generic white-label tablet name.
-    if has_code_word(m, "mid") || starts_ci(m, "pmid") {
+    if has_code_word(c.low(), b"mid") || c.starts("pmid") {
         return true;
     }
     // "Pad"/"Tab"/"Slate" inside the model name (MiPad, Pad 13, Tab S7, TAB-10US, HP Slate), iPlay (Alldocube);
     // not the phone brand Coolpad or the Asus PadFone.
-    (contains_ci(m, "pad") && !contains_ci(m, "padfone") && !contains_ci(m, "coolpad"))
-        || (contains_ci(m, "tab") && !contains_ci(m, "table "))
-        || contains_ci(m, "slate")
-        || contains_ci(m, "iplay")
+    (c.contains("pad") && !c.contains("padfone") && !c.contains("coolpad"))
+        || (c.contains("tab") && !c.contains("table "))
+        || c.contains("slate")
+        || c.contains("iplay")
 }
 
 /// Whether `word` (lowercase) occurs in `m` delimited by start/end, space, `_` or `-`, or followed by digits
 /// (`MID7012`, `GEOFOX MID 743`).
-fn has_code_word(m: &str, word: &str) -> bool {
-    let b = m.as_bytes();
+fn has_code_word(b: &[u8], word: &[u8]) -> bool {
     let n = word.len();
     (0..b.len().saturating_sub(n - 1)).any(|i| {
-        b[i..i + n].eq_ignore_ascii_case(word.as_bytes())
+        &b[i..i + n] == word
             && (i == 0 || matches!(b[i - 1], b' ' | b'_' | b'-'))
             && b.get(i + n)
                 .is_none_or(|c| matches!(c, b' ' | b'_' | b'-') || c.is_ascii_digit())
@@ -188,47 +357,51 @@ fn alcatel_code(b: &[u8]) -> Option<u8> {
     ok.then(|| code[0])
 }
 
+/// Phone brand and series prefixes (lowercase), see [`phone`].
+const PHONE_PREFIXES: &[&str] = &[
+    "sm-g",
+    "sm-a",
+    "sm-n",
+    "sm-s",
+    "sm-j",
+    "sm-m",
+    "sm-f",
+    "sm-e",
+    "sm-c",
+    "sm-w20",
+    "gt-i",
+    "gt-s",
+    "redmi",
+    "mi ",
+    "poco",
+    "cph",
+    "rmx",
+    "moto",
+    "xt1",
+    "xt2",
+    "lm-",
+    "nokia",
+    "oneplus",
+    "pixel",
+    "iphone",
+    "vivo",
+    "infinix",
+    "tecno",
+    "itel",
+    "huawei",
+    "honor",
+    "coolpad",
+    "yl-coolpad",
+];
+
+const PHONE: Prefixes = Prefixes::new(PHONE_PREFIXES);
+
 /// Phone model-code conventions, used when the UA omits `Mobile` (app UAs, desktop-mode and Chinese-market
-/// browsers). Callers run [`is_tablet_model`] first: the brand prefixes below name lines that are all phones
+/// browsers). Callers run [`tablet`] first: the brand prefixes below name lines that are all phones
 /// once their tablet codes are excluded.
-pub(crate) fn is_phone_code(m: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "SM-G",
-        "SM-A",
-        "SM-N",
-        "SM-S",
-        "SM-J",
-        "SM-M",
-        "SM-F",
-        "SM-E",
-        "SM-C",
-        "SM-W20",
-        "GT-I",
-        "GT-S",
-        "REDMI",
-        "MI ",
-        "POCO",
-        "CPH",
-        "RMX",
-        "MOTO",
-        "XT1",
-        "XT2",
-        "LM-",
-        "NOKIA",
-        "ONEPLUS",
-        "PIXEL",
-        "IPHONE",
-        "VIVO",
-        "INFINIX",
-        "TECNO",
-        "ITEL",
-        "HUAWEI",
-        "HONOR",
-        "COOLPAD",
-        "YL-COOLPAD",
-    ];
-    let m = m.trim();
-    if PREFIXES.iter().any(|p| starts_ci(m, p)) {
+fn phone(c: &Code) -> bool {
+    let m = c.text;
+    if c.starts_any(&PHONE) {
         return true;
     }
     let b = m.as_bytes();
@@ -245,10 +418,10 @@ pub(crate) fn is_phone_code(m: &str) -> bool {
     }
     // Xiaomi date codes: `M` + YYMM + capital + digit (`M2006C3LG`); its pads are `…K8…` / `…RP…`.
     if b.len() >= 7 && b[0] == b'M' && digits(&b[1..5]) && b[5].is_ascii_uppercase() {
-        return !contains_ci(m, "k8");
+        return !c.contains("k8");
     }
     // Huawei / Honor cellular variants (`-L29`, `-LX1`, `-AL00`, `-AN10`, `-TL00`, `-N49`): Wi-Fi-only `-W`
-    // and the tablet families were taken by `is_tablet_model`.
+    // and the tablet families were taken by `tablet`.
     if let Some(v) = huawei_variant(m) {
         let letters = v.iter().take_while(|c| c.is_ascii_uppercase()).count();
         let kind = &v[..letters];
@@ -300,6 +473,9 @@ const TV_BOX_BRANDS: &[&str] = &[
     "droidlogic",
 ];
 
+const TV_BOX: Prefixes = Prefixes::new(TV_BOX_BRANDS);
+const CHIPS: Needles = Needles::new(TV_CHIPS);
+
 /// Set-top SoCs that appear in box model names (Rockchip RK3318/RK3328/RK322x, Amlogic S905/S912,
 /// Allwinner H616/H618); tablet SoCs (RK3126, RK3288, A33, A133…) are not listed.
 const TV_CHIPS: &[&str] = &[
@@ -308,40 +484,40 @@ const TV_CHIPS: &[&str] = &[
 
 /// TV model-code conventions: Amazon Fire TV `AFT…`, set-top words and SoCs, box brands, and a 2-digit screen
 /// diagonal (19"–99") in a panel code (`32LH7010T`, `VHIX-55U169TSY`, `LE32CT5515AK`).
-pub(crate) fn is_tv_model(m: &str) -> bool {
-    let m = m.trim();
-    if TABLET_PREFIXES.iter().any(|p| starts_ci(m, p)) {
+fn tv(c: &Code) -> bool {
+    let m = c.text;
+    if c.starts_any(&TABLET) {
         return false;
     }
-    if starts_ci(m, "aft") && m.as_bytes().get(3).is_some_and(u8::is_ascii_uppercase) {
+    if c.starts("aft") && m.as_bytes().get(3).is_some_and(u8::is_ascii_uppercase) {
         return true;
     }
-    if contains_ci(m, "led") && !contains_ci(m, "sled")
-        || contains_ci(m, "uhd")
-        || contains_ci(m, "dvb")
-        || contains_ci(m, "stb")
+    if c.contains("led") && !c.contains("sled")
+        || c.contains("uhd")
+        || c.contains("dvb")
+        || c.contains("stb")
     {
         return true;
     }
     // A box: `… Box`, `MyBox`, `HK1RBOX` (not the phone names Turbo-X / Runbo-X).
-    if contains_ci(m, "box") && !contains_ci(m, "turbox") && !contains_ci(m, "runbox") {
+    if c.contains("box") && !c.contains("turbox") && !c.contains("runbox") {
         return true;
     }
-    if TV_BOX_BRANDS.iter().any(|p| starts_ci(m, p)) || TV_CHIPS.iter().any(|c| contains_ci(m, c)) {
+    if c.starts_any(&TV_BOX) || c.contains_any(&CHIPS) {
         return true;
     }
-    if starts_ci(m, "yndx-000") && m.as_bytes().get(8).is_some_and(u8::is_ascii_digit) {
+    if c.starts("yndx-000") && m.as_bytes().get(8).is_some_and(u8::is_ascii_digit) {
         return true;
     }
     // ODM TV chassis are sold as "<Brand> Shell <panel code>"; "Stick" names HDMI sticks; a free-standing "4K"
     // names a TV or box (not `…04K`/`5044K`, Japanese carrier and Alcatel phone codes).
-    if contains_ci(m, "shell") || contains_ci(m, "stick") || has_4k(m.as_bytes()) {
+    if c.contains("shell") || c.contains("stick") || has_4k(m.as_bytes()) {
         return true;
     }
     // An upper-case "TV" starting or ending a word: MiTV4, KoganTVAP, AQUOS-TVX19A, `… TV`. After a capital it
     // must end the word and not be `DTV` (a broadcast tuner in a phone or tablet): `STV100`, `HTV31` are phones.
     let b = m.as_bytes();
-    for i in memchr::memmem::find_iter(b, b"TV") {
+    for i in pairs(b, *b"TV") {
         let before = if i == 0 { b' ' } else { b[i - 1] };
         let after = b.get(i + 2).copied().unwrap_or(b' ');
         let ok = if before.is_ascii_uppercase() {
@@ -359,7 +535,7 @@ pub(crate) fn is_tv_model(m: &str) -> bool {
 
 /// `4K` not preceded by a digit and not followed by a letter or digit.
 fn has_4k(b: &[u8]) -> bool {
-    memchr::memmem::find_iter(b, b"4K").any(|i| {
+    pairs(b, *b"4K").any(|i| {
         (i == 0 || !b[i - 1].is_ascii_digit())
             && b.get(i + 2).is_none_or(|c| !c.is_ascii_alphanumeric())
     })
@@ -413,26 +589,34 @@ fn panel_code(b: &[u8]) -> bool {
     false
 }
 
+/// Prefixes of wearables, cameras, music players and boards (lowercase), see [`is_other_model`].
+const OTHER_PREFIXES: &[&str] = &[
+    "sm-r",
+    "ek-g",
+    "coolpix",
+    "fiio",
+    "shanling",
+    "nw-",
+    "cowon",
+    "hiby",
+    "raspberry",
+    "odroid",
+    "tinker board",
+];
+
+const OTHER: Prefixes = Prefixes::new(OTHER_PREFIXES);
+
 /// Model codes of devices that are neither phones, tablets nor TVs (class "other"): Samsung wearables
 /// (`SM-R…`: Gear / Galaxy Watch), Samsung Galaxy Camera (`EK-G…`), Nikon Coolpix cameras, watches named in
 /// the model (`ZenWatch`, `TicWatch`), car head units named after their screen resolution (`…1280x480`),
 /// hi-fi music players (FiiO, Shanling, Sony Walkman `NW-`), single-board computers.
 pub(crate) fn is_other_model(m: &str) -> bool {
-    let m = brandless(m.trim());
-    const PREFIXES: &[&str] = &[
-        "SM-R",
-        "EK-G",
-        "COOLPIX",
-        "FIIO",
-        "SHANLING",
-        "NW-",
-        "COWON",
-        "HIBY",
-        "RASPBERRY",
-        "ODROID",
-        "TINKER BOARD",
-    ];
-    if PREFIXES.iter().any(|p| starts_ci(m, p)) || contains_ci(m, "watch") {
+    other(&Code::new(brandless(m.trim())))
+}
+
+fn other(c: &Code) -> bool {
+    let m = c.text;
+    if c.starts_any(&OTHER) || c.contains("watch") {
         return true;
     }
     // `<digits>x<digits>` screen resolution in the model name: car head units (`ks1280x480`).
@@ -446,26 +630,87 @@ pub(crate) fn is_other_model(m: &str) -> bool {
     })
 }
 
+const PC: Needles = Needles::new(PC_LINES);
+
+/// Laptop and mini-PC product lines (lowercase), see [`pc`].
+const PC_LINES: &[&str] = &[
+    "chromebook",
+    "elitebook",
+    "probook",
+    "pavilion",
+    "latitude",
+    "inspiron",
+    "vostro",
+    "thinkpad",
+    "satellite",
+    "aspire",
+    "travelmate",
+    "vivobook",
+    "zenbook",
+    "macbook",
+    "nuc",
+];
+
 /// Laptop and mini-PC product lines (Android-x86 and ARC installs, Chromebooks running Android apps): the
 /// model names a PC family, so the device is a desktop-class computer whatever the UA's platform says.
-pub(crate) fn is_pc_model(m: &str) -> bool {
-    const LINES: &[&str] = &[
-        "chromebook",
-        "elitebook",
-        "probook",
-        "pavilion",
-        "latitude",
-        "inspiron",
-        "vostro",
-        "thinkpad",
-        "satellite",
-        "aspire",
-        "travelmate",
-        "vivobook",
-        "zenbook",
-        "macbook",
-        "nuc",
-    ];
-    let m = brandless(m.trim());
-    LINES.iter().any(|l| contains_ci(m, l))
+fn pc(c: &Code) -> bool {
+    c.contains_any(&PC)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `Code::starts`/`contains` compare against the lower-cased model: every list must be lowercase.
+    #[test]
+    fn lists_are_lowercase() {
+        for list in [
+            super::TABLET_PREFIXES,
+            super::TV_BOX_BRANDS,
+            super::TV_CHIPS,
+            super::PHONE_PREFIXES,
+            super::OTHER_PREFIXES,
+            super::PC_LINES,
+        ] {
+            for p in list {
+                assert_eq!(*p, p.to_ascii_lowercase());
+            }
+        }
+    }
+}
+
+/// Everything the model-code conventions say about one model, computed together (one lower-casing per form).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Facts {
+    /// [`tv`].
+    pub tv: bool,
+    /// [`tablet`].
+    pub tablet: bool,
+    /// [`phone`].
+    pub phone: bool,
+    /// [`pc`].
+    pub pc: bool,
+    /// [`is_other_model`].
+    pub other: bool,
+}
+
+impl Facts {
+    /// The facts of model `m`.
+    pub(crate) fn of(m: &str) -> Facts {
+        let trimmed = m.trim();
+        let plain = Code::new(trimmed);
+        let bare = brandless(trimmed);
+        let branded;
+        let bare = if bare.len() == trimmed.len() {
+            &plain
+        } else {
+            branded = Code::new(bare);
+            &branded
+        };
+        Facts {
+            tv: tv(&plain),
+            tablet: tablet(bare),
+            phone: phone(&plain),
+            pc: pc(bare),
+            other: other(bare),
+        }
+    }
 }

@@ -1,44 +1,111 @@
 //! Operating-system and browser families, for reporting only (the device class does not depend on them).
 
+use crate::keywords::{Kw, kw};
 use crate::ua::Ua;
+
+/// OS tokens, in precedence order (first match names the OS).
+const OS_TOKENS: &[&str] = &[
+    "kaios",
+    "windows phone",
+    "harmonyos",
+    "tizen",
+    "web0s",
+    "webos",
+    "iphone",
+    "ipad",
+    "ipod",
+    "outlook-ios",
+    "ios ",
+    "android",
+    "adr ",
+    "cros",
+    "macintosh",
+    "mac os",
+    "macos",
+    "windows",
+    "win64",
+    "win32",
+    "msoffice",
+    "blackberry",
+    "bb10",
+    "symbian",
+    "playstation",
+    "linux",
+    "x11",
+    // CFNetwork apps: Darwin plus the CPU architecture on macOS.
+    "darwin/",
+    "(x86_64)",
+    "(arm64)",
+    "(i386)",
+];
+
+/// Browser and engine tokens, in precedence order.
+const BROWSER_TOKENS: &[&str] = &[
+    "edg/",
+    "edge/",
+    "edga/",
+    "edgios/",
+    "opr/",
+    "opera",
+    "yabrowser",
+    "samsungbrowser",
+    "ucbrowser",
+    "ucweb",
+    "vivaldi",
+    "silk/",
+    "fxios/",
+    "firefox/",
+    "crios/",
+    "; wv)",
+    "electron/",
+    "chrome/",
+    "chromium/",
+    "msie ",
+    "trident/",
+    "safari/",
+    "applewebkit/",
+];
+
+/// This module's keyword lists, collected by `crate::keywords`.
+pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[OS_TOKENS, BROWSER_TOKENS];
 
 /// The OS family named by the UA.
 pub(crate) fn os(ua: &Ua) -> Option<&'static str> {
-    const ORDER: &[(&str, &str)] = &[
-        ("kaios", "KaiOS"),
-        ("windows phone", "Windows Phone"),
-        ("harmonyos", "HarmonyOS"),
-        ("tizen", "Tizen"),
-        ("web0s", "webOS"),
-        ("webos", "webOS"),
-        ("iphone", "iOS"),
-        ("ipad", "iPadOS"),
-        ("ipod", "iOS"),
-        ("outlook-ios", "iOS"),
-        ("ios ", "iOS"),
-        ("android", "Android"),
-        ("adr ", "Android"),
-        ("cros", "ChromeOS"),
-        ("macintosh", "macOS"),
-        ("mac os", "macOS"),
-        ("macos", "macOS"),
-        ("windows", "Windows"),
-        ("win64", "Windows"),
-        ("win32", "Windows"),
-        ("msoffice", "Windows"),
-        ("blackberry", "BlackBerry"),
-        ("bb10", "BlackBerry"),
-        ("symbian", "Symbian"),
-        ("playstation", "PlayStation"),
-        ("linux", "Linux"),
-        ("x11", "Linux"),
+    const ORDER: &[(Kw, &str)] = &[
+        (kw!("kaios"), "KaiOS"),
+        (kw!("windows phone"), "Windows Phone"),
+        (kw!("harmonyos"), "HarmonyOS"),
+        (kw!("tizen"), "Tizen"),
+        (kw!("web0s"), "webOS"),
+        (kw!("webos"), "webOS"),
+        (kw!("iphone"), "iOS"),
+        (kw!("ipad"), "iPadOS"),
+        (kw!("ipod"), "iOS"),
+        (kw!("outlook-ios"), "iOS"),
+        (kw!("ios "), "iOS"),
+        (kw!("android"), "Android"),
+        (kw!("adr "), "Android"),
+        (kw!("cros"), "ChromeOS"),
+        (kw!("macintosh"), "macOS"),
+        (kw!("mac os"), "macOS"),
+        (kw!("macos"), "macOS"),
+        (kw!("windows"), "Windows"),
+        (kw!("win64"), "Windows"),
+        (kw!("win32"), "Windows"),
+        (kw!("msoffice"), "Windows"),
+        (kw!("blackberry"), "BlackBerry"),
+        (kw!("bb10"), "BlackBerry"),
+        (kw!("symbian"), "Symbian"),
+        (kw!("playstation"), "PlayStation"),
+        (kw!("linux"), "Linux"),
+        (kw!("x11"), "Linux"),
     ];
-    if let Some(&(_, name)) = ORDER.iter().find(|(needle, _)| ua.has(needle)) {
+    if let Some(&(_, name)) = ORDER.iter().find(|(k, _)| ua.has(*k)) {
         return Some(name);
     }
-    if ua.has("darwin/") {
+    if ua.has(kw!("darwin/")) {
         return Some(
-            if ua.has("(x86_64)") || ua.has("(arm64)") || ua.has("(i386)") {
+            if ua.has(kw!("(x86_64)")) || ua.has(kw!("(arm64)")) || ua.has(kw!("(i386)")) {
                 "macOS"
             } else {
                 "iOS"
@@ -50,32 +117,32 @@ pub(crate) fn os(ua: &Ua) -> Option<&'static str> {
 
 /// The browser (or engine) family named by the UA.
 pub(crate) fn browser(ua: &Ua) -> Option<&'static str> {
-    const ORDER: &[(&str, &str)] = &[
-        ("edg/", "Edge"),
-        ("edge/", "Edge"),
-        ("edga/", "Edge"),
-        ("edgios/", "Edge"),
-        ("opr/", "Opera"),
-        ("opera", "Opera"),
-        ("yabrowser", "Yandex Browser"),
-        ("samsungbrowser", "Samsung Internet"),
-        ("ucbrowser", "UC Browser"),
-        ("ucweb", "UC Browser"),
-        ("vivaldi", "Vivaldi"),
-        ("silk/", "Silk"),
-        ("fxios/", "Firefox"),
-        ("firefox/", "Firefox"),
-        ("crios/", "Chrome"),
-        ("; wv)", "Android WebView"),
-        ("electron/", "Electron"),
-        ("chrome/", "Chrome"),
-        ("chromium/", "Chrome"),
-        ("msie ", "Internet Explorer"),
-        ("trident/", "Internet Explorer"),
-        ("safari/", "Safari"),
+    const ORDER: &[(Kw, &str)] = &[
+        (kw!("edg/"), "Edge"),
+        (kw!("edge/"), "Edge"),
+        (kw!("edga/"), "Edge"),
+        (kw!("edgios/"), "Edge"),
+        (kw!("opr/"), "Opera"),
+        (kw!("opera"), "Opera"),
+        (kw!("yabrowser"), "Yandex Browser"),
+        (kw!("samsungbrowser"), "Samsung Internet"),
+        (kw!("ucbrowser"), "UC Browser"),
+        (kw!("ucweb"), "UC Browser"),
+        (kw!("vivaldi"), "Vivaldi"),
+        (kw!("silk/"), "Silk"),
+        (kw!("fxios/"), "Firefox"),
+        (kw!("firefox/"), "Firefox"),
+        (kw!("crios/"), "Chrome"),
+        (kw!("; wv)"), "Android WebView"),
+        (kw!("electron/"), "Electron"),
+        (kw!("chrome/"), "Chrome"),
+        (kw!("chromium/"), "Chrome"),
+        (kw!("msie "), "Internet Explorer"),
+        (kw!("trident/"), "Internet Explorer"),
+        (kw!("safari/"), "Safari"),
     ];
-    if let Some(&(_, name)) = ORDER.iter().find(|(needle, _)| ua.has(needle)) {
+    if let Some(&(_, name)) = ORDER.iter().find(|(k, _)| ua.has(*k)) {
         return Some(name);
     }
-    ua.has("applewebkit/").then_some("WebKit")
+    ua.has(kw!("applewebkit/")).then_some("WebKit")
 }
