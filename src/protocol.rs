@@ -122,6 +122,9 @@ pub enum DirectoryCommand {
         pool: String,
         /// Its numbers (pool numbers and overflow number).
         numbers: Vec<String>,
+        /// Its fallback number: routed to the pool for calls, and shareable
+        /// between pools (a company's main line), but never a tracking number.
+        fallback: String,
         /// How long a retired number stays with the pool.
         quarantine_seconds: i64,
     },
@@ -133,6 +136,8 @@ pub enum DirectoryCommand {
         previous: Vec<DirectoryEntry>,
         /// The numbers the failed claim added.
         added: Vec<String>,
+        /// The pool's fallback before the claim.
+        previous_fallback: Option<String>,
     },
     /// Which pool owns a number.
     Lookup {
@@ -162,4 +167,6 @@ pub struct ClaimReply {
     pub previous: Vec<DirectoryEntry>,
     /// Numbers that were new to the pool.
     pub added: Vec<String>,
+    /// The pool's fallback number before the claim.
+    pub previous_fallback: Option<String>,
 }

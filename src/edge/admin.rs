@@ -166,6 +166,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str, now: i64)
                     pool,
                     previous: claim.previous,
                     added: claim.added,
+                    previous_fallback: claim.previous_fallback,
                 },
                 Cont::PutRestored { status, message },
             )
@@ -223,6 +224,11 @@ pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str, now: i64)
                 ErrorCode::UnknownNumber,
                 "to",
                 format!("{} belongs to no pool", call.to),
+            ))),
+            409 => respond(Err(ApiError::field(
+                ErrorCode::Conflict,
+                "to",
+                object_error(),
             ))),
             _ => respond(Err(internal(edge, object_error()))),
         },
@@ -360,6 +366,7 @@ fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
         }
     }
     let quarantine_seconds = config.quarantine_seconds as i64;
+    let fallback = config.fallback.clone();
     let settings = Box::new(PoolSettings {
         config,
         displays,
@@ -370,6 +377,7 @@ fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
         &DirectoryCommand::Claim {
             pool: pool.clone(),
             numbers: claimed,
+            fallback,
             quarantine_seconds,
         },
         Cont::PutClaimed { pool, settings },

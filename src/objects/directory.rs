@@ -9,37 +9,66 @@
 //! A number a pool stops listing stays routed to that pool, *retired*, until
 //! its quarantine ends: late calls still reach the recipient who held it, and
 //! no other pool can take it before then.
+//!
+//! Fallback numbers are routed too, because exhausted pools and machine opens
+//! hand them out and the pool can still rank who may have called. Several
+//! pools may share one fallback (a company's main line); a call to a shared
+//! fallback cannot be given to one pool and is refused with the pools named.
+//! A fallback is never also a tracking number, in any pool.
 
 use super::store::{Outcome, Write};
 use crate::protocol::{ClaimReply, DirectoryCommand, DirectoryEntry};
+use serde::Deserialize;
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The engine behind the directory's Durable Object.
 #[derive(Default)]
 pub struct DirectoryObject {
     numbers: BTreeMap<String, DirectoryEntry>,
+    /// Fallback number → the pools using it.
+    fallbacks: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// One row of [`DirectoryObject::LOAD`].
+#[derive(Deserialize)]
+struct Row {
+    kind: String,
+    #[serde(flatten)]
+    entry: DirectoryEntry,
 }
 
 impl DirectoryObject {
     /// Statements that create the schema (idempotent).
     pub const SCHEMA: &'static [&'static str] = &[
         "CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, pool TEXT NOT NULL, retired_at INTEGER, free_at INTEGER)",
+        "CREATE TABLE IF NOT EXISTS fallbacks (number TEXT NOT NULL, pool TEXT NOT NULL, PRIMARY KEY (number, pool))",
     ];
 
     /// The query whose rows [`DirectoryObject::load`] takes.
-    pub const LOAD: &'static str = "SELECT number, pool, retired_at, free_at FROM numbers";
+    pub const LOAD: &'static str = "SELECT 'number' AS kind, number, pool, retired_at, free_at FROM numbers \
+         UNION ALL SELECT 'fallback' AS kind, number, pool, NULL, NULL FROM fallbacks";
 
     /// Rebuilds the engine from the rows of [`DirectoryObject::LOAD`] (a JSON array of objects).
     ///
     /// # Errors
     /// A message when the rows cannot be read.
     pub fn load(rows_json: &str) -> Result<Self, String> {
-        let rows: Vec<DirectoryEntry> =
+        let rows: Vec<Row> =
             serde_json::from_str(rows_json).map_err(|e| format!("directory rows: {e}"))?;
-        Ok(DirectoryObject {
-            numbers: rows.into_iter().map(|e| (e.number.clone(), e)).collect(),
-        })
+        let mut directory = DirectoryObject::default();
+        for Row { kind, entry } in rows {
+            if kind == "fallback" {
+                directory
+                    .fallbacks
+                    .entry(entry.number)
+                    .or_default()
+                    .insert(entry.pool);
+            } else {
+                directory.numbers.insert(entry.number.clone(), entry);
+            }
+        }
+        Ok(directory)
     }
 
     /// Handles one [`DirectoryCommand`] (JSON text) at time `now`.
@@ -52,23 +81,107 @@ impl DirectoryObject {
             DirectoryCommand::Claim {
                 pool,
                 numbers,
+                fallback,
                 quarantine_seconds,
-            } => self.claim(&pool, &numbers, quarantine_seconds, now),
+            } => self.claim(&pool, &numbers, &fallback, quarantine_seconds, now),
             DirectoryCommand::Restore {
                 pool,
                 previous,
                 added,
-            } => self.restore(&pool, previous, &added),
-            DirectoryCommand::Lookup { number } => match self.numbers.get(&number) {
-                Some(entry) => Outcome::ok(entry, Vec::new()),
-                None => Outcome::error(404, format!("{number} belongs to no pool")),
-            },
+                previous_fallback,
+            } => self.restore(&pool, previous, &added, previous_fallback),
+            DirectoryCommand::Lookup { number } => self.lookup(number),
         }
     }
 
-    fn claim(&mut self, pool: &str, numbers: &[String], quarantine: i64, now: i64) -> Outcome {
+    fn lookup(&self, number: String) -> Outcome {
+        if let Some(entry) = self.numbers.get(&number) {
+            return Outcome::ok(entry, Vec::new());
+        }
+        let pools: Vec<&String> = self.fallbacks.get(&number).into_iter().flatten().collect();
+        match pools.as_slice() {
+            [] => Outcome::error(404, format!("{number} belongs to no pool")),
+            [pool] => Outcome::ok(
+                &DirectoryEntry {
+                    number,
+                    pool: (*pool).clone(),
+                    retired_at: None,
+                    free_at: None,
+                },
+                Vec::new(),
+            ),
+            _ => Outcome::error(
+                409,
+                format!(
+                    "{number} is the fallback number of pools {}: a call to it cannot be attributed to one pool",
+                    pools
+                        .iter()
+                        .map(|p| format!("'{p}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        }
+    }
+
+    fn fallback_of(&self, pool: &str) -> Option<String> {
+        self.fallbacks
+            .iter()
+            .find(|(_, pools)| pools.contains(pool))
+            .map(|(number, _)| number.clone())
+    }
+
+    fn set_fallback(&mut self, pool: &str, fallback: Option<&str>, writes: &mut Vec<Write>) {
+        if let Some(old) = self.fallback_of(pool) {
+            if Some(old.as_str()) == fallback {
+                return;
+            }
+            if let Some(pools) = self.fallbacks.get_mut(&old) {
+                pools.remove(pool);
+                if pools.is_empty() {
+                    self.fallbacks.remove(&old);
+                }
+            }
+            writes.push(Write::new(
+                "DELETE FROM fallbacks WHERE number = ? AND pool = ?",
+                vec![json!(old), json!(pool)],
+            ));
+        }
+        if let Some(number) = fallback {
+            self.fallbacks
+                .entry(number.to_owned())
+                .or_default()
+                .insert(pool.to_owned());
+            writes.push(Write::new(
+                "INSERT OR REPLACE INTO fallbacks (number, pool) VALUES (?, ?)",
+                vec![json!(number), json!(pool)],
+            ));
+        }
+    }
+
+    fn claim(
+        &mut self,
+        pool: &str,
+        numbers: &[String],
+        fallback: &str,
+        quarantine: i64,
+        now: i64,
+    ) -> Outcome {
         let mut conflicts = Vec::new();
+        if let Some(entry) = self.numbers.get(fallback) {
+            conflicts.push(format!(
+                "fallback {fallback} is a tracking number of pool '{}'",
+                entry.pool
+            ));
+        }
         for number in numbers {
+            if let Some(pools) = self.fallbacks.get(number) {
+                let pools: Vec<String> = pools.iter().map(|p| format!("'{p}'")).collect();
+                conflicts.push(format!(
+                    "{number} is the fallback number of pool {}",
+                    pools.join(", ")
+                ));
+            }
             if let Some(entry) = self.numbers.get(number).filter(|e| e.pool != pool) {
                 match entry.free_at {
                     None => conflicts.push(format!("{number} belongs to pool '{}'", entry.pool)),
@@ -119,11 +232,27 @@ impl DirectoryObject {
             writes.push(upsert(&entry));
             self.numbers.insert(number.clone(), entry);
         }
-        Outcome::ok(&ClaimReply { previous, added }, writes)
+        let previous_fallback = self.fallback_of(pool);
+        self.set_fallback(pool, Some(fallback), &mut writes);
+        Outcome::ok(
+            &ClaimReply {
+                previous,
+                added,
+                previous_fallback,
+            },
+            writes,
+        )
     }
 
-    fn restore(&mut self, pool: &str, previous: Vec<DirectoryEntry>, added: &[String]) -> Outcome {
+    fn restore(
+        &mut self,
+        pool: &str,
+        previous: Vec<DirectoryEntry>,
+        added: &[String],
+        previous_fallback: Option<String>,
+    ) -> Outcome {
         let mut writes = Vec::new();
+        self.set_fallback(pool, previous_fallback.as_deref(), &mut writes);
         for number in added {
             if self.numbers.get(number).is_some_and(|e| e.pool == pool) {
                 self.numbers.remove(number);
@@ -158,8 +287,8 @@ mod tests {
     use super::*;
 
     fn claim(d: &mut DirectoryObject, pool: &str, numbers: &[&str], now: i64) -> Outcome {
-        let command =
-            json!({"op": "claim", "pool": pool, "numbers": numbers, "quarantine_seconds": 100});
+        let command = json!({"op": "claim", "pool": pool, "numbers": numbers,
+                             "fallback": "+15550000000", "quarantine_seconds": 100});
         d.handle(&command.to_string(), now)
     }
 
@@ -207,8 +336,8 @@ mod tests {
         let out = claim(&mut d, "a", &["+15550000002"], 5);
         let reply: ClaimReply = serde_json::from_str(&out.body).unwrap();
         assert_eq!(reply.added, vec!["+15550000002".to_string()]);
-        let undo =
-            json!({"op": "restore", "pool": "a", "previous": reply.previous, "added": reply.added});
+        let undo = json!({"op": "restore", "pool": "a", "previous": reply.previous, "added": reply.added,
+                   "previous_fallback": reply.previous_fallback});
         assert_eq!(d.handle(&undo.to_string(), 6).status, 200);
         assert_eq!(lookup(&mut d, "+15550000002").status, 404);
         let entry: DirectoryEntry =
@@ -217,14 +346,59 @@ mod tests {
     }
 
     #[test]
+    fn fallbacks_route_calls_until_shared() {
+        let mut d = DirectoryObject::default();
+        claim(&mut d, "a", &["+15550000001"], 0);
+        let entry: DirectoryEntry =
+            serde_json::from_str(&lookup(&mut d, "+15550000000").body).unwrap();
+        assert_eq!(entry.pool, "a", "a call to the fallback reaches its pool");
+        claim(&mut d, "b", &["+15550000002"], 0);
+        let shared = lookup(&mut d, "+15550000000");
+        assert_eq!(shared.status, 409);
+        assert!(shared.body.contains("'a', 'b'"), "{}", shared.body);
+        // A fallback is never a tracking number, and the reverse.
+        let clash = d.handle(
+            &json!({"op": "claim", "pool": "c", "numbers": ["+15550000000"], "fallback": "+15550000009",
+                    "quarantine_seconds": 1})
+            .to_string(),
+            0,
+        );
+        assert_eq!(clash.status, 409);
+        let clash = d.handle(
+            &json!({"op": "claim", "pool": "c", "numbers": ["+15550000008"], "fallback": "+15550000001",
+                    "quarantine_seconds": 1})
+            .to_string(),
+            0,
+        );
+        assert_eq!(clash.status, 409);
+        assert!(
+            clash.body.contains("is a tracking number of pool 'a'"),
+            "{}",
+            clash.body
+        );
+    }
+
+    #[test]
     fn load_round_trips_writes() {
         let mut d = DirectoryObject::default();
         let out = claim(&mut d, "a", &["+15550000001"], 0);
-        assert_eq!(out.writes.len(), 1);
-        let rows =
-            json!([{"number": "+15550000001", "pool": "a", "retired_at": null, "free_at": null}]);
+        assert_eq!(out.writes.len(), 2, "the number and the fallback");
+        let rows = json!([
+            {"kind": "number", "number": "+15550000001", "pool": "a", "retired_at": null, "free_at": null},
+            {"kind": "fallback", "number": "+15550000000", "pool": "a", "retired_at": null, "free_at": null}
+        ]);
         let mut loaded = DirectoryObject::load(&rows.to_string()).unwrap();
         assert_eq!(lookup(&mut loaded, "+15550000001").status, 200);
+        assert_eq!(
+            lookup(&mut loaded, "+15550000000").status,
+            200,
+            "the fallback loads too"
+        );
+        assert_eq!(
+            lookup(&mut loaded, "+15550000000").status,
+            200,
+            "the fallback loads too"
+        );
         assert_eq!(
             d.handle("{\"op\":\"nope\"}", 0).status,
             400,

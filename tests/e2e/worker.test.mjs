@@ -185,6 +185,13 @@ test("a call is attributed to the recipient who holds the dialled number", async
   assert.equal(r.body.recipient, tokens[2].recipient);
   assert.equal(r.body.ambiguous, false);
   assert.ok(r.body.candidates.length >= 1);
+  // The fallback number went to the 7 recipients the full pool could not serve:
+  // a call to it reaches the pool, which ranks them and says it is unsure.
+  r = await api(worker.base, "POST", "/v1/calls", { to: "+14155550100", at });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.pool, "spring");
+  assert.equal(r.body.ambiguous, true);
+  assert.ok(r.body.candidates.length > 1 && r.body.confidence < 0.5, JSON.stringify(r.body));
   r = await api(worker.base, "POST", "/v1/calls", { to: "+19995550000", at });
   assert.equal(r.status, 404);
   assert.equal(r.body.error.code, "unknown_number");
