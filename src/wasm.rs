@@ -180,7 +180,7 @@ impl WasmEdge {
             .map(|pair| (pair[0].clone(), pair[1].clone()))
             .collect();
         request.body = body;
-        let step = self.edge.begin(&request, now_secs());
+        let step = self.edge.begin(&request);
         flush(&self.edge);
         WasmStep { step: Some(step) }
     }
@@ -195,7 +195,7 @@ impl WasmEdge {
         let Some(Step::Forward(forward)) = step.step.take() else {
             return Err(JsError::new("resume() needs a forward step"));
         };
-        let next = self.edge.resume(forward, status, body, now_secs());
+        let next = self.edge.resume(forward, status, body);
         flush(&self.edge);
         Ok(WasmStep { step: Some(next) })
     }

@@ -50,13 +50,13 @@ impl Service {
     }
 
     fn run(&mut self, request: Request) -> Response {
-        let mut step = self.edge.begin(&request, self.now);
+        let mut step = self.edge.begin(&request);
         loop {
             match step {
                 Step::Respond(response) => return response,
                 Step::Forward(forward) => {
                     let (status, body) = self.deliver(&forward);
-                    step = self.edge.resume(forward, status, &body, self.now);
+                    step = self.edge.resume(forward, status, &body);
                 }
             }
         }
@@ -134,25 +134,22 @@ fn a_refused_pool_configuration_is_undone_in_the_directory() {
     let request = Request::new("PUT", &format!("{BASE}/v1/pools/p2"))
         .header("authorization", &format!("Bearer {ADMIN}"))
         .body(pool_body().to_string());
-    let Step::Forward(claim) = s.edge.begin(&request, s.now) else {
+    let Step::Forward(claim) = s.edge.begin(&request) else {
         panic!("a valid PUT claims its numbers first");
     };
     assert_eq!(claim.target, Target::Directory);
     let (status, body) = s.deliver(&claim);
-    let Step::Forward(configure) = s.edge.resume(claim, status, &body, s.now) else {
+    let Step::Forward(configure) = s.edge.resume(claim, status, &body) else {
         panic!("then configures the pool");
     };
     assert!(matches!(configure.target, Target::Pool(ref p) if p == "p2"));
     // The pool refuses (as it would on storage trouble): the edge must undo the claim.
-    let Step::Forward(restore) = s
-        .edge
-        .resume(configure, 500, r#"{"error":"disk full"}"#, s.now)
-    else {
+    let Step::Forward(restore) = s.edge.resume(configure, 500, r#"{"error":"disk full"}"#) else {
         panic!("a refused configuration is rolled back");
     };
     assert_eq!(restore.target, Target::Directory);
     let (status, body) = s.deliver(&restore);
-    let Step::Respond(response) = s.edge.resume(restore, status, &body, s.now) else {
+    let Step::Respond(response) = s.edge.resume(restore, status, &body) else {
         panic!("and the failure is answered");
     };
     assert_eq!(response.status, 500);

@@ -91,14 +91,14 @@ fn edge_plans_a_number_image_through_the_pool_object() {
 
     let request = Request::new("GET", &format!("https://t.example/n/{token}.png"))
         .header("user-agent", IPHONE);
-    let Step::Forward(forward) = edge.begin(&request, 1_000) else {
+    let Step::Forward(forward) = edge.begin(&request) else {
         panic!("a valid token goes to its pool");
     };
     assert_eq!(forward.target, Target::Pool("p1".into()));
     let answer = pool.handle(&forward.command, 1_000);
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(!answer.writes.is_empty(), "the allocation is persisted");
-    let Step::Respond(response) = edge.resume(forward, answer.status, &answer.body, 1_000) else {
+    let Step::Respond(response) = edge.resume(forward, answer.status, &answer.body) else {
         panic!("the image is answered after the pool");
     };
     assert_eq!(response.status, 200);
@@ -113,7 +113,7 @@ fn a_forged_token_still_gets_an_image() {
         ..EdgeConfig::default()
     });
     let Step::Respond(response) =
-        edge.begin(&Request::new("GET", "https://t.example/n/garbage.png"), 0)
+        edge.begin(&Request::new("GET", "https://t.example/n/garbage.png"))
     else {
         panic!("nothing to forward for an unreadable token");
     };

@@ -66,7 +66,7 @@ fn authorised(edge: &Edge, request: &Request) -> Result<(), ApiError> {
 }
 
 /// Routes an admin request.
-pub fn begin(edge: &Edge, request: &Request, now: i64) -> Step {
+pub fn begin(edge: &Edge, request: &Request) -> Step {
     if let Err(e) = authorised(edge, request) {
         return respond(Err(e));
     }
@@ -74,7 +74,7 @@ pub fn begin(edge: &Edge, request: &Request, now: i64) -> Step {
     let segments: Vec<&str> = path.split('/').skip(2).collect(); // after "/v1"
     let method = request.method.as_str();
     let result = match segments.as_slice() {
-        ["calls"] => only(method, "POST").and_then(|()| call(request, now)),
+        ["calls"] => only(method, "POST").and_then(|()| call(request)),
         ["pools", pool, rest @ ..] => {
             let pool = match percent_decode(pool).filter(|p| valid_pool_id(p)) {
                 Some(p) => p,
@@ -125,7 +125,7 @@ fn not_found(path: &str) -> ApiError {
 }
 
 /// Continues an admin request with an object's answer.
-pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str, now: i64) -> Step {
+pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str) -> Step {
     let reply: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let object_error = || {
         reply["error"]
@@ -233,7 +233,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str, now: i64)
             _ => respond(Err(internal(edge, object_error()))),
         },
         Cont::CallDone { pool } => respond(match status {
-            200 => Ok(Response::json(200, &attribution_body(&pool, reply, now))),
+            200 => Ok(Response::json(200, &attribution_body(&pool, reply))),
             404 => Err(unknown_pool(&pool)),
             _ => Err(internal(edge, object_error())),
         }),
@@ -525,7 +525,7 @@ struct CallRequest {
 }
 
 /// `POST /v1/calls`: normalises the call, then asks the directory for its pool.
-fn call(request: &Request, _now: i64) -> Result<Step, ApiError> {
+fn call(request: &Request) -> Result<Step, ApiError> {
     let body: CallRequest = parse_json(&request.body)?;
     let to = e164("to", &body.to)?;
     let from = match &body.from {
@@ -550,7 +550,7 @@ fn call(request: &Request, _now: i64) -> Result<Step, ApiError> {
 }
 
 /// The attribution answer: the best candidate's facts at the top, then all candidates.
-fn attribution_body(pool: &str, mut attribution: Value, _now: i64) -> Value {
+fn attribution_body(pool: &str, mut attribution: Value) -> Value {
     let best = attribution["candidates"]
         .get(0)
         .cloned()

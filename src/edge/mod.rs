@@ -142,8 +142,9 @@ impl Edge {
         }
     }
 
-    /// Starts handling a request at time `now` (Unix seconds).
-    pub fn begin(&self, request: &Request, now: i64) -> Step {
+    /// Starts handling a request. (The edge keeps no clock: time is the
+    /// objects' business, passed into their engines.)
+    pub fn begin(&self, request: &Request) -> Step {
         let path = request.path();
         let head_or_get = matches!(request.method.as_str(), "GET" | "HEAD");
         if let Some(rest) = path.strip_prefix("/o/") {
@@ -159,7 +160,7 @@ impl Edge {
                 return email::click(self, request, rest);
             }
         } else if path.starts_with("/v1/") {
-            return admin::begin(self, request, now);
+            return admin::begin(self, request);
         } else if path == "/" && head_or_get {
             return Step::Respond(Response::new(
                 200,
@@ -176,7 +177,7 @@ impl Edge {
 
     /// Continues a request with the answer (`status`, JSON `body`) of the
     /// object a [`Forward`] went to.
-    pub fn resume(&self, forward: Forward, status: u16, body: &str, now: i64) -> Step {
+    pub fn resume(&self, forward: Forward, status: u16, body: &str) -> Step {
         match forward.cont {
             Cont::Pixel => {
                 if status != 200 {
@@ -188,7 +189,7 @@ impl Edge {
                 Step::Respond(email::number_image(self, variant, status, body))
             }
             Cont::Click { dial } => Step::Respond(email::click_page(self, dial, status, body)),
-            cont => admin::resume(self, cont, status, body, now),
+            cont => admin::resume(self, cont, status, body),
         }
     }
 
