@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! cargo run -p ringmark-classify --release --example conformance -- [CORPUS_DIR] [--errors N] [--split]
+//!     [--errors-half A|B]
 //! ```
 //! `--split` also reports the two halves of ua-dev split by a hash of the UA (a generalisation self-check).
+//! `--errors-half A` (implies `--split`) prints error examples only for that half, so rules can be written from
+//! one half's errors and confirmed on the other half unseen.
 //! `CORPUS_DIR` defaults to `../shared/corpus` relative to the repository root. `--errors N` also prints up to N
 //! example UAs per confusion cell (for reading error *groups*, not for tuning line by line).
 //!
@@ -262,9 +265,20 @@ fn main() {
     let mut dir: Option<PathBuf> = None;
     let mut show_errors = 0usize;
     let mut split = false;
+    let mut errors_half: Option<u8> = None;
     while let Some(a) = args.next() {
         if a == "--split" {
             split = true;
+        } else if a == "--errors-half" {
+            split = true;
+            errors_half = match args.next().as_deref() {
+                Some("A" | "a") => Some(0),
+                Some("B" | "b") => Some(1),
+                other => panic!("--errors-half takes A or B, got {other:?}"),
+            };
+            if show_errors == 0 {
+                show_errors = 5;
+            }
         } else if a == "--errors" {
             show_errors = args.next().and_then(|n| n.parse().ok()).unwrap_or(5);
         } else {
@@ -278,11 +292,21 @@ fn main() {
     let mut all_met = true;
 
     let text = std::fs::read_to_string(dir.join("ua-dev.tsv")).expect("read ua-dev.tsv");
-    all_met &= report_ua(&text, &classifier, None, show_errors);
+    let whole_errors = if errors_half.is_some() {
+        0
+    } else {
+        show_errors
+    };
+    all_met &= report_ua(&text, &classifier, None, whole_errors);
     if split {
         for h in 0..2 {
             println!();
-            all_met &= report_ua(&text, &classifier, Some(h), 0);
+            let errors = if errors_half == Some(h) {
+                show_errors
+            } else {
+                0
+            };
+            all_met &= report_ua(&text, &classifier, Some(h), errors);
         }
     }
 

@@ -105,6 +105,18 @@ impl<'a> Ua<'a> {
         self.raw.get(i..)
     }
 
+    /// The text after `Build/` when it directly follows the Android model code (`SM-T580 Build/PPR1.…` →
+    /// `PPR1.…`), from the cached model parse (no search).
+    pub fn build_id(&self) -> Option<&'a str> {
+        let model = self.android_model()?;
+        let end = (model.as_ptr() as usize).checked_sub(self.raw.as_ptr() as usize)? + model.len();
+        let l = self.lower();
+        let at = end + usize::from(l.get(end) == Some(&b' '));
+        (l.get(at) == Some(&b'b') && starts_with_bytes(&l[at..], b"build/"))
+            .then(|| self.raw.get(at + 6..))
+            .flatten()
+    }
+
     /// The major version number right after keyword `k` (e.g. `version_after(kw!("chrome/"))` → 120).
     pub fn version_after(&self, k: Kw) -> Option<u32> {
         leading_number(self.after(k)?)

@@ -195,3 +195,88 @@ fn smartphone_platforms_with_feature_phone_words() {
     let ua = "Nokia9999/2.0 (09.99) Profile/MIDP-2.1 Configuration/CLDC-1.1";
     assert_eq!(classify(&Signals::from_user_agent(ua)).device, Featurephone);
 }
+
+/// Round 4 tablet conventions (invented codes following each scheme), also when the UA says "Mobile".
+#[test]
+fn round4_tablet_conventions() {
+    check(
+        "round-4 tablets",
+        &[
+            ("HEY2-L99", true, Tablet),           // Honor Pad family, cellular variant
+            ("ELN-AL99", true, Tablet),           // Honor Pad X family
+            ("BZQ-L99", true, Tablet),            // Honor `BZx` pad family in Huawei code shape
+            ("PLE-799L", true, Tablet),           // MediaPad T2 family
+            ("HUAWEI M2-809L", true, Tablet),     // MediaPad M2 8", brand word in front
+            ("DBR-AL99", true, Tablet),           // MatePad 11 family
+            ("ACME_Tab_8", true, Tablet),         // underscores for spaces: "Tab" word
+            ("CITI_1999_4G", true, Tablet),       // underscores before a known tablet line
+            ("Acme 10 ZX1099QG", true, Tablet),   // ODM hardware code, 10" size digits
+            ("Acme_Plus_XY8999MG", true, Tablet), // ODM hardware code, 8"
+            ("TECNO Q1199", true, Tablet),        // Transsion code starting with the 11" diagonal
+            ("itel Z10099L", true, Tablet),       // same, 10"
+            ("TECNO DP9Z", true, Tablet),         // TECNO DroiPad line
+        ],
+    );
+}
+
+/// The counterparts that must stay phones: small size digits, Transsion phone series, Huawei phone shapes.
+#[test]
+fn round4_phone_lookalikes() {
+    check(
+        "round-4 phones",
+        &[
+            ("Acme Z500 4G XY5099ML", true, Smartphone), // ODM hardware code, 5" phone
+            ("Acme XY4099PG", true, Smartphone), // a 4" code does not turn Mobile into tablet
+            ("TECNO KZ7", false, Smartphone),    // TECNO phone series
+            ("Infinix X6899", false, Smartphone), // Infinix phone: series 6
+            ("itel A699L", false, Smartphone),   // itel phone
+            ("HEYX-L99", true, Smartphone),      // not the HEY- family: a phone code
+            ("BZ-L09", true, Smartphone),        // "BZ" without the family letter
+        ],
+    );
+}
+
+fn ua_class(ua: &str) -> DeviceClass {
+    classify(&Signals::from_user_agent(ua)).device
+}
+
+/// Android TV build IDs (`<release>T<…>.<date>`) and Google's `ATV` word.
+#[test]
+fn android_tv_builds_and_words() {
+    for ua in [
+        "Mozilla/5.0 (Linux; Android 9; Acme One Build/PTT9.190101.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/99.0.0.0 Mobile Safari/537.36",
+        "Dalvik/2.1.0 (Linux; U; Android 11; XQ1 Build/RTT9.211231.009)",
+        "Dalvik/2.1.0 (Linux; U; Android 12; XQ2 Build/STTZ.230101.001)",
+        "Mozilla/5.0 (Linux; Android 10; Box Q Build/QTG9.200101.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 9.0.0; Q1 Build/PQ9A.190101.001; wv-atv; mse) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/43.0 Mobile Safari/537.36",
+    ] {
+        assert_eq!(ua_class(ua), Tv, "{ua}");
+    }
+    // Phone and tablet branch letters stay what the rest of the UA says.
+    for (ua, want) in [
+        (
+            "Mozilla/5.0 (Linux; Android 13; Acme 9 Build/TP9A.230101.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36",
+            Smartphone,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 11; Acme 9 Build/RKQ9.200101.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36",
+            Smartphone,
+        ),
+    ] {
+        assert_eq!(ua_class(ua), want, "{ua}");
+    }
+}
+
+/// E-reader firmware stating its panel: a 4:3-ish panel of 600 px or more is a tablet; a phone-shaped one is not.
+#[test]
+fn stated_screen_size() {
+    let reader = |w: u32, h: u32| {
+        format!(
+            "Mozilla/5.0 (Linux; Android 8.0.0; xx_XX) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0 Mobile Safari/537.36 AcmeReader/9 (screen {w}x{h}; FW 1.2.3)"
+        )
+    };
+    assert_eq!(ua_class(&reader(758, 1024)), Tablet);
+    assert_eq!(ua_class(&reader(1404, 1872)), Tablet);
+    assert_eq!(ua_class(&reader(1080, 2340)), Smartphone); // 19.5:9, a phone
+    assert_eq!(ua_class(&reader(480, 640)), Smartphone); // too small
+}

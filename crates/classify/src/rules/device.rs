@@ -39,6 +39,8 @@ const KEYWORDS: &[&str] = &[
     "aquos",
     "stb",
     "omi/",
+    "atv",
+    "(screen ",
     "tizen",
     "mipsel",
     "linux sh4",
@@ -190,6 +192,7 @@ const TV_TOKENS: &[&str] = &[
 const TV_SET: KwSet = KwSet::of(TV_TOKENS);
 
 fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
+    let android = ua.has(kw!("android"));
     if ua.has_any(&TV_SET)
         || ua.has_word(kw!("tv"))
         || (ua.has_word(kw!("dtv")) && !ua.has(kw!("android")))
@@ -218,7 +221,40 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     if model.is_some_and(|f| f.tv) {
         return Some(Tv);
     }
+    // `ATV` as a word is Google's own abbreviation for Android TV (`wv-atv`, the TV WebView; `… ATV4` boxes).
+    if ua.has_word(kw!("atv")) && android {
+        return Some(Tv);
+    }
+    if android && android_tv_build(ua) {
+        return Some(Tv);
+    }
     None
+}
+
+/// Whether the AOSP build ID after `Build/` is an Android TV one. Build IDs are `<release letter><branch
+/// letter><digit or letter>.<YYMMDD>…` (`TP1A.220624.014`, `RKQ1.…`); Google's Android TV (ATV) release
+/// branches use `T` as the branch letter from Nougat (`N`) on (`PTT1.…`, `QTT8.…`, `RTT0.…`, `STTC.…`), so
+/// boxes and TVs built on the certified ATV tree say so even when their model code is opaque and their WebView
+/// says `Mobile`. Phone and tablet branches use other letters (`P`, `K`, `D`, `Q`…).
+fn android_tv_build(ua: &Ua) -> bool {
+    // The build ID follows the model code (`<model> Build/<id>`), which the UA's model parser has already
+    // located: no search. (Not a keyword: `Build/` is in most Android UAs, and its common byte pairs would
+    // slow the keyword scan of every UA.)
+    let Some(id) = ua.build_id() else {
+        return false;
+    };
+    let b = id.as_bytes();
+    let alnum = b
+        .iter()
+        .skip(2)
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        .count();
+    b.len() > 3
+        && (b'N'..=b'W').contains(&b[0])
+        && b[1] == b'T'
+        && (1..=3).contains(&alnum)
+        && b.get(2 + alnum) == Some(&b'.')
+        && b.get(3 + alnum).is_some_and(u8::is_ascii_digit)
 }
 
 /// App packages of TV launchers and browsers: a `tv` segment (`com.tv.browser`, `…​.androidtv`, `tv.…`).
@@ -348,6 +384,9 @@ fn try_android(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass
             return Some(Smartphone);
         }
     }
+    if screen_is_tablet(ua) {
+        return Some(Tablet);
+    }
     // Yandex apps' tablet builds mark themselves `…/apad` (precision 0.83 alone; after the phone-model check).
     if ua.has(kw!("/apad")) {
         return Some(Tablet);
@@ -369,7 +408,28 @@ fn try_android(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass
     let browser = ua.starts_with("mozilla/")
         && (ua.has(kw!("applewebkit/")) || ua.has(kw!("gecko/")))
         && !ua.has(kw!("dalvik"));
-    Some(if browser { Tablet } else { Smartphone })
+    if !browser {
+        return Some(Smartphone);
+    }
+    Some(Tablet)
+}
+
+/// E-reader firmware (PocketBook and its ODM siblings) states the panel in the UA as `(screen <w>x<h>; …)`,
+/// and says `Mobile` whatever the panel. A shorter side of 600 px or more at a 4:3-ish aspect (below 1.6:1) is
+/// a tablet-class panel; phones are narrower than 600 px or taller than 16:10.
+fn screen_is_tablet(ua: &Ua) -> bool {
+    let Some(rest) = ua.after(kw!("(screen ")) else {
+        return false;
+    };
+    let mut it = rest.splitn(2, 'x');
+    let (Some(w), Some(h)) = (it.next(), it.next()) else {
+        return false;
+    };
+    let (Some(w), Some(h)) = (crate::ua::leading_number(w), crate::ua::leading_number(h)) else {
+        return false;
+    };
+    let (short, long) = (w.min(h), w.max(h));
+    short >= 600 && long * 10 < short * 16
 }
 
 fn try_mobile_platform(ua: &Ua) -> Option<DeviceClass> {

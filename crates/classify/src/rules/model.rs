@@ -61,14 +61,23 @@ impl Prefixes {
 }
 
 impl<'a> Code<'a> {
+    /// The lower-cased copy also turns `_` into a space: white-label firmware often writes the marketing name
+    /// with underscores for spaces (`ACME_Tab_8`), and the lists below are written with spaces.
     fn new(m: &'a str) -> Self {
         let raw = m.as_bytes();
         let mut inline = [0u8; 64];
+        let norm = |c: u8| {
+            if c == b'_' {
+                b' '
+            } else {
+                c.to_ascii_lowercase()
+            }
+        };
         let heap = if raw.len() > inline.len() {
-            Some(raw.to_ascii_lowercase())
+            Some(raw.iter().map(|&c| norm(c)).collect())
         } else {
-            for (d, s) in inline.iter_mut().zip(raw) {
-                *d = s.to_ascii_lowercase();
+            for (d, &s) in inline.iter_mut().zip(raw) {
+                *d = norm(s);
             }
             None
         };
@@ -121,6 +130,20 @@ impl<'a> Code<'a> {
         };
         l.len() >= n.len()
             && (0..=l.len() - n.len()).any(|i| l[i] == first && l[i + 1..i + n.len()] == *rest)
+    }
+
+    /// The length of the first entry of `list` that is a prefix.
+    fn prefix_len(&self, list: &Prefixes) -> Option<usize> {
+        let &first = self.low().first()?;
+        let mut bits = list.by_first[class(first) as usize];
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            if self.starts(list.list[i]) {
+                return Some(list.list[i].len());
+            }
+            bits &= bits - 1;
+        }
+        None
     }
 
     /// Whether any entry of `list` is a prefix.
@@ -219,6 +242,13 @@ const TABLET_PREFIXES: &[&str] = &[
     "cpn",
     "mediapad",
     "matepad",
+    // MediaPad M2 / T1 (`M2-80x`, `M2-A01`, `T1-70x`, `T1-A2x`, `T1-82x`); the newer Huawei / Honor families
+    // are in `HUAWEI_TABLET_PREFIXES`.
+    "m2-80",
+    "m2-a01",
+    "t1-70",
+    "t1-a2",
+    "t1-82",
     // Google, Motorola, Asus, Sony.
     "nexus 7",
     "nexus 9",
@@ -245,6 +275,16 @@ const TABLET_PREFIXES: &[&str] = &[
 
 const TABLET: Prefixes = Prefixes::new(TABLET_PREFIXES);
 
+/// More Huawei / Honor tablet families, whose cellular variants (`-L09`, `-AL00`, `-N09`) look like phone
+/// codes: MediaPad T2/T3/M5/M6 (`PLE-`, `BG2-`, `SHT-`, `VRD-`), MatePad 11 (`DBR-`, `BTK-`, `GOT-`), Honor
+/// Pad / Tab (`HEY-`, `HEY2-`, `ELN-`, `KRJ-`, `KRJ2-`; the `BZx-` family is matched in [`tablet`]). Checked
+/// only for codes in Huawei shape (see [`huawei_variant`]), so other models pay nothing for the list.
+const HUAWEI_TABLET_PREFIXES: &[&str] = &[
+    "ple-", "bg2-", "sht-", "vrd-", "dbr-", "btk-", "got-", "hey-", "hey2-", "eln-", "krj-",
+    "krj2-",
+];
+const HUAWEI_TABLET: Prefixes = Prefixes::new(HUAWEI_TABLET_PREFIXES);
+
 /// Tablet model-code conventions of the large brands (device-detection.md §6 table).
 fn tablet(c: &Code) -> bool {
     let m = c.text;
@@ -257,6 +297,13 @@ fn tablet(c: &Code) -> bool {
         return true;
     }
     let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    // Huawei-shaped codes: the tablet families above, and Honor's `BZ` + letter family (Honor Pad / Play Pad:
+    // `BZx-W09`, `BZx-AL00`).
+    if huawei_variant(m).is_some()
+        && (c.starts_any(&HUAWEI_TABLET) || (c.starts("bz") && b[2].is_ascii_uppercase()))
+    {
+        return true;
+    }
     // Lenovo's newer tablet codes drop the dash: `TB` + 3 digits (`TB328FU`).
     if c.starts("tb") && digit_at(2) && digit_at(3) && digit_at(4) {
         return true;
@@ -284,6 +331,32 @@ fn tablet(c: &Code) -> bool {
     // (`23073RPBFG`); Xiaomi phones use other letters there.
     if b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && c.low()[5..].starts_with(b"rp") {
         return true;
+    }
+    // Russian-market ODM hardware codes (Digma and the white-label makers sharing its factories) close the
+    // model with `<2 capitals><4 digits><2 capitals>` whose leading digits are the screen diagonal in inches:
+    // `XS1234AB` is a 12" tablet, `XS8123AB` an 8" one, `XS5123AB` a 5" phone.
+    if b.len() >= 8
+        && b.split(|c| matches!(c, b' ' | b'_' | b'-'))
+            .any(size_coded_tablet)
+    {
+        return true;
+    }
+    // Transsion (TECNO, Infinix, itel) write the brand before the code; phone codes put a one-digit series
+    // after the letters (`TECNO KX7`, `Infinix X6xxx`, `itel A6xx`), while the tablets' codes start with the
+    // 10"–13" diagonal (`… X1234`, `… P10001L`) or TECNO's DroiPad `DP` line.
+    if let Some(code) = c.prefix_len(&TRANSSION).map(|n| &b[n..]) {
+        let letters = code.iter().take_while(|c| c.is_ascii_uppercase()).count();
+        let digits = code[letters..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let size_first = (1..=2).contains(&letters)
+            && digits >= 3
+            && code[letters] == b'1'
+            && matches!(code[letters + 1], b'0'..=b'3');
+        if size_first || code.starts_with(b"DP") {
+            return true;
+        }
     }
     // Huawei / Honor: `-W` + 2 digits is the Wi-Fi-only variant, which only tablets have (phones are always
     // cellular: `-L`, `-AL`, `-LX`…); the `-AL09`/`-AL19` cellular variants are MediaPad / MatePad ones.
@@ -319,6 +392,19 @@ fn tablet(c: &Code) -> bool {
         || (c.contains("tab") && !c.contains("table "))
         || c.contains("slate")
         || c.contains("iplay")
+}
+
+/// Transsion brand words written before the model code (see [`tablet`]).
+const TRANSSION: Prefixes = Prefixes::new(&["tecno ", "infinix ", "itel "]);
+
+/// An ODM hardware code `<2 capitals><4 digits><2 capitals>` whose size digits name a tablet (7"–9" or
+/// 10"–13"), see [`tablet`].
+fn size_coded_tablet(w: &[u8]) -> bool {
+    w.len() == 8
+        && w[..2].iter().all(u8::is_ascii_uppercase)
+        && w[2..6].iter().all(u8::is_ascii_digit)
+        && w[6..].iter().all(u8::is_ascii_uppercase)
+        && (matches!(w[2], b'7'..=b'9') || (w[2] == b'1' && matches!(w[3], b'0'..=b'3')))
 }
 
 /// Whether `word` (lowercase) occurs in `m` delimited by start/end, space, `_` or `-`, or followed by digits
@@ -664,6 +750,7 @@ mod tests {
     fn lists_are_lowercase() {
         for list in [
             super::TABLET_PREFIXES,
+            super::HUAWEI_TABLET_PREFIXES,
             super::TV_BOX_BRANDS,
             super::TV_CHIPS,
             super::PHONE_PREFIXES,
