@@ -58,12 +58,7 @@ pub fn classify(
     user_agent: &str,
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] headers: Option<Object>,
 ) -> Result<JsValue, JsError> {
-    let pairs = header_pairs(headers)?;
-    let signals = Signals::from_headers(
-        user_agent,
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    to_plain(&ringmark_classify::classify(&signals))
+    to_plain(&classify_request(user_agent, headers)?)
 }
 
 /// What the worker would show this opener: `{ variant: "button" | "text", dials: boolean }`.
@@ -72,23 +67,30 @@ pub fn answer(
     user_agent: &str,
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] headers: Option<Object>,
 ) -> Result<JsValue, JsError> {
-    let pairs = header_pairs(headers)?;
+    to_plain(&crate::edge::email::answer(&classify_request(
+        user_agent, headers,
+    )?))
+}
+
+/// Classifies a User-Agent and an optional JS object of header name → value.
+fn classify_request(
+    user_agent: &str,
+    headers: Option<Object>,
+) -> Result<ringmark_classify::Classification, JsError> {
+    let pairs: Vec<(String, String)> = match headers {
+        None => Vec::new(),
+        Some(headers) => {
+            let map: std::collections::BTreeMap<String, String> =
+                serde_wasm_bindgen::from_value(headers.into())
+                    .map_err(|e| JsError::new(&format!("headers: {e}")))?;
+            map.into_iter().collect()
+        }
+    };
     let signals = Signals::from_headers(
         user_agent,
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
-    let result = crate::edge::email::answer(&ringmark_classify::classify(&signals));
-    to_plain(&result)
-}
-
-fn header_pairs(headers: Option<Object>) -> Result<Vec<(String, String)>, JsError> {
-    let Some(headers) = headers else {
-        return Ok(Vec::new());
-    };
-    let map: std::collections::BTreeMap<String, String> =
-        serde_wasm_bindgen::from_value(headers.into())
-            .map_err(|e| JsError::new(&format!("headers: {e}")))?;
-    Ok(map.into_iter().collect())
+    Ok(ringmark_classify::classify(&signals))
 }
 
 fn to_plain<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {

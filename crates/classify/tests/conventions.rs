@@ -13,6 +13,8 @@ fn android(model: &str, mobile: bool) -> String {
     )
 }
 
+mod common;
+
 fn check(group: &str, cases: &[(&str, bool, DeviceClass)]) {
     let failures: Vec<String> = cases
         .iter()
@@ -22,13 +24,7 @@ fn check(group: &str, cases: &[(&str, bool, DeviceClass)]) {
             (got != want).then(|| format!("  {model:?} (Mobile={mobile}): want {want}, got {got}"))
         })
         .collect();
-    assert!(
-        failures.is_empty(),
-        "{group}: {} of {} wrong\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    common::assert_group(group, cases.len(), &failures);
 }
 
 /// Tablet series prefixes and codes, also when the UA wrongly says "Mobile" (device-detection.md §6: 19% of

@@ -9,6 +9,8 @@ fn device(ua: &str) -> DeviceClass {
     classify(&Signals::from_user_agent(ua)).device
 }
 
+mod common;
+
 fn check(group: &str, cases: &[(&str, DeviceClass)]) {
     let mut failures = Vec::new();
     for (ua, want) in cases {
@@ -17,13 +19,7 @@ fn check(group: &str, cases: &[(&str, DeviceClass)]) {
             failures.push(format!("  {ua:?}: want {want}, got {got}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{group}: {} of {} wrong\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    common::assert_group(group, cases.len(), &failures);
 }
 
 /// Gmail, Yahoo, Seznam, Rambler, UkrNet proxies: machine openers with a client and no device (email-clients.md §2).
