@@ -200,6 +200,35 @@ test("a call is attributed to the recipient who holds the dialled number", async
   assert.equal(r.body.error.field, "at");
 });
 
+test("the snippet endpoint gives paste-ready HTML and the token CSV", async () => {
+  const r = await api(worker.base, "POST", "/v1/pools/spring/snippet", {
+    platform: "sendgrid", campaign: "spring", recipients: ["r0@example.com", "r1@example.com"],
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.match(r.body.html, /<table role="presentation"/);
+  assert.match(r.body.html, new RegExp(`src="${worker.base}/n/\\{\\{ringmark_token\\}\\}\\.png" width="${r.body.width}" height="${r.body.height}"`));
+  assert.match(r.body.html, /alt="Call \(415\) 555-0100"/, "alt text carries the static fallback number");
+  const rows = r.body.csv.trim().split("\r\n");
+  assert.equal(rows[0], "recipient,ringmark_token");
+  assert.equal(rows[1], `r0@example.com,${tokens[0].token}`, "the CSV holds the same tokens as the token API");
+  // The box fits both variants: the images served are exactly twice the snippet's size.
+  for (const ua of [UA.desktop, UA.iphone]) {
+    const img = await get(tokens[0].number, ua);
+    const view = new DataView(img.bytes.buffer);
+    assert.equal(view.getUint32(16), r.body.width * 2, ua);
+    assert.equal(view.getUint32(20), r.body.height * 2, ua);
+  }
+});
+
+test("sizing recommends a pool size and shows this pool against it", async () => {
+  const r = await api(worker.base, "GET", "/v1/pools/spring/sizing?recipients=100000&human_open_rate=0.2&send_spread_hours=24");
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.input.lease_seconds, 86400, "the pool's own lease");
+  assert.equal(r.body.input.pool_size, 3);
+  assert.ok(r.body.recommendation.recommended_size > 3000, JSON.stringify(r.body.recommendation));
+  assert.ok(r.body.recommendation.pool_blocking_probability > 0.9, "3 numbers are far too few");
+});
+
 test("state survives a restart of the worker", async () => {
   const before = await Promise.all(tokens.slice(0, 3).map((t) => dialled(t.token)));
   const live = (await api(worker.base, "GET", "/v1/pools/spring")).body;
