@@ -143,6 +143,39 @@ impl KwSet {
     }
 }
 
+/// A keyword list in precedence order, for "the first listed keyword that occurs": the set of its keywords
+/// and each keyword's position in the list, so the answer costs one AND per 64 keywords plus one lookup per
+/// keyword that occurs, instead of one test per list entry.
+pub(crate) struct Ranked {
+    set: KwSet,
+    rank: [u8; COUNT],
+}
+
+impl Ranked {
+    /// Ranks the keywords of `list` by position (at most 255 entries; a repeated keyword keeps its first rank).
+    pub(crate) const fn of<T: Copy>(list: &[(Kw, T)]) -> Ranked {
+        assert!(
+            list.len() < u8::MAX as usize,
+            "ranked lists hold fewer than 255 entries"
+        );
+        let mut set = [0u64; WORDS];
+        let mut rank = [u8::MAX; COUNT];
+        let mut i = 0;
+        while i < list.len() {
+            let id = list[i].0.0 as usize;
+            if rank[id] == u8::MAX {
+                rank[id] = i as u8;
+            }
+            set[id / 64] |= 1 << (id % 64);
+            i += 1;
+        }
+        Ranked {
+            set: KwSet(set),
+            rank,
+        }
+    }
+}
+
 /// Which keywords occur in one UA, and where (word-start / whole-word occurrences).
 pub(crate) struct Hits {
     any: [u64; WORDS],
@@ -180,6 +213,19 @@ impl Hits {
         self.any.iter().zip(&set.0).any(|(a, b)| a & b != 0)
     }
 
+    /// The position in `r`'s list of the first listed keyword that occurs.
+    pub(crate) fn first_of(&self, r: &Ranked) -> Option<usize> {
+        let mut best = u8::MAX;
+        for (w, (&a, &m)) in self.any.iter().zip(&r.set.0).enumerate() {
+            let mut bits = a & m;
+            while bits != 0 {
+                best = best.min(r.rank[w * 64 + bits.trailing_zeros() as usize]);
+                bits &= bits - 1;
+            }
+        }
+        (best != u8::MAX).then_some(usize::from(best))
+    }
+
     #[inline]
     fn set(&mut self, hay: &[u8], id: usize, start: usize, end: usize) {
         let (w, bit) = (id / 64, 1u64 << (id % 64));
@@ -195,39 +241,62 @@ impl Hits {
     }
 
     /// Scans lower-cased `hay` once.
+    #[cfg(test)]
     pub(crate) fn scan(hay: &[u8]) -> Hits {
+        Self::scan_marking(hay).0
+    }
+
+    /// Scans lower-cased `hay` once; also returns the offset of the first `android` (`usize::MAX` if none),
+    /// where the Android model parser starts instead of searching again.
+    pub(crate) fn scan_marking(hay: &[u8]) -> (Hits, usize) {
         let mut h = Hits {
             any: [0; WORDS],
             word_start: [0; WORDS],
             word: [0; WORDS],
         };
-        h.scan_pairs(hay);
-        h
+        let mut android = usize::MAX;
+        h.scan_pairs(hay, &mut android);
+        (h, android)
     }
 
     /// Examines every second byte pair (`q` = 0, 2, 4, …): a keyword of 3+ bytes starting at `p` shows its
     /// first pair at an even `q = p` or its second pair at an even `q = p + 1`, and the table lists both
-    /// (Wu–Manber-style skipping with a block of two). The few two-byte keywords are searched for directly.
-    fn scan_pairs(&mut self, hay: &[u8]) {
+    /// (Wu–Manber-style skipping with a block of two). A two-byte keyword is a table entry at an even `p`; at an
+    /// odd `p` its second byte starts the even pair at `p + 1`, so the filter also passes every pair starting
+    /// with such a byte, and the byte before is compared on the spot (no separate search per short keyword).
+    fn scan_pairs(&mut self, hay: &[u8], android: &mut usize) {
         let t = &PAIRS;
         let mut q = 0;
         while q + 1 < hay.len() {
             let key = u16::from_le_bytes([hay[q], hay[q + 1]]);
             if t.pair_bits[usize::from(key >> 6)] & (1 << (key & 63)) != 0 {
-                self.check_pair(hay, q, key);
+                if q > 0 && SHORT_SECOND[usize::from(hay[q] >> 6)] & (1 << (hay[q] & 63)) != 0 {
+                    self.check_short(hay, q - 1);
+                }
+                self.check_pair(hay, q, key, android);
             }
             q += 2;
         }
-        for &(a, b, id) in t.short {
-            for i in memchr::memchr_iter(a, hay) {
-                if hay.get(i + 1) == Some(&b) {
-                    self.set(hay, usize::from(id), i, i + 2);
+        // A two-byte keyword ending the text at an odd offset has no even pair after its first byte.
+        if hay.len() % 2 == 1 && hay.len() >= 3 {
+            self.check_short(hay, hay.len() - 2);
+        }
+    }
+
+    /// Sets the two-byte keyword at `p`, if any.
+    #[inline]
+    fn check_short(&mut self, hay: &[u8], p: usize) {
+        if let Some(&[a, b]) = hay.get(p..).and_then(<[u8]>::first_chunk::<2>) {
+            let key = u16::from_le_bytes([a, b]);
+            for &(pair, id) in &SHORT {
+                if pair == key {
+                    self.set(hay, usize::from(id), p, p + 2);
                 }
             }
         }
     }
 
-    fn check_pair(&mut self, hay: &[u8], q: usize, key: u16) {
+    fn check_pair(&mut self, hay: &[u8], q: usize, key: u16, android: &mut usize) {
         let t = &PAIRS;
         let b = bucket(key);
         let (from, to) = (usize::from(t.start[b]), usize::from(t.start[b + 1]));
@@ -254,9 +323,14 @@ impl Hits {
                 continue;
             }
             self.set(hay, usize::from(e.id), start, q + 2 + e.tail.len());
+            if e.id == ANDROID.0 {
+                *android = (*android).min(start);
+            }
         }
     }
 }
+
+const ANDROID: Kw = Kw::of("android");
 
 const NBUCKETS: usize = 2048;
 /// Table entries: up to two per keyword.
@@ -296,14 +370,24 @@ struct Entry {
     mask8: u64,
 }
 
+/// The second bytes of the two-byte keywords (a 256-bit set).
+const SHORT_SECOND: [u64; 4] = {
+    let mut bits = [0u64; 4];
+    let mut i = 0;
+    while i < SHORTS {
+        let b = (SHORT[i].0 >> 8) as u8;
+        bits[b as usize / 64] |= 1 << (b % 64);
+        i += 1;
+    }
+    bits
+};
+
 /// The distinct keywords indexed by byte pair, built at compile time (no work at the first request).
 struct Pairs {
     start: [u16; NBUCKETS + 1],
     entries: [Entry; ENTRIES],
-    /// Which pairs start any entry (exact, 64 Ki bits).
+    /// Which pairs start any entry, or start with a two-byte keyword's second byte (64 Ki bits).
     pair_bits: [u64; 1024],
-    /// The two-byte keywords (first byte, second byte, id).
-    short: &'static [(u8, u8, u16)],
 }
 
 const EMPTY: Entry = Entry {
@@ -355,14 +439,15 @@ const fn all_entries() -> ([Entry; ENTRIES], usize) {
     (out, n)
 }
 
-static SHORT: [(u8, u8, u16); SHORTS] = {
-    let mut out = [(0u8, 0u8, 0u16); SHORTS];
+/// The two-byte keywords (the pair as a little-endian `u16`, id).
+const SHORT: [(u16, u16); SHORTS] = {
+    let mut out = [(0u16, 0u16); SHORTS];
     let mut n = 0;
     let mut i = 0;
     while i < COUNT {
         let k = TABLE[i].as_bytes();
         if k.len() == 2 && Kw::of(TABLE[i]).0 as usize == i {
-            out[n] = (k[0], k[1], i as u16);
+            out[n] = (u16::from_le_bytes([k[0], k[1]]), i as u16);
             n += 1;
         }
         i += 1;
@@ -396,11 +481,22 @@ static PAIRS: Pairs = {
         pair_bits[e.pair as usize / 64] |= 1 << (e.pair % 64);
         i += 1;
     }
+    // Every pair starting with a two-byte keyword's second byte (see `Hits::scan_pairs`).
+    let mut s = 0;
+    while s < SHORTS {
+        let first = SHORT[s].0 >> 8;
+        let mut next = 0u16;
+        while next < 256 {
+            let pair = first | next << 8;
+            pair_bits[pair as usize / 64] |= 1 << (pair % 64);
+            next += 1;
+        }
+        s += 1;
+    }
     Pairs {
         start,
         entries,
         pair_bits,
-        short: &SHORT,
     }
 };
 

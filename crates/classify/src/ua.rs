@@ -3,7 +3,7 @@
 //! parsers for the parts that carry the device (the Android model code). No regex, no allocation for UAs up to
 //! 256 bytes (99 % of the dev corpus).
 
-use crate::keywords::{Hits, Kw, KwSet, kw};
+use crate::keywords::{Hits, Kw, KwSet, Ranked, kw};
 use std::cell::OnceCell;
 
 const INLINE: usize = 256;
@@ -16,6 +16,8 @@ pub(crate) struct Ua<'a> {
     heap: Option<Vec<u8>>,
     len: usize,
     hits: Hits,
+    /// Offset of the first `android` (`usize::MAX`: none).
+    android_at: usize,
     model: OnceCell<Option<&'a str>>,
 }
 
@@ -33,9 +35,9 @@ impl<'a> Ua<'a> {
             }
             None
         };
-        let hits = match &heap {
-            Some(v) => Hits::scan(v),
-            None => Hits::scan(&inline[..bytes.len()]),
+        let (hits, android_at) = match &heap {
+            Some(v) => Hits::scan_marking(v),
+            None => Hits::scan_marking(&inline[..bytes.len()]),
         };
         Ua {
             raw,
@@ -43,6 +45,7 @@ impl<'a> Ua<'a> {
             heap,
             len: bytes.len(),
             hits,
+            android_at,
             model: OnceCell::new(),
         }
     }
@@ -79,6 +82,12 @@ impl<'a> Ua<'a> {
     #[inline]
     pub fn has_any(&self, set: &KwSet) -> bool {
         self.hits.has_any(set)
+    }
+
+    /// The position in `r`'s list of the first listed keyword that occurs.
+    #[inline]
+    pub fn first_of(&self, r: &Ranked) -> Option<usize> {
+        self.hits.first_of(r)
     }
 
     /// Whether the UA starts with `needle`.
@@ -134,13 +143,17 @@ impl<'a> Ua<'a> {
         }
         // The platform "Android" is followed by a version or `;` (not `SurfsharkAndroid/`, `com.….android`).
         let l = self.lower();
-        let i = find_all(l, b"android").find(|&i| {
-            let after = &l[i + 7..];
-            let after = after.strip_prefix(b" ").unwrap_or(after);
-            after
-                .first()
-                .is_some_and(|c| c.is_ascii_digit() || *c == b';')
-        })?;
+        // The scan found the first `android`; later ones are searched only when it is not the platform.
+        let from = self.android_at.min(l.len());
+        let i = find_all(&l[from..], b"android")
+            .map(|i| i + from)
+            .find(|&i| {
+                let after = &l[i + 7..];
+                let after = after.strip_prefix(b" ").unwrap_or(after);
+                after
+                    .first()
+                    .is_some_and(|c| c.is_ascii_digit() || *c == b';')
+            })?;
         let rest = self.raw.get(i + "android".len()..)?;
         // Version: digits, dots, spaces, underscores, slashes.
         let rest = rest.trim_start_matches(|c: char| {

@@ -1,6 +1,6 @@
 //! Operating-system and browser families, for reporting only (the device class does not depend on them).
 
-use crate::keywords::{Kw, kw};
+use crate::keywords::{Kw, Ranked, kw};
 use crate::ua::Ua;
 
 /// OS tokens, in precedence order (first match names the OS).
@@ -100,8 +100,9 @@ pub(crate) fn os(ua: &Ua) -> Option<&'static str> {
         (kw!("linux"), "Linux"),
         (kw!("x11"), "Linux"),
     ];
-    if let Some(&(_, name)) = ORDER.iter().find(|(k, _)| ua.has(*k)) {
-        return Some(name);
+    static RANKED: Ranked = Ranked::of(ORDER);
+    if let Some(i) = ua.first_of(&RANKED) {
+        return Some(ORDER[i].1);
     }
     if ua.has(kw!("darwin/")) {
         return Some(
@@ -141,8 +142,9 @@ pub(crate) fn browser(ua: &Ua) -> Option<&'static str> {
         (kw!("trident/"), "Internet Explorer"),
         (kw!("safari/"), "Safari"),
     ];
-    if let Some(&(_, name)) = ORDER.iter().find(|(k, _)| ua.has(*k)) {
-        return Some(name);
+    static RANKED: Ranked = Ranked::of(ORDER);
+    if let Some(i) = ua.first_of(&RANKED) {
+        return Some(ORDER[i].1);
     }
     ua.has(kw!("applewebkit/")).then_some("WebKit")
 }
