@@ -127,12 +127,12 @@ pub fn answer(c: &Classification) -> Answer {
 
 /// `GET|HEAD /n/{token}.png`: allocates or renews, answers the number image.
 pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
-    let c = classify(edge, request);
-    let variant = answer(&c).variant;
     if request.method == "HEAD" {
         // Headers only: no open is counted and nothing is allocated.
         return Step::Respond(Response::image("image/png", Vec::new()));
     }
+    let c = classify(edge, request);
+    let variant = answer(&c).variant;
     match verify(edge, token(rest, ".png")) {
         Ok(claims) => open(claims, OpenKind::Number, &c, Cont::Number { variant }),
         Err(e) => fallback(edge, e, Cont::Number { variant })
@@ -188,15 +188,12 @@ pub fn number_image(edge: &Edge, variant: Variant, status: u16, body: &str) -> R
 /// `GET|HEAD /c/{token}`: a click. Phones go straight to the dialler; other
 /// devices get a small page with the number and a `tel:` link.
 pub fn click(edge: &Edge, request: &Request, rest: &str) -> Step {
-    let c = classify(edge, request);
-    let dial = matches!(
-        c.device,
-        DeviceClass::Smartphone | DeviceClass::Featurephone
-    );
     if request.method == "HEAD" {
         // Link scanners probe with HEAD: answer without counting a click.
         return Step::Respond(Response::new(200, "text/html; charset=utf-8", Vec::new()));
     }
+    let c = classify(edge, request);
+    let dial = answer(&c).dials;
     match verify(edge, rest) {
         Ok(claims) => open(claims, OpenKind::Click, &c, Cont::Click { dial }),
         Err(e) => {
