@@ -167,13 +167,19 @@ impl<'a> Ua<'a> {
                 None => (rest, None),
             };
             let part = part.trim();
-            let part = match memchr::memchr(b')', part.as_bytes()) {
+            // A `)` closes the platform comment: nothing after it is the model (`Android 7.0;) … (compatible;
+            // FooBot)` has none).
+            let close = memchr::memchr(b')', part.as_bytes());
+            let part = match close {
                 Some(i) => part[..i].trim(),
                 None => part,
             };
             if !(part.is_empty() || is_filler(part)) {
                 let model = cut_build(part);
                 return (!model.is_empty()).then_some(model);
+            }
+            if close.is_some() {
+                return None;
             }
             rest = next?;
         }

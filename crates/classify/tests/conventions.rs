@@ -276,3 +276,116 @@ fn stated_screen_size() {
     assert_eq!(ua_class(&reader(1080, 2340)), Smartphone); // 19.5:9, a phone
     assert_eq!(ua_class(&reader(480, 640)), Smartphone); // too small
 }
+
+/// Round 5: signals a browser or platform states about itself (invented UAs following each vendor's format).
+#[test]
+fn self_declared_device_kinds() {
+    let puffin = |os: &str, mobile: &str, kind: &str| {
+        format!(
+            "Mozilla/5.0 (Linux; Android 11; {os}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0 {mobile}Safari/537.36 Puffin/9.9.1.12345{kind}"
+        )
+    };
+    // Puffin's version suffix names the build: AT/IT tablet, AP/IP phone; it wins over `Mobile` and over a
+    // wearable-looking model name; other suffixes fall through to the usual rules.
+    assert_eq!(ua_class(&puffin("Acme One", "Mobile ", "AT")), Tablet);
+    assert_eq!(ua_class(&puffin("Acme One", "", "AP")), Smartphone);
+    assert_eq!(ua_class(&puffin("Acme-Glass", "Mobile ", "AP")), Smartphone);
+    assert_eq!(ua_class(&puffin("Acme One", "Mobile ", "WD")), Smartphone);
+    // Kindle Fire Silk in desktop mode: no Android token, a `KF…` code or a Mac string.
+    for ua in [
+        "Mozilla/5.0 (Linux; U; en-gb; KFXYWI Build/ABC12) AppleWebKit/535.19 (KHTML, like Gecko) Silk/3.9 Safari/535.19 Silk-Accelerated=true",
+        "Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10_6_3; en-us; Silk/1.0.1.2_3) AppleWebKit/533.16 (KHTML, like Gecko) Version/5.0 Safari/533.16 Silk-Accelerated=true",
+    ] {
+        assert_eq!(ua_class(ua), Tablet, "{ua}");
+    }
+    // Silk on a Fire TV says Android and an `AFT…` model.
+    assert_eq!(
+        ua_class(
+            "Mozilla/5.0 (Linux; Android 9; AFTXYZ Build/PS7000) AppleWebKit/537.36 (KHTML, like Gecko) Silk/99.1.2 like Chrome/99.0 Safari/537.36"
+        ),
+        Tv
+    );
+    // Japanese carrier feature phones and MediaTek's VRE runtime.
+    for ua in [
+        "DoCoMo/2.0 P999i(c100;TB;W24H12)",
+        "Mozilla/4.08 (X123i;FOMA;c500;TB)",
+        "Mozilla/5.0 (jig browser core; XY01Z)",
+        "Opera/9.80 (VRE; Opera Mini/4.4/12.3456; U; en) Presto/2.8.119 Version/11.10",
+    ] {
+        assert_eq!(ua_class(ua), Featurephone, "{ua}");
+    }
+    // MSN TV (WebTV) set-top boxes.
+    assert_eq!(ua_class("Mozilla/4.0 WebTV/2.8 (compatible; MSIE 4.0)"), Tv);
+    // Huawei two-letter family codes take the Wi-Fi-variant rule too (`XY2-W09` tablet, `XY2-L09` phone).
+    assert_eq!(ua_class(&android("BG2-W09", true)), Tablet);
+    assert_eq!(ua_class(&android("XY2-W19", true)), Tablet);
+    assert_eq!(ua_class(&android("XY2-L09", false)), Smartphone);
+}
+
+/// `<name>bot-<purpose>` is still a bot (`FooBot-Media`, `Acmebot-News`).
+#[test]
+fn hyphenated_bot_names() {
+    for ua in [
+        "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/534+ (KHTML, like Gecko) AcmeBot-Media /1.0b",
+        "Examplebot-News",
+    ] {
+        assert_eq!(ua_class(ua), Bot, "{ua}");
+    }
+}
+
+/// Round 5 model conventions (invented codes following each scheme).
+#[test]
+fn round5_model_conventions() {
+    check(
+        "round 5",
+        &[
+            ("TECNO P799", true, Tablet), // Transsion: number led by a 7"–9" diagonal
+            ("itel W8001", true, Tablet), // same, itel
+            ("itel W6004", true, Smartphone), // 6" leads: a phone
+            ("Infinix X6999", true, Smartphone),
+            ("ELN9-W09", true, Tablet), // Honor tablet family letters with a generation digit
+            ("HEY7-L09", true, Tablet), // …also on a cellular variant
+            ("ABC7-L09", true, Smartphone), // not a tablet family: a phone
+            ("M bot 99", true, Smartphone), // "bot" inside the Android model slot names the device
+            ("XBot Junior", true, Smartphone),
+        ],
+    );
+}
+
+/// Round 5: weak bot evidence (a `compatible;` comment, an `@`, no browser shape) loses to a named device,
+/// while real bots stay bots (invented UAs in each product's format).
+#[test]
+fn devices_with_bot_like_shapes() {
+    for (ua, want) in [
+        ("Amazon;AFTXY;0123456789abcdef;;tpapi;3.1.2", Tv),
+        (
+            "Mozilla/5.0(compatible; U; InfiNet 0.1; Viera) AppleWebKit/420+ (KHTML, like Gecko) Viera/9.1",
+            Tv,
+        ),
+        (
+            "iPhone (compatible; Smartphone2.0) Acme News 1.2 / iOS 17.1",
+            Smartphone,
+        ),
+        (
+            "iPad (compatible; Tablet2.0) Acme News 1.2 / iPadOS 17.1",
+            Tablet,
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 (Ecosia android@120.0.6099.1)",
+            Smartphone,
+        ),
+        (
+            "[FBAN/FB4A;FBAV/99.0.0.1;FBBV/1234;FBLC/en_US;FBMF/acme;FBDV/Acme One;FBSV/9;]",
+            Smartphone,
+        ),
+        // An e-mail address is still a bot's contact.
+        ("AcmeFetch/1.0 (ops@example.com)", Bot),
+        // Nothing after the closing `)` is the Android model: the bot word counts.
+        (
+            "Mozilla/5.0 (Linux; Android 7.0;) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; AcmeBot)",
+            Bot,
+        ),
+    ] {
+        assert_eq!(ua_class(ua), want, "{ua}");
+    }
+}

@@ -3,12 +3,12 @@
 //! besides keywords the rules use the shape of the UA: a contact URL or e-mail address, a `compatible;` comment
 //! naming a non-browser product, or a product comment with no platform at all.
 
+use super::device::TV_SET;
 use crate::keywords::{KwSet, kw};
 use crate::ua::Ua;
 
-/// Words that only programs put in their UA.
+/// Words that only programs put in their UA ("bot" itself is judged by [`bot_word`]).
 const BOT_WORDS: &[&str] = &[
-    "bot",
     "crawl",
     "spider",
     "slurp",
@@ -63,13 +63,20 @@ const BOT_WORDS: &[&str] = &[
 ];
 
 /// Words that look like bot keywords but name devices or browsers.
-const NOT_BOT: &[&str] = &["cubot", "searchapp", "yasearch", "feedback", "bot-"];
+const NOT_BOT: &[&str] = &["searchapp", "yasearch", "feedback"];
 
 /// Keywords that stay strong evidence even next to an excused word.
-const STRONG: &[&str] = &["crawl", "spider", "http", "bot/", "bot;", "bot)"];
+const STRONG: &[&str] = &["crawl", "spider", "http"];
 
 /// Contact URLs and the `compatible;` comment.
-const KEYWORDS: &[&str] = &["http://", "https://", "+http", "www.", "(compatible;"];
+const KEYWORDS: &[&str] = &[
+    "http://",
+    "https://",
+    "+http",
+    "www.",
+    "(compatible;",
+    "bot",
+];
 
 /// This module's keyword lists, collected by `crate::keywords`.
 pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[BOT_WORDS, NOT_BOT, STRONG, KEYWORDS];
@@ -80,7 +87,7 @@ const STRONG_SET: KwSet = KwSet::of(STRONG);
 
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {
-    if ua.has_any(&BOT_SET) && !excused(ua) {
+    if ua.has_any(&BOT_SET) && !excused(ua) || bot_word(ua) {
         return true;
     }
     // A contact URL or e-mail address: browsers never carry one.
@@ -93,7 +100,14 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         return true;
     }
     // `Mozilla/5.0 (compatible; Foo/1.0; …)` where Foo is not a browser.
-    if let Some(rest) = ua.after(kw!("(compatible;")) {
+    // (Not when the UA names a handheld or TV platform: `iPhone (compatible; Smartphone2.0) <app>`, Panasonic's
+    // `(compatible; U; InfiNet 0.1; Viera)`; a crawler imitating those names itself with a bot word.)
+    if let Some(rest) = ua.after(kw!("(compatible;"))
+        && !ua.has(kw!("iphone"))
+        && !ua.has(kw!("ipad"))
+        && !ua.has(kw!("android"))
+        && !ua.has_any(&TV_SET)
+    {
         let name = rest.trim_start().to_ascii_lowercase();
         let browser = [
             "msie",
@@ -118,12 +132,45 @@ fn excused(ua: &Ua) -> bool {
     ua.has_any(&NOT_BOT_SET) && !ua.has_any(&STRONG_SET)
 }
 
+/// "bot" ending a word or a camel-case part (`Googlebot/`, `AdsBot-Google`, `BotPoke`), except where it is
+/// part of a device's name: running on into lower-case letters (`htc_botdugls` firmware names; the all-capitals
+/// `BOTECH` TV maker runs on too), the phone brand Cubot, or inside the Android model slot (`M bot 51`,
+/// `XBot Junior`: bots name themselves in product tokens, not as an Android device). Bots whose name only
+/// contains "bot" mid-word carry a URL or a `compatible;` comment, checked separately.
+fn bot_word(ua: &Ua) -> bool {
+    if !ua.has(kw!("bot")) {
+        return false;
+    }
+    let (l, raw) = (ua.lower(), ua.raw.as_bytes());
+    let model = ua.android_model().and_then(|m| {
+        let start = (m.as_ptr() as usize).checked_sub(raw.as_ptr() as usize)?;
+        Some(start..start + m.len())
+    });
+    memchr::memmem::find_iter(l, b"bot").any(|i| {
+        let ends = match raw.get(i + 3) {
+            None => true,
+            Some(&c) => !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw[i + 2] == b't',
+        };
+        let cubot = i >= 2 && &l[i - 2..i] == b"cu";
+        ends && !cubot && !model.as_ref().is_some_and(|m| m.contains(&i))
+    })
+}
+
+/// An e-mail address: `name@host.tld` with an alphabetic top-level domain (`android@88.0.4324.181`, which
+/// Ecosia appends as a version, is not one).
 fn has_email(ua: &Ua) -> bool {
     let l = ua.lower();
     memchr::memchr_iter(b'@', l).any(|i| {
+        let host_len = l[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
+            .count();
+        let host = &l[i + 1..i + 1 + host_len];
+        let tld = host.rsplit(|&c| c == b'.').next().unwrap_or_default();
         i > 0
             && l[i - 1].is_ascii_alphanumeric()
-            && l.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
-            && l[i..].contains(&b'.')
+            && host.contains(&b'.')
+            && tld.len() >= 2
+            && tld.iter().all(u8::is_ascii_alphabetic)
     })
 }

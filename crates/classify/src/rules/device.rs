@@ -90,6 +90,10 @@ const KEYWORDS: &[&str] = &[
     "(tablet;",
     "(mobile;",
     "macintosh",
+    "puffin/",
+    "foma;",
+    "jig browser",
+    "(vre;",
 ];
 
 /// This module's keyword lists, collected by `crate::keywords`.
@@ -118,6 +122,7 @@ pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
     };
     try_console(ua)
         .or_else(|| try_tv(ua, s, model))
+        .or_else(|| try_puffin(ua))
         .or_else(|| try_other(ua, ua_model_other))
         .or_else(|| try_featurephone(ua, android))
         .or_else(|| if android { None } else { try_apple(ua) })
@@ -187,9 +192,10 @@ const TV_TOKENS: &[&str] = &[
     "mi box",
     "firetv",
     "fire tv",
+    "webtv",
 ];
 
-const TV_SET: KwSet = KwSet::of(TV_TOKENS);
+pub(crate) const TV_SET: KwSet = KwSet::of(TV_TOKENS);
 
 fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     let android = ua.has(kw!("android"));
@@ -203,6 +209,10 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
         return Some(Tv);
     }
     if ua.has(kw!("tizen")) && ua.has(kw!("tv")) {
+        return Some(Tv);
+    }
+    // Amazon's Fire TV player API (`Amazon;AFTMM;<id>;;tpapi`): the `AFT…` model code in its second field.
+    if ua.starts_with("amazon;aft") {
         return Some(Tv);
     }
     // Set-top Linux without Android: MIPS/SH4 boxes, DirectFB, Kylo.
@@ -264,6 +274,23 @@ fn is_tv_package(p: &str) -> bool {
     })
 }
 
+/// Puffin, a cloud-rendering browser, ends its version with the device kind it was built for: `AP`/`IP`
+/// (Android / iOS phone), `AT`/`IT` (Android tablet / iPad). That is the browser's own statement, so it wins
+/// over model-name heuristics (a phone named `…-Glass`); other suffixes (`WD` desktop, `FP` cloud phone) say
+/// nothing here.
+fn try_puffin(ua: &Ua) -> Option<DeviceClass> {
+    let version = ua.after(kw!("puffin/"))?;
+    let end = version
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+        .unwrap_or(version.len());
+    let tail = &version.as_bytes()[..end];
+    match tail.len().checked_sub(2).map(|i| &tail[i..]) {
+        Some(b"AP" | b"IP") => Some(Smartphone),
+        Some(b"AT" | b"IT") => Some(Tablet),
+        _ => None,
+    }
+}
+
 /// `other_model`: the UA's Android model follows a wearable/camera/player/board convention.
 fn try_other(ua: &Ua, other_model: bool) -> Option<DeviceClass> {
     let wearable = ua.has_word_start(kw!("watch"))
@@ -304,7 +331,12 @@ fn try_featurephone(ua: &Ua, android: bool) -> Option<DeviceClass> {
     if ua.has_any(&J2ME_SMARTPHONE_SET) {
         return Some(Smartphone);
     }
+    // Japanese carrier stacks: DoCoMo's `FOMA` i-mode phones and the `jig browser` for KDDI/SoftBank handsets;
+    // Opera Mini on MediaTek's `VRE` feature-phone runtime.
     (ua.has_any(&FEATUREPHONE_SET)
+        || ua.has(kw!("foma;"))
+        || ua.has(kw!("jig browser"))
+        || ua.has(kw!("(vre;"))
         || ua.has(kw!("ddipocket"))
         || ua.has(kw!("j2me"))
         || ua.starts_with("lg-"))
@@ -436,6 +468,11 @@ fn try_mobile_platform(ua: &Ua) -> Option<DeviceClass> {
     if ua.has(kw!("playbook")) {
         return Some(Tablet);
     }
+    // Amazon Silk outside an Android UA is the Kindle Fire's desktop-mode string (`Linux; U; en-us; KFTHWI
+    // Build/…` or a Mac one); Fire TV's Silk says Android and an `AFT…` model, and consoles were taken earlier.
+    if ua.has(kw!("silk/")) {
+        return Some(Tablet);
+    }
     if ua.has(kw!("harmonyos")) || ua.has(kw!("openharmony")) {
         if ua.has_word(kw!("tablet")) {
             return Some(Tablet);
@@ -460,7 +497,8 @@ fn try_mobile_platform(ua: &Ua) -> Option<DeviceClass> {
     None
 }
 
-/// Smartphone platforms other than Android and iOS.
+/// Smartphone platforms other than Android and iOS, and the raw in-app string of Facebook for Android
+/// (`[FBAN/FB4A;…]`, which names no platform).
 const PHONE_TOKENS: &[&str] = &[
     "windows phone",
     "windows mobile",
@@ -476,6 +514,7 @@ const PHONE_TOKENS: &[&str] = &[
     "sailfish",
     "webos",
     "palm",
+    "[fban/fb4a",
 ];
 const PHONE_SET: KwSet = KwSet::of(PHONE_TOKENS);
 

@@ -279,11 +279,19 @@ const TABLET: Prefixes = Prefixes::new(TABLET_PREFIXES);
 /// codes: MediaPad T2/T3/M5/M6 (`PLE-`, `BG2-`, `SHT-`, `VRD-`), MatePad 11 (`DBR-`, `BTK-`, `GOT-`), Honor
 /// Pad / Tab (`HEY-`, `HEY2-`, `ELN-`, `KRJ-`, `KRJ2-`; the `BZx-` family is matched in [`tablet`]). Checked
 /// only for codes in Huawei shape (see [`huawei_variant`]), so other models pay nothing for the list.
-const HUAWEI_TABLET_PREFIXES: &[&str] = &[
-    "ple-", "bg2-", "sht-", "vrd-", "dbr-", "btk-", "got-", "hey-", "hey2-", "eln-", "krj-",
-    "krj2-",
+///
+/// The list names the family letters; a generation digit may follow (`BG2-`, `HEY2-`, `ELN2-`).
+const HUAWEI_TABLET_FAMILIES: &[&str] = &[
+    "ple", "bg", "sht", "vrd", "dbr", "btk", "got", "hey", "eln", "krj",
 ];
-const HUAWEI_TABLET: Prefixes = Prefixes::new(HUAWEI_TABLET_PREFIXES);
+
+/// Whether a Huawei-shaped code's family letters are one of [`HUAWEI_TABLET_FAMILIES`].
+fn huawei_tablet_family(b: &[u8]) -> bool {
+    let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    HUAWEI_TABLET_FAMILIES
+        .iter()
+        .any(|f| f.as_bytes().eq_ignore_ascii_case(&b[..letters]))
+}
 
 /// Tablet model-code conventions of the large brands (device-detection.md §6 table).
 fn tablet(c: &Code) -> bool {
@@ -300,7 +308,7 @@ fn tablet(c: &Code) -> bool {
     // Huawei-shaped codes: the tablet families above, and Honor's `BZ` + letter family (Honor Pad / Play Pad:
     // `BZx-W09`, `BZx-AL00`).
     if huawei_variant(m).is_some()
-        && (c.starts_any(&HUAWEI_TABLET) || (c.starts("bz") && b[2].is_ascii_uppercase()))
+        && (huawei_tablet_family(b) || (c.starts("bz") && b[2].is_ascii_uppercase()))
     {
         return true;
     }
@@ -342,8 +350,9 @@ fn tablet(c: &Code) -> bool {
         return true;
     }
     // Transsion (TECNO, Infinix, itel) write the brand before the code; phone codes put a one-digit series
-    // after the letters (`TECNO KX7`, `Infinix X6xxx`, `itel A6xx`), while the tablets' codes start with the
-    // 10"–13" diagonal (`… X1234`, `… P10001L`) or TECNO's DroiPad `DP` line.
+    // after the letters (`TECNO KX7`) or start a longer number with the 5"–6" diagonal (`Infinix X6xxx`,
+    // `itel W5xxx`), while the tablets' numbers start with the 7"–9" or 10"–13" diagonal (`itel W7xxx`,
+    // `… X1234`, `… P10001L`), or are TECNO's DroiPad `DP` line.
     if let Some(code) = c.prefix_len(&TRANSSION).map(|n| &b[n..]) {
         let letters = code.iter().take_while(|c| c.is_ascii_uppercase()).count();
         let digits = code[letters..]
@@ -352,8 +361,8 @@ fn tablet(c: &Code) -> bool {
             .count();
         let size_first = (1..=2).contains(&letters)
             && digits >= 3
-            && code[letters] == b'1'
-            && matches!(code[letters + 1], b'0'..=b'3');
+            && (code[letters] == b'1' && matches!(code[letters + 1], b'0'..=b'3')
+                || matches!(code[letters], b'7'..=b'9'));
         if size_first || code.starts_with(b"DP") {
             return true;
         }
@@ -419,15 +428,17 @@ fn has_code_word(b: &[u8], word: &[u8]) -> bool {
     })
 }
 
-/// The variant part of a Huawei / Honor code (`AGS2-W09` → `W09`): 3–4 capitals, an optional digit, `-`.
+/// The variant part of a Huawei / Honor code (`AGS2-W09` → `W09`, `BG2-W09` → `W09`): 3–4 capitals and an
+/// optional digit, or 2 capitals and a digit, then `-`.
 fn huawei_variant(m: &str) -> Option<&[u8]> {
     let b = m.as_bytes();
     let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
-    if !(3..=4).contains(&letters) {
+    let digit = b.get(letters).is_some_and(u8::is_ascii_digit);
+    if !((3..=4).contains(&letters) || letters == 2 && digit) {
         return None;
     }
     let mut i = letters;
-    if b.get(i).is_some_and(u8::is_ascii_digit) {
+    if digit {
         i += 1;
     }
     (b.get(i) == Some(&b'-')).then(|| &b[i + 1..])
@@ -750,7 +761,7 @@ mod tests {
     fn lists_are_lowercase() {
         for list in [
             super::TABLET_PREFIXES,
-            super::HUAWEI_TABLET_PREFIXES,
+            super::HUAWEI_TABLET_FAMILIES,
             super::TV_BOX_BRANDS,
             super::TV_CHIPS,
             super::PHONE_PREFIXES,
