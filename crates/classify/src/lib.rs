@@ -59,9 +59,10 @@ pub enum DeviceClass {
     Tv,
     /// A game console or handheld.
     Console,
-    /// A crawler, monitor, library or other program.
+    /// A crawler, monitor, previewer or other self-identified automated agent.
     Bot,
-    /// Anything else with a screen: wearables, car browsers, media players, e-readers, smart speakers.
+    /// Anything else with a screen (wearables, car browsers, media players, e-readers, smart speakers), and bare
+    /// HTTP libraries (`Wget`, `Python-urllib`: a machine opener, but not an agent; see `rules::bot`).
     Other,
     /// Nothing about the device is known (e.g. behind an image proxy).
     Unknown,

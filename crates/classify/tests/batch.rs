@@ -19,7 +19,8 @@ fn classify_lines_writes_one_object_per_line() {
     assert_eq!(lines.len(), 4, "the blank line is skipped");
     assert_eq!(lines[0]["user_agent"], "Mozilla/5.0");
     assert_eq!(lines[0]["opener"], "prefetch");
-    assert_eq!(lines[1]["device"], "bot");
+    assert_eq!(lines[1]["device"], "other", "a bare HTTP library");
+    assert_eq!(lines[1]["machine"], true);
     assert_eq!(lines[2]["client"], "GMX");
     assert_eq!(lines[2]["device"], "smartphone");
     assert_eq!(

@@ -389,3 +389,30 @@ fn devices_with_bot_like_shapes() {
         assert_eq!(ua_class(ua), want, "{ua}");
     }
 }
+
+/// Round 5: words that name a device line, not a device kind (invented UAs).
+#[test]
+fn device_lines_named_like_other_kinds() {
+    for (ua, want) in [
+        // "Quest" is a phone line unless Meta's headset names itself `Quest <n>` or the Oculus browser.
+        (android("ACME Quest 402", true), Smartphone),
+        (android("conquest-S99", true), Smartphone),
+        (android("Quest 9", false), Other),
+        // Sonos controller apps name the computer or phone they run on; the speaker's own string is "other".
+        (
+            "Linux UPnP/1.0 Sonos/70.1-12345 (ICRU_iPhone15,2)".to_string(),
+            Smartphone,
+        ),
+        (
+            "Linux UPnP/1.0 Sonos/70.1-12345 (ICRU_iPad13,1)".to_string(),
+            Tablet,
+        ),
+        (
+            "Linux UPnP/1.0 Sonos/70.1-12345 (MDCR_MacBookPro18,1)".to_string(),
+            Desktop,
+        ),
+        ("Linux UPnP/1.0 Sonos/70.1-12345 (ZPS9)".to_string(), Other),
+    ] {
+        assert_eq!(ua_class(&ua), want, "{ua}");
+    }
+}

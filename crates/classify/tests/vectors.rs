@@ -668,16 +668,15 @@ fn desktops() {
     );
 }
 
-/// Bots: keywords, contact URLs/emails, `compatible;` non-browsers, libraries, and non-browser UAs with no platform.
+/// Bots: keywords, contact URLs/emails, `compatible;` non-browsers, products built on libraries, and non-browser
+/// UAs with no platform; bare libraries are machines of class "other".
 #[test]
 fn bots_are_crawlers() {
     let bots = [
         "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
         "Mozilla/5.0 (compatible; ExampleFetcher/1.0)",
-        "curl/8.5.0",
-        "python-requests/2.31.0",
-        "Go-http-client/2.0",
-        "Wget/1.21.4",
+        "munin/2.0.75 (libwww-perl/6.68)",
+        "python-requests/2.31.0 ExampleCrawler/1.0",
         "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36 (compatible; Googlebot/2.1)",
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/124.0.0.0 Safari/537.36",
         "UptimeMonitor/3.0 (contact: ops@example.org)",
@@ -690,6 +689,21 @@ fn bots_are_crawlers() {
         assert_eq!(
             (c.device, c.opener, c.machine),
             (Bot, Opener::Crawler, true),
+            "{ua}"
+        );
+    }
+    // Bare HTTP libraries are machines but not agents: device "other" (woothee's `misc`, Matomo's `library`).
+    for ua in [
+        "curl/8.5.0",
+        "python-requests/2.31.0",
+        "Go-http-client/2.0",
+        "Wget/1.21.4",
+        "PHP/8.2.1",
+    ] {
+        let c = classify(&Signals::from_user_agent(ua));
+        assert_eq!(
+            (c.device, c.opener, c.machine),
+            (Other, Opener::Crawler, true),
             "{ua}"
         );
     }

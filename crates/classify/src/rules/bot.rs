@@ -68,6 +68,31 @@ const NOT_BOT: &[&str] = &["searchapp", "yasearch", "feedback"];
 /// Keywords that stay strong evidence even next to an excused word.
 const STRONG: &[&str] = &["crawl", "spider", "http"];
 
+/// HTTP client libraries and language runtimes, as the first product of a UA (see [`is_library`]).
+const LIBRARY_TOKENS: &[&str] = &[
+    "wget",
+    "curl/",
+    "python-",
+    "python/",
+    "php",
+    "ruby",
+    "java/",
+    "jakarta",
+    "lwp",
+    "libwww-perl",
+    "go-http-client",
+    "okhttp",
+    "axios/",
+    "node-fetch",
+    "undici",
+    "http_request",
+    "twisted",
+    "guzzlehttp",
+    "apache-httpclient",
+    "aiohttp",
+    "reqwest",
+];
+
 /// Contact URLs and the `compatible;` comment.
 const KEYWORDS: &[&str] = &[
     "http://",
@@ -84,6 +109,17 @@ pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[BOT_WORDS, NOT_BOT, STRONG, KEYWO
 const BOT_SET: KwSet = KwSet::of(BOT_WORDS);
 const NOT_BOT_SET: KwSet = KwSet::of(NOT_BOT);
 const STRONG_SET: KwSet = KwSet::of(STRONG);
+
+/// Whether the UA is a bare HTTP library or language runtime (`Wget/1.21`, `Python-urllib/3.11`, `PHP/8.2`,
+/// `Jakarta Commons-HttpClient/3.1`) with no crawler word of its own. Such a request is a machine, but not a
+/// self-identified agent: both upstream taxonomies keep libraries apart from bots (woothee's `misc` category,
+/// Matomo's `library` clients, which are not in its bot list), so the device class is `other`, not `bot`. A
+/// product built on a library (`munin/2.0 (libwww-perl/6.15)`, `PHPCrawl`) names itself first or says "crawl",
+/// and stays a bot.
+pub(crate) fn is_library(ua: &Ua) -> bool {
+    LIBRARY_TOKENS.iter().any(|t| ua.starts_with(t))
+        && !(ua.has(kw!("crawl")) || ua.has(kw!("spider")) || bot_word(ua))
+}
 
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {

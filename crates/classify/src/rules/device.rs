@@ -52,13 +52,14 @@ const KEYWORDS: &[&str] = &[
     "wear os",
     "glass",
     "oculus",
-    "quest",
     "pico ",
     "vr ",
     "tesla/",
     "carplay",
     "automotive",
     "sonos",
+    "icru_",
+    "mdcr_",
     "airplay",
     "ipod",
     "homepod",
@@ -297,10 +298,17 @@ fn try_other(ua: &Ua, other_model: bool) -> Option<DeviceClass> {
         || ua.has(kw!("wearos"))
         || ua.has(kw!("wear os"))
         || ua.has_word(kw!("glass"));
-    let vr =
-        ua.has(kw!("oculus")) || ua.has(kw!("quest")) || ua.has(kw!("pico ")) || ua.has(kw!("vr "));
+    // Meta's headsets say `OculusBrowser`, or name themselves `Quest <n>` in the Android model slot; "Quest"
+    // elsewhere is a phone line (`QUMO Quest 402`, `conquest-S6`).
+    let quest = ua.android_model().is_some_and(|m| {
+        starts_ci(m, "quest ") && m.as_bytes().get(6).is_some_and(u8::is_ascii_digit)
+    });
+    let vr = ua.has(kw!("oculus")) || quest || ua.has(kw!("pico ")) || ua.has(kw!("vr "));
     let car = ua.has(kw!("tesla/")) || ua.has(kw!("carplay")) || ua.has(kw!("automotive"));
-    let media = ua.has(kw!("sonos"))
+    // Sonos's controller apps name the phone or computer they run on (`Sonos/… (ICRU_iPhone11,6)`, `(MDCR_…)`):
+    // that device is the reader's, so only the speakers' own strings are "other".
+    let sonos_controller = ua.has(kw!("icru_")) || ua.has(kw!("mdcr_"));
+    let media = ua.has(kw!("sonos")) && !sonos_controller
         || ua.has(kw!("airplay"))
         || ua.has(kw!("ipod"))
         || ua.has(kw!("homepod"));
@@ -564,5 +572,6 @@ const DESKTOP_TOKENS: &[&str] = &[
     "beos",
     "haiku",
     "amiga",
+    "mdcr_",
 ];
 const DESKTOP_SET: KwSet = KwSet::of(DESKTOP_TOKENS);

@@ -46,6 +46,9 @@ pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
     if ua.is_empty() {
         return out(DeviceClass::Unknown, Opener::Person, None, None);
     }
+    if bot::is_library(&ua) {
+        return out(DeviceClass::Other, Opener::Crawler, None, None);
+    }
     if bot::is_bot(&ua) {
         return out(DeviceClass::Bot, Opener::Crawler, None, None);
     }
