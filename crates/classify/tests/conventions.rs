@@ -416,3 +416,32 @@ fn device_lines_named_like_other_kinds() {
         assert_eq!(ua_class(&ua), want, "{ua}");
     }
 }
+
+/// Round 5 TV conventions (invented UAs in each platform's format).
+#[test]
+fn round5_tv_conventions() {
+    for ua in [
+        // Opera's TV SDK suffix: maker, model, connection.
+        "Opera/9.80 (Linux armv7l) Presto/2.12.407 Version/12.51 MB97/1.2.3 (ACME, XY1234, wireless)",
+        "Opera/9.80 (Linux armv7l) Presto/2.12.407 Version/12.51 (ACME, XY1234, wired)",
+        // MIPS Linux is set-top silicon.
+        "Mozilla/5.0 (Linux mips) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/40.0 Safari/537.36",
+        // Broadcast-broadband and signage players.
+        "Hybridcast/1.0 (;000000;ACMETV;2;2;)",
+        "BrightSign/9.0.1 (XT1234)Mozilla/5.0 (X11; Linux aarch64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0 Safari/537.36",
+        // Box firmware build IDs: a bare ATV branch or just the release codename.
+        "Dalvik/2.1.0 (Linux; U; Android 9; Q7 Build/PI)",
+        "Mozilla/5.0 (Linux; Android 12; Acme Streamer Build/STTC; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36",
+    ] {
+        assert_eq!(ua_class(ua), Tv, "{ua}");
+    }
+    // `DTV` + diagonal is a panel code; a bare `…DTV` is a phone's tuner.
+    assert_eq!(ua_class(&android("ACDTV50XY01U", false)), Tv);
+    assert_eq!(ua_class(&android("SH-DTV", true)), Smartphone);
+    // Full phone build IDs; a box brand that merely contains "xbox" is a TV box, not a console.
+    assert_eq!(
+        ua_class("Dalvik/2.1.0 (Linux; U; Android 9; Acme 5 Build/PPR1.180610.011)"),
+        Smartphone
+    );
+    assert_eq!(ua_class(&android("NEXBOX-A99", false)), Tv);
+}

@@ -43,7 +43,10 @@ const KEYWORDS: &[&str] = &[
     "(screen ",
     "tizen",
     "mipsel",
+    "linux mips",
     "linux sh4",
+    ", wired)",
+    ", wireless)",
     "directfb",
     "kylo",
     // Wearables, VR, cars, media players, e-readers.
@@ -142,7 +145,7 @@ pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
 fn try_console(ua: &Ua) -> Option<DeviceClass> {
     let hit = ua.has(kw!("playstation"))
         || ua.has(kw!("nintendo"))
-        || ua.has(kw!("xbox"))
+        || ua.has_word_start(kw!("xbox"))
         || ua.has_word(kw!("wii"))
         || ua.has_word(kw!("ps3"))
         || ua.has_word(kw!("ps4"))
@@ -194,6 +197,8 @@ const TV_TOKENS: &[&str] = &[
     "firetv",
     "fire tv",
     "webtv",
+    "hybridcast",
+    "brightsign",
 ];
 
 pub(crate) const TV_SET: KwSet = KwSet::of(TV_TOKENS);
@@ -219,10 +224,15 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     // Set-top Linux without Android: MIPS/SH4 boxes, DirectFB, Kylo.
     if !ua.has(kw!("android"))
         && (ua.has(kw!("mipsel"))
+            || ua.has(kw!("linux mips"))
             || ua.has(kw!("linux sh4"))
             || ua.has(kw!("directfb"))
             || ua.has(kw!("kylo")))
     {
+        return Some(Tv);
+    }
+    // Opera's TV SDK closes the UA with the set's maker, model and connection: `(MEDION, Si2156LG32, wireless)`.
+    if ua.has(kw!(", wired)")) || ua.has(kw!(", wireless)")) {
         return Some(Tv);
     }
     // A TV-named app package, unless the UA says Mobile (phone apps that cast *to* a TV).
@@ -260,12 +270,17 @@ fn android_tv_build(ua: &Ua) -> bool {
         .skip(2)
         .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         .count();
-    b.len() > 3
-        && (b'N'..=b'W').contains(&b[0])
-        && b[1] == b'T'
-        && (1..=3).contains(&alnum)
-        && b.get(2 + alnum) == Some(&b'.')
-        && b.get(3 + alnum).is_some_and(u8::is_ascii_digit)
+    let end = |i: usize| b.get(i).is_none_or(|c| matches!(c, b';' | b')' | b' '));
+    // Box firmware often stops at the release and branch (`Build/STTC`, `Build/RT`), or gives only the
+    // release's codename (`Build/PI` for Pie); phone and tablet builds carry the full dated ID.
+    let bare_branch = b.len() >= 2 && alnum <= 2 && end(2 + alnum);
+    let atv_branch = (b'N'..=b'W').contains(&b[0])
+        && b.get(1) == Some(&b'T')
+        && (bare_branch
+            || (1..=3).contains(&alnum)
+                && b.get(2 + alnum) == Some(&b'.')
+                && b.get(3 + alnum).is_some_and(u8::is_ascii_digit));
+    atv_branch || b.starts_with(b"PI") && end(2)
 }
 
 /// App packages of TV launchers and browsers: a `tv` segment (`com.tv.browser`, `…​.androidtv`, `tv.…`).

@@ -612,13 +612,18 @@ fn tv(c: &Code) -> bool {
         return true;
     }
     // An upper-case "TV" starting or ending a word: MiTV4, KoganTVAP, AQUOS-TVX19A, `… TV`. After a capital it
-    // must end the word and not be `DTV` (a broadcast tuner in a phone or tablet): `STV100`, `HTV31` are phones.
+    // must end the word and not be `DTV` (a broadcast tuner in a phone or tablet): `STV100`, `HTV31` are phones;
+    // but `DTV` + a 20"–99" diagonal is a TV's panel code.
     let b = m.as_bytes();
     for i in pairs(b, *b"TV") {
         let before = if i == 0 { b' ' } else { b[i - 1] };
         let after = b.get(i + 2).copied().unwrap_or(b' ');
+        // `DTV` followed by a panel diagonal (`TDTV43BS06U`) is a TV's own code, not a phone's tuner.
+        let diagonal = b
+            .get(i + 2..i + 4)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit) && d[0] >= b'2');
         let ok = if before.is_ascii_uppercase() {
-            before != b'D' && !after.is_ascii_alphanumeric()
+            (before != b'D' && !after.is_ascii_alphanumeric()) || (before == b'D' && diagonal)
         } else {
             (before.is_ascii_lowercase() || matches!(before, b'-' | b' ' | b'_'))
                 && !after.is_ascii_lowercase()
