@@ -445,3 +445,35 @@ fn round5_tv_conventions() {
     );
     assert_eq!(ua_class(&android("NEXBOX-A99", false)), Tv);
 }
+
+/// Round 5: car stereos, POS terminals, and what a cut-short or space-stripped UA still says (invented UAs).
+#[test]
+fn round5_other_devices_and_damaged_uas() {
+    check(
+        "round 5 other",
+        &[
+            ("QUAD-CORE T3 x9", false, Other), // Allwinner T3 car stereo
+            ("OCTA-CORE T8", false, Other),
+            ("ac8227L_demo", false, Other), // AutoChips car SoC
+            ("ACME POS 9", true, Other),    // point-of-sale terminal
+            ("ACME-WPOS-3", true, Other),
+            ("Octa Core Phone 9", true, Smartphone), // "core" without an automotive part
+        ],
+    );
+    // A WebKit UA cut before its `[Mobile ]Safari/` token does not say "no Mobile": app default (phone).
+    assert_eq!(
+        ua_class(
+            "Mozilla/5.0 (Linux; Android 10; Acme 9 Build/QKQ1.191222.002; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/78.0.3904.62"
+        ),
+        Smartphone
+    );
+    // Spaces stripped out: `MobileSafari` is still Mobile.
+    assert_eq!(
+        ua_class(
+            "Mozilla/5.0(Linux; Android 6.0; Acme X Build/MRA58K)AppleWebKit/537.36(KHTML, like Gecko)Chrome/59.0.3071.125MobileSafari/537.36"
+        ),
+        Smartphone
+    );
+    // A complete UA without Mobile stays a tablet.
+    assert_eq!(ua_class(&android("Acme 9", false)), Tablet);
+}

@@ -20,6 +20,8 @@ const KEYWORDS: &[&str] = &[
     "tablet",
     "tablet pc",
     "mobile safari",
+    "mobilesafari",
+    "safari/",
     "pc",
     "desktop",
     // Consoles.
@@ -455,13 +457,14 @@ fn try_android(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass
         Some("?0") => return Some(Tablet),
         _ => {}
     }
-    if ua.has_word(kw!("mobile")) || ua.has(kw!("mobile safari")) {
+    if ua.has_word(kw!("mobile")) || ua.has(kw!("mobile safari")) || ua.has(kw!("mobilesafari")) {
         return Some(Smartphone);
     }
-    // Android without `Mobile` is a tablet once TVs are filtered out — for browser UAs. App UAs (Dalvik,
-    // OkHttp, in-app strings) never say Mobile, and most come from phones.
+    // Android without `Mobile` is a tablet once TVs are filtered out — for complete browser UAs. App UAs
+    // (Dalvik, OkHttp, in-app strings) never say Mobile, and most come from phones; nor does a WebKit UA cut
+    // short before its closing `[Mobile ]Safari/…` token, so its silence says nothing either.
     let browser = ua.starts_with("mozilla/")
-        && (ua.has(kw!("applewebkit/")) || ua.has(kw!("gecko/")))
+        && (ua.has(kw!("applewebkit/")) && ua.has(kw!("safari/")) || ua.has(kw!("gecko/")))
         && !ua.has(kw!("dalvik"));
     if !browser {
         return Some(Smartphone);

@@ -710,16 +710,36 @@ const OTHER: Prefixes = Prefixes::new(OTHER_PREFIXES);
 
 /// Model codes of devices that are neither phones, tablets nor TVs (class "other"): Samsung wearables
 /// (`SM-R…`: Gear / Galaxy Watch), Samsung Galaxy Camera (`EK-G…`), Nikon Coolpix cameras, watches named in
-/// the model (`ZenWatch`, `TicWatch`), car head units named after their screen resolution (`…1280x480`),
-/// hi-fi music players (FiiO, Shanling, Sony Walkman `NW-`), single-board computers.
+/// the model (`ZenWatch`, `TicWatch`), car head units named after their screen resolution (`…1280x480`) or
+/// automotive SoC, point-of-sale terminals, hi-fi music players (FiiO, Shanling, Sony Walkman `NW-`),
+/// single-board computers.
 pub(crate) fn is_other_model(m: &str) -> bool {
     other(&Code::new(brandless(m.trim())))
 }
 
 fn other(c: &Code) -> bool {
     let m = c.text;
-    if c.starts_any(&OTHER) || c.contains("watch") {
+    if c.starts_any(&OTHER) || c.contains("watch") || c.contains_any(&CAR_CHIPS) {
         return true;
+    }
+    // Point-of-sale terminals (`WPOS-3`, `MultiPOSX9`: "POS" closing a word or standing alone).
+    if has_code_word(c.low(), b"pos") || c.contains("multipos") || c.contains("wpos") {
+        return true;
+    }
+    // White-label car stereos name themselves after their automotive SoC: Allwinner T3/T8, R16
+    // (`QUAD-CORE T3 p1`, `OCTA-CORE T8`).
+    let l = c.low();
+    if let Some(i) = l.windows(4).position(|w| w == b"core") {
+        let rest = l[i + 4..].trim_ascii_start();
+        let rest = rest.strip_prefix(b"-").unwrap_or(rest);
+        let rest = rest.strip_prefix(b"_").unwrap_or(rest).trim_ascii_start();
+        if rest.len() >= 2
+            && matches!(rest[0], b't' | b'r')
+            && rest[1].is_ascii_digit()
+            && rest.get(2).is_none_or(|c| !c.is_ascii_digit())
+        {
+            return true;
+        }
     }
     // `<digits>x<digits>` screen resolution in the model name: car head units (`ks1280x480`).
     let b = m.as_bytes();
@@ -731,6 +751,11 @@ fn other(c: &Code) -> bool {
                 .is_some_and(|r| r.iter().all(u8::is_ascii_digit))
     })
 }
+
+const CAR_CHIPS: Needles = Needles::new(CAR_CHIP_NAMES);
+
+/// Automotive SoCs named in car head units' model codes: AutoChips AC8227L, UNISOC's car parts.
+const CAR_CHIP_NAMES: &[&str] = &["8227l", "sp9853i", "uis7862", "uis8581"];
 
 const PC: Needles = Needles::new(PC_LINES);
 
@@ -771,6 +796,7 @@ mod tests {
             super::TV_CHIPS,
             super::PHONE_PREFIXES,
             super::OTHER_PREFIXES,
+            super::CAR_CHIP_NAMES,
             super::PC_LINES,
         ] {
             for p in list {
