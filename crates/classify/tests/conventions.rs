@@ -477,3 +477,20 @@ fn round5_other_devices_and_damaged_uas() {
     // A complete UA without Mobile stays a tablet.
     assert_eq!(ua_class(&android("Acme 9", false)), Tablet);
 }
+
+/// Round 5 box makers (invented model numbers in each line's scheme).
+#[test]
+fn round5_box_makers() {
+    check(
+        "round 5 boxes",
+        &[
+            ("YUNDOO-Y9", false, Tv),
+            ("INVIN KM99", false, Tv),
+            ("NEXON X99", true, Tv),
+            ("VMP-099-123", false, Tv),
+            ("iconBIT Movie Ultra", false, Tv),
+            ("iconBIT NetTAB SKY", false, Tablet), // the same maker's tablets
+            ("VMP0999", true, Smartphone),         // not the Vinga scheme
+        ],
+    );
+}

@@ -531,9 +531,10 @@ fn phone(c: &Code) -> bool {
     false
 }
 
-/// Android TV-box makers whose whole product line is set-top boxes (their models carry no other TV word),
-/// (Yandex's TV modules, `YNDX-000` + digits, device-detection.md §5 #2, are checked separately: its phone
-/// is `YNDX-000SB`).
+/// Android TV-box makers and product lines that are all set-top boxes, whose models carry no other TV word
+/// (Vinga's media players are `VMP-0xx`; iconBIT's boxes are its `Movie` and `XDS` lines, its tablets are
+/// not). Yandex's TV modules, `YNDX-000` + digits (device-detection.md §5 #2), are checked separately: its
+/// phone is `YNDX-000SB`.
 const TV_BOX_BRANDS: &[&str] = &[
     "ugoos",
     "zidoo",
@@ -568,6 +569,12 @@ const TV_BOX_BRANDS: &[&str] = &[
     "zappiti",
     "mygica",
     "droidlogic",
+    "nexon",
+    "yundoo",
+    "invin",
+    "vmp-0",
+    "iconbit movie",
+    "iconbit xds",
 ];
 
 const TV_BOX: Prefixes = Prefixes::new(TV_BOX_BRANDS);
