@@ -117,7 +117,12 @@ const STRONG_SET: KwSet = KwSet::of(STRONG);
 /// product built on a library (`munin/2.0 (libwww-perl/6.15)`, `PHPCrawl`) names itself first or says "crawl",
 /// and stays a bot.
 pub(crate) fn is_library(ua: &Ua) -> bool {
-    LIBRARY_TOKENS.iter().any(|t| ua.starts_with(t))
+    // Most UAs start with `Mozilla/`: one byte test rules them out before the list is compared.
+    let first = ua.lower().first().copied().unwrap_or(b'm');
+    first != b'm'
+        && LIBRARY_TOKENS
+            .iter()
+            .any(|t| t.as_bytes()[0] == first && ua.starts_with(t))
         && !(ua.has(kw!("crawl")) || ua.has(kw!("spider")) || bot_word(ua))
 }
 
@@ -138,11 +143,11 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
     // `Mozilla/5.0 (compatible; Foo/1.0; …)` where Foo is not a browser.
     // (Not when the UA names a handheld or TV platform: `iPhone (compatible; Smartphone2.0) <app>`, Panasonic's
     // `(compatible; U; InfiNet 0.1; Viera)`; a crawler imitating those names itself with a bot word.)
-    if let Some(rest) = ua.after(kw!("(compatible;"))
-        && !ua.has(kw!("iphone"))
+    if !ua.has(kw!("iphone"))
         && !ua.has(kw!("ipad"))
         && !ua.has(kw!("android"))
         && !ua.has_any(&TV_SET)
+        && let Some(rest) = ua.after(kw!("(compatible;"))
     {
         let name = rest.trim_start().to_ascii_lowercase();
         let browser = [

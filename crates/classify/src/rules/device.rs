@@ -47,8 +47,8 @@ const KEYWORDS: &[&str] = &[
     "mipsel",
     "linux mips",
     "linux sh4",
-    ", wired)",
-    ", wireless)",
+    "wired)",
+    "wireless)",
     "directfb",
     "kylo",
     // Wearables, VR, cars, media players, e-readers.
@@ -234,7 +234,14 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
         return Some(Tv);
     }
     // Opera's TV SDK closes the UA with the set's maker, model and connection: `(MEDION, Si2156LG32, wireless)`.
-    if ua.has(kw!(", wired)")) || ua.has(kw!(", wireless)")) {
+    // (Keyed on `wired)`: a keyword starting `, ` would be a candidate at every `KHTML, like` of every UA.)
+    let suffix = |k| {
+        ua.find(k)
+            .is_some_and(|i| ua.lower()[..i].trim_ascii_end().ends_with(b","))
+    };
+    if ua.has(kw!("wired)")) && suffix(kw!("wired)"))
+        || ua.has(kw!("wireless)")) && suffix(kw!("wireless)"))
+    {
         return Some(Tv);
     }
     // A TV-named app package, unless the UA says Mobile (phone apps that cast *to* a TV).

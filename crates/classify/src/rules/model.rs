@@ -204,7 +204,7 @@ fn brandless(m: &str) -> &str {
         "samsung-", "samsung ", "huawei ", "honor ", "acer ", "nook ",
     ] {
         if starts_ci(m, brand) {
-            return m[brand.len()..].trim_start();
+            return m[brand.len()..].trim_ascii_start();
         }
     }
     m
@@ -721,7 +721,7 @@ const OTHER: Prefixes = Prefixes::new(OTHER_PREFIXES);
 /// automotive SoC, point-of-sale terminals, hi-fi music players (FiiO, Shanling, Sony Walkman `NW-`),
 /// single-board computers.
 pub(crate) fn is_other_model(m: &str) -> bool {
-    other(&Code::new(brandless(m.trim())))
+    other(&Code::new(brandless(m.trim_ascii())))
 }
 
 fn other(c: &Code) -> bool {
@@ -729,14 +729,19 @@ fn other(c: &Code) -> bool {
     if c.starts_any(&OTHER) || c.contains("watch") || c.contains_any(&CAR_CHIPS) {
         return true;
     }
-    // Point-of-sale terminals (`WPOS-3`, `MultiPOSX9`: "POS" closing a word or standing alone).
-    if has_code_word(c.low(), b"pos") || c.contains("multipos") || c.contains("wpos") {
+    // Point-of-sale terminals (`WPOS-3`, `MultiPOSX9`: "POS" closing a word or standing alone). The
+    // class-filtered `contains` first: most models cannot contain the word at all.
+    if c.contains("pos")
+        && (has_code_word(c.low(), b"pos") || c.contains("multipos") || c.contains("wpos"))
+    {
         return true;
     }
     // White-label car stereos name themselves after their automotive SoC: Allwinner T3/T8, R16
     // (`QUAD-CORE T3 p1`, `OCTA-CORE T8`).
     let l = c.low();
-    if let Some(i) = l.windows(4).position(|w| w == b"core") {
+    if c.contains("core")
+        && let Some(i) = l.windows(4).position(|w| w == b"core")
+    {
         let rest = l[i + 4..].trim_ascii_start();
         let rest = rest.strip_prefix(b"-").unwrap_or(rest);
         let rest = rest.strip_prefix(b"_").unwrap_or(rest).trim_ascii_start();
@@ -831,7 +836,7 @@ pub(crate) struct Facts {
 impl Facts {
     /// The facts of model `m`.
     pub(crate) fn of(m: &str) -> Facts {
-        let trimmed = m.trim();
+        let trimmed = m.trim_ascii();
         let plain = Code::new(trimmed);
         let bare = brandless(trimmed);
         let branded;
