@@ -198,13 +198,29 @@ fn is_filler(part: &str) -> bool {
         && b[..2].iter().all(alpha)
         && matches!(b[2], b'-' | b'_')
         && b[3..].iter().all(|c| alpha(c) || *c == b'-');
-    locale
-        || [
-            "u", "i", "n", "wv", "mobile", "tablet", "arm", "arm_64", "linux", "x86_64", "x86",
-            "aarch64",
-        ]
-        .iter()
-        .any(|f| part.eq_ignore_ascii_case(f))
+    // Lower-cased into a small buffer and matched as one `match` (the list unrolled into case-insensitive
+    // compares was 2 KB of wasm on the first-request path).
+    let mut low = [0u8; 8];
+    if locale || b.len() > low.len() {
+        return locale;
+    }
+    for (d, s) in low.iter_mut().zip(b) {
+        *d = s.to_ascii_lowercase();
+    }
+    matches!(
+        &low[..b.len()],
+        b"u" | b"i"
+            | b"n"
+            | b"wv"
+            | b"mobile"
+            | b"tablet"
+            | b"arm"
+            | b"arm_64"
+            | b"linux"
+            | b"x86_64"
+            | b"x86"
+            | b"aarch64"
+    )
 }
 
 /// Drops ` Build/…` and anything after it from a model part.

@@ -187,7 +187,9 @@ fn bot_word(ua: &Ua) -> bool {
         let start = (m.as_ptr() as usize).checked_sub(raw.as_ptr() as usize)?;
         Some(start..start + m.len())
     });
-    memchr::memmem::find_iter(l, b"bot").any(|i| {
+    // (`memchr_iter` on `b`, not `memmem`: the substring searcher adds ~15 KB of wasm for one 3-byte word.)
+    let at = memchr::memchr_iter(b'b', l).filter(|&i| l[i..].starts_with(b"bot"));
+    at.into_iter().any(|i| {
         let ends = match raw.get(i + 3) {
             None => true,
             Some(&c) => !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw[i + 2] == b't',
