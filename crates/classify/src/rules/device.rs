@@ -144,6 +144,7 @@ pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
         .or_else(|| try_desktop(ua))
 }
 
+#[inline(never)] // cold for most first requests: see `detect`
 fn try_console(ua: &Ua) -> Option<DeviceClass> {
     let hit = ua.has(kw!("playstation"))
         || ua.has(kw!("nintendo"))
@@ -303,6 +304,7 @@ fn is_tv_package(p: &str) -> bool {
 /// (Android / iOS phone), `AT`/`IT` (Android tablet / iPad). That is the browser's own statement, so it wins
 /// over model-name heuristics (a phone named `…-Glass`); other suffixes (`WD` desktop, `FP` cloud phone) say
 /// nothing here.
+#[inline(never)] // cold for most first requests: see `detect`
 fn try_puffin(ua: &Ua) -> Option<DeviceClass> {
     let version = ua.after(kw!("puffin/"))?;
     let end = version
@@ -417,6 +419,7 @@ const MAC_TOKENS: &[&str] = &[
 ];
 const MAC_SET: KwSet = KwSet::of(MAC_TOKENS);
 
+#[inline(never)] // cold for most first requests: see `detect`
 fn try_apple(ua: &Ua) -> Option<DeviceClass> {
     if ua.has(kw!("ipad")) {
         return Some(Tablet);
@@ -482,6 +485,7 @@ fn try_android(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass
 /// E-reader firmware (PocketBook and its ODM siblings) states the panel in the UA as `(screen <w>x<h>; …)`,
 /// and says `Mobile` whatever the panel. A shorter side of 600 px or more at a 4:3-ish aspect (below 1.6:1) is
 /// a tablet-class panel; phones are narrower than 600 px or taller than 16:10.
+#[inline(never)] // cold for most first requests: see `detect`
 fn screen_is_tablet(ua: &Ua) -> bool {
     let Some(rest) = ua.after(kw!("(screen ")) else {
         return false;
@@ -497,6 +501,7 @@ fn screen_is_tablet(ua: &Ua) -> bool {
     short >= 600 && long * 10 < short * 16
 }
 
+#[inline(never)] // cold for most first requests: see `detect`
 fn try_mobile_platform(ua: &Ua) -> Option<DeviceClass> {
     if ua.has(kw!("playbook")) {
         return Some(Tablet);
@@ -552,6 +557,7 @@ const PHONE_TOKENS: &[&str] = &[
 const PHONE_SET: KwSet = KwSet::of(PHONE_TOKENS);
 
 /// Client hints without a platform token in the UA (reduced UAs, apps).
+#[inline(never)] // cold for most first requests: see `detect`
 fn try_hints(s: &Signals) -> Option<DeviceClass> {
     let platform = s.sec_ch_ua_platform.map(unquote)?;
     let mobile = s.sec_ch_ua_mobile.map(unquote);
@@ -567,6 +573,7 @@ fn try_hints(s: &Signals) -> Option<DeviceClass> {
     }
 }
 
+#[inline(never)] // cold for most first requests: see `detect`
 fn try_desktop(ua: &Ua) -> Option<DeviceClass> {
     (ua.has_any(&DESKTOP_SET) || ua.has_word(kw!("desktop"))).then_some(Desktop)
 }
