@@ -44,8 +44,7 @@ const KEYWORDS: &[&str] = &[
     "atv",
     "(screen ",
     "tizen",
-    "mipsel",
-    "linux mips",
+    "mips",
     "linux sh4",
     "wired)",
     "wireless)",
@@ -114,6 +113,10 @@ pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[
 ];
 
 /// The device class from UA and headers, or `None` when nothing names a device.
+///
+/// Stages that only other platforms reach (Apple, other mobile platforms, hints, desktop, Puffin, screen
+/// sizes) are kept out of line (`#[inline(never)]`): V8 compiles wasm lazily, function by function, so a
+/// first request pays only for the code its own path runs (bench/classify/RESULTS.md, round 6).
 pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
     // Android UAs (the bulk of traffic) skip the stages that only look at other platforms.
     let android = ua.has(kw!("android")) || ua.has(kw!("adr "));
@@ -144,7 +147,6 @@ pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
         .or_else(|| try_desktop(ua))
 }
 
-#[inline(never)] // cold for most first requests: see `detect`
 fn try_console(ua: &Ua) -> Option<DeviceClass> {
     let hit = ua.has(kw!("playstation"))
         || ua.has(kw!("nintendo"))
@@ -226,8 +228,7 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     }
     // Set-top Linux without Android: MIPS/SH4 boxes, DirectFB, Kylo.
     if !ua.has(kw!("android"))
-        && (ua.has(kw!("mipsel"))
-            || ua.has(kw!("linux mips"))
+        && (ua.has(kw!("mips"))
             || ua.has(kw!("linux sh4"))
             || ua.has(kw!("directfb"))
             || ua.has(kw!("kylo")))
