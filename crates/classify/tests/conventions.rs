@@ -494,3 +494,39 @@ fn round5_box_makers() {
         ],
     );
 }
+
+/// Round 5 platform conventions (invented UAs in each platform's format).
+#[test]
+fn round5_platform_conventions() {
+    let owned: Vec<(String, DeviceClass)> = vec![
+        // IE on a touch-screen Windows device: tablet; Windows phones said WPDesktop.
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Trident/7.0; Touch; AcmeTab 10; rv:11.0) like Gecko",
+            Tablet,
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 6.2; ARM; Trident/7.0; Touch; rv:11.0; WPDesktop; Lumia 999) like Gecko",
+            Smartphone,
+        ),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0", Desktop),
+        // Windows 10 Mobile's Edge names the Lumia.
+        (
+            "Mozilla/5.0 (Windows NT 10.0; ARM; Lumia 999) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/46.0 Safari/537.36 Edge/13.10586",
+            Smartphone,
+        ),
+        // PowerPC Macs name themselves in CFNetwork apps' UAs.
+        ("AcmeApp1.2 CFNetwork/438.16 Darwin/9.8.0 (Power%20Macintosh) (PowerMac9%2C1)", Desktop),
+    ]
+    .into_iter()
+    .map(|(ua, want)| (ua.to_string(), want))
+    .chain([
+        // Retroid handhelds are consoles; a ThinkPad *Tablet* is not a laptop.
+        (android("Retroid Pocket 9", true), Console),
+        (android("ThinkPad Tablet", false), Tablet),
+        (android("ThinkPad X1", false), Desktop),
+    ])
+    .collect();
+    for (ua, want) in owned {
+        assert_eq!(ua_class(&ua), want, "{ua}");
+    }
+}

@@ -35,6 +35,7 @@ const KEYWORDS: &[&str] = &[
     "psp",
     "ouya",
     "gamepad",
+    "retroid",
     // TVs and set-top boxes.
     "tv",
     "dtv",
@@ -95,6 +96,7 @@ const KEYWORDS: &[&str] = &[
     "(tablet;",
     "(mobile;",
     "macintosh",
+    "touch",
     "puffin/",
     "foma;",
     "jig browser",
@@ -157,7 +159,9 @@ fn try_console(ua: &Ua) -> Option<DeviceClass> {
         || ua.has_word(kw!("ps5"))
         || ua.has_word(kw!("psp"))
         || ua.has(kw!("ouya"))
-        || ua.has(kw!("gamepad"));
+        || ua.has(kw!("gamepad"))
+        // Retroid's Android handhelds name themselves `Retroid Pocket <n>`.
+        || ua.has(kw!("retroid"));
     hit.then_some(Console)
 }
 
@@ -415,8 +419,19 @@ const FEATUREPHONE_SET: KwSet = KwSet::of(FEATUREPHONE_TOKENS);
 
 /// What macOS apps append to a `CFNetwork`/`Darwin` UA: the CPU architecture or a Mac model.
 const MAC_TOKENS: &[&str] = &[
-    "(x86_64)", "(i386)", "(arm64)", "(ppc", "macbook", "imac", "macmini", "macpro", "mac os",
+    "(x86_64)",
+    "(i386)",
+    "(arm64)",
+    "(ppc",
+    "macbook",
+    "imac",
+    "macmini",
+    "macpro",
+    "mac os",
     "macos",
+    "powermac",
+    "powerbook",
+    "power%20macintosh",
 ];
 const MAC_SET: KwSet = KwSet::of(MAC_TOKENS);
 
@@ -524,6 +539,11 @@ fn try_mobile_platform(ua: &Ua) -> Option<DeviceClass> {
     if ua.has_any(&PHONE_SET) {
         return Some(Smartphone);
     }
+    // Internet Explorer on a touch-screen Windows device says `Touch` (phones said `WPDesktop`/`IEMobile`,
+    // matched above): the Windows tablet and 2-in-1 convention.
+    if ua.has(kw!("windows nt")) && ua.has_word(kw!("touch")) {
+        return Some(Tablet);
+    }
     // Firefox OS and other Gecko mobiles: `(Mobile; rv:…)` / `(Tablet; rv:…)`.
     if ua.has(kw!("(tablet;")) {
         return Some(Tablet);
@@ -554,6 +574,8 @@ const PHONE_TOKENS: &[&str] = &[
     "webos",
     "palm",
     "[fban/fb4a",
+    "lumia",
+    "zunewp7",
 ];
 const PHONE_SET: KwSet = KwSet::of(PHONE_TOKENS);
 

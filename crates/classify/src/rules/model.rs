@@ -797,7 +797,8 @@ const PC_LINES: &[&str] = &[
 /// Laptop and mini-PC product lines (Android-x86 and ARC installs, Chromebooks running Android apps): the
 /// model names a PC family, so the device is a desktop-class computer whatever the UA's platform says.
 fn pc(c: &Code) -> bool {
-    c.contains_any(&PC)
+    // (`ThinkPad Tablet` is the line's Android tablet.)
+    c.contains_any(&PC) && !c.contains("tablet")
 }
 
 #[cfg(test)]
