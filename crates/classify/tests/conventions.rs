@@ -530,3 +530,26 @@ fn round5_platform_conventions() {
         assert_eq!(ua_class(&ua), want, "{ua}");
     }
 }
+
+/// Round 5: programs that borrow the `Mozilla/` prefix but name no platform, and monitoring words.
+#[test]
+fn round5_programs() {
+    for ua in [
+        "Mozilla/5.0 acmewatch/0.1",
+        "Mozilla/5.0 (Acme check)",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Acme Inspector",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 AcmeObservatory/1.0",
+    ] {
+        let c = classify(&Signals::from_user_agent(ua));
+        assert_eq!((c.device, c.machine), (Bot, true), "{ua}");
+    }
+    // A bare `Mozilla/5.0` is Apple Mail Privacy Protection's prefetch, not a crawler.
+    let c = classify(&Signals::from_user_agent("Mozilla/5.0"));
+    assert_ne!(c.device, Bot);
+    assert_eq!(
+        ua_class(
+            "Mozilla/5.0 (compatible; Konqueror/3.5; CYGWIN_NT-10.0) KHTML/3.5.1 (like Gecko)"
+        ),
+        Desktop
+    );
+}

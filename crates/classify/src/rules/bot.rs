@@ -60,6 +60,11 @@ const BOT_WORDS: &[&str] = &[
     "retriever",
     "seo/",
     "sitemap",
+    "inspector",
+    "diagnostic",
+    "observatory",
+    "favicon",
+    "research",
 ];
 
 /// Words that look like bot keywords but name devices or browsers.

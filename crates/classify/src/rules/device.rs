@@ -627,6 +627,7 @@ const DESKTOP_TOKENS: &[&str] = &[
     "beos",
     "haiku",
     "amiga",
+    "cygwin",
     "mdcr_",
 ];
 const DESKTOP_SET: KwSet = KwSet::of(DESKTOP_TOKENS);

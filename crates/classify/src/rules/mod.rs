@@ -55,12 +55,21 @@ pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
     let client = email::is_bare_apple_webkit(&ua).then_some("Apple Mail");
     match device::detect(&ua, s) {
         Some(device) => out(device, Opener::Person, client, None),
-        // Nothing names a device: a browser-shaped UA stays unknown; anything else is a program.
-        None if ua.starts_with("mozilla/") || ua.starts_with("opera") => {
+        // Nothing names a device. Browsers always name their platform in the first comment, so a
+        // `Mozilla/…` UA with none (`Mozilla/5.0 infrawatch/0.1`, `Mozilla/5.0 (Exchange check)`) is a program
+        // borrowing the prefix; a bare `Mozilla/x.y`, an Opera UA or a mail client's own string stays unknown.
+        None if client.is_some() || ua.starts_with("opera") || bare_mozilla(&ua) => {
             out(DeviceClass::Unknown, Opener::Person, client, None)
         }
         None => out(DeviceClass::Bot, Opener::Crawler, None, None),
     }
+}
+
+/// `Mozilla/<version>` and nothing else.
+fn bare_mozilla(ua: &Ua) -> bool {
+    ua.lower()
+        .strip_prefix(b"mozilla/")
+        .is_some_and(|v| v.iter().all(|c| c.is_ascii_digit() || *c == b'.'))
 }
 
 /// Whether a TV/tablet model code rule matches (exposed for unit tests of the model conventions).
