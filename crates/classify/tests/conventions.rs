@@ -454,8 +454,11 @@ fn round5_other_devices_and_damaged_uas() {
         &[
             ("QUAD-CORE T3 x9", false, Other), // Allwinner T3 car stereo
             ("OCTA-CORE T8", false, Other),
+            ("UltraOcta-T8", false, Other),
+            ("QuadCore-R16", false, Other),
+            ("Quad T800", false, Tablet), // not an automotive part number
             ("ac8227L_demo", false, Other), // AutoChips car SoC
-            ("ACME POS 9", true, Other),    // point-of-sale terminal
+            ("ACME POS 9", true, Other),  // point-of-sale terminal
             ("ACME-WPOS-3", true, Other),
             ("Octa Core Phone 9", true, Smartphone), // "core" without an automotive part
         ],

@@ -740,21 +740,28 @@ fn other(c: &Code) -> bool {
     {
         return true;
     }
-    // White-label car stereos name themselves after their automotive SoC: Allwinner T3/T8, R16
-    // (`QUAD-CORE T3 p1`, `OCTA-CORE T8`).
+    // White-label car stereos name themselves after their core count and automotive SoC: Allwinner T3/T8, R16
+    // (`QUAD-CORE T3 p1`, `OCTA-CORE T8`, `UltraOcta-T8`, `QuadCore-R16`).
     let l = c.low();
-    if c.contains("core")
-        && let Some(i) = l.windows(4).position(|w| w == b"core")
-    {
-        let rest = l[i + 4..].trim_ascii_start();
-        let rest = rest.strip_prefix(b"-").unwrap_or(rest);
-        let rest = rest.strip_prefix(b"_").unwrap_or(rest).trim_ascii_start();
-        if rest.len() >= 2
-            && matches!(rest[0], b't' | b'r')
-            && rest[1].is_ascii_digit()
-            && rest.get(2).is_none_or(|c| !c.is_ascii_digit())
-        {
-            return true;
+    for word in ["core", "octa", "quad"] {
+        if !c.contains(word) {
+            continue;
+        }
+        let found = (0..l.len().saturating_sub(3)).filter(|&i| l[i..].starts_with(word.as_bytes()));
+        for i in found {
+            let rest = l[i + 4..].trim_ascii_start();
+            let rest = rest
+                .strip_prefix(b"-")
+                .or(rest.strip_prefix(b"_"))
+                .unwrap_or(rest);
+            let digits = rest
+                .iter()
+                .skip(1)
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            if matches!(rest.first(), Some(b't' | b'r')) && (1..=2).contains(&digits) {
+                return true;
+            }
         }
     }
     // `<digits>x<digits>` screen resolution in the model name: car head units (`ks1280x480`).
