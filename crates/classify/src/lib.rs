@@ -17,7 +17,8 @@
 //!   regexes cost ~30 ms on the first call and ~312 KB gzipped; this crate uses no regex: one ASCII lower-casing
 //!   pass into a stack buffer, one scan that finds every rule keyword at once (a byte-pair index built at
 //!   compile time, so the first request builds nothing; see `keywords`), then an ordered list of `try_*` stages
-//!   (email → bot → console → TV → other → feature phone → Apple → Android → desktop) that test keyword bits,
+//!   (email → HTTP library → bot → console → TV → other → feature phone → Apple → Android → desktop) that test
+//!   keyword bits,
 //!   plus small hand-written token parsers (the Android model code, the first UA comment). Model-code
 //!   conventions are judged once per request on a lower-cased copy of the model.
 //! * **Signals beyond the UA.** Client hints (`Sec-CH-UA-Mobile/-Platform/-Model`), `X-Requested-With` (the
