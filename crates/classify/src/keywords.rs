@@ -248,15 +248,24 @@ impl Hits {
 
     /// Scans lower-cased `hay` once; also returns the offset of the first `android` (`usize::MAX` if none),
     /// where the Android model parser starts instead of searching again.
+    ///
+    /// Nine UAs in ten open with `Mozilla/5.0 (` (or `4.0`), and no keyword lies in its first 12 bytes
+    /// (checked by `tests::no_keyword_in_the_skipped_prefix`), so the scan starts at its `(`: six fewer pair
+    /// lookups per UA. Word boundaries are unchanged: the byte before the `(` is a space.
     pub(crate) fn scan_marking(hay: &[u8]) -> (Hits, usize) {
         let mut h = Hits {
             any: [0; WORDS],
             word_start: [0; WORDS],
             word: [0; WORDS],
         };
+        let skip = if SKIPPED_PREFIXES.iter().any(|p| hay.starts_with(p)) {
+            SKIP
+        } else {
+            0
+        };
         let mut android = usize::MAX;
-        h.scan_pairs(hay, &mut android);
-        (h, android)
+        h.scan_pairs(&hay[skip..], &mut android);
+        (h, android.saturating_add(skip))
     }
 
     /// Examines every second byte pair (`q` = 0, 2, 4, …): a keyword of 3+ bytes starting at `p` shows its
@@ -331,6 +340,11 @@ impl Hits {
 }
 
 const ANDROID: Kw = Kw::of("android");
+
+/// UA openings whose first [`SKIP`] bytes hold no keyword (see [`Hits::scan_marking`]).
+const SKIPPED_PREFIXES: [&[u8]; 2] = [b"mozilla/5.0 (", b"mozilla/4.0 ("];
+/// `mozilla/5.0 ` without the `(`, which keywords such as `(iphone;` start with.
+const SKIP: usize = 12;
 
 const NBUCKETS: usize = 2048;
 /// Table entries: up to two per keyword.
@@ -548,6 +562,43 @@ mod tests {
         }
     }
 
+    /// No keyword lies in, or starts inside, the bytes `scan_marking` skips.
+    #[test]
+    fn no_keyword_in_the_skipped_prefix() {
+        for p in SKIPPED_PREFIXES {
+            assert!(p.len() > SKIP && p[SKIP] == b'(');
+            for i in 0..SKIP {
+                let rest = &p[i..];
+                for k in TABLE {
+                    let k = k.as_bytes();
+                    assert!(
+                        !(rest.starts_with(k) || k.starts_with(rest)),
+                        "{:?} overlaps the skipped prefix",
+                        String::from_utf8_lossy(k)
+                    );
+                }
+            }
+        }
+    }
+
+    /// Behind a skipped prefix the scan still equals the naive search, with `android` offsets in the whole text.
+    #[test]
+    fn skipped_prefix_keeps_bits_and_offsets() {
+        for k in TABLE {
+            for p in ["mozilla/5.0 (", "mozilla/4.0 ("] {
+                let hay = format!("{p}{k}; x");
+                let (h, android) = Hits::scan_marking(hay.as_bytes());
+                assert!(
+                    same_bits(&h, &naive(hay.as_bytes())),
+                    "bits differ for {hay:?}"
+                );
+                if k == "android" {
+                    assert_eq!(android, p.len());
+                }
+            }
+        }
+    }
+
     #[test]
     fn word_bits_follow_boundaries() {
         let h = Hits::scan(b"smart-tv; tvbox android 12;watchface");
@@ -574,6 +625,9 @@ mod tests {
                 hay.push_str(&k[a..b]);
                 hay.push_str(sep);
             }
+            let h = Hits::scan(hay.as_bytes());
+            prop_assert!(same_bits(&h, &naive(hay.as_bytes())), "bits differ for {:?}", hay);
+            let hay = format!("mozilla/5.0 ({hay}");
             let h = Hits::scan(hay.as_bytes());
             prop_assert!(same_bits(&h, &naive(hay.as_bytes())), "bits differ for {:?}", hay);
         }

@@ -28,7 +28,7 @@ impl<'a> Ua<'a> {
     // ringmark targets (workerd, Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+) runs wasm SIMD.
     #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
     pub fn new(raw: &'a str) -> Self {
-        let raw = raw.trim();
+        let raw = raw.trim_ascii();
         let bytes = raw.as_bytes();
         let mut inline = [0u8; INLINE];
         let heap = if bytes.len() > INLINE {

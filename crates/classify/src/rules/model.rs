@@ -742,27 +742,28 @@ fn other(c: &Code) -> bool {
     }
     // White-label car stereos name themselves after their core count and automotive SoC: Allwinner T3/T8, R16
     // (`QUAD-CORE T3 p1`, `OCTA-CORE T8`, `UltraOcta-T8`, `QuadCore-R16`).
+    // One pass: a `t`/`r` + 1–2 digits, after one of the words and at most one separator.
     let l = c.low();
-    for word in ["core", "octa", "quad"] {
-        if !c.contains(word) {
-            continue;
+    let soc = (1..l.len()).any(|i| {
+        if !matches!(l[i], b't' | b'r') {
+            return false;
         }
-        let found = (0..l.len().saturating_sub(3)).filter(|&i| l[i..].starts_with(word.as_bytes()));
-        for i in found {
-            let rest = l[i + 4..].trim_ascii_start();
-            let rest = rest
-                .strip_prefix(b"-")
-                .or(rest.strip_prefix(b"_"))
-                .unwrap_or(rest);
-            let digits = rest
-                .iter()
-                .skip(1)
-                .take_while(|c| c.is_ascii_digit())
-                .count();
-            if matches!(rest.first(), Some(b't' | b'r')) && (1..=2).contains(&digits) {
-                return true;
-            }
+        let digits = l[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=2).contains(&digits) {
+            return false;
         }
+        let before = &l[..i];
+        let before = before
+            .strip_suffix(b" ")
+            .or(before.strip_suffix(b"-"))
+            .or(before.strip_suffix(b"_"))
+            .unwrap_or(before);
+        [b"core", b"octa", b"quad"]
+            .iter()
+            .any(|w| before.ends_with(*w))
+    });
+    if soc {
+        return true;
     }
     // `<digits>x<digits>` screen resolution in the model name: car head units (`ks1280x480`).
     let b = m.as_bytes();
