@@ -2,10 +2,14 @@
 // fresh Node processes: instantiation, the first number image and the first
 // classification after it, and warm renders — medians over several processes.
 //   make build && node bench/wasm/first-calls.mjs [processes=9]
+// RINGMARK_PKG=/path/to/pkg/ measures another build (bench/wasm/paired.mjs uses it for before/after pairs).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 
-const PKG = new URL("../../pkg/", import.meta.url);
+const PKG = process.env.RINGMARK_PKG
+  ? pathToFileURL(process.env.RINGMARK_PKG.replace(/\/?$/, "/"))
+  : new URL("../../pkg/", import.meta.url);
 
 async function once() {
   const t0 = performance.now();
