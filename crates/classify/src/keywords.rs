@@ -10,8 +10,10 @@
 //! building it at the first request cost ~1.5–2 ms natively and ~10 ms in wasm (the cold-start budget is
 //! 2 ms); its contiguous NFA builds faster but scanned slower than this table (bench/classify/RESULTS.md).
 //! So the index is built by `const fn`s at compile time — nothing runs at the first request — as a byte-pair
-//! table: every second pair of the UA is looked up in an exact 64 Ki-bit pair filter, and the few candidate
-//! keywords behind a hit are compared eight bytes at a time (Wu–Manber-style skipping with a block of two).
+//! table: every second pair of the UA is looked up in an exact 64 Ki-bit pair filter, a hit must also pass a
+//! 64 Ki-bit filter of (pair, next byte) — three in four pair hits are common pairs such as `; ` or `an` that
+//! start no keyword there — and the few candidate keywords behind it are compared eight bytes at a time
+//! (Wu–Manber-style skipping with a block of two).
 //!
 //! Rules name a keyword with [`kw!`]`("…")`, which resolves to its table index at compile time and fails the
 //! build when the keyword is not declared in any list, so a rule and its keyword list cannot drift apart.
@@ -282,7 +284,18 @@ impl Hits {
                 if q > 0 && SHORT_SECOND[usize::from(hay[q] >> 6)] & (1 << (hay[q] & 63)) != 0 {
                     self.check_short(hay, q - 1);
                 }
-                self.check_pair(hay, q, key, android);
+                // The byte after the pair must also fit some entry (most pair hits are common pairs such as
+                // `; `, `in`, `an` that start no keyword here): one more bit test instead of the bucket walk.
+                let gate = match hay.get(q + 2) {
+                    Some(&c) => {
+                        let i = trigram(key, c);
+                        t.tri_bits[i / 64] & (1 << (i % 64)) != 0
+                    }
+                    None => true,
+                };
+                if gate {
+                    self.check_pair(hay, q, key, android);
+                }
             }
             q += 2;
         }
@@ -370,6 +383,12 @@ const fn bucket(pair: u16) -> usize {
     ((pair as u32).wrapping_mul(0x9E37_79B1) >> (32 - 11)) as usize
 }
 
+/// Bit index (of 64 Ki) of a byte pair and the byte after it, for the trigram gate in [`Hits::scan_pairs`].
+#[inline]
+const fn trigram(pair: u16, next: u8) -> usize {
+    ((pair as u32 ^ (next as u32) << 16).wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
 /// One way to spot a keyword: a byte pair inside it, and what must surround the pair.
 #[derive(Clone, Copy)]
 struct Entry {
@@ -402,6 +421,9 @@ struct Pairs {
     entries: [Entry; ENTRIES],
     /// Which pairs start any entry, or start with a two-byte keyword's second byte (64 Ki bits).
     pair_bits: [u64; 1024],
+    /// Which (pair, next byte) triples can start an entry's match ([`trigram`], 64 Ki bits); an entry whose
+    /// keyword ends with its pair admits every next byte.
+    tri_bits: [u64; 1024],
 }
 
 const EMPTY: Entry = Entry {
@@ -486,6 +508,7 @@ static PAIRS: Pairs = {
     let mut fill = [0u16; NBUCKETS];
     let mut entries = [EMPTY; ENTRIES];
     let mut pair_bits = [0u64; 1024];
+    let mut tri_bits = [0u64; 1024];
     let mut i = 0;
     while i < n {
         let e = all[i];
@@ -493,6 +516,17 @@ static PAIRS: Pairs = {
         entries[(start[b] + fill[b]) as usize] = e;
         fill[b] += 1;
         pair_bits[e.pair as usize / 64] |= 1 << (e.pair % 64);
+        if e.tail.is_empty() {
+            let mut next = 0usize;
+            while next < 256 {
+                let t = trigram(e.pair, next as u8);
+                tri_bits[t / 64] |= 1 << (t % 64);
+                next += 1;
+            }
+        } else {
+            let t = trigram(e.pair, e.tail[0]);
+            tri_bits[t / 64] |= 1 << (t % 64);
+        }
         i += 1;
     }
     // Every pair starting with a two-byte keyword's second byte (see `Hits::scan_pairs`).
@@ -511,6 +545,7 @@ static PAIRS: Pairs = {
         start,
         entries,
         pair_bits,
+        tri_bits,
     }
 };
 
