@@ -18,6 +18,8 @@ pub(crate) struct Ua<'a> {
     hits: Hits,
     /// Offset of the first `android` (`usize::MAX`: none).
     android_at: usize,
+    /// Whether an `@` occurs.
+    at: bool,
     model: OnceCell<Option<&'a str>>,
 }
 
@@ -31,11 +33,15 @@ impl<'a> Ua<'a> {
         let raw = raw.trim_ascii();
         let bytes = raw.as_bytes();
         let mut inline = [0u8; INLINE];
+        // Whether an `@` occurs, noted in the same (vectorised) pass: only then can the UA carry an e-mail address.
+        let mut at = false;
         let heap = if bytes.len() > INLINE {
+            at = bytes.contains(&b'@');
             Some(bytes.to_ascii_lowercase())
         } else {
             for (d, s) in inline.iter_mut().zip(bytes) {
                 *d = s.to_ascii_lowercase();
+                at |= *s == b'@';
             }
             None
         };
@@ -50,8 +56,15 @@ impl<'a> Ua<'a> {
             len: bytes.len(),
             hits,
             android_at,
+            at,
             model: OnceCell::new(),
         }
+    }
+
+    /// Whether the UA contains an `@`.
+    #[inline]
+    pub fn has_at(&self) -> bool {
+        self.at
     }
 
     /// The lower-cased bytes.
@@ -73,7 +86,13 @@ impl<'a> Ua<'a> {
         if !self.hits.has(k) {
             return None;
         }
-        find_bytes(self.lower(), k.text().as_bytes(), 0)
+        // `android …` keywords cannot start before the first `android` the scan saw.
+        let from = if k == kw!("android ") {
+            self.android_at.min(self.len)
+        } else {
+            0
+        };
+        find_bytes(self.lower(), k.text().as_bytes(), from)
     }
 
     /// Whether keyword `k` occurs anywhere.

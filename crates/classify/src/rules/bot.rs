@@ -207,6 +207,9 @@ fn bot_word(ua: &Ua) -> bool {
 /// An e-mail address: `name@host.tld` with an alphabetic top-level domain (`android@88.0.4324.181`, which
 /// Ecosia appends as a version, is not one).
 fn has_email(ua: &Ua) -> bool {
+    if !ua.has_at() {
+        return false;
+    }
     let l = ua.lower();
     memchr::memchr_iter(b'@', l).any(|i| {
         let host_len = l[i + 1..]
