@@ -556,3 +556,28 @@ fn round5_programs() {
         Desktop
     );
 }
+
+/// Damaged UAs never panic: an empty or one-letter build ID, a UA ending inside a keyword's context.
+#[test]
+fn truncated_uas_do_not_panic() {
+    for ua in [
+        "Mozilla/5.0 (Linux; Android 9; Acme Build/",
+        "Mozilla/5.0 (Linux; Android 9; Acme Build/)",
+        "Mozilla/5.0 (Linux; Android 9; Acme Build/P",
+        "Dalvik/2.1.0 (Linux; U; Android 9; Acme Build/",
+        "Mozilla/5.0 Puffin/",
+        "Mozilla/5.0 (Linux; Android 9; Acme) Puffin/9.1.2.A",
+        "Amazon;aft",
+        "x bot",
+        "bot",
+        "a@b",
+        "@",
+        "Opera/9.80 (Linux mips; ) Presto/2.12 (ACME, X1, wired)",
+        "(ACME, X1, wired)",
+        "wired)",
+        "Mozilla/",
+        "Mozilla/5.0 (",
+    ] {
+        let _ = classify(&Signals::from_user_agent(ua));
+    }
+}

@@ -133,7 +133,7 @@ pub(crate) fn is_library(ua: &Ua) -> bool {
 
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {
-    if ua.has_any(&BOT_SET) && !excused(ua) || bot_word(ua) {
+    if (ua.has_any(&BOT_SET) && !excused(ua)) || bot_word(ua) {
         return true;
     }
     // A contact URL or e-mail address: browsers never carry one.
@@ -193,8 +193,8 @@ fn bot_word(ua: &Ua) -> bool {
         Some(start..start + m.len())
     });
     // (`memchr_iter` on `b`, not `memmem`: the substring searcher adds ~15 KB of wasm for one 3-byte word.)
-    let at = memchr::memchr_iter(b'b', l).filter(|&i| l[i..].starts_with(b"bot"));
-    at.into_iter().any(|i| {
+    let mut at = memchr::memchr_iter(b'b', l).filter(|&i| l[i..].starts_with(b"bot"));
+    at.any(|i| {
         let ends = match raw.get(i + 3) {
             None => true,
             Some(&c) => !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw[i + 2] == b't',

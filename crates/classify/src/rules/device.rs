@@ -289,7 +289,7 @@ fn android_tv_build(ua: &Ua) -> bool {
     // Box firmware often stops at the release and branch (`Build/STTC`, `Build/RT`), or gives only the
     // release's codename (`Build/PI` for Pie); phone and tablet builds carry the full dated ID.
     let bare_branch = b.len() >= 2 && alnum <= 2 && end(2 + alnum);
-    let atv_branch = (b'N'..=b'W').contains(&b[0])
+    let atv_branch = b.first().is_some_and(|c| (b'N'..=b'W').contains(c))
         && b.get(1) == Some(&b'T')
         && (bare_branch
             || (1..=3).contains(&alnum)
