@@ -7,17 +7,27 @@ import net from "node:net";
 
 export const ADMIN = "dev-admin-token-not-for-production";
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
+/** Whether `port` on 127.0.0.1 can be bound right now. */
+function canBind(port) {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.on("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A free TCP port on 127.0.0.1, picked below Linux's ephemeral range (32768+). A port the OS hands out for
+ * `listen(0)` can be handed out again to the next `listen(0)` once released — and workerd binds its own
+ * internal sockets that way, so a test file starting its worker next to another one could lose the port.
+ */
+export async function freePort() {
+  for (let i = 0; i < 200; i++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canBind(port)) return port;
+  }
+  throw new Error("no free port in 20000-31999");
 }
 
 /** A fresh directory for Durable Object storage. */
@@ -25,10 +35,21 @@ export function freshState() {
   return mkdtempSync(join(tmpdir(), "ringmark-e2e-"));
 }
 
-/** Starts `wrangler dev` and resolves once it answers. */
+/** Starts `wrangler dev` and resolves once it answers; retries with new ports if one was taken meanwhile. */
 export async function startWorker(persistTo) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(persistTo);
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(String(e.message))) throw e;
+    }
+  }
+}
+
+async function startOnce(persistTo) {
   const port = await freePort();
-  const inspector = await freePort();
+  let inspector = await freePort();
+  while (inspector === port) inspector = await freePort();
   const child = spawn(
     "wrangler",
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
