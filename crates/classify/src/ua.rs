@@ -138,11 +138,13 @@ impl<'a> Ua<'a> {
     }
 
     /// The text after `Build/` when it directly follows the Android model code (`SM-T580 Build/PPR1.…` →
-    /// `PPR1.…`), from the cached model parse (no search).
+    /// `PPR1.…`; Cronet's `SN01DNGL300; Build/RTT0.…` puts a `;` between), from the cached model parse (no
+    /// search).
     pub fn build_id(&self) -> Option<&'a str> {
         let model = self.android_model()?;
         let end = (model.as_ptr() as usize).checked_sub(self.raw.as_ptr() as usize)? + model.len();
         let l = self.lower();
+        let end = end + usize::from(l.get(end) == Some(&b';'));
         let at = end + usize::from(l.get(end) == Some(&b' '));
         (l.get(at) == Some(&b'b') && starts_with_bytes(&l[at..], b"build/"))
             .then(|| self.raw.get(at + 6..))

@@ -431,6 +431,10 @@ fn round5_tv_conventions() {
         "BrightSign/9.0.1 (XT1234)Mozilla/5.0 (X11; Linux aarch64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0 Safari/537.36",
         // Box firmware build IDs: a bare ATV branch or just the release codename.
         "Dalvik/2.1.0 (Linux; U; Android 9; Q7 Build/PI)",
+        // Cronet's app UA puts a `;` between the model and `Build/`.
+        "Linux; U; Android 11; de_DE; XY12345; Build/RTT0.210618.003; Cronet/114.0.5735.33",
+        // Infomir MAG set-tops: the `stbapp` portal client.
+        "Mozilla/5.0 (QtEmbedded; U; Linux; C) AppleWebKit/533.3 (KHTML, like Gecko) MAG999 stbapp ver: 6 rev: 1234 Mobile Safari/533.3",
         "Mozilla/5.0 (Linux; Android 12; Acme Streamer Build/STTC; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36",
     ] {
         assert_eq!(ua_class(ua), Tv, "{ua}");

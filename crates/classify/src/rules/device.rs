@@ -208,6 +208,7 @@ const TV_TOKENS: &[&str] = &[
     "webtv",
     "hybridcast",
     "brightsign",
+    "stbapp",
 ];
 
 pub(crate) const TV_SET: KwSet = KwSet::of(TV_TOKENS);
