@@ -585,3 +585,27 @@ fn truncated_uas_do_not_panic() {
         let _ = classify(&Signals::from_user_agent(ua));
     }
 }
+
+/// Round 5: desktop browsers and apps on niche or old platforms (invented UAs in each product's format).
+#[test]
+fn round5_niche_desktops() {
+    for ua in [
+        // A `compatible;` comment naming a desktop OS is a browser there, not a crawler.
+        "Mozilla/5.0 (compatible; AcmeBrowse 2.0; AmigaOS4.1)",
+        "Mozilla/5.0 (compatible; U; AcmeWeb/1.2; Haiku) AppleWebKit/533.4 (KHTML, like Gecko)",
+        // Mosaic carries CERN's libwww but is a browser.
+        "NCSA_Mosaic/2.7 (X11;Linux 2.6.7 i686) libwww/2.12 modified",
+        "VMS_Mosaic/4.1 (Motif;OpenVMS V8.4 AlphaServer) libwww/2.12_Mosaic",
+        // Desktop apps naming their OS: QuickTime's `qtver=…;os=Mac`, Windows release words.
+        "QuickTime/7.7.9 (qtver=7.7.9;cpu=IA32;os=Mac 10.13.6)",
+        "AcmeLauncher/3.1 (Acme) 0123abcd (win11 x64)",
+    ] {
+        assert_eq!(ua_class(ua), Desktop, "{ua}");
+    }
+    // A crawler that puts an OS in its comment still names itself a bot.
+    assert_eq!(
+        ua_class("Mozilla/5.0 (compatible; Linux x86_64; AcmeBot/1.0; +https://example.com/bot)"),
+        Bot
+    );
+    assert_eq!(ua_class(&android("Google Pixelbook Go", false)), Desktop);
+}

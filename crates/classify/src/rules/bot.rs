@@ -68,7 +68,7 @@ const BOT_WORDS: &[&str] = &[
 ];
 
 /// Words that look like bot keywords but name devices or browsers.
-const NOT_BOT: &[&str] = &["searchapp", "yasearch", "feedback"];
+const NOT_BOT: &[&str] = &["searchapp", "yasearch", "feedback", "mosaic"];
 
 /// Keywords that stay strong evidence even next to an excused word.
 const STRONG: &[&str] = &["crawl", "spider", "http"];
@@ -155,6 +155,9 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         && let Some(rest) = ua.after(kw!("(compatible;"))
     {
         let name = rest.trim_start().to_ascii_lowercase();
+        // The comment names a desktop OS (`(compatible; IBrowse 3.0; AmigaOS4.0)`, `…; Haiku)`): a browser on
+        // a niche platform; crawlers that put an OS there also carry a bot word or a URL, matched above.
+        let comment = &name[..name.find(')').unwrap_or(name.len())];
         let browser = [
             "msie",
             "konqueror",
@@ -165,7 +168,14 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
             "opera",
             "iemobile",
         ];
-        if !browser.iter().any(|b| name.starts_with(b)) && !name.contains("windows") {
+        let desktop_os = [
+            "linux", "x11", "mac os", "macos", "amiga", "haiku", "syllable", "beos", "bsd",
+            "sunos", "os/2",
+        ];
+        if !browser.iter().any(|b| name.starts_with(b))
+            && !name.contains("windows")
+            && !desktop_os.iter().any(|os| comment.contains(os))
+        {
             return true;
         }
     }

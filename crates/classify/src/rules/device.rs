@@ -630,5 +630,12 @@ const DESKTOP_TOKENS: &[&str] = &[
     "amiga",
     "cygwin",
     "mdcr_",
+    "syllable",
+    "openvms",
+    "win7",
+    "win8",
+    "win10",
+    "win11",
+    "qtver=",
 ];
 const DESKTOP_SET: KwSet = KwSet::of(DESKTOP_TOKENS);

@@ -799,6 +799,7 @@ const PC_LINES: &[&str] = &[
     "vivobook",
     "zenbook",
     "macbook",
+    "pixelbook",
     "nuc",
 ];
 
