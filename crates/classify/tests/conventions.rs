@@ -15,6 +15,8 @@ fn android(model: &str, mobile: bool) -> String {
 
 mod common;
 
+use common::{check_uas, device as ua_class};
+
 fn check(group: &str, cases: &[(&str, bool, DeviceClass)]) {
     let failures: Vec<String> = cases
         .iter()
@@ -174,19 +176,17 @@ fn pc_lines_are_desktops() {
 /// Windows Phone, MeeGo and Bada UAs name Nokia/Samsung/carriers but are smartphones, not feature phones.
 #[test]
 fn smartphone_platforms_with_feature_phone_words() {
-    for ua in [
-        "Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; NOKIA; Lumia 999) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/52.0 Mobile Safari/537.36 Edge/15.1",
-        "Mozilla/5.0 (compatible; MSIE 10.0; Windows Phone 8.0; Trident/6.0; IEMobile/10.0; ARM; Touch; NOKIA; Lumia 999)",
-        "UCWEB/2.0 (Windows; U; wds 8.10; en-US; NOKIA; RM-9999) U2/1.0.0 UCBrowser/4.2.1.541 U2/1.0.0 Mobile",
-        "Mozilla/5.0 (MeeGo; NokiaN99) AppleWebKit/534.13 (KHTML, like Gecko) NokiaBrowser/8.5.0 Mobile Safari/534.13",
-        "Mozilla/5.0 (SAMSUNG; SAMSUNG-GT-S9999/1.0; U; Bada/2.0; en-us) AppleWebKit/534.20 (KHTML, like Gecko) Dolfin/3.0 Mobile HVGA SMM-MMS/1.2.0 OPN-B",
-    ] {
-        assert_eq!(
-            classify(&Signals::from_user_agent(ua)).device,
-            Smartphone,
-            "{ua}"
-        );
-    }
+    check_uas(
+        "smartphone platforms with feature-phone words",
+        &[
+            "Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; NOKIA; Lumia 999) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/52.0 Mobile Safari/537.36 Edge/15.1",
+            "Mozilla/5.0 (compatible; MSIE 10.0; Windows Phone 8.0; Trident/6.0; IEMobile/10.0; ARM; Touch; NOKIA; Lumia 999)",
+            "UCWEB/2.0 (Windows; U; wds 8.10; en-US; NOKIA; RM-9999) U2/1.0.0 UCBrowser/4.2.1.541 U2/1.0.0 Mobile",
+            "Mozilla/5.0 (MeeGo; NokiaN99) AppleWebKit/534.13 (KHTML, like Gecko) NokiaBrowser/8.5.0 Mobile Safari/534.13",
+            "Mozilla/5.0 (SAMSUNG; SAMSUNG-GT-S9999/1.0; U; Bada/2.0; en-us) AppleWebKit/534.20 (KHTML, like Gecko) Dolfin/3.0 Mobile HVGA SMM-MMS/1.2.0 OPN-B",
+        ]
+        .map(|ua| (ua, Smartphone)),
+    );
     // A real MIDP phone is still a feature phone.
     let ua = "Nokia9999/2.0 (09.99) Profile/MIDP-2.1 Configuration/CLDC-1.1";
     assert_eq!(classify(&Signals::from_user_agent(ua)).device, Featurephone);
@@ -232,35 +232,34 @@ fn round4_phone_lookalikes() {
     );
 }
 
-fn ua_class(ua: &str) -> DeviceClass {
-    classify(&Signals::from_user_agent(ua)).device
-}
-
 /// Android TV build IDs (`<release>T<…>.<date>`) and Google's `ATV` word.
 #[test]
 fn android_tv_builds_and_words() {
-    for ua in [
-        "Mozilla/5.0 (Linux; Android 9; Acme One Build/PTT9.190101.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/99.0.0.0 Mobile Safari/537.36",
-        "Dalvik/2.1.0 (Linux; U; Android 11; XQ1 Build/RTT9.211231.009)",
-        "Dalvik/2.1.0 (Linux; U; Android 12; XQ2 Build/STTZ.230101.001)",
-        "Mozilla/5.0 (Linux; Android 10; Box Q Build/QTG9.200101.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0.0.0 Safari/537.36",
-        "Mozilla/5.0 (Linux; Android 9.0.0; Q1 Build/PQ9A.190101.001; wv-atv; mse) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/43.0 Mobile Safari/537.36",
-    ] {
-        assert_eq!(ua_class(ua), Tv, "{ua}");
-    }
+    check_uas(
+        "android TV builds",
+        &[
+            "Mozilla/5.0 (Linux; Android 9; Acme One Build/PTT9.190101.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/99.0.0.0 Mobile Safari/537.36",
+            "Dalvik/2.1.0 (Linux; U; Android 11; XQ1 Build/RTT9.211231.009)",
+            "Dalvik/2.1.0 (Linux; U; Android 12; XQ2 Build/STTZ.230101.001)",
+            "Mozilla/5.0 (Linux; Android 10; Box Q Build/QTG9.200101.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/99.0.0.0 Safari/537.36",
+            "Mozilla/5.0 (Linux; Android 9.0.0; Q1 Build/PQ9A.190101.001; wv-atv; mse) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/43.0 Mobile Safari/537.36",
+        ]
+        .map(|ua| (ua, Tv)),
+    );
     // Phone and tablet branch letters stay what the rest of the UA says.
-    for (ua, want) in [
-        (
-            "Mozilla/5.0 (Linux; Android 13; Acme 9 Build/TP9A.230101.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36",
-            Smartphone,
-        ),
-        (
-            "Mozilla/5.0 (Linux; Android 11; Acme 9 Build/RKQ9.200101.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36",
-            Smartphone,
-        ),
-    ] {
-        assert_eq!(ua_class(ua), want, "{ua}");
-    }
+    check_uas(
+        "phone and tablet branch letters",
+        &[
+            (
+                "Mozilla/5.0 (Linux; Android 13; Acme 9 Build/TP9A.230101.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36",
+                Smartphone,
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 11; Acme 9 Build/RKQ9.200101.001) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36",
+                Smartphone,
+            ),
+        ],
+    );
 }
 
 /// E-reader firmware stating its panel: a 4:3-ish panel of 600 px or more is a tablet; a phone-shaped one is not.
@@ -292,12 +291,14 @@ fn self_declared_device_kinds() {
     assert_eq!(ua_class(&puffin("Acme-Glass", "Mobile ", "AP")), Smartphone);
     assert_eq!(ua_class(&puffin("Acme One", "Mobile ", "WD")), Smartphone);
     // Kindle Fire Silk in desktop mode: no Android token, a `KF…` code or a Mac string.
-    for ua in [
-        "Mozilla/5.0 (Linux; U; en-gb; KFXYWI Build/ABC12) AppleWebKit/535.19 (KHTML, like Gecko) Silk/3.9 Safari/535.19 Silk-Accelerated=true",
-        "Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10_6_3; en-us; Silk/1.0.1.2_3) AppleWebKit/533.16 (KHTML, like Gecko) Version/5.0 Safari/533.16 Silk-Accelerated=true",
-    ] {
-        assert_eq!(ua_class(ua), Tablet, "{ua}");
-    }
+    check_uas(
+        "silk desktop mode",
+        &[
+            "Mozilla/5.0 (Linux; U; en-gb; KFXYWI Build/ABC12) AppleWebKit/535.19 (KHTML, like Gecko) Silk/3.9 Safari/535.19 Silk-Accelerated=true",
+            "Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10_6_3; en-us; Silk/1.0.1.2_3) AppleWebKit/533.16 (KHTML, like Gecko) Version/5.0 Safari/533.16 Silk-Accelerated=true",
+        ]
+        .map(|ua| (ua, Tablet)),
+    );
     // Silk on a Fire TV says Android and an `AFT…` model.
     assert_eq!(
         ua_class(
@@ -306,14 +307,16 @@ fn self_declared_device_kinds() {
         Tv
     );
     // Japanese carrier feature phones and MediaTek's VRE runtime.
-    for ua in [
-        "DoCoMo/2.0 P999i(c100;TB;W24H12)",
-        "Mozilla/4.08 (X123i;FOMA;c500;TB)",
-        "Mozilla/5.0 (jig browser core; XY01Z)",
-        "Opera/9.80 (VRE; Opera Mini/4.4/12.3456; U; en) Presto/2.8.119 Version/11.10",
-    ] {
-        assert_eq!(ua_class(ua), Featurephone, "{ua}");
-    }
+    check_uas(
+        "japanese and VRE feature phones",
+        &[
+            "DoCoMo/2.0 P999i(c100;TB;W24H12)",
+            "Mozilla/4.08 (X123i;FOMA;c500;TB)",
+            "Mozilla/5.0 (jig browser core; XY01Z)",
+            "Opera/9.80 (VRE; Opera Mini/4.4/12.3456; U; en) Presto/2.8.119 Version/11.10",
+        ]
+        .map(|ua| (ua, Featurephone)),
+    );
     // MSN TV (WebTV) set-top boxes.
     assert_eq!(ua_class("Mozilla/4.0 WebTV/2.8 (compatible; MSIE 4.0)"), Tv);
     // Huawei two-letter family codes take the Wi-Fi-variant rule too (`XY2-W09` tablet, `XY2-L09` phone).
@@ -325,12 +328,14 @@ fn self_declared_device_kinds() {
 /// `<name>bot-<purpose>` is still a bot (`FooBot-Media`, `Acmebot-News`).
 #[test]
 fn hyphenated_bot_names() {
-    for ua in [
-        "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/534+ (KHTML, like Gecko) AcmeBot-Media /1.0b",
-        "Examplebot-News",
-    ] {
-        assert_eq!(ua_class(ua), Bot, "{ua}");
-    }
+    check_uas(
+        "hyphenated bot names",
+        &[
+            "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/534+ (KHTML, like Gecko) AcmeBot-Media /1.0b",
+            "Examplebot-News",
+        ]
+        .map(|ua| (ua, Bot)),
+    );
 }
 
 /// Round 5 model conventions (invented codes following each scheme).
@@ -356,89 +361,95 @@ fn round5_model_conventions() {
 /// while real bots stay bots (invented UAs in each product's format).
 #[test]
 fn devices_with_bot_like_shapes() {
-    for (ua, want) in [
-        ("Amazon;AFTXY;0123456789abcdef;;tpapi;3.1.2", Tv),
-        (
-            "Mozilla/5.0(compatible; U; InfiNet 0.1; Viera) AppleWebKit/420+ (KHTML, like Gecko) Viera/9.1",
-            Tv,
-        ),
-        (
-            "iPhone (compatible; Smartphone2.0) Acme News 1.2 / iOS 17.1",
-            Smartphone,
-        ),
-        (
-            "iPad (compatible; Tablet2.0) Acme News 1.2 / iPadOS 17.1",
-            Tablet,
-        ),
-        (
-            "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 (Ecosia android@120.0.6099.1)",
-            Smartphone,
-        ),
-        (
-            "[FBAN/FB4A;FBAV/99.0.0.1;FBBV/1234;FBLC/en_US;FBMF/acme;FBDV/Acme One;FBSV/9;]",
-            Smartphone,
-        ),
-        // An e-mail address is still a bot's contact.
-        ("AcmeFetch/1.0 (ops@example.com)", Bot),
-        // Nothing after the closing `)` is the Android model: the bot word counts.
-        (
-            "Mozilla/5.0 (Linux; Android 7.0;) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; AcmeBot)",
-            Bot,
-        ),
-    ] {
-        assert_eq!(ua_class(ua), want, "{ua}");
-    }
+    check_uas(
+        "devices with bot-like shapes",
+        &[
+            ("Amazon;AFTXY;0123456789abcdef;;tpapi;3.1.2", Tv),
+            (
+                "Mozilla/5.0(compatible; U; InfiNet 0.1; Viera) AppleWebKit/420+ (KHTML, like Gecko) Viera/9.1",
+                Tv,
+            ),
+            (
+                "iPhone (compatible; Smartphone2.0) Acme News 1.2 / iOS 17.1",
+                Smartphone,
+            ),
+            (
+                "iPad (compatible; Tablet2.0) Acme News 1.2 / iPadOS 17.1",
+                Tablet,
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 (Ecosia android@120.0.6099.1)",
+                Smartphone,
+            ),
+            (
+                "[FBAN/FB4A;FBAV/99.0.0.1;FBBV/1234;FBLC/en_US;FBMF/acme;FBDV/Acme One;FBSV/9;]",
+                Smartphone,
+            ),
+            // An e-mail address is still a bot's contact.
+            ("AcmeFetch/1.0 (ops@example.com)", Bot),
+            // Nothing after the closing `)` is the Android model: the bot word counts.
+            (
+                "Mozilla/5.0 (Linux; Android 7.0;) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; AcmeBot)",
+                Bot,
+            ),
+        ],
+    );
 }
 
 /// Round 5: words that name a device line, not a device kind (invented UAs).
 #[test]
 fn device_lines_named_like_other_kinds() {
-    for (ua, want) in [
-        // "Quest" is a phone line unless Meta's headset names itself `Quest <n>` or the Oculus browser.
-        (android("ACME Quest 402", true), Smartphone),
-        (android("conquest-S99", true), Smartphone),
-        (android("Quest 9", false), Other),
-        // Sonos controller apps name the computer or phone they run on; the speaker's own string is "other".
-        (
-            "Linux UPnP/1.0 Sonos/70.1-12345 (ICRU_iPhone15,2)".to_string(),
-            Smartphone,
-        ),
-        (
-            "Linux UPnP/1.0 Sonos/70.1-12345 (ICRU_iPad13,1)".to_string(),
-            Tablet,
-        ),
-        (
-            "Linux UPnP/1.0 Sonos/70.1-12345 (MDCR_MacBookPro18,1)".to_string(),
-            Desktop,
-        ),
-        ("Linux UPnP/1.0 Sonos/70.1-12345 (ZPS9)".to_string(), Other),
-    ] {
-        assert_eq!(ua_class(&ua), want, "{ua}");
-    }
+    // "Quest" is a phone line unless Meta's headset names itself `Quest <n>` or the Oculus browser.
+    check(
+        "quest",
+        &[
+            ("ACME Quest 402", true, Smartphone),
+            ("conquest-S99", true, Smartphone),
+            ("Quest 9", false, Other),
+        ],
+    );
+    // Sonos controller apps name the computer or phone they run on; the speaker's own string is "other".
+    check_uas(
+        "sonos",
+        &[
+            (
+                "Linux UPnP/1.0 Sonos/70.1-12345 (ICRU_iPhone15,2)",
+                Smartphone,
+            ),
+            ("Linux UPnP/1.0 Sonos/70.1-12345 (ICRU_iPad13,1)", Tablet),
+            (
+                "Linux UPnP/1.0 Sonos/70.1-12345 (MDCR_MacBookPro18,1)",
+                Desktop,
+            ),
+            ("Linux UPnP/1.0 Sonos/70.1-12345 (ZPS9)", Other),
+        ],
+    );
 }
 
 /// Round 5 TV conventions (invented UAs in each platform's format).
 #[test]
 fn round5_tv_conventions() {
-    for ua in [
-        // Opera's TV SDK suffix: maker, model, connection.
-        "Opera/9.80 (Linux armv7l) Presto/2.12.407 Version/12.51 MB97/1.2.3 (ACME, XY1234, wireless)",
-        "Opera/9.80 (Linux armv7l) Presto/2.12.407 Version/12.51 (ACME, XY1234, wired)",
-        // MIPS Linux is set-top silicon.
-        "Mozilla/5.0 (Linux mips) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/40.0 Safari/537.36",
-        // Broadcast-broadband and signage players.
-        "Hybridcast/1.0 (;000000;ACMETV;2;2;)",
-        "BrightSign/9.0.1 (XT1234)Mozilla/5.0 (X11; Linux aarch64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0 Safari/537.36",
-        // Box firmware build IDs: a bare ATV branch or just the release codename.
-        "Dalvik/2.1.0 (Linux; U; Android 9; Q7 Build/PI)",
-        // Cronet's app UA puts a `;` between the model and `Build/`.
-        "Linux; U; Android 11; de_DE; XY12345; Build/RTT0.210618.003; Cronet/114.0.5735.33",
-        // Infomir MAG set-tops: the `stbapp` portal client.
-        "Mozilla/5.0 (QtEmbedded; U; Linux; C) AppleWebKit/533.3 (KHTML, like Gecko) MAG999 stbapp ver: 6 rev: 1234 Mobile Safari/533.3",
-        "Mozilla/5.0 (Linux; Android 12; Acme Streamer Build/STTC; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36",
-    ] {
-        assert_eq!(ua_class(ua), Tv, "{ua}");
-    }
+    check_uas(
+        "round 5 TVs",
+        &[
+            // Opera's TV SDK suffix: maker, model, connection.
+            "Opera/9.80 (Linux armv7l) Presto/2.12.407 Version/12.51 MB97/1.2.3 (ACME, XY1234, wireless)",
+            "Opera/9.80 (Linux armv7l) Presto/2.12.407 Version/12.51 (ACME, XY1234, wired)",
+            // MIPS Linux is set-top silicon.
+            "Mozilla/5.0 (Linux mips) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/40.0 Safari/537.36",
+            // Broadcast-broadband and signage players.
+            "Hybridcast/1.0 (;000000;ACMETV;2;2;)",
+            "BrightSign/9.0.1 (XT1234)Mozilla/5.0 (X11; Linux aarch64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0 Safari/537.36",
+            // Box firmware build IDs: a bare ATV branch or just the release codename.
+            "Dalvik/2.1.0 (Linux; U; Android 9; Q7 Build/PI)",
+            // Cronet's app UA puts a `;` between the model and `Build/`.
+            "Linux; U; Android 11; de_DE; XY12345; Build/RTT0.210618.003; Cronet/114.0.5735.33",
+            // Infomir MAG set-tops: the `stbapp` portal client.
+            "Mozilla/5.0 (QtEmbedded; U; Linux; C) AppleWebKit/533.3 (KHTML, like Gecko) MAG999 stbapp ver: 6 rev: 1234 Mobile Safari/533.3",
+            "Mozilla/5.0 (Linux; Android 12; Acme Streamer Build/STTC; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36",
+        ]
+        .map(|ua| (ua, Tv)),
+    );
     // `DTV` + diagonal is a panel code; a bare `…DTV` is a phone's tuner.
     assert_eq!(ua_class(&android("ACDTV50XY01U", false)), Tv);
     assert_eq!(ua_class(&android("SH-DTV", true)), Smartphone);
@@ -505,37 +516,43 @@ fn round5_box_makers() {
 /// Round 5 platform conventions (invented UAs in each platform's format).
 #[test]
 fn round5_platform_conventions() {
-    let owned: Vec<(String, DeviceClass)> = vec![
-        // IE on a touch-screen Windows device: tablet; Windows phones said WPDesktop.
-        (
-            "Mozilla/5.0 (Windows NT 10.0; Trident/7.0; Touch; AcmeTab 10; rv:11.0) like Gecko",
-            Tablet,
-        ),
-        (
-            "Mozilla/5.0 (Windows NT 6.2; ARM; Trident/7.0; Touch; rv:11.0; WPDesktop; Lumia 999) like Gecko",
-            Smartphone,
-        ),
-        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0", Desktop),
-        // Windows 10 Mobile's Edge names the Lumia.
-        (
-            "Mozilla/5.0 (Windows NT 10.0; ARM; Lumia 999) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/46.0 Safari/537.36 Edge/13.10586",
-            Smartphone,
-        ),
-        // PowerPC Macs name themselves in CFNetwork apps' UAs.
-        ("AcmeApp1.2 CFNetwork/438.16 Darwin/9.8.0 (Power%20Macintosh) (PowerMac9%2C1)", Desktop),
-    ]
-    .into_iter()
-    .map(|(ua, want)| (ua.to_string(), want))
-    .chain([
-        // Retroid handhelds are consoles; a ThinkPad *Tablet* is not a laptop.
-        (android("Retroid Pocket 9", true), Console),
-        (android("ThinkPad Tablet", false), Tablet),
-        (android("ThinkPad X1", false), Desktop),
-    ])
-    .collect();
-    for (ua, want) in owned {
-        assert_eq!(ua_class(&ua), want, "{ua}");
-    }
+    check_uas(
+        "round 5 platforms",
+        &[
+            // IE on a touch-screen Windows device: tablet; Windows phones said WPDesktop.
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Trident/7.0; Touch; AcmeTab 10; rv:11.0) like Gecko",
+                Tablet,
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 6.2; ARM; Trident/7.0; Touch; rv:11.0; WPDesktop; Lumia 999) like Gecko",
+                Smartphone,
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:120.0) Gecko/20100101 Firefox/120.0",
+                Desktop,
+            ),
+            // Windows 10 Mobile's Edge names the Lumia.
+            (
+                "Mozilla/5.0 (Windows NT 10.0; ARM; Lumia 999) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/46.0 Safari/537.36 Edge/13.10586",
+                Smartphone,
+            ),
+            // PowerPC Macs name themselves in CFNetwork apps' UAs.
+            (
+                "AcmeApp1.2 CFNetwork/438.16 Darwin/9.8.0 (Power%20Macintosh) (PowerMac9%2C1)",
+                Desktop,
+            ),
+        ],
+    );
+    // Retroid handhelds are consoles; a ThinkPad *Tablet* is not a laptop.
+    check(
+        "round 5 models",
+        &[
+            ("Retroid Pocket 9", true, Console),
+            ("ThinkPad Tablet", false, Tablet),
+            ("ThinkPad X1", false, Desktop),
+        ],
+    );
 }
 
 /// Round 5: programs that borrow the `Mozilla/` prefix but name no platform, and monitoring words.
@@ -589,19 +606,21 @@ fn truncated_uas_do_not_panic() {
 /// Round 5: desktop browsers and apps on niche or old platforms (invented UAs in each product's format).
 #[test]
 fn round5_niche_desktops() {
-    for ua in [
-        // A `compatible;` comment naming a desktop OS is a browser there, not a crawler.
-        "Mozilla/5.0 (compatible; AcmeBrowse 2.0; AmigaOS4.1)",
-        "Mozilla/5.0 (compatible; U; AcmeWeb/1.2; Haiku) AppleWebKit/533.4 (KHTML, like Gecko)",
-        // Mosaic carries CERN's libwww but is a browser.
-        "NCSA_Mosaic/2.7 (X11;Linux 2.6.7 i686) libwww/2.12 modified",
-        "VMS_Mosaic/4.1 (Motif;OpenVMS V8.4 AlphaServer) libwww/2.12_Mosaic",
-        // Desktop apps naming their OS: QuickTime's `qtver=…;os=Mac`, Windows release words.
-        "QuickTime/7.7.9 (qtver=7.7.9;cpu=IA32;os=Mac 10.13.6)",
-        "AcmeLauncher/3.1 (Acme) 0123abcd (win11 x64)",
-    ] {
-        assert_eq!(ua_class(ua), Desktop, "{ua}");
-    }
+    check_uas(
+        "round 5 niche desktops",
+        &[
+            // A `compatible;` comment naming a desktop OS is a browser there, not a crawler.
+            "Mozilla/5.0 (compatible; AcmeBrowse 2.0; AmigaOS4.1)",
+            "Mozilla/5.0 (compatible; U; AcmeWeb/1.2; Haiku) AppleWebKit/533.4 (KHTML, like Gecko)",
+            // Mosaic carries CERN's libwww but is a browser.
+            "NCSA_Mosaic/2.7 (X11;Linux 2.6.7 i686) libwww/2.12 modified",
+            "VMS_Mosaic/4.1 (Motif;OpenVMS V8.4 AlphaServer) libwww/2.12_Mosaic",
+            // Desktop apps naming their OS: QuickTime's `qtver=…;os=Mac`, Windows release words.
+            "QuickTime/7.7.9 (qtver=7.7.9;cpu=IA32;os=Mac 10.13.6)",
+            "AcmeLauncher/3.1 (Acme) 0123abcd (win11 x64)",
+        ]
+        .map(|ua| (ua, Desktop)),
+    );
     // A crawler that puts an OS in its comment still names itself a bot.
     assert_eq!(
         ua_class("Mozilla/5.0 (compatible; Linux x86_64; AcmeBot/1.0; +https://example.com/bot)"),

@@ -5,22 +5,9 @@ use ringmark_classify::{Classifier, DeviceClass, IpRanges, Opener, Signals, clas
 
 use DeviceClass::*;
 
-fn device(ua: &str) -> DeviceClass {
-    classify(&Signals::from_user_agent(ua)).device
-}
-
 mod common;
 
-fn check(group: &str, cases: &[(&str, DeviceClass)]) {
-    let mut failures = Vec::new();
-    for (ua, want) in cases {
-        let got = device(ua);
-        if got != *want {
-            failures.push(format!("  {ua:?}: want {want}, got {got}"));
-        }
-    }
-    common::assert_group(group, cases.len(), &failures);
-}
+use common::{check_uas as check, device};
 
 /// Gmail, Yahoo, Seznam, Rambler, UkrNet proxies: machine openers with a client and no device (email-clients.md §2).
 #[test]
