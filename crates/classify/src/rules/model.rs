@@ -42,21 +42,31 @@ struct Prefixes {
 impl Prefixes {
     /// Indexes `list` (at most 64 non-empty lowercase entries; checked at compile time).
     const fn new(list: &'static [&'static str]) -> Self {
-        assert!(list.len() <= 64, "prefix lists hold at most 64 entries");
+        check_list(list);
         let mut by_first = [0u64; 64];
         let mut i = 0;
         while i < list.len() {
-            let b = list[i].as_bytes();
-            assert!(!b.is_empty(), "empty prefix");
-            let mut j = 0;
-            while j < b.len() {
-                assert!(!b[j].is_ascii_uppercase(), "prefix lists are lowercase");
-                j += 1;
-            }
-            by_first[class(b[0]) as usize] |= 1 << i;
+            by_first[class(list[i].as_bytes()[0]) as usize] |= 1 << i;
             i += 1;
         }
         Prefixes { list, by_first }
+    }
+}
+
+/// The compile-time checks of a [`Prefixes`] or [`Needles`] list: at most 64 entries (one bit each in a
+/// `u64`), none empty, all lowercase (they are compared with the lower-cased model).
+const fn check_list(list: &[&str]) {
+    assert!(list.len() <= 64, "model lists hold at most 64 entries");
+    let mut i = 0;
+    while i < list.len() {
+        let b = list[i].as_bytes();
+        assert!(!b.is_empty(), "empty model list entry");
+        let mut j = 0;
+        while j < b.len() {
+            assert!(!b[j].is_ascii_uppercase(), "model lists are lowercase");
+            j += 1;
+        }
+        i += 1;
     }
 }
 
@@ -176,15 +186,13 @@ struct Needles {
 impl Needles {
     /// Indexes `list` (at most 64 non-empty lowercase entries; checked at compile time).
     const fn new(list: &'static [&'static str]) -> Self {
-        assert!(list.len() <= 64, "needle lists hold at most 64 entries");
+        check_list(list);
         let mut classes = [0u64; 64];
         let mut i = 0;
         while i < list.len() {
             let b = list[i].as_bytes();
-            assert!(!b.is_empty(), "empty needle");
             let mut j = 0;
             while j < b.len() {
-                assert!(!b[j].is_ascii_uppercase(), "needle lists are lowercase");
                 classes[i] |= 1 << class(b[j]);
                 j += 1;
             }
