@@ -16,7 +16,7 @@ const once = (pkg) =>
   JSON.parse(
     execFileSync(process.execPath, [script, "--once"], {
       encoding: "utf8",
-      env: pkg ? { ...process.env, RINGMARK_PKG: pkg } : { ...process.env, RINGMARK_PKG: "" },
+      env: { ...process.env, RINGMARK_PKG: pkg ?? "" },
     }),
   );
 const keys = ["first_render_ms", "first_classify_ms", "warm_text_us", "warm_button_us"];

@@ -73,9 +73,7 @@ const fn check_list(list: &[&str]) {
 impl<'a> Code<'a> {
     /// The lower-cased copy also turns `_` into a space: white-label firmware often writes the marketing name
     /// with underscores for spaces (`ACME_Tab_8`), and the lists below are written with spaces.
-    // wasm SIMD for this function only: LLVM vectorises the lower-casing loop (3-5 % of a warm wasm
-    // classification; a crate-wide `+simd128` slowed first calls, see `.cargo/config.toml`). Every wasm host
-    // ringmark targets (workerd, Node 16.4+, Chrome 91+, Firefox 89+, Safari 16.4+) runs wasm SIMD.
+    // wasm SIMD for the lower-casing loop, as in `Ua::new` (which says why).
     #[cfg_attr(target_arch = "wasm32", target_feature(enable = "simd128"))]
     fn new(m: &'a str) -> Self {
         let raw = m.as_bytes();
