@@ -63,7 +63,8 @@ pub enum DeviceClass {
     /// A crawler, monitor, previewer or other self-identified automated agent.
     Bot,
     /// Anything else with a screen (wearables, car browsers, media players, e-readers, smart speakers), and bare
-    /// HTTP libraries (`Wget`, `Python-urllib`: a machine opener, but not an agent; see `rules::bot`).
+    /// HTTP libraries and feed readers that name no platform (`Wget`, `Python-urllib`, `RssBar`: a machine
+    /// opener, but not an agent; see `rules::bot`).
     Other,
     /// Nothing about the device is known (e.g. behind an image proxy).
     Unknown,

@@ -116,6 +116,7 @@ fn tv_model_conventions() {
             ("UGOOS XM", false, Tv),
             ("AFTXYZ", false, Tv),     // Amazon Fire TV
             ("AcmeTV-A1", false, Tv),  // word ending in TV
+            ("AC09TV", false, Tv),     // series number, then TV
             ("Acme 4K", false, Tv),    // free-standing 4K
             ("YNDX-00099", false, Tv), // Yandex TV module
         ],
@@ -447,6 +448,9 @@ fn round5_tv_conventions() {
             // Infomir MAG set-tops: the `stbapp` portal client.
             "Mozilla/5.0 (QtEmbedded; U; Linux; C) AppleWebKit/533.3 (KHTML, like Gecko) MAG999 stbapp ver: 6 rev: 1234 Mobile Safari/533.3",
             "Mozilla/5.0 (Linux; Android 12; Acme Streamer Build/STTC; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0 Mobile Safari/537.36",
+            // TiviMate is published for Android TV only; boxes that call themselves a streaming box.
+            "TiviMate/4.0.0 (ACME X1; Android 11)",
+            "AcmeTV/1.0 (Acme 4K Streaming Box; Android 12)",
         ]
         .map(|ua| (ua, Tv)),
     );

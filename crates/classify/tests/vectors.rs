@@ -694,6 +694,38 @@ fn bots_are_crawlers() {
             "{ua}"
         );
     }
+    // Feed readers poll on a timer (machine openers) on the device their platform names; readers that name no
+    // platform are "other". Aggregators that report subscribers, a crawler word, or only a contact URL are bots.
+    for (ua, want) in [
+        (
+            "AcmeReader (macOS; RSS Reader; https://example.com/reader/)",
+            Desktop,
+        ),
+        (
+            "FeedKeeper/2.1 (http://example.com/; Microsoft Windows 10)",
+            Desktop,
+        ),
+        ("Acme-RSS/0.9 (KDE; syndication openSUSE)", Desktop),
+        ("RssTicker/1.2 (for ExampleBrowser 3)", Other),
+        ("ExampleSyndication/42.1", Other),
+        ("ExampleFeeds - 12 subscribers", Bot),
+        (
+            "Mozilla/5.0 (compatible; example-reader.com; 3 subscribers; feed-id=1)",
+            Bot,
+        ),
+        ("AcmeRSS/0.7 (+http://example.org/acmerss)", Bot),
+        ("AcmeFeedFetcher/1.0", Bot),
+    ] {
+        let c = classify(&Signals::from_user_agent(ua));
+        assert_eq!(
+            (c.device, c.opener, c.machine),
+            (want, Opener::Crawler, true),
+            "{ua}"
+        );
+    }
+    // A feed word inside an Android app's token is no reader: that UA's own signals decide.
+    let infeed = "Mozilla/5.0 (Linux; Android 12; Pixel 6) AppleWebKit/537.36 (KHTML, like Gecko; ExampleAdsInfeed) Chrome/120.0 Mobile Safari/537.36";
+    assert_eq!(device(infeed), Bot);
     // Words that merely contain "bot" in a device name are not bots.
     let cubot = "Mozilla/5.0 (Linux; Android 12; CUBOT KINGKONG 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36";
     assert_eq!(device(cubot), Smartphone);

@@ -3,7 +3,8 @@
 //! besides keywords the rules use the shape of the UA: a contact URL or e-mail address, a `compatible;` comment
 //! naming a non-browser product, or a product comment with no platform at all.
 
-use super::device::TV_SET;
+use super::device::{self, TV_SET};
+use crate::DeviceClass;
 use crate::keywords::{KwSet, kw};
 use crate::ua::Ua;
 
@@ -53,8 +54,6 @@ const BOT_WORDS: &[&str] = &[
     "aiohttp",
     "requests/",
     "reqwest",
-    "feed",
-    "rss",
     "parser",
     "analyzer",
     "retriever",
@@ -66,6 +65,9 @@ const BOT_WORDS: &[&str] = &[
     "favicon",
     "research",
 ];
+
+/// Words that name a feed (RSS/Atom) reader or aggregator: bot evidence unless [`feed_reader`] says otherwise.
+const FEED_WORDS: &[&str] = &["feed", "rss", "syndication"];
 
 /// Words that look like bot keywords but name devices or browsers.
 const NOT_BOT: &[&str] = &["searchapp", "yasearch", "feedback", "mosaic"];
@@ -106,12 +108,14 @@ const KEYWORDS: &[&str] = &[
     "www.",
     "(compatible;",
     "bot",
+    "subscriber",
 ];
 
 /// This module's keyword lists, collected by `crate::keywords`.
-pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[BOT_WORDS, NOT_BOT, STRONG, KEYWORDS];
+pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[BOT_WORDS, FEED_WORDS, NOT_BOT, STRONG, KEYWORDS];
 
 const BOT_SET: KwSet = KwSet::of(BOT_WORDS);
+const FEED_SET: KwSet = KwSet::of(FEED_WORDS);
 const NOT_BOT_SET: KwSet = KwSet::of(NOT_BOT);
 const STRONG_SET: KwSet = KwSet::of(STRONG);
 
@@ -131,27 +135,43 @@ pub(crate) fn is_library(ua: &Ua) -> bool {
         && !(ua.has(kw!("crawl")) || ua.has(kw!("spider")) || bot_word(ua))
 }
 
+/// A feed reader's device class (`NetNewsWire (macOS; RSS Reader; …)` → desktop, `RssBar/1.29` → other), or
+/// `None` for anything else, aggregators included. A reader is the client of one person's subscriptions,
+/// polling on a timer: Matomo files readers as feed-reader *clients* on the device their platform names, and
+/// woothee as `misc`. Only server-side aggregators are in the bot lists, and they say so: a subscriber count
+/// (`Feedbin - 9 subscribers`), a crawler word (`FeedFetcher`), or a contact URL with no platform beside it
+/// (`MagpieRSS/0.7 (+http://…)`, `Tiny Tiny RSS/… (http://tt-rss.org/)`). A handheld or TV platform in the UA
+/// (`…; GoogleAdSenseInfeed)` on Android) is not a reader either.
+pub(crate) fn feed_reader(ua: &Ua) -> Option<DeviceClass> {
+    if !ua.has_any(&FEED_SET)
+        || ua.has_any(&BOT_SET)
+        || bot_word(ua)
+        || ua.has(kw!("subscriber"))
+        || excused(ua)
+        || names_handheld_or_tv(ua)
+    {
+        return None;
+    }
+    if device::names_desktop_os(ua) {
+        Some(DeviceClass::Desktop)
+    } else {
+        (!has_contact(ua)).then_some(DeviceClass::Other)
+    }
+}
+
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {
-    if (ua.has_any(&BOT_SET) && !excused(ua)) || bot_word(ua) {
+    if ((ua.has_any(&BOT_SET) || ua.has_any(&FEED_SET)) && !excused(ua)) || bot_word(ua) {
         return true;
     }
     // A contact URL or e-mail address: browsers never carry one.
-    if ua.has(kw!("http://"))
-        || ua.has(kw!("https://"))
-        || ua.has(kw!("+http"))
-        || ua.has(kw!("www."))
-        || has_email(ua)
-    {
+    if has_contact(ua) {
         return true;
     }
     // `Mozilla/5.0 (compatible; Foo/1.0; …)` where Foo is not a browser.
     // (Not when the UA names a handheld or TV platform: `iPhone (compatible; Smartphone2.0) <app>`, Panasonic's
     // `(compatible; U; InfiNet 0.1; Viera)`; a crawler imitating those names itself with a bot word.)
-    if !ua.has(kw!("iphone"))
-        && !ua.has(kw!("ipad"))
-        && !ua.has(kw!("android"))
-        && !ua.has_any(&TV_SET)
+    if !names_handheld_or_tv(ua)
         && let Some(rest) = ua.after(kw!("(compatible;"))
     {
         let name = rest.trim_start().to_ascii_lowercase();
@@ -180,6 +200,20 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         }
     }
     false
+}
+
+/// A contact URL or e-mail address: browsers never carry one.
+fn has_contact(ua: &Ua) -> bool {
+    ua.has(kw!("http://"))
+        || ua.has(kw!("https://"))
+        || ua.has(kw!("+http"))
+        || ua.has(kw!("www."))
+        || has_email(ua)
+}
+
+/// The UA names an iPhone, iPad, Android or TV platform.
+fn names_handheld_or_tv(ua: &Ua) -> bool {
+    ua.has(kw!("iphone")) || ua.has(kw!("ipad")) || ua.has(kw!("android")) || ua.has_any(&TV_SET)
 }
 
 fn excused(ua: &Ua) -> bool {

@@ -201,6 +201,9 @@ const TV_TOKENS: &[&str] = &[
     "espial",
     "tvbox",
     "tv box",
+    "streaming box",
+    // TiviMate, an IPTV player published for Android TV only, names the box in its comment.
+    "tivimate/",
     "mibox",
     "mi box",
     "firetv",
@@ -599,7 +602,12 @@ fn try_hints(s: &Signals) -> Option<DeviceClass> {
 
 #[inline(never)] // cold for most first requests: see `detect`
 fn try_desktop(ua: &Ua) -> Option<DeviceClass> {
-    (ua.has_any(&DESKTOP_SET) || ua.has_word(kw!("desktop"))).then_some(Desktop)
+    (names_desktop_os(ua) || ua.has_word(kw!("desktop"))).then_some(Desktop)
+}
+
+/// Whether the UA names a desktop operating system.
+pub(crate) fn names_desktop_os(ua: &Ua) -> bool {
+    ua.has_any(&DESKTOP_SET)
 }
 
 /// Desktop operating systems.
@@ -616,6 +624,7 @@ const DESKTOP_TOKENS: &[&str] = &[
     "x11",
     "linux",
     "ubuntu",
+    "suse",
     "freebsd",
     "openbsd",
     "netbsd",

@@ -49,6 +49,10 @@ pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
     if bot::is_library(&ua) {
         return out(DeviceClass::Other, Opener::Crawler, None, None);
     }
+    // A feed reader polls on a timer whether or not anyone reads: a machine opener on the device it names.
+    if let Some(device) = bot::feed_reader(&ua) {
+        return out(device, Opener::Crawler, None, None);
+    }
     if bot::is_bot(&ua) {
         return out(DeviceClass::Bot, Opener::Crawler, None, None);
     }

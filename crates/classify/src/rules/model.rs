@@ -628,7 +628,7 @@ fn tv(c: &Code) -> bool {
     if c.contains("shell") || c.contains("stick") || has_4k(m.as_bytes()) {
         return true;
     }
-    // An upper-case "TV" starting or ending a word: MiTV4, KoganTVAP, AQUOS-TVX19A, `… TV`. After a capital it
+    // An upper-case "TV" starting or ending a word: MiTV4, KoganTVAP, AQUOS-TVX19A, `… TV`, `MD09TV`. After a capital it
     // must end the word and not be `DTV` (a broadcast tuner in a phone or tablet): `STV100`, `HTV31` are phones;
     // but `DTV` + a 20"–99" diagonal is a TV's panel code.
     let b = m.as_bytes();
@@ -641,6 +641,9 @@ fn tv(c: &Code) -> bool {
             .is_some_and(|d| d.iter().all(u8::is_ascii_digit) && d[0] >= b'2');
         let ok = if before.is_ascii_uppercase() {
             (before != b'D' && !after.is_ascii_alphanumeric()) || (before == b'D' && diagonal)
+        } else if before.is_ascii_digit() {
+            // A series number then TV, ending the word: `MD09TV`.
+            !after.is_ascii_alphanumeric()
         } else {
             (before.is_ascii_lowercase() || matches!(before, b'-' | b' ' | b'_'))
                 && !after.is_ascii_lowercase()
