@@ -548,6 +548,15 @@ fn round5_platform_conventions() {
             ),
         ],
     );
+    // The OS agrees with the device: a Mac model in a CFNetwork app's UA means macOS, not iOS.
+    let mac = classify(&Signals::from_user_agent(
+        "AcmeApp1.2 CFNetwork/438.16 Darwin/9.8.0 (Power%20Macintosh) (PowerMac9%2C1)",
+    ));
+    assert_eq!((mac.device, mac.os), (Desktop, Some("macOS")));
+    let ios = classify(&Signals::from_user_agent(
+        "AcmeApp/3 CFNetwork/1410.0.3 Darwin/22.6.0",
+    ));
+    assert_eq!((ios.device, ios.os), (Smartphone, Some("iOS")));
     // Retroid handhelds are consoles; a ThinkPad *Tablet* is not a laptop.
     check(
         "round 5 models",

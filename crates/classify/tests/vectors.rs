@@ -653,6 +653,28 @@ fn desktops() {
             ),
         ],
     );
+    // The OS: ChromeOS is the `; CrOS ` platform token, not the "cros" inside "Microsoft".
+    for (ua, os) in [
+        (
+            "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+            "ChromeOS",
+        ),
+        (
+            "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17328; Pro)",
+            "Windows",
+        ),
+        (
+            "Microsoft Office Word/16.84 (Mac OS/14.4; Desktop; en-US; AppStore; Apple/Mac15,3)",
+            "macOS",
+        ),
+    ] {
+        assert_eq!(classify(&Signals::from_user_agent(ua)).os, Some(os), "{ua}");
+    }
+    // Nor does that "cros" make an unknown program a desktop.
+    assert_eq!(
+        device("Mozilla/5.0 (Microsoft Example Agent) Tool/1.0"),
+        Bot
+    );
 }
 
 /// Bots: keywords, contact URLs/emails, `compatible;` non-browsers, products built on libraries, and non-browser

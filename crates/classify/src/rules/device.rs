@@ -448,11 +448,15 @@ fn try_apple(ua: &Ua) -> Option<DeviceClass> {
         return Some(Smartphone);
     }
     if ua.has(kw!("cfnetwork/")) || ua.starts_with("darwin/") || ua.has(kw!(" darwin/")) {
-        // macOS apps append the CPU architecture or a Mac model; iOS apps do not (device-detection.md §5 #10).
-        let mac = ua.has_any(&MAC_SET);
-        return Some(if mac { Desktop } else { Smartphone });
+        return Some(if is_mac_app(ua) { Desktop } else { Smartphone });
     }
     None
+}
+
+/// Whether a `CFNetwork`/`Darwin` app UA comes from macOS: macOS apps append the CPU architecture or a Mac
+/// model, iOS apps do not (device-detection.md §5 #10). `software::os` names the OS by the same test.
+pub(crate) fn is_mac_app(ua: &Ua) -> bool {
+    ua.has_any(&MAC_SET)
 }
 
 /// Android phones, tablets and the rest (called only for UAs naming Android).
@@ -620,7 +624,7 @@ const DESKTOP_TOKENS: &[&str] = &[
     "win95",
     "win 9x",
     "winnt",
-    "cros",
+    "; cros ", // ChromeOS: `(X11; CrOS x86_64 …)`; bare "cros" is inside "Microsoft"
     "x11",
     "linux",
     "ubuntu",

@@ -1,5 +1,6 @@
 //! Operating-system and browser families, for reporting only (the device class does not depend on them).
 
+use super::device;
 use crate::keywords::{Kw, Ranked, kw};
 use crate::ua::Ua;
 
@@ -18,7 +19,7 @@ const OS_TOKENS: &[&str] = &[
     "ios ",
     "android",
     "adr ",
-    "cros",
+    "; cros ",
     "macintosh",
     "mac os",
     "macos",
@@ -32,11 +33,8 @@ const OS_TOKENS: &[&str] = &[
     "playstation",
     "linux",
     "x11",
-    // CFNetwork apps: Darwin plus the CPU architecture on macOS.
+    // CFNetwork apps: Darwin, on macOS with the CPU or Mac model (`device::is_mac_app`).
     "darwin/",
-    "(x86_64)",
-    "(arm64)",
-    "(i386)",
 ];
 
 /// Browser and engine tokens, in precedence order.
@@ -85,7 +83,7 @@ pub(crate) fn os(ua: &Ua) -> Option<&'static str> {
         (kw!("ios "), "iOS"),
         (kw!("android"), "Android"),
         (kw!("adr "), "Android"),
-        (kw!("cros"), "ChromeOS"),
+        (kw!("; cros "), "ChromeOS"),
         (kw!("macintosh"), "macOS"),
         (kw!("mac os"), "macOS"),
         (kw!("macos"), "macOS"),
@@ -105,13 +103,11 @@ pub(crate) fn os(ua: &Ua) -> Option<&'static str> {
         return Some(ORDER[i].1);
     }
     if ua.has(kw!("darwin/")) {
-        return Some(
-            if ua.has(kw!("(x86_64)")) || ua.has(kw!("(arm64)")) || ua.has(kw!("(i386)")) {
-                "macOS"
-            } else {
-                "iOS"
-            },
-        );
+        return Some(if device::is_mac_app(ua) {
+            "macOS"
+        } else {
+            "iOS"
+        });
     }
     None
 }
