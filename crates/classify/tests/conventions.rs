@@ -454,6 +454,8 @@ fn round5_tv_conventions() {
         ]
         .map(|ua| (ua, Tv)),
     );
+    // Panasonic's `Viera` is a word: the phone line "RIVIERA" is no TV.
+    assert_eq!(ua_class(&android("RIVIERA X9", true)), Smartphone);
     // `DTV` + diagonal is a panel code; a bare `…DTV` is a phone's tuner.
     assert_eq!(ua_class(&android("ACDTV50XY01U", false)), Tv);
     assert_eq!(ua_class(&android("SH-DTV", true)), Smartphone);

@@ -670,6 +670,11 @@ fn desktops() {
     ] {
         assert_eq!(classify(&Signals::from_user_agent(ua)).os, Some(os), "{ua}");
     }
+    // FirePHP, a Firefox extension, appends `FirePHP/x` to a person's UA: not the PHP runtime.
+    assert_eq!(
+        device("Mozilla/5.0 (Windows NT 6.1; rv:20.0) Gecko/20100101 Firefox/20.0 FirePHP/0.7.2"),
+        Desktop
+    );
     // Nor does that "cros" make an unknown program a desktop.
     assert_eq!(
         device("Mozilla/5.0 (Microsoft Example Agent) Tool/1.0"),

@@ -3,7 +3,7 @@
 //! besides keywords the rules use the shape of the UA: a contact URL or e-mail address, a `compatible;` comment
 //! naming a non-browser product, or a product comment with no platform at all.
 
-use super::device::{self, TV_SET};
+use super::device;
 use crate::DeviceClass;
 use crate::keywords::{KwSet, kw};
 use crate::ua::Ua;
@@ -48,7 +48,6 @@ const BOT_WORDS: &[&str] = &[
     "guzzle",
     "ruby/",
     "perl/",
-    "php/",
     "postman",
     "urllib",
     "aiohttp",
@@ -109,6 +108,7 @@ const KEYWORDS: &[&str] = &[
     "(compatible;",
     "bot",
     "subscriber",
+    "php/",
 ];
 
 /// This module's keyword lists, collected by `crate::keywords`.
@@ -144,7 +144,7 @@ pub(crate) fn is_library(ua: &Ua) -> bool {
 /// (`…; GoogleAdSenseInfeed)` on Android) is not a reader either.
 pub(crate) fn feed_reader(ua: &Ua) -> Option<DeviceClass> {
     if !ua.has_any(&FEED_SET)
-        || ua.has_any(&BOT_SET)
+        || program_word(ua)
         || bot_word(ua)
         || ua.has(kw!("subscriber"))
         || excused(ua)
@@ -161,7 +161,7 @@ pub(crate) fn feed_reader(ua: &Ua) -> Option<DeviceClass> {
 
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {
-    if ((ua.has_any(&BOT_SET) || ua.has_any(&FEED_SET)) && !excused(ua)) || bot_word(ua) {
+    if ((program_word(ua) || ua.has_any(&FEED_SET)) && !excused(ua)) || bot_word(ua) {
         return true;
     }
     // A contact URL or e-mail address: browsers never carry one.
@@ -202,6 +202,12 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
     false
 }
 
+/// One of the [`BOT_WORDS`], or `PHP/` as a word of its own (not the `FirePHP/` a Firefox extension appends
+/// to a person's UA).
+fn program_word(ua: &Ua) -> bool {
+    ua.has_any(&BOT_SET) || ua.has_word_start(kw!("php/"))
+}
+
 /// A contact URL or e-mail address: browsers never carry one.
 fn has_contact(ua: &Ua) -> bool {
     ua.has(kw!("http://"))
@@ -213,7 +219,7 @@ fn has_contact(ua: &Ua) -> bool {
 
 /// The UA names an iPhone, iPad, Android or TV platform.
 fn names_handheld_or_tv(ua: &Ua) -> bool {
-    ua.has(kw!("iphone")) || ua.has(kw!("ipad")) || ua.has(kw!("android")) || ua.has_any(&TV_SET)
+    ua.has(kw!("iphone")) || ua.has(kw!("ipad")) || ua.has(kw!("android")) || device::names_tv(ua)
 }
 
 fn excused(ua: &Ua) -> bool {

@@ -12,6 +12,8 @@ use crate::ua::{Ua, starts_ci};
 
 /// Single keywords of the stages below (the token groups are the `*_TOKENS` lists next to their stage).
 const KEYWORDS: &[&str] = &[
+    // Panasonic's TV browser, as a word: not the "viera" inside the phone name "RIVIERA".
+    "viera",
     // Platform switches.
     "android",
     "adr ",
@@ -187,7 +189,6 @@ const TV_TOKENS: &[&str] = &[
     "bravia",
     "philipstv",
     "nettv",
-    "viera",
     "ce-html",
     "opera tv",
     "chromecast",
@@ -214,11 +215,16 @@ const TV_TOKENS: &[&str] = &[
     "stbapp",
 ];
 
-pub(crate) const TV_SET: KwSet = KwSet::of(TV_TOKENS);
+const TV_SET: KwSet = KwSet::of(TV_TOKENS);
+
+/// Whether the UA names a TV platform or TV product.
+pub(crate) fn names_tv(ua: &Ua) -> bool {
+    ua.has_any(&TV_SET) || ua.has_word_start(kw!("viera"))
+}
 
 fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     let android = ua.has(kw!("android"));
-    if ua.has_any(&TV_SET)
+    if names_tv(ua)
         || ua.has_word(kw!("tv"))
         || (ua.has_word(kw!("dtv")) && !ua.has(kw!("android")))
         || (ua.has(kw!("aquos")) && !ua.has(kw!("android")))
