@@ -653,7 +653,7 @@ fn desktops() {
             ),
         ],
     );
-    // The OS: ChromeOS is the `; CrOS ` platform token, not the "cros" inside "Microsoft".
+    // The OS: ChromeOS is the `CrOS ` platform token, not the "cros" inside "Microsoft".
     for (ua, os) in [
         (
             "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",

@@ -630,7 +630,7 @@ const DESKTOP_TOKENS: &[&str] = &[
     "win95",
     "win 9x",
     "winnt",
-    "; cros ", // ChromeOS: `(X11; CrOS x86_64 …)`; bare "cros" is inside "Microsoft"
+    "cros ", // ChromeOS: `(X11; CrOS x86_64 …)`; a bare "cros" is inside "Microsoft"
     "x11",
     "linux",
     "ubuntu",
