@@ -104,14 +104,14 @@ def main() -> None:
         print(f"== {name} ({len(sub)} rows)        ours   ours + table")
         for k in a:
             print(f"  {k:<22} {a[k]:.4f}   {b[k]:.4f}")
-    broke = [
+    changed_rows = [
         (r["truth"], p, t, r["ua"][:100])
         for r, p, t in zip(rows, ours, with_table)
         if not r["source"].startswith("matomo") and p != t
     ]
     print("non-Matomo rows the table changes (truth, ours, table):")
-    for b in broke:
-        print("  ", *b)
+    for row in changed_rows:
+        print("  ", *row)
 
 
 if __name__ == "__main__":

@@ -686,6 +686,15 @@ fn desktops() {
 /// UAs with no platform; bare libraries are machines of class "other".
 #[test]
 fn bots_are_crawlers() {
+    // Every UA here is a machine opener (a crawler), of the device class given.
+    let crawler = |ua: &str, want: DeviceClass| {
+        let c = classify(&Signals::from_user_agent(ua));
+        assert_eq!(
+            (c.device, c.opener, c.machine),
+            (want, Opener::Crawler, true),
+            "{ua}"
+        );
+    };
     let bots = [
         "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
         "Mozilla/5.0 (compatible; ExampleFetcher/1.0)",
@@ -699,12 +708,7 @@ fn bots_are_crawlers() {
         "NoPlatformProgram/4.2",
     ];
     for ua in bots {
-        let c = classify(&Signals::from_user_agent(ua));
-        assert_eq!(
-            (c.device, c.opener, c.machine),
-            (Bot, Opener::Crawler, true),
-            "{ua}"
-        );
+        crawler(ua, Bot);
     }
     // Bare HTTP libraries are machines but not agents: device "other" (woothee's `misc`, Matomo's `library`).
     for ua in [
@@ -714,12 +718,7 @@ fn bots_are_crawlers() {
         "Wget/1.21.4",
         "PHP/8.2.1",
     ] {
-        let c = classify(&Signals::from_user_agent(ua));
-        assert_eq!(
-            (c.device, c.opener, c.machine),
-            (Other, Opener::Crawler, true),
-            "{ua}"
-        );
+        crawler(ua, Other);
     }
     // Feed readers poll on a timer (machine openers) on the device their platform names; readers that name no
     // platform are "other". Aggregators that report subscribers, a crawler word, or only a contact URL are bots.
@@ -743,12 +742,7 @@ fn bots_are_crawlers() {
         ("AcmeRSS/0.7 (+http://example.org/acmerss)", Bot),
         ("AcmeFeedFetcher/1.0", Bot),
     ] {
-        let c = classify(&Signals::from_user_agent(ua));
-        assert_eq!(
-            (c.device, c.opener, c.machine),
-            (want, Opener::Crawler, true),
-            "{ua}"
-        );
+        crawler(ua, want);
     }
     // A feed word inside an Android app's token is no reader: that UA's own signals decide.
     let infeed = "Mozilla/5.0 (Linux; Android 12; Pixel 6) AppleWebKit/537.36 (KHTML, like Gecko; ExampleAdsInfeed) Chrome/120.0 Mobile Safari/537.36";
