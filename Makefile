@@ -1,7 +1,8 @@
 # ringmark — the two commands of the quick start, and the steps behind them.
 #   make serve   install what is missing, build, serve the worker on 127.0.0.1:8787 with a demo pool
 #   make test    install what is missing and run every test
-# Other targets: build, lint, test-native, test-wasm, test-e2e, test-www, conformance, bench, clean.
+# Other targets: build, lint, test-native, test-wasm, test-e2e, test-www, conformance, bench,
+# device-models (regenerate the device-model table), clean.
 
 SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/node/bin
@@ -12,7 +13,7 @@ export WRANGLER_SEND_ERROR_REPORTS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export WRANGLER_LOG_PATH := $(CURDIR)/.wrangler/logs
 
-.PHONY: tools build serve test lint test-native test-wasm test-e2e test-www conformance bench clean
+.PHONY: tools build serve test lint test-native test-wasm test-e2e test-www conformance bench device-models clean
 
 tools:
 	@scripts/tools.sh
@@ -50,6 +51,10 @@ conformance:
 
 bench:
 	@scripts/bench.sh
+
+# Regenerates data/device-models/device-models.tsv from Matomo's device database (PyPI; ~5 min).
+device-models:
+	@scripts/device-models.sh
 
 clean:
 	cargo clean
