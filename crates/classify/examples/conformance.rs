@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! cargo run -p ringmark-classify --release --example conformance -- [CORPUS_DIR] [--errors N] [--split]
-//!     [--errors-half A|B]
+//!     [--errors-half A|B] [--device-models FILE | --no-device-models]
 //! ```
+//! The classifier measured is the one the Worker runs: the rules plus the device-model table
+//! (`data/device-models/device-models.tsv` unless `--device-models` names another, or `--no-device-models`).
+//! With a table, the report ends with the targets of the rules alone beside it.
 //! `--split` also reports the two halves of ua-dev split by a hash of the UA (a generalisation self-check).
 //! `--errors-half A` (implies `--split`) prints error examples only for that half, so rules can be written from
 //! one half's errors and confirmed on the other half unseen.
@@ -21,7 +24,7 @@
 //! * **woothee (plain mapping, device-detection.md §4):** pc → desktop, smartphone → smartphone, mobilephone →
 //!   featurephone, crawler → bot, appliance → tv if os is DigitalTV else console, anything else → other.
 
-use ringmark_classify::{Classifier, IpRanges, signals_from_json};
+use ringmark_classify::{Classifier, DeviceModels, IpRanges, signals_from_json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -116,14 +119,61 @@ fn split_half(ua: &str) -> u8 {
     (h & 1) as u8
 }
 
-/// Measures ua-dev rows (all, or one split half), prints the table, returns whether every target was met.
-fn report_ua(text: &str, classifier: &Classifier, half: Option<u8>, show_errors: usize) -> bool {
-    let mut all_met = true;
-    let mut confusion: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    let mut examples: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
-    let (mut n, mut ok, mut n_nm, mut ok_nm, mut ok_woothee) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
-    let mut woothee_conf: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+/// The figures of one classifier over ua-dev rows (all, or one split half).
+#[derive(Default)]
+struct Measure {
+    confusion: BTreeMap<(&'static str, &'static str), usize>,
+    examples: BTreeMap<(&'static str, &'static str), Vec<String>>,
+    woothee: BTreeMap<(&'static str, &'static str), usize>,
+    /// Rows, and rows not from Matomo's fixtures; right answers of each, and woothee's right answers.
+    n: usize,
+    n_nm: usize,
+    ok: usize,
+    ok_nm: usize,
+    ok_woothee: usize,
+}
+
+impl Measure {
+    fn cell(&self, t: &str, p: &str) -> usize {
+        self.confusion.get(&(t, p)).copied().unwrap_or(0)
+    }
+    /// (recall, support)
+    fn recall(&self, c: &str) -> (f64, usize) {
+        let s: usize = CLASSES.iter().map(|p| self.cell(c, p)).sum();
+        (self.cell(c, c) as f64 / s.max(1) as f64, s)
+    }
+    /// (precision, predicted)
+    fn precision(&self, c: &str) -> (f64, usize) {
+        let s: usize = CLASSES.iter().map(|t| self.cell(t, c)).sum();
+        (self.cell(c, c) as f64 / s.max(1) as f64, s)
+    }
+    fn accuracy(&self) -> f64 {
+        self.ok as f64 / self.n.max(1) as f64
+    }
+    fn accuracy_nm(&self) -> f64 {
+        self.ok_nm as f64 / self.n_nm.max(1) as f64
+    }
+    /// The issue's targets: (name, measured, threshold).
+    fn targets(&self) -> [(&'static str, f64, f64); 7] {
+        [
+            ("accuracy overall >= 0.97", self.accuracy(), 0.97),
+            ("accuracy non-matomo >= 0.90", self.accuracy_nm(), 0.90),
+            ("tablet recall >= 0.95", self.recall("tablet").0, 0.95),
+            ("tablet precision >= 0.95", self.precision("tablet").0, 0.95),
+            (
+                "smartphone precision >= 0.98",
+                self.precision("smartphone").0,
+                0.98,
+            ),
+            ("tv recall >= 0.90", self.recall("tv").0, 0.90),
+            ("bot recall >= 0.90", self.recall("bot").0, 0.90),
+        ]
+    }
+}
+
+/// Classifies the ua-dev rows (all, or one split half), keeping up to `show_errors` examples per error cell.
+fn measure(text: &str, classifier: &Classifier, half: Option<u8>, show_errors: usize) -> Measure {
+    let mut m = Measure::default();
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.len() < 3 {
@@ -150,44 +200,36 @@ fn report_ua(text: &str, classifier: &Classifier, half: Option<u8>, show_errors:
             .copied()
             .find(|x| *x == pred)
             .unwrap_or("unknown");
-        *confusion.entry((truth, pred)).or_default() += 1;
+        *m.confusion.entry((truth, pred)).or_default() += 1;
         if truth != pred && show_errors > 0 {
-            let e = examples.entry((truth, pred)).or_default();
+            let e = m.examples.entry((truth, pred)).or_default();
             if e.len() < show_errors {
                 e.push(format!("{ua}  {}", cols.get(3).copied().unwrap_or("")));
             }
         }
-        n += 1;
-        ok += usize::from(truth == pred);
+        m.n += 1;
+        m.ok += usize::from(truth == pred);
         if !cols[2].starts_with("matomo") {
-            n_nm += 1;
-            ok_nm += usize::from(truth == pred);
+            m.n_nm += 1;
+            m.ok_nm += usize::from(truth == pred);
         }
         let w = woothee_class(&ua);
-        *woothee_conf.entry((truth, w)).or_default() += 1;
-        ok_woothee += usize::from(w == truth);
+        *m.woothee.entry((truth, w)).or_default() += 1;
+        m.ok_woothee += usize::from(w == truth);
     }
-    let cell = |t: &str, p: &str| confusion.get(&(t, p)).copied().unwrap_or(0);
-    let recall = |c: &str| {
-        let s: usize = CLASSES.iter().map(|p| cell(c, p)).sum();
-        (cell(c, c) as f64 / s.max(1) as f64, s)
-    };
-    let precision = |c: &str| {
-        let s: usize = CLASSES.iter().map(|t| cell(t, c)).sum();
-        (cell(c, c) as f64 / s.max(1) as f64, s)
-    };
-    let title = match half {
-        None => "all rows".to_string(),
-        Some(h) => format!("split half {}", ["A", "B"][usize::from(h)]),
-    };
-    println!("== ua-dev.tsv, {title} ({n} rows)\n");
+    m
+}
+
+/// Prints one measure (table, confusion, targets, error examples); returns whether every target was met.
+fn print_report(m: &Measure, title: &str) -> bool {
+    println!("== ua-dev.tsv, {title} ({} rows)\n", m.n);
     println!(
         "{:<13} {:>7} {:>8} {:>9} {:>9}",
         "class", "support", "recall", "predicted", "precision"
     );
     for c in CLASSES {
-        let (r, s) = recall(c);
-        let (p, ps) = precision(c);
+        let (r, s) = m.recall(c);
+        let (p, ps) = m.precision(c);
         println!("{c:<13} {s:>7} {r:>8.4} {ps:>9} {p:>9.4}");
     }
     println!("\nconfusion (rows truth, columns prediction):");
@@ -199,43 +241,38 @@ fn report_ua(text: &str, classifier: &Classifier, half: Option<u8>, show_errors:
     for t in CLASSES.iter().take(8) {
         print!("{t:<13}");
         for p in CLASSES {
-            print!("{:>9}", cell(t, p));
+            print!("{:>9}", m.cell(t, p));
         }
         println!();
     }
-    let acc = ok as f64 / n.max(1) as f64;
-    let acc_nm = ok_nm as f64 / n_nm.max(1) as f64;
-    let acc_w = ok_woothee as f64 / n.max(1) as f64;
+    let acc_w = m.ok_woothee as f64 / m.n.max(1) as f64;
     println!(
-        "\naccuracy: {acc:.4} overall ({ok}/{n}); {acc_nm:.4} on non-matomo rows ({ok_nm}/{n_nm})"
+        "\naccuracy: {:.4} overall ({}/{}); {:.4} on non-matomo rows ({}/{})",
+        m.accuracy(),
+        m.ok,
+        m.n,
+        m.accuracy_nm(),
+        m.ok_nm,
+        m.n_nm
     );
-    println!("woothee 0.13 plain mapping, same rows: {acc_w:.4} ({ok_woothee}/{n})");
-    let wcell = |t: &str, p: &str| woothee_conf.get(&(t, p)).copied().unwrap_or(0);
+    println!(
+        "woothee 0.13 plain mapping, same rows: {acc_w:.4} ({}/{})",
+        m.ok_woothee, m.n
+    );
+    let wcell = |t: &str, p: &str| m.woothee.get(&(t, p)).copied().unwrap_or(0);
     println!(
         "woothee recall: tablet {}/{}, tv {}/{}, bot {}/{}",
         wcell("tablet", "tablet"),
-        recall("tablet").1,
+        m.recall("tablet").1,
         wcell("tv", "tv"),
-        recall("tv").1,
+        m.recall("tv").1,
         wcell("bot", "bot"),
-        recall("bot").1
+        m.recall("bot").1
     );
 
-    let targets: [(&str, f64, f64); 7] = [
-        ("accuracy overall >= 0.97", acc, 0.97),
-        ("accuracy non-matomo >= 0.90", acc_nm, 0.90),
-        ("tablet recall >= 0.95", recall("tablet").0, 0.95),
-        ("tablet precision >= 0.95", precision("tablet").0, 0.95),
-        (
-            "smartphone precision >= 0.98",
-            precision("smartphone").0,
-            0.98,
-        ),
-        ("tv recall >= 0.90", recall("tv").0, 0.90),
-        ("bot recall >= 0.90", recall("bot").0, 0.90),
-    ];
+    let mut all_met = true;
     println!("\ntargets:");
-    for (name, got, want) in targets {
+    for (name, got, want) in m.targets() {
         let met = got >= want;
         all_met &= met;
         println!(
@@ -245,12 +282,12 @@ fn report_ua(text: &str, classifier: &Classifier, half: Option<u8>, show_errors:
         );
     }
 
-    if show_errors > 0 {
+    if !m.examples.is_empty() {
         println!("\nerror examples:");
-        let mut cells: Vec<_> = examples.iter().collect();
-        cells.sort_by_key(|(k, _)| std::cmp::Reverse(cell(k.0, k.1)));
+        let mut cells: Vec<_> = m.examples.iter().collect();
+        cells.sort_by_key(|(k, _)| std::cmp::Reverse(m.cell(k.0, k.1)));
         for ((t, p), uas) in cells {
-            println!("-- {t} -> {p} ({})", cell(t, p));
+            println!("-- {t} -> {p} ({})", m.cell(t, p));
             for u in uas {
                 println!("   {u}");
             }
@@ -260,14 +297,69 @@ fn report_ua(text: &str, classifier: &Classifier, half: Option<u8>, show_errors:
     all_met
 }
 
+/// The targets side by side: the shipped configuration (rules + device-model table) and the rules alone, so
+/// the table's share of each figure is visible; then the rows the table changes, right and wrong.
+fn print_comparison(text: &str, with_table: &Classifier, rules_alone: &Classifier) {
+    let (shipped, rules) = (
+        measure(text, with_table, None, 0),
+        measure(text, rules_alone, None, 0),
+    );
+    println!("\n== rules alone vs rules + device-model table (all rows)\n");
+    println!("  {:<32} {:>11} {:>13}", "", "rules alone", "rules + table");
+    for ((name, alone, want), (_, with, _)) in rules.targets().into_iter().zip(shipped.targets()) {
+        println!(
+            "  {:<32} {alone:>11.4} {with:>13.4}{}",
+            name,
+            if alone >= want {
+                ""
+            } else {
+                "   (missed by the rules alone)"
+            }
+        );
+    }
+    let (mut changed, mut righted, mut wronged) = (0, 0, 0);
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 3 {
+            continue;
+        }
+        let ua = unescape(cols[1]);
+        let facts = signals_from_json(cols.get(3).copied().unwrap_or(""));
+        let signals = facts.signals(&ua);
+        let (a, b) = (
+            rules_alone.classify(&signals).device,
+            with_table.classify(&signals).device,
+        );
+        if a != b {
+            changed += 1;
+            righted += usize::from(b.as_str() == cols[0]);
+            wronged += usize::from(a.as_str() == cols[0]);
+        }
+    }
+    println!(
+        "  the table changes {changed} rows: {righted} become right, {wronged} become wrong. Most corpus labels\n  \
+         are Matomo's own, the database the table comes from, so its gain here overstates its gain on real traffic."
+    );
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut dir: Option<PathBuf> = None;
     let mut show_errors = 0usize;
     let mut split = false;
     let mut errors_half: Option<u8> = None;
+    let mut models_path = Some(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/device-models/device-models.tsv"),
+    );
     while let Some(a) = args.next() {
-        if a == "--split" {
+        if a == "--device-models" {
+            models_path = Some(PathBuf::from(
+                args.next().expect("--device-models takes a path"),
+            ));
+        } else if a == "--no-device-models" {
+            models_path = None;
+        } else if a == "--split" {
             split = true;
         } else if a == "--errors-half" {
             split = true;
@@ -288,7 +380,22 @@ fn main() {
     let dir = dir.unwrap_or_else(|| {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
     });
-    let classifier = Classifier::with_ip_ranges(IpRanges::builtin());
+    let models = match &models_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+            DeviceModels::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        }
+        None => DeviceModels::default(),
+    };
+    let rules_alone = Classifier::with_ip_ranges(IpRanges::builtin());
+    let classifier = rules_alone.clone().with_device_models(models.clone());
+    let config = if models.is_empty() {
+        "rules alone, no device-model table".to_string()
+    } else {
+        format!("rules + device-model table of {} codes", models.len())
+    };
+    println!("classifier: {config}\n");
     let mut all_met = true;
 
     let text = std::fs::read_to_string(dir.join("ua-dev.tsv")).expect("read ua-dev.tsv");
@@ -297,7 +404,8 @@ fn main() {
     } else {
         show_errors
     };
-    all_met &= report_ua(&text, &classifier, None, whole_errors);
+    let shipped = measure(&text, &classifier, None, whole_errors);
+    all_met &= print_report(&shipped, "all rows");
     if split {
         for h in 0..2 {
             println!();
@@ -306,8 +414,12 @@ fn main() {
             } else {
                 0
             };
-            all_met &= report_ua(&text, &classifier, Some(h), errors);
+            let m = measure(&text, &classifier, Some(h), errors);
+            all_met &= print_report(&m, &format!("split half {}", ["A", "B"][usize::from(h)]));
         }
+    }
+    if !models.is_empty() {
+        print_comparison(&text, &classifier, &rules_alone);
     }
 
     // ---------------- email-dev ----------------

@@ -24,6 +24,10 @@
 //! * **Signals beyond the UA.** Client hints (`Sec-CH-UA-Mobile/-Platform/-Model`), `X-Requested-With` (the
 //!   only place Android mail apps name themselves) and the source IP (operator-updatable [`IpRanges`]: Apple
 //!   Private Relay egress, Google image-proxy ranges, scanner ranges).
+//! * **Device data beyond the rules.** White-label Android tablets that say `Mobile` and TV boxes that don't
+//!   can only be told apart by a list of model codes; [`DeviceModels`] is that list as operator-loaded data
+//!   (generated from Matomo's device database, LGPL, so kept out of the module), consulted last for the
+//!   phone/tablet/TV decision.
 //!
 //! Rules are *general signals* (platform tokens, model-code conventions, product tokens), never corpus strings;
 //! the conformance report (`examples/conformance.rs`) measures them on the shared dev corpus and a held-out half
@@ -33,6 +37,7 @@ mod batch;
 mod error;
 mod iprange;
 mod keywords;
+mod models;
 mod rules;
 mod signals;
 mod ua;
@@ -40,6 +45,7 @@ mod ua;
 pub use batch::{HeaderFacts, classify_lines, signals_from_json};
 pub use error::ClassifyError;
 pub use iprange::{IpOwner, IpRanges};
+pub use models::DeviceModels;
 pub use signals::Signals;
 
 use serde::Serialize;
@@ -172,10 +178,11 @@ pub struct Classification {
     pub browser: Option<&'static str>,
 }
 
-/// Classifies requests, optionally with IP-range data.
+/// Classifies requests, optionally with IP-range data and a device-model table.
 #[derive(Clone, Debug, Default)]
 pub struct Classifier {
     ranges: IpRanges,
+    models: DeviceModels,
 }
 
 impl Classifier {
@@ -186,7 +193,15 @@ impl Classifier {
 
     /// A classifier that also consults `ranges` for the request's source IP.
     pub fn with_ip_ranges(ranges: IpRanges) -> Self {
-        Classifier { ranges }
+        Classifier {
+            ranges,
+            models: DeviceModels::default(),
+        }
+    }
+
+    /// This classifier, also consulting `models` for Android model codes (see [`DeviceModels`]).
+    pub fn with_device_models(self, models: DeviceModels) -> Self {
+        Classifier { models, ..self }
     }
 
     /// The IP ranges this classifier consults.
@@ -197,11 +212,11 @@ impl Classifier {
     /// Classifies one request. Never panics; any input gives a classification.
     pub fn classify(&self, signals: &Signals) -> Classification {
         let owner = signals.ip.and_then(|ip| self.ranges.owner_of(ip));
-        rules::classify(signals, owner)
+        rules::classify(signals, owner, &self.models)
     }
 }
 
-/// Classifies one request without IP-range data.
+/// Classifies one request without IP-range data or a device-model table.
 pub fn classify(signals: &Signals) -> Classification {
-    rules::classify(signals, None)
+    rules::classify(signals, None, &DeviceModels::default())
 }

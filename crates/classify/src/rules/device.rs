@@ -7,6 +7,7 @@ use super::model::{Facts, is_other_model};
 use crate::DeviceClass::{self, Console, Desktop, Featurephone, Other, Smartphone, Tablet, Tv};
 use crate::Signals;
 use crate::keywords::{KwSet, kw};
+use crate::models::DeviceModels;
 use crate::signals::unquote;
 use crate::ua::{Ua, starts_ci};
 
@@ -121,12 +122,35 @@ pub(crate) const KEYWORD_LISTS: &[&[&str]] = &[
 /// Stages that only other platforms reach (Apple, other mobile platforms, hints, desktop, Puffin, screen
 /// sizes) are kept out of line (`#[inline(never)]`): V8 compiles wasm lazily, function by function, so a
 /// first request pays only for the code its own path runs (bench/classify/RESULTS.md, round 6).
-pub(crate) fn detect(ua: &Ua, s: &Signals) -> Option<DeviceClass> {
+///
+/// Last, an Android phone/tablet/TV answer is checked against the operator's device-model table
+/// ([`DeviceModels`]): a listed model code is the most specific fact there is (a white-label tablet whose
+/// Chrome says `Mobile`, a box that omits it), so the table's class wins. Other answers (wearables, cars,
+/// consoles, bots) rest on explicit tokens and stay.
+pub(crate) fn detect(ua: &Ua, s: &Signals, models: &DeviceModels) -> Option<DeviceClass> {
     // Android UAs (the bulk of traffic) skip the stages that only look at other platforms.
     let android = ua.has(kw!("android")) || ua.has(kw!("adr "));
     // The model code (client hint first, else the Android UA's), judged once by every model convention.
     let hint = s.sec_ch_ua_model.map(unquote).filter(|m| !m.is_empty());
-    let model = hint.or_else(|| ua.android_model()).map(Facts::of);
+    let code = hint.or_else(|| ua.android_model());
+    let class = detect_by_rules(ua, s, android, hint, code);
+    match class {
+        Some(Smartphone | Tablet | Tv) if android => {
+            code.and_then(|c| models.class_of(c)).or(class)
+        }
+        _ => class,
+    }
+}
+
+/// The rule pipeline of [`detect`].
+fn detect_by_rules(
+    ua: &Ua,
+    s: &Signals,
+    android: bool,
+    hint: Option<&str>,
+    code: Option<&str>,
+) -> Option<DeviceClass> {
+    let model = code.map(Facts::of);
     // `try_other` reads the UA's own model only.
     let ua_model_other = if hint.is_none() {
         model.is_some_and(|f| f.other)

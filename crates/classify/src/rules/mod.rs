@@ -8,11 +8,16 @@ mod model;
 pub(crate) mod software;
 
 use crate::iprange::IpOwner;
+use crate::models::DeviceModels;
 use crate::ua::Ua;
 use crate::{Classification, DeviceClass, Opener, Signals};
 
 /// Runs the pipeline over one request.
-pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
+pub(crate) fn classify(
+    s: &Signals,
+    owner: Option<IpOwner>,
+    models: &DeviceModels,
+) -> Classification {
     let ua = Ua::new(s.user_agent);
     let os = software::os(&ua);
     let browser = software::browser(&ua);
@@ -28,7 +33,7 @@ pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
 
     if let Some(p) = email::try_proxy(&ua, owner) {
         let device = if p.keeps_device {
-            device::detect(&ua, s).unwrap_or(DeviceClass::Unknown)
+            device::detect(&ua, s, models).unwrap_or(DeviceClass::Unknown)
         } else {
             DeviceClass::Unknown
         };
@@ -36,7 +41,7 @@ pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
     }
 
     if let Some(c) = email::try_client(&ua, s) {
-        let device = device::detect(&ua, s)
+        let device = device::detect(&ua, s, models)
             .filter(|d| *d != DeviceClass::Bot)
             .or(c.device)
             .unwrap_or(DeviceClass::Unknown);
@@ -57,7 +62,7 @@ pub(crate) fn classify(s: &Signals, owner: Option<IpOwner>) -> Classification {
         return out(DeviceClass::Bot, Opener::Crawler, None, None);
     }
     let client = email::is_bare_apple_webkit(&ua).then_some("Apple Mail");
-    match device::detect(&ua, s) {
+    match device::detect(&ua, s, models) {
         Some(device) => out(device, Opener::Person, client, None),
         // Nothing names a device. Browsers always name their platform in the first comment, so a
         // `Mozilla/…` UA with none (`Mozilla/5.0 infrawatch/0.1`, `Mozilla/5.0 (Exchange check)`) is a program
