@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the one wasm module (--target web) that the Worker and browsers share,
-# into pkg/, and links it into www/pkg for the demo page.
+# into pkg/, with the device-model table beside it (data, LGPL: never compiled
+# in; see data/device-models/README.md), and copies both into www/pkg for the demo page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --target wasm32-unknown-unknown -p ringmark --lib
 wasm-bindgen --target web --remove-name-section --remove-producers-section \
   --out-dir pkg target/wasm32-unknown-unknown/release/ringmark.wasm
+cp data/device-models/device-models.tsv pkg/device-models.tsv
 rm -rf www/pkg && cp -r pkg www/pkg
 raw=$(stat -c %s pkg/ringmark_bg.wasm)
 gz=$(gzip -9 -c pkg/ringmark_bg.wasm | wc -c)

@@ -2,16 +2,19 @@
 //!
 //! The Worker uses [`WasmEdge`] (the request loop), [`WasmPoolObject`] and
 //! [`WasmDirectoryObject`] (the Durable Objects). Browsers and the demo page
-//! use [`classify`], [`render_number`] and [`pixel_gif`]. Values cross the
-//! boundary as primitives, strings and byte arrays; `classify` returns a
-//! plain object described by the TypeScript types below.
+//! use [`classify`], [`render_number`] and [`pixel_gif`]. Both may call
+//! [`load_device_models`] first: the device-model table is data loaded beside
+//! the module (LGPL-3.0-or-later, `data/device-models/`), never compiled in.
+//! Values cross the boundary as primitives, strings and byte arrays;
+//! `classify` returns a plain object described by the TypeScript types below.
 
 use crate::edge::{Edge, EdgeConfig, Forward, Step, Target};
 use crate::http::Request;
 use crate::objects::{DirectoryObject, Outcome, PoolObject};
 use js_sys::Object;
-use ringmark_classify::Signals;
+use ringmark_classify::{Classifier, DeviceModels, Signals};
 use ringmark_render::{Style, Variant};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -34,6 +37,32 @@ export interface Classification {
   browser: string | null;
 }
 "#;
+
+thread_local! {
+    /// The table [`load_device_models`] installed (empty until then): used by
+    /// [`classify`], [`answer`] and every [`WasmEdge`] made afterwards.
+    static DEVICE_MODELS: RefCell<DeviceModels> = RefCell::default();
+}
+
+fn device_models() -> DeviceModels {
+    DEVICE_MODELS.with(|m| m.borrow().clone())
+}
+
+/// Loads a device-model table — the bytes of `data/device-models/device-models.tsv`
+/// (`<model code><TAB><class>` lines; `pkg/device-models.tsv` after `make build`) —
+/// for [`classify`], [`answer`] and every `Edge` created afterwards. Returns how
+/// many model codes it holds. Throws on malformed data, naming the line, and
+/// keeps the table it had. (Bytes, not a string: the 1.2 MB table then crosses
+/// into wasm as one copy, without UTF-8 encoding.)
+#[wasm_bindgen]
+pub fn load_device_models(table: &[u8]) -> Result<u32, JsError> {
+    let text = std::str::from_utf8(table)
+        .map_err(|e| JsError::new(&format!("device models: not UTF-8 text ({e})")))?;
+    let models = DeviceModels::parse(text).map_err(|e| JsError::new(&e.to_string()))?;
+    let n = models.len() as u32;
+    DEVICE_MODELS.with(|m| *m.borrow_mut() = models);
+    Ok(n)
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -90,7 +119,9 @@ fn classify_request(
         user_agent,
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
-    Ok(ringmark_classify::classify(&signals))
+    Ok(Classifier::new()
+        .with_device_models(device_models())
+        .classify(&signals))
 }
 
 fn to_plain<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -123,10 +154,14 @@ pub fn render_number(display: &str, variant: &str, style_json: &str) -> Result<V
 /// largest part and costs several ms the first time (bench/render/RESULTS.md).
 #[wasm_bindgen]
 pub fn warm_up() {
-    let signals = Signals::from_user_agent(
+    // An iPhone and an Android phone: the Apple path, and the Android path with its model-table lookup.
+    let classifier = Classifier::new().with_device_models(device_models());
+    for ua in [
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
-    );
-    let _ = ringmark_classify::classify(&signals);
+        "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+    ] {
+        let _ = classifier.classify(&Signals::from_user_agent(ua));
+    }
     for variant in [Variant::Text, Variant::Button] {
         let _ = ringmark_render::number_image("(415) 555-0132", variant, &Style::default());
     }
@@ -158,7 +193,8 @@ pub struct WasmStep {
 
 #[wasm_bindgen(js_class = Edge)]
 impl WasmEdge {
-    /// Reads the deployment's secrets and data.
+    /// Reads the deployment's secrets and data (and the table
+    /// [`load_device_models`] installed).
     #[wasm_bindgen(constructor)]
     pub fn new(
         signing_key: Option<String>,
@@ -169,6 +205,7 @@ impl WasmEdge {
             signing_key: signing_key.unwrap_or_default(),
             admin_token: admin_token.unwrap_or_default(),
             ip_ranges: ip_ranges.unwrap_or_default(),
+            device_models: device_models(),
         });
         flush(&edge);
         WasmEdge { edge }

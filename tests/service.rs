@@ -28,7 +28,7 @@ impl Service {
             edge: Edge::new(&EdgeConfig {
                 signing_key: "test-signing-key-0123456789".into(),
                 admin_token: ADMIN.into(),
-                ip_ranges: String::new(),
+                ..EdgeConfig::default()
             }),
             pools: HashMap::new(),
             directory: DirectoryObject::default(),

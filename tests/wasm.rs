@@ -55,6 +55,32 @@ fn classify_reads_headers_from_an_object() {
     assert!(bad.is_err(), "header values must be strings");
 }
 
+/// The device-model table loads in wasm (the whole shipped file), settles a white-label tablet that says
+/// `Mobile`, and a malformed table is refused without touching the loaded one.
+#[wasm_bindgen_test]
+fn the_device_model_table_loads_and_decides_white_label_tablets() {
+    let tablet = "Mozilla/5.0 (Linux; Android 10; Sencor_Element 9.7V2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36";
+    let device = || get(&ringmark::wasm::classify(tablet, None).unwrap(), "device").as_string();
+    assert_eq!(device().as_deref(), Some("smartphone"), "the rules alone");
+    let shipped = include_str!("../data/device-models/device-models.tsv");
+    let n = ringmark::wasm::load_device_models(shipped.as_bytes()).unwrap();
+    assert!(n > 50_000, "{n} codes");
+    assert_eq!(device().as_deref(), Some("tablet"), "with the table");
+    assert!(ringmark::wasm::load_device_models(b"sencor_element 9.7v2\tphablet\n").is_err());
+    assert!(
+        ringmark::wasm::load_device_models(&[0xff, 0xfe]).is_err(),
+        "not UTF-8"
+    );
+    assert_eq!(
+        device().as_deref(),
+        Some("tablet"),
+        "a refused table leaves the loaded one"
+    );
+    // Back to no table, for the other tests in this module instance.
+    assert_eq!(ringmark::wasm::load_device_models(b"").unwrap(), 0);
+    assert_eq!(device().as_deref(), Some("smartphone"));
+}
+
 #[wasm_bindgen_test]
 fn renders_png_variants() {
     for variant in ["text", "button"] {
@@ -71,7 +97,7 @@ fn edge_plans_a_number_image_through_the_pool_object() {
     let edge = Edge::new(&EdgeConfig {
         signing_key: KEY.into(),
         admin_token: "wasm-test-admin-token".into(),
-        ip_ranges: String::new(),
+        ..EdgeConfig::default()
     });
     let claims = Claims {
         pool: "p1".into(),

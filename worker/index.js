@@ -2,9 +2,15 @@
 // Every decision (routing, tokens, classification, allocation, rendering)
 // is made in Rust; see src/edge/mod.rs for the request loop this drives.
 import wasmModule from "../pkg/ringmark_bg.wasm";
-import { initSync, warm_up, Edge } from "../pkg/ringmark.js";
+// The device-model table: data beside the module (LGPL-3.0-or-later, see data/device-models/README.md),
+// bundled as bytes (wrangler.toml: a Data module).
+import deviceModels from "../data/device-models/device-models.tsv";
+import { initSync, load_device_models, warm_up, Edge } from "../pkg/ringmark.js";
 
 initSync({ module: wasmModule });
+// Parsed once per isolate, before any request. A malformed file throws here, so `wrangler dev` and
+// `wrangler deploy` refuse to start it rather than serve opens without it.
+load_device_models(new Uint8Array(deviceModels));
 warm_up(); // compile the request path at startup, not during the first open
 
 export { PoolObject, DirectoryObject } from "./objects.js";

@@ -1,6 +1,6 @@
 // The demo page: DOM work only. Classification and rendering are the wasm
 // module's (the same build the worker runs); this file shows their results.
-import init, { answer, classify, render_number, version } from "./pkg/ringmark.js";
+import init, { answer, classify, load_device_models, render_number, version } from "./pkg/ringmark.js";
 
 const NUMBER = "(415) 555-0132";
 const STYLE = JSON.stringify({ label: "Call us" });
@@ -14,6 +14,7 @@ const EXAMPLES = {
   "Outlook (Windows)": ["Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.12026; Pro)", ""],
   "Samsung Email": ["Mozilla/5.0 (Linux; Android 14; SM-S918B; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/126.0.0.0 Mobile Safari/537.36", '{"x-requested-with": "com.samsung.android.email.provider"}'],
   "Android TV": ["Mozilla/5.0 (Linux; Android 9; BRAVIA 4K UR2 Build/PTT1.190515.001.S104) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", ""],
+  "White-label tablet (says Mobile)": ["Mozilla/5.0 (Linux; Android 10; Sencor_Element 9.7V2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36", ""],
 };
 
 /** What the worker answers this opener (the decision is the wasm module's), with a note. */
@@ -97,10 +98,24 @@ function gallery() {
   }
 }
 
+/** The device-model table beside the module (optional, LGPL data: data/device-models/README.md). */
+async function loadModels() {
+  try {
+    const response = await fetch("./pkg/device-models.tsv");
+    if (!response.ok) return `no device-model table (${response.status})`;
+    const started = performance.now();
+    const codes = load_device_models(new Uint8Array(await response.arrayBuffer()));
+    return `device-model table: ${codes.toLocaleString("en")} codes, loaded in ${(performance.now() - started).toFixed(1)} ms`;
+  } catch (e) {
+    return `no device-model table (${e.message ?? e})`;
+  }
+}
+
 const started = performance.now();
 await init();
 const ready = performance.now() - started;
-$("status").textContent = `wasm ringmark ${version()} initialised in ${ready.toFixed(1)} ms.`;
+const models = await loadModels();
+$("status").textContent = `wasm ringmark ${version()} initialised in ${ready.toFixed(1)} ms; ${models}.`;
 $("status").dataset.ready = "true";
 
 const hints = await ownHints();

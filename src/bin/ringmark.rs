@@ -1,7 +1,7 @@
 //! `ringmark`: the command-line side of the same cores the Worker runs.
 //!
 //! ```text
-//! ringmark classify [--ip-ranges FILE]     User-Agents or TSV (ua<TAB>headers-json) on stdin → JSON lines
+//! ringmark classify [--ip-ranges FILE] [--device-models FILE]   User-Agents or TSV (ua<TAB>headers-json) on stdin → JSON lines
 //! ringmark pool-size --recipients N [--FIELD VALUE …]   recommend a pool size (JSON)
 //! ringmark snippet --base-url URL --fallback +E164 [--platform P] [--display TEXT] [--tokens FILE]
 //! ```
@@ -9,7 +9,7 @@
 //! Arguments are `--name value` pairs; `--name` with dashes or underscores is
 //! the same field. Exit status: 0 on success, 2 on a usage error, 1 otherwise.
 
-use ringmark::classify::{Classifier, IpRanges};
+use ringmark::classify::{Classifier, DeviceModels, IpRanges};
 use ringmark::phone::{DisplayFormat, E164};
 use ringmark::snippet::{Platform, Snippet};
 use serde_json::{Map, Value};
@@ -18,9 +18,10 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  ringmark classify [--ip-ranges FILE]
+  ringmark classify [--ip-ranges FILE] [--device-models FILE]
       reads User-Agents, one per line, or TSV lines `user_agent<TAB>headers-json` on stdin;
-      writes one JSON object per line; progress on stderr every 10,000 lines
+      writes one JSON object per line; progress on stderr every 10,000 lines.
+      --device-models: a model-code table such as data/device-models/device-models.tsv (what the Worker loads)
   ringmark pool-size --recipients N [--human-open-rate R] [--send-spread-hours H] [--lease-seconds S] [...]
       recommends a pool size (Little's law over the email open curve + Erlang-B); prints JSON
   ringmark snippet --base-url URL --fallback +E164 [--platform mailchimp|sendgrid|klaviyo|hubspot|braze|plain]
@@ -78,15 +79,17 @@ fn options(args: &[String]) -> Result<BTreeMap<String, String>, String> {
 }
 
 fn classify(options: &BTreeMap<String, String>) -> Result<(), String> {
-    let classifier = match options.get("ip_ranges") {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-            Classifier::with_ip_ranges(
-                IpRanges::parse(&text, None).map_err(|e| format!("{path}: {e}"))?,
-            )
-        }
+    let read = |path: &String| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
+    let mut classifier = match options.get("ip_ranges") {
+        Some(path) => Classifier::with_ip_ranges(
+            IpRanges::parse(&read(path)?, None).map_err(|e| format!("{path}: {e}"))?,
+        ),
         None => Classifier::new(),
     };
+    if let Some(path) = options.get("device_models") {
+        let models = DeviceModels::parse(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
+        classifier = classifier.with_device_models(models);
+    }
     let stdin = io::stdin().lock();
     let stdout = BufWriter::new(io::stdout().lock());
     let mut progress = |n: u64| eprintln!("ringmark classify: {n} lines");

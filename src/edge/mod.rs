@@ -19,7 +19,7 @@ pub mod email;
 use crate::http::{Request, Response};
 use crate::protocol::{ClaimReply, PoolSettings};
 use crate::token::{Keyring, TokenError};
-use ringmark_classify::Classifier;
+use ringmark_classify::{Classifier, DeviceModels};
 use ringmark_pool::Call;
 use ringmark_render::{Renderer, Variant};
 use std::cell::RefCell;
@@ -37,6 +37,9 @@ pub struct EdgeConfig {
     /// `RINGMARK_IP_RANGES`: IP-range data for the classifier (see
     /// [`ringmark_classify::IpRanges::parse`]); empty for none.
     pub ip_ranges: String,
+    /// The device-model table (`data/device-models/`, loaded beside the module when the isolate starts);
+    /// empty for none.
+    pub device_models: DeviceModels,
 }
 
 /// Which Durable Object a [`Forward`] goes to.
@@ -132,7 +135,8 @@ impl Edge {
                     Classifier::new()
                 }
             }
-        };
+        }
+        .with_device_models(config.device_models.clone());
         Edge {
             keys,
             admin_token: config.admin_token.clone(),

@@ -112,6 +112,8 @@ export const UA = {
   ipad: "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
   gmailProxy: "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
   appleMpp: "Mozilla/5.0",
+  // A white-label tablet whose Chrome says Mobile: only the device-model table knows it is a tablet.
+  whiteLabelTablet: "Mozilla/5.0 (Linux; Android 10; Sencor_Element 9.7V2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
 };
 
 /** GET a URL with a User-Agent, without following redirects. */

@@ -141,6 +141,19 @@ test("smartphones get a button, desktops the number; clicks dial or show a page"
   assert.match(html, /href="tel:\+1415555010[123]"/);
 });
 
+test("the worker loads the device-model table: a white-label tablet that says Mobile gets the text image", async () => {
+  const before = (await api(worker.base, "GET", "/v1/pools/spring")).body.opens.by_device.tablet ?? 0;
+  const tablet = await get(tokens[0].number, UA.whiteLabelTablet);
+  const desk = await get(tokens[0].number, UA.desktop);
+  const phone = await get(tokens[0].number, UA.iphone);
+  assert.deepEqual(tablet.bytes, desk.bytes, "the same number as text, as a desktop sees it");
+  assert.notDeepEqual(tablet.bytes, phone.bytes, "not the phone's button");
+  const click = await get(tokens[0].click, UA.whiteLabelTablet);
+  assert.equal(click.status, 200, "a tablet's click opens the page with a tel: link; a phone's would dial (302)");
+  const after = (await api(worker.base, "GET", "/v1/pools/spring")).body.opens.by_device.tablet ?? 0;
+  assert.equal(after, before + 2, "both opens counted as tablet");
+});
+
 test("bad and forged tokens still answer 200 images, allocating nothing", async () => {
   const before = (await api(worker.base, "GET", "/v1/pools/spring")).body.live;
   const garbage = await get(`${worker.base}/n/not-a-token.png`, UA.desktop);

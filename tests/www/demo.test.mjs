@@ -7,7 +7,8 @@ import { extname, join, normalize } from "node:path";
 import { chromium } from "playwright-core";
 
 const ROOT = new URL("../../www/", import.meta.url).pathname;
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".png": "image/png" };
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".png": "image/png",
+  ".tsv": "text/tab-separated-values" };
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
 let server, browser, base;
@@ -91,6 +92,17 @@ test("the gallery renders every variant, and the page is saved as a screenshot",
   assert.equal(await page.$$eval("#grid img", (imgs) => imgs.length), 3);
   await mkdir("test-results", { recursive: true });
   await page.screenshot({ path: "test-results/www.png", fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the page loads the device-model table beside the module: a white-label tablet that says Mobile gets text", async () => {
+  const { page, errors, context } = await open(IPHONE);
+  // The rules alone call this UA a smartphone (its Chrome says Mobile); only the table knows the model is a tablet.
+  assert.match(await page.textContent("#status"), /device-model table: [\d,]+ codes/);
+  await page.click("text=White-label tablet (says Mobile)");
+  assert.equal(await fact(page, "try", "device"), "tablet");
+  assert.equal(await page.getAttribute("#try-image", "data-variant"), "text");
   assert.deepEqual(errors, []);
   await context.close();
 });
