@@ -5,10 +5,12 @@
 //! ```
 //! Reads `ua-dev.tsv` (default `../shared/corpus` relative to the repository root), runs ROUNDS (default 7)
 //! alternating passes of each classifier over every UA (headers included for ours), and prints the median
-//! UA/s and µs/UA of each plus the speed ratio. Also times the very first classification (cold: nothing is
-//! lazily built in this crate, so it should be close to a warm call).
+//! UA/s and µs/UA of each plus the speed ratio. Ours runs twice: the rules alone, and with the device-model
+//! table the Worker loads (`data/device-models/device-models.tsv`), whose parse time is reported too. Also
+//! times the very first classification (cold: nothing is lazily built in this crate, so it should be close to
+//! a warm call).
 
-use ringmark_classify::{Classifier, DeviceClass, signals_from_json};
+use ringmark_classify::{Classifier, DeviceClass, DeviceModels, signals_from_json};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -43,6 +45,19 @@ fn main() {
         .collect();
     let facts: Vec<_> = rows.iter().map(|(_, h)| signals_from_json(h)).collect();
     let classifier = Classifier::new();
+    let table = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../data/device-models/device-models.tsv"),
+    )
+    .expect("read data/device-models/device-models.tsv");
+    let mut loads = Vec::new();
+    let mut models = DeviceModels::default();
+    for _ in 0..rounds {
+        let t = Instant::now();
+        models = DeviceModels::parse(&table).expect("the shipped table parses");
+        loads.push(t.elapsed().as_secs_f64());
+    }
+    let with_table = classifier.clone().with_device_models(models.clone());
 
     let t = Instant::now();
     let first = classifier.classify(&facts[0].signals(&rows[0].0));
@@ -50,16 +65,18 @@ fn main() {
     black_box(first);
 
     let woothee = woothee::parser::Parser::new();
-    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let (mut ours, mut ours_table, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let t = Instant::now();
-        let mut phones = 0usize;
-        for ((ua, _), f) in rows.iter().zip(&facts) {
-            let c = classifier.classify(&f.signals(ua));
-            phones += usize::from(c.device == DeviceClass::Smartphone);
+        for (c, times) in [(&classifier, &mut ours), (&with_table, &mut ours_table)] {
+            let t = Instant::now();
+            let mut phones = 0usize;
+            for ((ua, _), f) in rows.iter().zip(&facts) {
+                let c = c.classify(&f.signals(ua));
+                phones += usize::from(c.device == DeviceClass::Smartphone);
+            }
+            black_box(phones);
+            times.push(t.elapsed().as_secs_f64());
         }
-        black_box(phones);
-        ours.push(t.elapsed().as_secs_f64());
 
         let t = Instant::now();
         let mut found = 0usize;
@@ -70,7 +87,7 @@ fn main() {
         theirs.push(t.elapsed().as_secs_f64());
     }
     let n = rows.len() as f64;
-    let (o, w) = (median(ours), median(theirs));
+    let (o, ot, w) = (median(ours), median(ours_table), median(theirs));
     println!("corpus: {} UAs, {rounds} rounds, medians", rows.len());
     println!(
         "ringmark-classify: {:>6.3} M UA/s  {:>6.3} µs/UA",
@@ -78,11 +95,26 @@ fn main() {
         o / n * 1e6
     );
     println!(
+        "  + device table:  {:>6.3} M UA/s  {:>6.3} µs/UA  ({:.2}x the rules alone)",
+        n / ot / 1e6,
+        ot / n * 1e6,
+        ot / o
+    );
+    println!(
         "woothee 0.13:      {:>6.3} M UA/s  {:>6.3} µs/UA",
         n / w / 1e6,
         w / n * 1e6
     );
-    println!("speed ratio (ours / woothee): {:.2}x", w / o);
+    println!(
+        "speed ratio (ours / woothee): {:.2}x; with the device table {:.2}x",
+        w / o,
+        w / ot
+    );
+    println!(
+        "device table: {} codes parsed in {:.2} ms (median)",
+        models.len(),
+        median(loads) * 1e3
+    );
     println!(
         "first classification (cold, native): {:.1} µs",
         cold.as_secs_f64() * 1e6

@@ -5,7 +5,9 @@
 //
 // Prints, per library: module load (require + wasm instantiation), the first call after loading, and the warm
 // median µs/UA over `rounds` passes (libraries alternate inside every round). For ringmark it also times the
-// JSON path (whole classification as a JSON string + JSON.parse into a JS object) separately.
+// JSON path (whole classification as a JSON string + JSON.parse into a JS object) separately, and the
+// configuration the Worker runs: the rules plus the device-model table (data/device-models/), whose load
+// (text → parsed table, once per isolate) is timed on its own.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -36,6 +38,15 @@ let t0 = now();
 ringmark.mod.device_class(uas[0]);
 ringmark.firstUs = us(t0, now());
 
+// The device-model table, loaded after the first call (the Worker loads it at isolate start, before requests).
+const tableText = fs.readFileSync(path.join(__dirname, '../../../data/device-models/device-models.tsv'));
+t0 = now();
+const tableCodes = ringmark.mod.load_device_models(tableText);
+const tableLoadUs = us(t0, now());
+t0 = now();
+ringmark.mod.device_class_with_table(uas[0]);
+const tableFirstUs = us(t0, now());
+
 const uap = load('ua-parser-js 2 (JS)', () => require('ua-parser-js'));
 const UAParser = uap.mod.UAParser || uap.mod;
 t0 = now();
@@ -49,6 +60,7 @@ woothee.firstUs = us(t0, now());
 
 const runs = [
   { lib: ringmark, label: 'ringmark-classify (wasm) -> u8', f: (u) => ringmark.mod.device_class(u) },
+  { lib: ringmark, label: 'same + device-model table (Worker config)', f: (u) => ringmark.mod.device_class_with_table(u) },
   { lib: ringmark, label: 'same call, nothing classified (passthrough)', f: (u) => ringmark.mod.passthrough(u) },
   {
     lib: ringmark,
@@ -82,6 +94,10 @@ console.log('load+instantiate / first call after load:');
 for (const l of [ringmark, uap, woothee]) {
   console.log(`  ${l.name.padEnd(28)} load ${l.loadUs.toFixed(0).padStart(7)} µs   first call ${l.firstUs.toFixed(1).padStart(8)} µs`);
 }
+console.log(
+  `  device-model table: ${tableCodes} codes (${(tableText.length / 1024).toFixed(0)} KiB text) loaded in ${(tableLoadUs / 1000).toFixed(2)} ms; ` +
+    `first call with it ${tableFirstUs.toFixed(1)} µs`,
+);
 console.log('warm µs/UA (median over rounds; wall, and process CPU time):');
 const base = median(times[0]);
 runs.forEach((r, i) => {
