@@ -20,9 +20,9 @@
 //! # Storage
 //! No strings are kept. Each code's 64-bit hash (foldhash, over the lower-cased bytes) picks one of 8,192
 //! buckets by its top 13 bits; in the bucket the code is a `u32`: the next 29 hash bits and the class in the
-//! low 3. That is 4 bytes a code (230 KB for the shipped 58,000, which stays in a core's L2 cache: at 8 bytes a
-//! code the native classifier lost 5–9 % to cache misses), loading is a counting sort, and a lookup reads one
-//! bucket of about 7 entries. Two listed codes share bucket and fingerprint with probability ~n²/2⁴³ (about
+//! low 3. That is 4 bytes a code (230 KB for the shipped 58,000), loading is a counting sort, and a lookup
+//! reads one bucket of about 7 entries: +2.2 % instructions a UA, +4–6 % time natively, where the bucket read
+//! usually misses the cache (8-byte entries measured the same; bench/classify/RESULTS.md, round 8). Two listed codes share bucket and fingerprint with probability ~n²/2⁴³ (about
 //! 4·10⁻⁴ for the shipped table; it parses, so it has none), and an unlisted code matches a listed one with
 //! probability ~7/2²⁹, about 10⁻⁸ a lookup.
 
