@@ -79,7 +79,7 @@ NOT_MODELS = {"android", "linux", "mobile", "tablet", "build", "wv", "u", "k"}
 
 
 class Open(Exception):
-    """The pattern continues with an open-ended construct: this path spells out no finite model code."""
+    """The pattern spells out more than MAX_STRINGS strings: a family of codes, not a list of models."""
 
 
 def expand(items, heads):
