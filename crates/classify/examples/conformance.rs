@@ -125,6 +125,8 @@ struct Measure {
     confusion: BTreeMap<(&'static str, &'static str), usize>,
     examples: BTreeMap<(&'static str, &'static str), Vec<String>>,
     woothee: BTreeMap<(&'static str, &'static str), usize>,
+    /// (truth, prediction) of every row, in corpus order (to compare two classifiers row by row).
+    rows: Vec<(&'static str, &'static str)>,
     /// Rows, and rows not from Matomo's fixtures; right answers of each, and woothee's right answers.
     n: usize,
     n_nm: usize,
@@ -201,6 +203,7 @@ fn measure(text: &str, classifier: &Classifier, half: Option<u8>, show_errors: u
             .find(|x| *x == pred)
             .unwrap_or("unknown");
         *m.confusion.entry((truth, pred)).or_default() += 1;
+        m.rows.push((truth, pred));
         if truth != pred && show_errors > 0 {
             let e = m.examples.entry((truth, pred)).or_default();
             if e.len() < show_errors {
@@ -299,11 +302,7 @@ fn print_report(m: &Measure, title: &str) -> bool {
 
 /// The targets side by side: the shipped configuration (rules + device-model table) and the rules alone, so
 /// the table's share of each figure is visible; then the rows the table changes, right and wrong.
-fn print_comparison(text: &str, with_table: &Classifier, rules_alone: &Classifier) {
-    let (shipped, rules) = (
-        measure(text, with_table, None, 0),
-        measure(text, rules_alone, None, 0),
-    );
+fn print_comparison(shipped: &Measure, rules: &Measure) {
     println!("\n== rules alone vs rules + device-model table (all rows)\n");
     println!("  {:<32} {:>11} {:>13}", "", "rules alone", "rules + table");
     for ((name, alone, want), (_, with, _)) in rules.targets().into_iter().zip(shipped.targets()) {
@@ -318,22 +317,11 @@ fn print_comparison(text: &str, with_table: &Classifier, rules_alone: &Classifie
         );
     }
     let (mut changed, mut righted, mut wronged) = (0, 0, 0);
-    for line in text.lines().skip(1) {
-        let cols: Vec<&str> = line.split('\t').collect();
-        if cols.len() < 3 {
-            continue;
-        }
-        let ua = unescape(cols[1]);
-        let facts = signals_from_json(cols.get(3).copied().unwrap_or(""));
-        let signals = facts.signals(&ua);
-        let (a, b) = (
-            rules_alone.classify(&signals).device,
-            with_table.classify(&signals).device,
-        );
+    for (&(truth, a), &(_, b)) in rules.rows.iter().zip(&shipped.rows) {
         if a != b {
             changed += 1;
-            righted += usize::from(b.as_str() == cols[0]);
-            wronged += usize::from(a.as_str() == cols[0]);
+            righted += usize::from(b == truth);
+            wronged += usize::from(a == truth);
         }
     }
     println!(
@@ -419,7 +407,7 @@ fn main() {
         }
     }
     if !models.is_empty() {
-        print_comparison(&text, &classifier, &rules_alone);
+        print_comparison(&shipped, &measure(&text, &rules_alone, None, 0));
     }
 
     // ---------------- email-dev ----------------

@@ -22,9 +22,10 @@
 //! buckets by its top 13 bits; in the bucket the code is a `u32`: the next 29 hash bits and the class in the
 //! low 3. That is 4 bytes a code (230 KB for the shipped 58,000), loading is a counting sort, and a lookup
 //! reads one bucket of about 7 entries: +2.2 % instructions a UA, +4–6 % time natively, where the bucket read
-//! usually misses the cache (8-byte entries measured the same; bench/classify/RESULTS.md, round 8). Two listed codes share bucket and fingerprint with probability ~n²/2⁴³ (about
-//! 4·10⁻⁴ for the shipped table; it parses, so it has none), and an unlisted code matches a listed one with
-//! probability ~7/2²⁹, about 10⁻⁸ a lookup.
+//! usually misses the cache (8-byte entries measured the same; bench/classify/RESULTS.md, round 8). Two
+//! listed codes share bucket and fingerprint with probability ~n²/2⁴³ (about 4·10⁻⁴ for the shipped table; it
+//! parses, so it has none), and an unlisted code matches a listed one with probability ~7/2²⁹, about 10⁻⁸ a
+//! lookup.
 
 use crate::DeviceClass;
 use crate::error::ClassifyError;
@@ -181,16 +182,15 @@ fn bucket_sort(entries: Vec<(u32, u32)>) -> Result<(Vec<u32>, Vec<u32>), (usize,
         let run = &mut sorted[starts[b] as usize..starts[b + 1] as usize];
         run.sort_unstable();
         kept[b] = out.len() as u32;
+        let mut prev: Option<u32> = None;
         for &e in run.iter() {
-            match out.last() {
-                Some(&last) if out.len() > kept[b] as usize && last == e => {}
-                Some(&last)
-                    if out.len() > kept[b] as usize && last & !CLASS_BITS == e & !CLASS_BITS =>
-                {
-                    return Err((b, e & !CLASS_BITS));
-                }
-                _ => out.push(e),
+            match prev {
+                Some(p) if p == e => continue,
+                Some(p) if p & !CLASS_BITS == e & !CLASS_BITS => return Err((b, e & !CLASS_BITS)),
+                _ => {}
             }
+            out.push(e);
+            prev = Some(e);
         }
     }
     kept[starts.len() - 1] = out.len() as u32;

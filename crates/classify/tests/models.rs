@@ -4,11 +4,16 @@
 
 use ringmark_classify::DeviceClass::{self, Bot, Other, Smartphone, Tablet, Tv, Unknown};
 use ringmark_classify::{Classifier, DeviceModels, Signals};
+use std::sync::LazyLock;
 
-fn shipped() -> Classifier {
-    let text = include_str!("../../../data/device-models/device-models.tsv");
-    Classifier::new()
-        .with_device_models(DeviceModels::parse(text).expect("the shipped table parses"))
+/// The classifier with the shipped table, parsed once for the whole file.
+fn shipped() -> &'static Classifier {
+    static SHIPPED: LazyLock<Classifier> = LazyLock::new(|| {
+        let text = include_str!("../../../data/device-models/device-models.tsv");
+        Classifier::new()
+            .with_device_models(DeviceModels::parse(text).expect("the shipped table parses"))
+    });
+    &SHIPPED
 }
 
 fn android(model: &str, mobile: bool) -> String {

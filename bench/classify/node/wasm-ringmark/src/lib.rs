@@ -10,8 +10,8 @@ thread_local! {
     static WITH_TABLE: RefCell<Classifier> = RefCell::default();
 }
 
-/// Parses a device-model table (the text of `data/device-models/device-models.tsv`) for
-/// `device_class_with_table`; returns how many codes it holds (0 on malformed text).
+/// Parses a device-model table (the bytes of `data/device-models/device-models.tsv`, as the Worker passes
+/// them) for `device_class_with_table`; returns how many codes it holds (0 on malformed data).
 #[wasm_bindgen]
 pub fn load_device_models(text: &[u8]) -> u32 {
     let text = std::str::from_utf8(text).unwrap_or_default();
@@ -39,12 +39,6 @@ pub fn device_class(ua: &str) -> u8 {
 #[wasm_bindgen]
 pub fn classify_json(ua: &str) -> String {
     serde_json::to_string(&classify(&Signals::from_user_agent(ua))).unwrap_or_default()
-}
-
-/// Calibration: the bytes of a table passed in, nothing parsed.
-#[wasm_bindgen]
-pub fn passbytes(b: &[u8]) -> u32 {
-    b.len() as u32
 }
 
 /// Calibration: the same call with the UA string passed in and nothing classified (the JS → wasm call and
