@@ -59,7 +59,11 @@ impl Rng {
 
 fn config(n: usize) -> PoolConfig {
     let numbers = (0..n).map(|i| format!("+1555{i:07}")).collect();
-    PoolConfig::new(numbers, "+18005550000", 86_400)
+    // Every number stays inside its day-long lease through the run, so the policy shows the
+    // fallback to everyone past the first 10k either way; `fallback` names it.
+    let mut c = PoolConfig::new(numbers, "+18005550000", 86_400);
+    c.exhaustion = ringmark_pool::Exhaustion::Fallback;
+    c
 }
 
 fn holders(n: u64) -> Vec<Holder> {
@@ -182,9 +186,8 @@ fn main() {
         median(&mut per_query)
     );
     println!(
-        "  fallback number: {:>7.2} us/query (scan capped at {} associations)",
+        "  fallback number: {:>7.2} us/query (every association in the window scanned)",
         median(&mut fb_query),
-        ringmark_pool::SCAN_LIMIT
     );
     drop(p);
 

@@ -1,93 +1,226 @@
-//! `ringmark`: the command-line side of the same cores the Worker runs.
+//! `ringmark`: the command-line side of the same cores the Worker runs, so an
+//! operator can classify logs, size a pool, write the email HTML and test a
+//! pool on a timeline without deploying anything.
 //!
 //! ```text
 //! ringmark classify [--ip-ranges FILE] [--device-models FILE]   User-Agents or TSV (ua<TAB>headers-json) on stdin → JSON lines
-//! ringmark pool-size --recipients N [--FIELD VALUE …]   recommend a pool size (JSON)
-//! ringmark snippet --base-url URL --fallback +E164 [--platform P] [--display TEXT] [--tokens FILE]
+//! ringmark pool-size --recipients N [--human-open-rate R …]     recommend a pool size (JSON)
+//! ringmark snippet --base-url URL --fallback +E164 [--platform P] [--display TEXT] [--format F] [--tokens FILE]
+//! ringmark backtest --pool FILE [--summary-only]                 timeline (JSON lines) on stdin → scored calls, summary
+//! ringmark simulate [--model FILE] [--seed N]                    a simulated send's timeline → stdout
 //! ```
 //!
-//! Arguments are `--name value` pairs; `--name` with dashes or underscores is
-//! the same field. Exit status: 0 on success, 2 on a usage error, 1 otherwise.
+//! `ringmark --help` and `ringmark COMMAND --help` give the details. Exit
+//! status: 0 on success, 2 on a usage error, 1 otherwise.
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ringmark::backtest::simulate::SendModel;
 use ringmark::classify::{Classifier, DeviceModels, IpRanges};
 use ringmark::phone::{DisplayFormat, E164};
+use ringmark::pool::sizing::SizingInput;
 use ringmark::snippet::{Platform, Snippet};
-use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use serde_json::Value;
 use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:
-  ringmark classify [--ip-ranges FILE] [--device-models FILE]
-      reads User-Agents, one per line, or TSV lines `user_agent<TAB>headers-json` on stdin;
-      writes one JSON object per line; progress on stderr every 10,000 lines.
-      --device-models: a model-code table such as data/device-models/device-models.tsv (what the Worker loads)
-  ringmark pool-size --recipients N [--human-open-rate R] [--send-spread-hours H] [--lease-seconds S] [...]
-      recommends a pool size (Little's law over the email open curve + Erlang-B); prints JSON
-  ringmark snippet --base-url URL --fallback +E164 [--platform mailchimp|sendgrid|klaviyo|hubspot|braze|plain]
-                   [--display TEXT] [--format national|international] [--tokens FILE]
-      prints the email HTML; with --tokens (the JSON answer of POST /v1/pools/{pool}/tokens)
-      prints the per-recipient CSV instead";
+/// Per-recipient call-tracking numbers for email opens: the command-line tools.
+#[derive(Parser)]
+#[command(name = "ringmark", version, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Classify(ClassifyArgs),
+    PoolSize(PoolSizeArgs),
+    Snippet(SnippetArgs),
+    Backtest(BacktestArgs),
+    Simulate(SimulateArgs),
+}
+
+/// Classify openers as the Worker does.
+///
+/// Reads User-Agents, one per line, or TSV lines `user_agent<TAB>headers-json`
+/// on stdin; writes one JSON object per line; progress on stderr every 10,000
+/// lines.
+#[derive(Args)]
+struct ClassifyArgs {
+    /// Proxy IP ranges (the file the Worker loads)
+    #[arg(long, value_name = "FILE")]
+    ip_ranges: Option<PathBuf>,
+    /// A model-code table such as data/device-models/device-models.tsv (what the Worker loads)
+    #[arg(long, value_name = "FILE")]
+    device_models: Option<PathBuf>,
+}
+
+/// Recommend a pool size; prints JSON.
+///
+/// Little's law over the email open curve, with an Erlang-B margin.
+#[derive(Args)]
+struct PoolSizeArgs {
+    /// Recipients of the send
+    #[arg(long, value_name = "N")]
+    recipients: u64,
+    /// Share of recipients who will open as humans (non-proxy)
+    #[arg(long, value_name = "R", default_value_t = SizingInput::new(0).human_open_rate)]
+    human_open_rate: f64,
+    /// Hours over which the send is spread evenly (0 = blast)
+    #[arg(long, value_name = "H", default_value_t = SizingInput::new(0).send_spread_hours)]
+    send_spread_hours: f64,
+    /// Exclusive lease length, seconds
+    #[arg(long, value_name = "S", default_value_t = SizingInput::new(0).lease_seconds)]
+    lease_seconds: u32,
+    /// Acceptable probability that an opener finds no free number
+    #[arg(long, value_name = "P", default_value_t = SizingInput::new(0).target_exhaustion)]
+    target_exhaustion: f64,
+    /// Window over which tails share a number, seconds
+    #[arg(long, value_name = "S", default_value_t = SizingInput::new(0).attribution_window_seconds)]
+    attribution_window_seconds: u32,
+    /// Current pool size, to report utilisation and blocking against it
+    #[arg(long, value_name = "N")]
+    pool_size: Option<u32>,
+    /// Currently live leases (from the pool's stats), for current utilisation
+    #[arg(long, value_name = "N")]
+    live_leases: Option<u32>,
+    /// Share of calls to attribute to the right recipient, for the attribution-based size
+    #[arg(long, value_name = "R", default_value_t = SizingInput::new(0).target_correct)]
+    target_correct: f64,
+}
+
+/// Print the email HTML for the number image.
+///
+/// With --tokens (the JSON answer of POST /v1/pools/{pool}/tokens), prints the
+/// per-recipient CSV to import into the platform instead.
+#[derive(Args)]
+struct SnippetArgs {
+    /// Where the Worker answers, e.g. https://t.example.com
+    #[arg(long, value_name = "URL", required_unless_present = "tokens")]
+    base_url: Option<String>,
+    /// The static number for the alt text
+    #[arg(long, value_name = "+E164", required_unless_present = "tokens", value_parser = E164::parse)]
+    fallback: Option<E164>,
+    /// Merge-field dialect
+    #[arg(long, value_enum, ignore_case = true, default_value_t = PlatformArg::Plain)]
+    platform: PlatformArg,
+    /// The alt text's number as displayed [default: the fallback, formatted]
+    #[arg(long, value_name = "TEXT")]
+    display: Option<String>,
+    /// How to format the fallback when --display is not given
+    #[arg(long, value_enum, default_value_t = FormatArg::National)]
+    format: FormatArg,
+    /// The JSON answer of POST /v1/pools/{pool}/tokens: print the CSV instead
+    #[arg(long, value_name = "FILE")]
+    tokens: Option<PathBuf>,
+}
+
+/// [`Platform`], as the command line names it.
+#[derive(Clone, Copy, ValueEnum)]
+enum PlatformArg {
+    Mailchimp,
+    Sendgrid,
+    Klaviyo,
+    Hubspot,
+    Braze,
+    Plain,
+}
+
+impl From<PlatformArg> for Platform {
+    fn from(p: PlatformArg) -> Self {
+        match p {
+            PlatformArg::Mailchimp => Platform::Mailchimp,
+            PlatformArg::Sendgrid => Platform::Sendgrid,
+            PlatformArg::Klaviyo => Platform::Klaviyo,
+            PlatformArg::Hubspot => Platform::Hubspot,
+            PlatformArg::Braze => Platform::Braze,
+            PlatformArg::Plain => Platform::Plain,
+        }
+    }
+}
+
+/// [`DisplayFormat`], as the command line names it.
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// (415) 555-0132
+    National,
+    /// +1 415 555 0132
+    International,
+}
+
+impl From<FormatArg> for DisplayFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::National => DisplayFormat::National,
+            FormatArg::International => DisplayFormat::International,
+        }
+    }
+}
+
+/// Replay a timeline through the Worker's allocator and attribution, and score it.
+///
+/// Reads the timeline, one JSON object per line sorted by `at`, on stdin:
+/// `{"at": 1796000000, "kind": "open", "recipient": "r1", "campaign": "c", "signal": "human"}`
+/// or `{"at": 1796003600, "kind": "call", "recipient": "r1", "from": "+12125550123"}`.
+/// Writes one JSON line per call, then one `{"summary": …}` line.
+#[derive(Args)]
+struct BacktestArgs {
+    /// The pool configuration: JSON, the body of PUT /v1/pools/{pool}
+    #[arg(long, value_name = "FILE")]
+    pool: PathBuf,
+    /// Print only the summary line
+    #[arg(long)]
+    summary_only: bool,
+}
+
+/// Write a simulated send's timeline (backtest input) to stdout.
+#[derive(Args)]
+struct SimulateArgs {
+    /// The send to simulate, as JSON [default: the built-in model]
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
+    /// Random seed: the same model and seed give the same timeline
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    seed: u64,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((command, rest)) = args.split_first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let options = match options(rest) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("ringmark: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match command.as_str() {
-        "classify" => classify(&options),
-        "pool-size" => pool_size(&options),
-        "snippet" => snippet(&options),
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        other => {
-            eprintln!("ringmark: unknown command '{other}'\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    let (name, result) = match Cli::parse().command {
+        Command::Classify(a) => ("classify", classify(a)),
+        Command::PoolSize(a) => ("pool-size", pool_size(a)),
+        Command::Snippet(a) => ("snippet", snippet(a)),
+        Command::Backtest(a) => ("backtest", backtest(a)),
+        Command::Simulate(a) => ("simulate", simulate(a)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("ringmark: {e}");
+            eprintln!("ringmark {name}: {e}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// `--name value` pairs, names normalised to snake_case.
-fn options(args: &[String]) -> Result<BTreeMap<String, String>, String> {
-    let mut map = BTreeMap::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let name = arg
-            .strip_prefix("--")
-            .ok_or_else(|| format!("expected --name, got '{arg}'"))?;
-        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-        map.insert(name.replace('-', "_"), value.clone());
-    }
-    Ok(map)
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn classify(options: &BTreeMap<String, String>) -> Result<(), String> {
-    let read = |path: &String| std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"));
-    let mut classifier = match options.get("ip_ranges") {
+fn read_text(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn classify(args: ClassifyArgs) -> Result<(), String> {
+    let mut classifier = match &args.ip_ranges {
         Some(path) => Classifier::with_ip_ranges(
-            IpRanges::parse(&read(path)?, None).map_err(|e| format!("{path}: {e}"))?,
+            IpRanges::parse(&read_text(path)?, None)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
         ),
         None => Classifier::new(),
     };
-    if let Some(path) = options.get("device_models") {
-        let models = DeviceModels::parse(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
+    if let Some(path) = &args.device_models {
+        let models = DeviceModels::parse(&read_text(path)?)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         classifier = classifier.with_device_models(models);
     }
     let stdin = io::stdin().lock();
@@ -101,36 +234,35 @@ fn classify(options: &BTreeMap<String, String>) -> Result<(), String> {
     Ok(())
 }
 
-fn pool_size(options: &BTreeMap<String, String>) -> Result<(), String> {
-    let mut input = Map::new();
-    for (name, value) in options {
-        // Parsed as a JSON number so integers stay integers.
-        let number: serde_json::Number = serde_json::from_str(value)
-            .map_err(|_| format!("--{name}: '{value}' is not a number"))?;
-        input.insert(name.clone(), Value::Number(number));
-    }
-    let input: ringmark::pool::sizing::SizingInput =
-        serde_json::from_value(Value::Object(input)).map_err(|e| format!("pool-size: {e}"))?;
+fn pool_size(args: PoolSizeArgs) -> Result<(), String> {
+    let input = SizingInput {
+        recipients: args.recipients,
+        human_open_rate: args.human_open_rate,
+        send_spread_hours: args.send_spread_hours,
+        lease_seconds: args.lease_seconds,
+        target_exhaustion: args.target_exhaustion,
+        attribution_window_seconds: args.attribution_window_seconds,
+        pool_size: args.pool_size,
+        live_leases: args.live_leases,
+        target_correct: args.target_correct,
+    };
     let report = ringmark::pool::sizing::recommend(&input);
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     println!("{json}");
     Ok(())
 }
 
-fn snippet(options: &BTreeMap<String, String>) -> Result<(), String> {
-    let platform: Platform = match options.get("platform") {
-        Some(p) => serde_json::from_value(Value::String(p.to_lowercase()))
-            .map_err(|_| format!("--platform: unknown platform '{p}'"))?,
-        None => Platform::Plain,
-    };
-    if let Some(path) = options.get("tokens") {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-        let answer: Value = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+fn snippet(args: SnippetArgs) -> Result<(), String> {
+    let platform = Platform::from(args.platform);
+    if let Some(path) = &args.tokens {
+        let answer: Value = serde_json::from_str(&read_text(path)?)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let rows: Vec<(String, String)> = answer["tokens"]
             .as_array()
             .ok_or_else(|| {
                 format!(
-                    "{path}: no \"tokens\" array (the answer of POST /v1/pools/{{pool}}/tokens)"
+                    "{}: no \"tokens\" array (the answer of POST /v1/pools/{{pool}}/tokens)",
+                    path.display()
                 )
             })?
             .iter()
@@ -142,18 +274,13 @@ fn snippet(options: &BTreeMap<String, String>) -> Result<(), String> {
         print!("{}", ringmark::snippet::csv(platform, &rows));
         return Ok(());
     }
-    let base_url = options.get("base_url").ok_or("--base-url is required")?;
-    let fallback = options.get("fallback").ok_or("--fallback is required")?;
-    let fallback = E164::parse(fallback).map_err(|e| format!("--fallback: {e}"))?;
-    let format: DisplayFormat = match options.get("format") {
-        Some(f) => serde_json::from_value(Value::String(f.clone()))
-            .map_err(|_| format!("--format: '{f}' is not national or international"))?,
-        None => DisplayFormat::National,
+    // clap has already refused a command line without them.
+    let (Some(base_url), Some(fallback)) = (&args.base_url, &args.fallback) else {
+        return Err("--base-url and --fallback are required without --tokens".into());
     };
-    let display = options
-        .get("display")
-        .cloned()
-        .unwrap_or_else(|| ringmark::phone::display(&fallback, format));
+    let display = args
+        .display
+        .unwrap_or_else(|| ringmark::phone::display(fallback, args.format.into()));
     let (width, height) =
         ringmark::render::display_size(&display, &Default::default()).map_err(|e| e.to_string())?;
     let html = Snippet {
@@ -167,5 +294,37 @@ fn snippet(options: &BTreeMap<String, String>) -> Result<(), String> {
     .html();
     io::stdout()
         .write_all(html.as_bytes())
+        .map_err(|e| e.to_string())
+}
+
+fn backtest(args: BacktestArgs) -> Result<(), String> {
+    let pool = read(&args.pool)?;
+    let stdin = io::stdin().lock();
+    let mut out = BufWriter::new(io::stdout().lock());
+    if args.summary_only {
+        let summary =
+            ringmark::backtest::run(&pool, stdin, io::sink()).map_err(|e| e.to_string())?;
+        serde_json::to_writer(&mut out, &serde_json::json!({ "summary": summary }))
+            .map_err(|e| e.to_string())?;
+        writeln!(out)
+            .and_then(|()| out.flush())
+            .map_err(|e| e.to_string())
+    } else {
+        ringmark::backtest::run(&pool, stdin, out)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn simulate(args: SimulateArgs) -> Result<(), String> {
+    let model: SendModel = match &args.model {
+        Some(path) => {
+            serde_json::from_slice(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => SendModel::default(),
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    ringmark::backtest::simulate::write_timeline(&model, args.seed, &mut out)
+        .and_then(|_| out.flush())
         .map_err(|e| e.to_string())
 }

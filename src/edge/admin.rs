@@ -265,9 +265,19 @@ fn e164(field: &str, value: &Value) -> Result<E164, ApiError> {
     E164::parse(text).map_err(|e| ApiError::field(ErrorCode::InvalidNumber, field, e))
 }
 
-/// `PUT /v1/pools/{pool}`: validates everything, then claims the numbers in
-/// the directory and configures the pool.
-fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
+/// A validated `PUT /v1/pools/{pool}` body: the settings and the numbers the
+/// pool claims in the directory (pool numbers and the overflow number).
+pub struct PoolBody {
+    /// Configuration, display strings and style, every number in E.164.
+    pub settings: PoolSettings,
+    /// Numbers the pool owns exclusively (the fallback may be shared).
+    pub claimed: Vec<String>,
+}
+
+/// Parses and validates the body of `PUT /v1/pools/{pool}` (also what
+/// `ringmark backtest` reads): numbers normalised to E.164, the style and
+/// display strings checked, the allocator configuration validated.
+pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
     let mut object: Map<String, Value> = match parse_json::<Value>(body)? {
         Value::Object(map) => map,
         _ => {
@@ -365,13 +375,24 @@ fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
             ));
         }
     }
+    Ok(PoolBody {
+        settings: PoolSettings {
+            config,
+            displays,
+            style,
+        },
+        claimed,
+    })
+}
+
+/// `PUT /v1/pools/{pool}`: validates everything, then claims the numbers in
+/// the directory and configures the pool.
+fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
+    let PoolBody { settings, claimed } = pool_body(body)?;
+    let config = &settings.config;
     let quarantine_seconds = config.quarantine_seconds as i64;
     let fallback = config.fallback.clone();
-    let settings = Box::new(PoolSettings {
-        config,
-        displays,
-        style,
-    });
+    let settings = Box::new(settings);
     Ok(forward(
         Target::Directory,
         &DirectoryCommand::Claim {

@@ -1,21 +1,31 @@
 //! Call attribution ([`Call`] → [`Attribution`]): ranked candidates from the called number's
-//! association history, with ambiguity, confidence and a reason (research §4.4).
+//! association history, each with the probability that they are the caller (research §4.4).
 //!
-//! Scoring. Every association on the called number that started at or before the call and
-//! was still attributable then (or ended less than `attribution_window_seconds` before it) is
-//! a candidate, in the state it had at call time. Base weights: exclusive and shared 1.0,
-//! tail 0.5, soft hold and overflow 0.25, fallback 0.1, and 0.05 for a *late* association
-//! (ended before the call), counted only when no association was live at call time.
-//! Weights are multiplied by recency `1 / (1 + days since the holder's last renewal)`. A
-//! caller ID that an earlier, confidently attributed call linked to a recipient adds 3.0 to
-//! that recipient (Delacon repeat callers, zar's 30-day route cache; the research calls a
-//! caller-ID match decisive), reviving a late association of theirs on this number if any,
-//! or adding them with 3.0 as a `caller_id` candidate when they never held it. Scores are the normalised
-//! weights; `confidence` is the top score times a ceiling for its state (exclusive 1.0, tail
-//! 0.8, soft/overflow 0.5, fallback/late 0.3, linked ≥ 0.95), halved for calls shorter than
-//! 5 seconds (misdials); `ambiguous` means two or more candidates and a top score below 0.8.
-//! Ties rank the recipient the pool saw first higher. Only the 256 most recent associations before the call are scanned (the fallback number can
-//! have one per recipient) and at most 10 candidates are returned.
+//! Model. A call to number X at time `t` was placed by one of the people who had been shown X,
+//! or by somebody else (an outsider: a forwarded email, a wrong number). Each candidate's
+//! weight is a likelihood:
+//!
+//! * `density(t − shown)` from the pool's call-delay model ([`crate::delay`]): `shown` is the
+//!   last time the candidate was shown X (a grant, a renewal, a re-open in their tail);
+//! * × [`MACHINE_SEEN`] for a machine-only soft hold (a proxy or prefetch fetched the fallback;
+//!   a person may or may not have looked at it);
+//! * × [`MOVED`] when the candidate was shown *another* number after X and before the call (a
+//!   recipient dials the number they saw last);
+//! * × `1 + CALLER_ID_LR · p` when an earlier call from the same caller ID was attributed to
+//!   the candidate with probability `p`: a caller ID is strong evidence but not absolute
+//!   (households and offices share lines, and the earlier call may itself have been wrong).
+//!   A linked recipient who never held X is still a candidate (`caller_id`), at the outsider
+//!   density times that ratio.
+//!
+//! Scores are weights over their sum plus one outsider, so they are the probabilities of a
+//! Bayesian posterior and `confidence` (the top score, halved for calls under 5 seconds, which
+//! are often misdials) means what it says: among calls stated at 0.9, about nine in ten are
+//! right when the delay model fits (the pool learns its own delays from its calls; see
+//! `bench/backtest` for the measured calibration). Every association within the attribution
+//! window is scanned, ended ones included (a late caller is never silently dropped); a
+//! recipient with several associations on X counts once, with their heaviest. `ambiguous`
+//! means two or more candidates and a top score below 0.8. Ties rank the recipient the pool
+//! saw first higher. At most [`MAX_CANDIDATES`] candidates are returned.
 
 use serde::{Deserialize, Serialize};
 
@@ -73,18 +83,29 @@ pub struct Attribution {
     pub reason: String,
 }
 
-/// Minimum confidence (unambiguous) for a call to link its caller ID to its top candidate.
-pub const LINK_CONFIDENCE: f64 = 0.5;
+/// Version of the scoring model, logged with each recorded call (1: fixed state weights; 2:
+/// likelihoods from the call-delay model).
+pub(crate) const SCORER: u32 = 2;
 /// Candidates returned at most.
 pub const MAX_CANDIDATES: usize = 10;
-/// Associations scanned at most per query (most recent first).
-pub const SCAN_LIMIT: usize = 256;
-const LINK_BOOST: f64 = 3.0;
-const LINK_ONLY: f64 = LINK_BOOST;
+/// Likelihood ratio of a matching caller ID: how much likelier a recipient's own line is to
+/// call again than any other recipient's line to be theirs (about one shared line in a
+/// thousand; assumption).
+pub const CALLER_ID_LR: f64 = 1_000.0;
+/// Weight of a machine-only soft hold: about the share of prefetched emails a person goes on
+/// to read (assumption; Apple MPP prefetches every email, read or not).
+pub const MACHINE_SEEN: f64 = 0.2;
+/// Weight of an association whose holder was shown another number later, before the call.
+pub const MOVED: f64 = 0.05;
+/// Candidate probabilities kept per stored call for later caller-ID evidence.
+pub(crate) const KEPT_POSTERIOR: usize = 4;
 const MISDIAL_SECONDS: u32 = 5;
+/// One in parts per million.
+pub(crate) const PPM: f64 = 1_000_000.0;
 const AMBIGUOUS_BELOW: f64 = 0.8;
 
-/// Candidate state at call time.
+/// Candidate state at call time (for the label and the reason; the weight comes from the
+/// delay since the number was last shown).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     Held,
@@ -96,42 +117,24 @@ enum State {
     CallerId,
 }
 
-impl State {
-    fn base(self) -> f64 {
-        match self {
-            Self::Held => 1.0,
-            Self::Tail => 0.5,
-            Self::Soft | Self::Overflow => 0.25,
-            Self::Fallback => 0.1,
-            Self::Late => 0.05,
-            Self::CallerId => LINK_ONLY,
-        }
-    }
-    fn ceiling(self) -> f64 {
-        match self {
-            Self::Held => 1.0,
-            Self::Tail => 0.8,
-            Self::Soft | Self::Overflow => 0.5,
-            Self::Fallback | Self::Late => 0.3,
-            Self::CallerId => 0.95,
-        }
-    }
-}
-
 /// A candidate before normalisation.
 #[derive(Clone, Copy, Debug)]
-struct Raw {
-    holder: u32,
+pub(crate) struct Raw {
+    pub holder: u32,
     device: u32,
     state: State,
     since: i64,
     until: Option<i64>,
-    weight: f64,
-    linked: bool,
+    /// Seconds from the last show to the call (`None` for a caller-ID-only candidate).
+    pub delay: Option<i64>,
+    pub weight: f64,
+    /// The weight's factors other than the delay density (machine-only, moved).
+    factor: f64,
+    pub linked: bool,
 }
 
-/// A caller-ID link: (holder, device, time of the linking call).
-pub(crate) type Link = (u32, u32, i64);
+/// Caller-ID evidence from one earlier call: (holder, device, time of that call, probability).
+pub(crate) type Link = (u32, u32, i64, f64);
 
 fn state_at(iv: &Interval, t: i64) -> State {
     match iv.kind {
@@ -144,11 +147,41 @@ fn state_at(iv: &Interval, t: i64) -> State {
     }
 }
 
+/// Above this many associations (a fallback number shown to a whole send), deduplicate with
+/// a table indexed by holder instead of sorting: linear instead of n log n.
+const DENSE_DEDUP_ABOVE: usize = 512;
+
+/// [`heaviest_per_holder`] for large scans: the same entries (heaviest per holder, ties to the
+/// earliest scanned), in holder order.
+fn heaviest_per_holder_dense(raw: Vec<Raw>) -> Vec<Raw> {
+    let top = raw.iter().map(|r| r.holder as usize + 1).max().unwrap_or(0);
+    let mut best = vec![u32::MAX; top];
+    for (i, r) in raw.iter().enumerate() {
+        let b = &mut best[r.holder as usize];
+        if *b == u32::MAX || r.weight > raw[*b as usize].weight {
+            *b = i as u32;
+        }
+    }
+    best.into_iter()
+        .filter(|&b| b != u32::MAX)
+        .map(|b| raw[b as usize])
+        .collect()
+}
+
+/// A scored call: every candidate's weight and the normaliser (weights plus one outsider).
+pub(crate) struct Scored {
+    pub raw: Vec<Raw>,
+    pub total: f64,
+}
+
 /// One entry per holder, the heaviest (ties: the earliest scanned), in holder order: the same
 /// result as a stable sort by (holder, weight descending) and a dedup, without moving the
 /// 48-byte records through a comparison sort (sorting 8-byte keys instead dominated the
 /// fallback number's query time).
 fn heaviest_per_holder(raw: Vec<Raw>) -> Vec<Raw> {
+    if raw.len() > DENSE_DEDUP_ABOVE {
+        return heaviest_per_holder_dense(raw);
+    }
     let mut keys: Vec<u64> = raw
         .iter()
         .enumerate()
@@ -174,28 +207,25 @@ fn heaviest_per_holder(raw: Vec<Raw>) -> Vec<Raw> {
     out
 }
 
-fn recency(t: i64, touched: i64) -> f64 {
-    let days = (t - touched).max(0) as f64 / 86_400.0;
-    1.0 / (1.0 + days)
-}
-
 impl Pool {
-    /// Attributes a call without storing it (pure query; uses caller-ID links from stored
+    /// Attributes a call without storing it (pure query; uses caller-ID evidence from stored
     /// calls placed before it).
     pub fn attribute(&self, call: &Call) -> Attribution {
         self.attribute_inner(call, self.calls.len()).0
     }
 
-    /// Links for `from` from the first `stored` stored calls.
+    /// Caller-ID evidence for `from` from the first `stored` stored calls.
     fn live_links(&self, from: Option<&str>, stored: usize) -> Vec<Link> {
         let Some(idxs) = from.and_then(|f| self.links.get(f)) else {
             return Vec::new();
         };
         idxs.iter()
             .filter(|&&i| (i as usize) < stored)
-            .map(|&i| {
+            .flat_map(|&i| {
                 let c = &self.calls[i as usize];
-                (c.linked, c.device, c.call.at)
+                c.posterior
+                    .iter()
+                    .map(move |&(h, p)| (h, c.device, c.call.at, f64::from(p) / PPM))
             })
             .collect()
     }
@@ -204,13 +234,16 @@ impl Pool {
         &self,
         call: &Call,
         stored: usize,
-    ) -> (Attribution, Option<(u32, u32)>) {
+    ) -> (Attribution, Option<(u32, u32)>, Scored) {
         let links = self.live_links(call.from.as_deref(), stored);
-        self.attribute_with(call, &links)
+        let scored = self.score(call, &links);
+        let (attribution, top) = self.explain(call, &scored);
+        (attribution, top, scored)
     }
 
-    /// Recomputes the attribution of every stored call against the current history, in call
-    /// order (so caller-ID links follow call time, not recording time). Returned in recording order.
+    /// Recomputes the attribution of every stored call against the current history and delay
+    /// model, in call order (so caller-ID evidence follows call time, not recording time).
+    /// Returned in recording order.
     pub fn reattribute(&self) -> Vec<(Call, Attribution)> {
         let mut order: Vec<usize> = (0..self.calls.len()).collect();
         order.sort_by_key(|&i| (self.calls[i].call.at, i));
@@ -223,12 +256,13 @@ impl Pool {
                 .as_deref()
                 .and_then(|f| links.get(f))
                 .map_or(&[], Vec::as_slice);
-            let (att, top) = self.attribute_with(call, known);
-            if let (Some((h, d)), Some(from)) = (top, call.from.as_deref())
-                && !att.ambiguous
-                && att.confidence >= LINK_CONFIDENCE
-            {
-                links.entry(from).or_default().push((h, d, call.at));
+            let scored = self.score(call, known);
+            let (att, top) = self.explain(call, &scored);
+            if let (Some((_, d)), Some(from)) = (top, call.from.as_deref()) {
+                let entry = links.entry(from).or_default();
+                for (h, p) in posterior(&scored) {
+                    entry.push((h, d, call.at, f64::from(p) / PPM));
+                }
             }
             out[i] = Some(att);
         }
@@ -239,14 +273,93 @@ impl Pool {
             .collect()
     }
 
-    /// Core scorer. Returns the attribution and its top (holder, device) if any.
-    pub(crate) fn attribute_with(
-        &self,
-        call: &Call,
-        links: &[Link],
-    ) -> (Attribution, Option<(u32, u32)>) {
+    /// Every candidate's likelihood weight (see the module docs).
+    pub(crate) fn score(&self, call: &Call, links: &[Link]) -> Scored {
         let t = call.at;
         let window = i64::from(self.config.attribution_window_seconds);
+        let outsider = self.delays.outsider();
+        let Some(&s) = self.slot_index.get(call.to.as_str()) else {
+            return Scored {
+                raw: Vec::new(),
+                total: outsider,
+            };
+        };
+        let slot = &self.slots[s as usize];
+        let end = slot.history.partition_point(|iv| iv.since <= t);
+        let mut raw: Vec<Raw> = Vec::with_capacity(end);
+        for iv in &slot.history[..end] {
+            let touched = iv.touched();
+            let shown = if touched <= t { touched } else { iv.since };
+            let delay = t - shown;
+            if delay > window {
+                continue;
+            }
+            let mut factor = 1.0;
+            if iv.kind == Kind::Soft {
+                factor *= MACHINE_SEEN;
+            }
+            let rec = &self.holders[iv.holder as usize];
+            if rec.slot != NONE {
+                let current = &self.slots[rec.slot as usize].history[rec.iv as usize];
+                if current.since > iv.since && current.since <= t {
+                    factor *= MOVED;
+                }
+            }
+            let weight = self.delays.density(delay) * factor;
+            raw.push(Raw {
+                holder: iv.holder,
+                device: iv.device,
+                state: state_at(iv, t),
+                since: iv.since,
+                until: Some(iv.tail_until()),
+                delay: Some(delay),
+                weight,
+                factor,
+                linked: false,
+            });
+        }
+        let mut raw = heaviest_per_holder(raw);
+        // Caller-ID evidence: the strongest earlier link per recipient.
+        let mut best: Vec<(u32, u32, i64, f64)> = Vec::new();
+        for &(h, d, at, p) in links {
+            if h == NONE || at >= t || t - at > window || p.is_nan() || p <= 0.0 {
+                continue;
+            }
+            match best.iter_mut().find(|b| b.0 == h) {
+                Some(b) if b.3 >= p => {}
+                Some(b) => *b = (h, d, at, p),
+                None => best.push((h, d, at, p)),
+            }
+        }
+        for (h, d, at, p) in best {
+            let ratio = 1.0 + CALLER_ID_LR * p.min(1.0);
+            match raw.iter_mut().find(|r| r.holder == h) {
+                Some(r) => {
+                    // A repeat caller calls again relative to their last contact: the show or
+                    // their earlier call, whichever is more recent.
+                    let since_contact = r.delay.map_or(t - at, |d| d.min(t - at));
+                    r.weight = self.delays.density(since_contact) * r.factor * ratio;
+                    r.linked = true;
+                }
+                None => raw.push(Raw {
+                    holder: h,
+                    device: d,
+                    state: State::CallerId,
+                    since: at,
+                    until: None,
+                    delay: None,
+                    weight: outsider * ratio,
+                    factor: 1.0,
+                    linked: true,
+                }),
+            }
+        }
+        let total = raw.iter().map(|r| r.weight).sum::<f64>() + outsider;
+        Scored { raw, total }
+    }
+
+    /// Ranks a scored call and says why. Returns the attribution and its top (holder, device).
+    fn explain(&self, call: &Call, scored: &Scored) -> (Attribution, Option<(u32, u32)>) {
         let Some(&s) = self.slot_index.get(call.to.as_str()) else {
             return (
                 Attribution {
@@ -260,76 +373,22 @@ impl Pool {
             );
         };
         let slot = &self.slots[s as usize];
-        let end = slot.history.partition_point(|iv| iv.since <= t);
-        let start = end.saturating_sub(SCAN_LIMIT);
-        let mut raw: Vec<Raw> = Vec::with_capacity(end - start);
-        for iv in &slot.history[start..end] {
-            let state = state_at(iv, t);
-            if state == State::Late && t - iv.tail_until() > window {
-                continue;
-            }
-            raw.push(Raw {
-                holder: iv.holder,
-                device: iv.device,
-                state,
-                since: iv.since,
-                until: Some(iv.tail_until()),
-                weight: state.base() * recency(t, iv.touched().min(t)),
-                linked: false,
-            });
-        }
-        // Late associations count only when nothing was live; a linked caller may revive one.
-        let mut late: Vec<Raw> = Vec::new();
-        if raw.iter().any(|r| r.state != State::Late) {
-            raw.retain(|r| {
-                if r.state == State::Late {
-                    late.push(*r);
-                }
-                r.state != State::Late
-            });
-        }
+        let (raw, total) = (&scored.raw, scored.total);
         let held = raw.iter().filter(|r| r.state == State::Held).count();
-        let mut raw = heaviest_per_holder(raw);
-        let mut seen_links: Vec<u32> = Vec::new();
-        for &(h, d, at) in links {
-            if h == NONE || at >= t || t - at > window || seen_links.contains(&h) {
-                continue;
-            }
-            seen_links.push(h);
-            if let Some(r) = raw.iter_mut().find(|r| r.holder == h) {
-                r.weight += LINK_BOOST;
-                r.linked = true;
-                continue;
-            }
-            let revived = late
-                .iter()
-                .filter(|r| r.holder == h)
-                .max_by(|a, b| a.weight.total_cmp(&b.weight));
-            match revived {
-                Some(r) => raw.push(Raw {
-                    weight: r.weight + LINK_BOOST,
-                    linked: true,
-                    ..*r
-                }),
-                None => raw.push(Raw {
-                    holder: h,
-                    device: d,
-                    state: State::CallerId,
-                    since: at,
-                    until: None,
-                    weight: LINK_ONLY,
-                    linked: true,
-                }),
-            }
-        }
-        let total: f64 = raw.iter().map(|r| r.weight).sum();
-        // Best first; ties by holder id (the order in which the pool first saw them), which
+        // Best first; ties (delays under 30 s share one density) by the more recent show, then by
+        // holder id (the order in which the pool first saw them), which
         // keeps the query free of string look-ups for candidates that are not returned.
         // Only the returned candidates need ordering: select them in linear time, then sort them.
         let rank = |&a: &usize, &b: &usize| {
             raw[b]
                 .weight
                 .total_cmp(&raw[a].weight)
+                .then(
+                    raw[a]
+                        .delay
+                        .unwrap_or(i64::MAX)
+                        .cmp(&raw[b].delay.unwrap_or(i64::MAX)),
+                )
                 .then(raw[a].holder.cmp(&raw[b].holder))
         };
         let mut order: Vec<usize> = (0..raw.len()).collect();
@@ -354,14 +413,13 @@ impl Pool {
         };
         let candidates: Vec<Candidate> = order
             .iter()
-            .take(MAX_CANDIDATES)
             .map(|&i| {
                 let r = &raw[i];
                 let (campaign, recipient) = name(r.holder);
                 Candidate {
                     campaign: campaign.to_owned(),
                     recipient: recipient.to_owned(),
-                    score: if total > 0.0 { r.weight / total } else { 0.0 },
+                    score: six_places(r.weight / total),
                     state: label(r.state).to_owned(),
                     device: self
                         .devices
@@ -389,14 +447,9 @@ impl Pool {
             return (attribution, None);
         };
         let top = raw[top_i];
-        let p_top = if total > 0.0 { top.weight / total } else { 0.0 };
-        let ceiling = if top.linked {
-            top.state.ceiling().max(State::CallerId.ceiling())
-        } else {
-            top.state.ceiling()
-        };
+        let p_top = top.weight / total;
         let short = call.duration.is_some_and(|d| d < MISDIAL_SECONDS);
-        let confidence = p_top * ceiling * if short { 0.5 } else { 1.0 };
+        let confidence = six_places(p_top * if short { 0.5 } else { 1.0 });
         let ambiguous = raw.len() >= 2 && p_top < AMBIGUOUS_BELOW;
         let (code, text) = if slot.role == Role::Retired {
             (
@@ -449,6 +502,26 @@ impl Pool {
     }
 }
 
+/// The most probable candidates of a scored call, kept as caller-ID evidence for later calls.
+/// Rounds a probability to six decimals: no false precision in answers, and a value that
+/// survives a JSON round trip exactly (the event log stores it).
+fn six_places(p: f64) -> f64 {
+    (p * PPM).round() / PPM
+}
+
+/// Probabilities in parts per million (fixed point: stored and replayed exactly).
+pub(crate) fn posterior(scored: &Scored) -> Vec<(u32, u32)> {
+    let mut best: Vec<(u32, u32)> = scored
+        .raw
+        .iter()
+        .map(|r| (r.holder, (r.weight / scored.total * PPM).round() as u32))
+        .filter(|&(_, p)| p >= 10_000)
+        .collect();
+    best.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    best.truncate(KEPT_POSTERIOR);
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,6 +531,29 @@ mod tests {
         raw.sort_by(|a, b| a.holder.cmp(&b.holder).then(b.weight.total_cmp(&a.weight)));
         raw.dedup_by_key(|r| r.holder);
         raw
+    }
+
+    #[test]
+    fn dense_dedup_matches_sort_and_dedup() {
+        let raw: Vec<Raw> = (0..5_000u32)
+            .map(|i| Raw {
+                holder: (i * 7919) % 1_300,
+                device: i,
+                state: State::Fallback,
+                since: i64::from(i),
+                until: None,
+                delay: None,
+                weight: f64::from(i % 5) * 0.25,
+                factor: 1.0,
+                linked: false,
+            })
+            .collect();
+        let key =
+            |v: &[Raw]| -> Vec<(u32, u32)> { v.iter().map(|r| (r.holder, r.device)).collect() };
+        assert_eq!(
+            key(&heaviest_per_holder_dense(raw.clone())),
+            key(&sort_dedup(raw))
+        );
     }
 
     #[test]
@@ -480,6 +576,8 @@ mod tests {
                     since: i as i64,
                     until: Some(i as i64),
                     weight: f64::from((next() % 4) as u32) * 0.25, // many ties
+                    delay: None,
+                    factor: 1.0,
                     linked: false,
                 })
                 .collect();

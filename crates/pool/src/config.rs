@@ -3,7 +3,8 @@
 //! Defaults follow the research (call-tracking.md §4): exclusive renewals capped at 7 days
 //! (zar's `MAX_RENEWAL_AGE`), a 7-day tail (95% of eventual openers have opened by then),
 //! 45-day quarantine (FCC number aging), a 30-day attribution window (zar's route cache), LRU
-//! reuse, the fallback number on exhaustion and a pressure event at 75% utilisation (Call Dynamics).
+//! reuse, a shared tail when no number is free (the fallback number only when every number is
+//! inside an exclusive lease) and a pressure event at 75% utilisation (Call Dynamics).
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +24,7 @@ pub const DEFAULT_PRESSURE_THRESHOLD: f64 = 0.75;
 /// Configuration of one pool. JSON: `{"numbers": [...], "fallback": "+1...", "lease_seconds": 86400}`
 /// plus optional fields (defaults in brackets):
 /// `max_lease_seconds` [max(7 d, lease_seconds)], `tail_seconds` [7 d], `quarantine_seconds` [45 d],
-/// `attribution_window_seconds` [30 d], `reuse` (`"lru"`), `exhaustion` (`"fallback"`),
+/// `attribution_window_seconds` [30 d], `reuse` (`"lru"`), `exhaustion` (`"shared_tail"`),
 /// `pressure_threshold` [0.75]. Unknown fields are rejected.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,8 +81,12 @@ pub enum Reuse {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Exhaustion {
-    /// Serve the pool's fallback number (untracked per recipient).
+    /// Take the tail number shown to anyone longest ago as a new exclusive lease; its earlier
+    /// holders stay candidates (see `policy/shared_tail.rs`). The fallback number only when
+    /// every number is inside an exclusive lease.
     #[default]
+    SharedTail,
+    /// Serve the pool's fallback number (untracked per recipient).
     Fallback,
     /// Take the tail number released longest ago from its tail holders; fallback if no tail exists.
     StealOldestTail,
@@ -123,7 +128,7 @@ impl PoolConfig {
             quarantine_seconds: DEFAULT_QUARANTINE_SECONDS,
             attribution_window_seconds: DEFAULT_ATTRIBUTION_WINDOW_SECONDS,
             reuse: Reuse::Lru,
-            exhaustion: Exhaustion::Fallback,
+            exhaustion: Exhaustion::SharedTail,
             pressure_threshold: DEFAULT_PRESSURE_THRESHOLD,
         }
     }

@@ -18,6 +18,8 @@ use crate::lease::{ExhaustionOutcome, Holder, LeaseKind, Signal, Timestamp};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyKind {
+    /// `shared_tail`
+    SharedTail,
     /// `fallback`
     Fallback,
     /// `steal_oldest_tail`
@@ -75,6 +77,9 @@ pub enum Event {
         holder: Option<Holder>,
         /// Confidence of the attribution.
         confidence: f64,
+        /// Version of the scorer that attributed it (0: before versions were logged).
+        #[serde(default)]
+        scorer: u32,
     },
     /// Input: history older than the attribution window was dropped.
     Pruned {

@@ -45,17 +45,21 @@
 
 mod attribution;
 mod config;
+pub mod delay;
 mod directory;
 mod error;
 mod event;
 mod lease;
+mod policy;
 mod pool;
 mod reuse;
 pub mod sizing;
 mod snapshot;
 mod stats;
 
-pub use attribution::{Attribution, Call, Candidate, LINK_CONFIDENCE, MAX_CANDIDATES, SCAN_LIMIT};
+pub use attribution::{
+    Attribution, CALLER_ID_LR, Call, Candidate, MACHINE_SEEN, MAX_CANDIDATES, MOVED,
+};
 pub use config::{
     DEFAULT_ATTRIBUTION_WINDOW_SECONDS, DEFAULT_MAX_LEASE_SECONDS, DEFAULT_PRESSURE_THRESHOLD,
     DEFAULT_QUARANTINE_SECONDS, DEFAULT_TAIL_SECONDS, Exhaustion, PoolConfig, Reuse,

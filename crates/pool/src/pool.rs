@@ -17,11 +17,19 @@ use serde::Serialize;
 
 use crate::attribution::{Attribution, Call};
 use crate::config::{Exhaustion, PoolConfig};
+use crate::delay::DelayModel;
 use crate::directory::{HolderIndex, Recipient, key_hash};
 use crate::error::PoolError;
-use crate::event::{Event, PolicyKind};
+use crate::event::Event;
 use crate::lease::{Allocation, ExhaustionOutcome, Holder, Holding, LeaseKind, Signal, Timestamp};
 use crate::reuse::{free_key, tail_key};
+
+/// The call-delay model is re-estimated after every this many recorded calls.
+pub(crate) const RELEARN_EVERY: usize = 64;
+/// Calls (most recent) the call-delay model is estimated from.
+pub(crate) const RELEARN_CALLS: usize = 4_096;
+/// Expectation-maximisation rounds per re-estimate.
+const RELEARN_ROUNDS: usize = 4;
 
 /// "No index" marker for `u32` references.
 pub(crate) const NONE: u32 = u32::MAX;
@@ -136,7 +144,7 @@ impl Interval {
         self.tail = offset(self.since, t).max(self.excl);
     }
     /// Cuts the association at `t` (both phases end no later than `t`).
-    fn cut(&mut self, t: i64) {
+    pub(crate) fn cut(&mut self, t: i64) {
         let o = offset(self.since, t);
         self.excl = self.excl.min(o);
         self.tail = self.tail.min(o);
@@ -162,6 +170,10 @@ pub(crate) struct Slot {
     pub released_at: Option<i64>,
     /// Last grant (share policy picks the least recently granted among the least crowded).
     pub granted_at: Option<i64>,
+    /// Last time any holder was shown this number (a grant, a human renewal, a re-open in a
+    /// tail): the shared-tail policy reuses the tail number shown longest ago. Derived from
+    /// the history on load.
+    pub shown_at: Option<i64>,
     /// Holders in their exclusive/shared phase.
     pub held: Vec<u32>,
     /// Holders in their tail phase.
@@ -191,9 +203,12 @@ pub(crate) struct HolderRec {
 pub(crate) struct StoredCall {
     pub call: Call,
     pub recorded_at: i64,
-    /// Holder the call was confidently attributed to when recorded (`NONE` if none).
+    /// Top candidate when recorded (`NONE` if none).
     pub linked: u32,
-    /// Device label id of that attribution.
+    /// The most probable candidates and their probabilities (parts per million): caller-ID
+    /// evidence for later calls from the same number.
+    pub posterior: Vec<(u32, u32)>,
+    /// Device label id of the top candidate.
     pub device: u32,
 }
 
@@ -238,8 +253,10 @@ pub struct Pool {
     pub(crate) timers: BinaryHeap<Reverse<(i64, u32)>>,
     pub(crate) slot_timers: BinaryHeap<Reverse<(i64, u32)>>,
     pub(crate) calls: Vec<StoredCall>,
-    /// Caller ID → indices of stored calls that linked it to a holder, in recording order.
+    /// Caller ID → indices of stored calls that carry evidence about it, in recording order.
     pub(crate) links: HashMap<Box<str>, Vec<u32>, Hasher>,
+    /// The call-delay model attribution weighs candidates with (learned from recorded calls).
+    pub(crate) delays: DelayModel,
 }
 
 impl Pool {
@@ -268,6 +285,7 @@ impl Pool {
             slot_timers: BinaryHeap::new(),
             calls: Vec::new(),
             links: HashMap::with_hasher(Hasher::with_seed(HASH_SEED)),
+            delays: DelayModel::default(),
         }
     }
 
@@ -436,7 +454,7 @@ impl Pool {
     }
 
     /// Ends holder `h`'s association with slot `s` at `now` (the caller records why).
-    fn cut(&mut self, h: u32, s: u32, now: Timestamp) {
+    pub(crate) fn cut(&mut self, h: u32, s: u32, now: Timestamp) {
         let rec = &mut self.holders[h as usize];
         let iv = rec.iv as usize;
         rec.slot = NONE;
@@ -452,7 +470,7 @@ impl Pool {
         }
     }
 
-    fn number(&self, s: u32) -> String {
+    pub(crate) fn number(&self, s: u32) -> String {
         self.slots[s as usize].e164.to_string()
     }
 
@@ -468,7 +486,11 @@ impl Pool {
         {
             None
         } else if !slot.tails.is_empty() {
-            Some((Listed::Tail, tail_key(slot.released_at)))
+            let released = match self.config.exhaustion {
+                Exhaustion::SharedTail => slot.shown_at,
+                _ => slot.released_at,
+            };
+            Some((Listed::Tail, tail_key(released)))
         } else {
             Some((Listed::Free, free_key(reuse, &slot.e164, slot.released_at)))
         };
@@ -627,6 +649,7 @@ impl Pool {
             quarantine_until: None,
             released_at: None,
             granted_at: None,
+            shown_at: None,
             held: Vec::new(),
             tails: Vec::new(),
             history: Vec::new(),
@@ -764,6 +787,23 @@ impl Pool {
         busy as f64 / f64::from(self.usable)
     }
 
+    /// Occupancy now, as two shares of the leasable numbers: not free (inside an exclusive
+    /// lease or a tail), and inside an exclusive or shared lease. O(1): the free and tail lists
+    /// hold every leasable number that nobody holds.
+    pub fn occupancy(&self) -> (f64, f64) {
+        if self.usable == 0 {
+            return (1.0, 1.0);
+        }
+        let usable = self.usable as usize;
+        let unheld = (self.free.len() + self.tail_list.len()).min(usable);
+        (self.utilisation(), (usable - unheld) as f64 / usable as f64)
+    }
+
+    /// Exhaustion outcomes since the pool was created.
+    pub fn exhaustion_counts(&self) -> ExhaustionCounts {
+        self.exhaustions
+    }
+
     pub(crate) fn check_pressure(&mut self, now: i64, events: &mut Vec<Event>) {
         let u = self.utilisation();
         let high = u >= self.config.pressure_threshold;
@@ -830,7 +870,7 @@ impl Pool {
         (allocation, events)
     }
 
-    fn held_kind(&self, s: u32) -> LeaseKind {
+    pub(crate) fn held_kind(&self, s: u32) -> LeaseKind {
         if self.slots[s as usize].held.len() > 1 {
             LeaseKind::Shared
         } else {
@@ -920,6 +960,7 @@ impl Pool {
                 iv.set_tail_until(excl.saturating_add(tail));
                 iv.set_touched(now);
                 iv.device = d;
+                self.shown(s, now);
                 self.arm(h);
                 (s, self.held_kind(s), None)
             }
@@ -938,10 +979,18 @@ impl Pool {
                     let slot = &mut self.slots[s as usize];
                     slot.tails.retain(|&x| x != h);
                     slot.held.push(h);
+                    self.shown(s, now);
                     self.relist(s);
                     self.arm(h);
                     (s, LeaseKind::Exclusive, None)
                 } else {
+                    // Shown their number again while someone else holds it: they stay a
+                    // candidate, as recent as this open (the tail's end is unchanged).
+                    let iv = self.iv_mut(h);
+                    iv.set_touched(now);
+                    iv.device = d;
+                    self.shown(s, now);
+                    self.relist(s);
                     (s, LeaseKind::Soft, None)
                 }
             }
@@ -962,53 +1011,12 @@ impl Pool {
             self.grant_held(h, d, s, Kind::Exclusive, now);
             return (s, LeaseKind::Exclusive, None);
         }
-        let (policy, taken) = match self.config.exhaustion.clone() {
-            Exhaustion::Fallback => (PolicyKind::Fallback, None),
-            Exhaustion::Overflow { .. } => {
-                let s = self.overflow_slot;
-                self.keep_or_grant_loose(h, d, s, Kind::Overflow, now);
-                (
-                    PolicyKind::Overflow,
-                    Some((s, LeaseKind::Overflow, ExhaustionOutcome::Overflow)),
-                )
-            }
-            Exhaustion::StealOldestTail => {
-                let oldest = self.tail_list.first().copied();
-                let taken = oldest.map(|(_, rank)| {
-                    let s = self.rank_to_slot[rank as usize];
-                    let to = self.holder(h);
-                    let victims = std::mem::take(&mut self.slots[s as usize].tails);
-                    for v in victims {
-                        self.cut(v, s, now);
-                        events.push(Event::Stolen {
-                            at: now,
-                            number: self.number(s),
-                            from: self.holder(v),
-                            to: to.clone(),
-                        });
-                    }
-                    self.grant_held(h, d, s, Kind::Exclusive, now);
-                    (s, LeaseKind::Exclusive, ExhaustionOutcome::Stole)
-                });
-                (PolicyKind::StealOldestTail, taken)
-            }
-            Exhaustion::Share { max_holders } => {
-                let pick = self
-                    .slots
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, sl)| sl.role == Role::Pool && sl.quarantine_until.is_none())
-                    .map(|(s, sl)| (sl.held.len() + sl.tails.len(), sl, s as u32))
-                    .filter(|&(n, _, _)| n > 0 && n < max_holders as usize)
-                    .min_by_key(|&(n, sl, _)| (n, sl.granted_at.unwrap_or(i64::MIN), sl.rank))
-                    .map(|(_, _, s)| s);
-                let taken = pick.map(|s| {
-                    self.grant_held(h, d, s, Kind::Shared, now);
-                    (s, self.held_kind(s), ExhaustionOutcome::Shared)
-                });
-                (PolicyKind::Share, taken)
-            }
-        };
+        let (policy, taken) = crate::policy::take(self, h, d, now, events);
+        if let Some((s, lease, None)) = taken {
+            return (s, lease, None); // placed without exhausting the pool (shared tail)
+        }
+        let taken = taken
+            .map(|(s, lease, outcome)| (s, lease, outcome.unwrap_or(ExhaustionOutcome::Fallback)));
         let (s, lease, outcome) = taken.unwrap_or_else(|| {
             let s = self.fallback_slot;
             self.keep_or_grant_loose(h, d, s, Kind::Fallback, now);
@@ -1032,7 +1040,7 @@ impl Pool {
     }
 
     /// Renews a same-kind loose association on `s`, or starts a new one.
-    fn keep_or_grant_loose(&mut self, h: u32, d: u32, s: u32, kind: Kind, now: i64) {
+    pub(crate) fn keep_or_grant_loose(&mut self, h: u32, d: u32, s: u32, kind: Kind, now: i64) {
         let len = self.loose_len();
         let rec = &self.holders[h as usize];
         if rec.phase == Phase::Loose && rec.slot == s && self.current_kind(h) == kind {
@@ -1063,7 +1071,7 @@ impl Pool {
         self.arm(h);
     }
 
-    fn grant_held(&mut self, h: u32, d: u32, s: u32, kind: Kind, now: i64) {
+    pub(crate) fn grant_held(&mut self, h: u32, d: u32, s: u32, kind: Kind, now: i64) {
         let excl = now.saturating_add(i64::from(self.config.lease_seconds));
         let tail = excl.saturating_add(i64::from(self.config.tail_seconds));
         self.push_interval(h, s, Interval::new(h, d, kind, now, excl, tail));
@@ -1072,32 +1080,32 @@ impl Pool {
         slot.held.reserve_exact(1);
         slot.held.push(h);
         slot.granted_at = Some(now);
+        slot.shown_at = Some(now);
         self.relist(s);
         self.arm(h);
+    }
+
+    /// Records that slot `s` was shown to a person at `now` (the shared-tail order).
+    fn shown(&mut self, s: u32, now: i64) {
+        let slot = &mut self.slots[s as usize];
+        slot.shown_at = Some(slot.shown_at.map_or(now, |t| t.max(now)));
     }
 
     // ----- calls -----------------------------------------------------------------------------
 
     /// Stores a call (so it can be re-attributed later) and attributes it against the history
-    /// as of now. A confident, unambiguous attribution of a call with caller ID links that
-    /// caller ID to the recipient for later calls (within the attribution window).
+    /// as of now. The call's candidate probabilities become caller-ID evidence for later calls
+    /// from the same number, and its delays teach the pool's call-delay model.
     pub fn record_call(&mut self, call: Call, now: Timestamp) -> (Attribution, Vec<Event>) {
         let now = self.tick(now);
         let mut events = Vec::new();
         self.advance(now, &mut events);
-        let (attribution, top) = self.attribute_inner(&call, self.calls.len());
+        let (attribution, top, scored) = self.attribute_inner(&call, self.calls.len());
         let holder = top.map(|(h, _)| self.holder(h));
-        let (linked, device) = match (top, &call.from) {
-            (Some((h, d)), Some(_))
-                if !attribution.ambiguous
-                    && attribution.confidence >= crate::attribution::LINK_CONFIDENCE =>
-            {
-                (h, d)
-            }
-            _ => (NONE, 0),
-        };
+        let (linked, device) = top.unwrap_or((NONE, 0));
+        let posterior = crate::attribution::posterior(&scored);
         let idx = self.calls.len() as u32;
-        if linked != NONE
+        if !posterior.is_empty()
             && let Some(from) = &call.from
         {
             self.links
@@ -1110,15 +1118,85 @@ impl Pool {
             call: call.clone(),
             holder,
             confidence: attribution.confidence,
+            scorer: crate::attribution::SCORER,
         });
         self.calls.push(StoredCall {
             call,
             recorded_at: now,
             linked,
+            posterior,
             device,
         });
+        if self.calls.len().is_multiple_of(RELEARN_EVERY) {
+            self.relearn();
+        }
         self.check_pressure(now, &mut events);
         (attribution, events)
+    }
+
+    /// Re-estimates the call-delay model from the stored calls: a few rounds of
+    /// expectation-maximisation over the most recent [`RELEARN_CALLS`] calls, each round
+    /// attributing every call with the previous round's model and counting its candidates'
+    /// posterior probabilities at their delays. Batch, not per call: one pass that learns from
+    /// each call as it arrives never revisits early posteriors, and in the simulation it drifted
+    /// towards overconfidence (`bench/backtest`). Calls with caller-ID evidence are left out: a
+    /// repeat call is timed from the earlier call, not from a show; so are calls to the
+    /// fallback and overflow numbers, shown to so many that a call says little about delays
+    /// (and scanning them every round would cost a whole send per call).
+    fn relearn(&mut self) {
+        let from = self.calls.len().saturating_sub(RELEARN_CALLS);
+        // Exposure: every association since the first of those calls, watched from its last
+        // show until now (or the window's end), and from its first show to its last.
+        let start = self.calls.get(from).map_or(self.clock, |c| c.call.at);
+        let window = i64::from(self.config.attribution_window_seconds);
+        let base = DelayModel::default();
+        let mut exposure = [0.0; crate::delay::BINS];
+        for slot in self.slots.iter().filter(|s| s.role == Role::Pool) {
+            for iv in &slot.history {
+                let weight = if iv.kind == Kind::Soft {
+                    crate::attribution::MACHINE_SEEN
+                } else {
+                    1.0
+                };
+                let last = iv.touched();
+                if last.saturating_add(window) < start {
+                    continue;
+                }
+                base.exposure_of((self.clock - last).min(window), weight, &mut exposure);
+                if last > iv.since {
+                    base.exposure_of(last - iv.since, weight, &mut exposure);
+                }
+            }
+        }
+        for _ in 0..RELEARN_ROUNDS {
+            let mut evidence: Vec<(i64, f64)> = Vec::new();
+            for i in from..self.calls.len() {
+                let call = &self.calls[i].call;
+                let to_pool = self
+                    .slot_index
+                    .get(call.to.as_str())
+                    .is_some_and(|&s| self.slots[s as usize].role == Role::Pool);
+                if !to_pool {
+                    continue;
+                }
+                let scored = self.score(call, &[]);
+                let repeat = call
+                    .from
+                    .as_deref()
+                    .and_then(|f| self.links.get(f))
+                    .is_some_and(|idx| idx.iter().any(|&j| (j as usize) < i));
+                if repeat {
+                    continue;
+                }
+                evidence.extend(
+                    scored
+                        .raw
+                        .iter()
+                        .filter_map(|r| r.delay.map(|d| (d, r.weight / scored.total))),
+                );
+            }
+            self.delays = DelayModel::learned(evidence, &exposure);
+        }
     }
 
     // ----- replay ----------------------------------------------------------------------------
@@ -1151,14 +1229,20 @@ impl Pool {
                 Ok(())
             }
             Event::CallRecorded {
-                at, call, holder, ..
+                at,
+                call,
+                holder,
+                scorer,
+                ..
             } => {
                 let (got, _) = self.record_call(call.clone(), *at);
                 let top = got
                     .candidates
                     .first()
                     .map(|c| Holder::new(c.campaign.clone(), c.recipient.clone()));
-                if top != *holder {
+                // A call logged by another version of the scorer is re-scored by this one
+                // (attribution is a model that improves); the same scorer must agree.
+                if *scorer == crate::attribution::SCORER && top != *holder {
                     return Err(PoolError::ReplayMismatch {
                         at: *at,
                         detail: format!("call_recorded: logged {holder:?}, replay gave {top:?}"),

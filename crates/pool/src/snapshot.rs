@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::attribution::Call;
 use crate::config::PoolConfig;
+use crate::delay::DelayModel;
 use crate::error::PoolError;
 use crate::event::Event;
 use crate::lease::Timestamp;
@@ -29,6 +30,14 @@ pub(crate) struct Snapshot {
     holders: Vec<SnapHolder>,
     numbers: Vec<SnapNumber>,
     calls: Vec<SnapCall>,
+    /// The call-delay model's learned soft counts, in millionths of a call (absent before the
+    /// model learned anything).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    delay_counts: Vec<u64>,
+    /// The holders' exposure those counts were learned over, in millionths of the default
+    /// model's mass per bin.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    delay_exposure: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,9 +87,19 @@ struct SnapInterval {
 struct SnapCall {
     call: Call,
     recorded_at: i64,
+    /// Top candidate when the call was recorded.
     linked: Option<u32>,
     device: u32,
+    /// The most probable candidates and their probabilities (caller-ID evidence). Absent in
+    /// snapshots written before it existed: then `linked` stands for a link at
+    /// [`LEGACY_LINK`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    posterior: Vec<(u32, u32)>,
 }
+
+/// Probability (parts per million) given to a caller-ID link from a snapshot that kept only
+/// the linked holder (such links were made only for unambiguous calls at confidence ≥ 0.5).
+const LEGACY_LINK: u32 = 900_000;
 
 impl From<&Pool> for Snapshot {
     fn from(p: &Pool) -> Self {
@@ -138,8 +157,19 @@ impl From<&Pool> for Snapshot {
                     recorded_at: c.recorded_at,
                     linked: (c.linked != NONE).then_some(c.linked),
                     device: c.device,
+                    posterior: c.posterior.clone(),
                 })
                 .collect(),
+            delay_counts: if p.delays.counts().iter().any(|&c| c > 0) {
+                p.delays.counts().to_vec()
+            } else {
+                Vec::new()
+            },
+            delay_exposure: if p.delays.exposure().iter().any(|&c| c > 0) {
+                p.delays.exposure().to_vec()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -220,6 +250,7 @@ impl TryFrom<Snapshot> for Pool {
                 granted_at: n.granted_at,
                 held: n.held,
                 tails: n.tails,
+                shown_at: history.iter().map(Interval::touched).max(),
                 history,
                 listed: None,
             });
@@ -289,8 +320,16 @@ impl TryFrom<Snapshot> for Pool {
                 Some(h) => h,
                 None => NONE,
             };
+            if c.posterior.iter().any(|&(h, _)| h as usize >= n_holders) {
+                return Err(bad("call evidence names a dangling holder"));
+            }
+            let posterior = if c.posterior.is_empty() && linked != NONE {
+                vec![(linked, LEGACY_LINK)]
+            } else {
+                c.posterior
+            };
             let idx = pool.calls.len() as u32;
-            if linked != NONE
+            if !posterior.is_empty()
                 && let Some(from) = &c.call.from
             {
                 pool.links
@@ -302,9 +341,11 @@ impl TryFrom<Snapshot> for Pool {
                 call: c.call,
                 recorded_at: c.recorded_at,
                 linked,
+                posterior,
                 device: c.device,
             });
         }
+        pool.delays = DelayModel::with_counts(&snap.delay_counts, &snap.delay_exposure);
         for s in 0..pool.slots.len() as u32 {
             if let Some(q) = pool.slots[s as usize].quarantine_until {
                 pool.slot_timers.push(std::cmp::Reverse((q, s)));
@@ -399,6 +440,11 @@ impl Pool {
             .iter()
             .flat_map(|n| n.history.iter().map(|iv| iv.holder))
             .chain(snap.calls.iter().filter_map(|c| c.linked))
+            .chain(
+                snap.calls
+                    .iter()
+                    .flat_map(|c| c.posterior.iter().map(|p| p.0)),
+            )
         {
             used[h as usize] = true;
         }
@@ -431,6 +477,9 @@ impl Pool {
         }
         for c in &mut snap.calls {
             c.linked = c.linked.map(|h| holder_map[h as usize]);
+            for p in &mut c.posterior {
+                p.0 = holder_map[p.0 as usize];
+            }
         }
         // A snapshot built from a valid pool reloads; if it ever did not, keep the pool as is.
         if let Ok(pool) = Pool::try_from(snap) {

@@ -46,6 +46,8 @@ struct Assoc {
     since: i64,
     excl_until: i64,
     tail_until: i64,
+    /// Last time a person was shown the number through this association.
+    shown: i64,
 }
 
 impl Assoc {
@@ -233,6 +235,7 @@ impl Naive {
             since: now,
             excl_until: now + len_excl,
             tail_until: now + len_excl + len_tail,
+            shown: now,
         });
     }
 
@@ -289,6 +292,7 @@ impl Naive {
                 let a = &mut self.assocs[i];
                 a.excl_until = a.excl_until.max((now + lease).min(a.since + max));
                 a.tail_until = a.excl_until + tail;
+                a.shown = now;
                 let e = a.number.clone();
                 (e.clone(), kind_of_held(self, &e), None)
             }
@@ -299,8 +303,10 @@ impl Naive {
                     let a = &mut self.assocs[i];
                     a.excl_until = (now + lease).min(cap);
                     a.tail_until = a.excl_until + tail;
+                    a.shown = now;
                     (e, LeaseKind::Exclusive, None)
                 } else {
+                    self.assocs[i].shown = now;
                     (e, LeaseKind::Soft, None)
                 }
             }
@@ -333,6 +339,29 @@ impl Naive {
             _ => me.grant(h, number, kind, 0, lease + tail),
         };
         match self.config.exhaustion.clone() {
+            Exhaustion::SharedTail => {
+                // The tail number whose latest show to anyone is oldest; its holders stay.
+                let shown = |me: &Naive, e: &str| {
+                    me.assocs
+                        .iter()
+                        .filter(|a| a.number == e)
+                        .map(|a| a.shown)
+                        .max()
+                };
+                let mut tails: Vec<(Option<i64>, String)> = self
+                    .leasable()
+                    .into_iter()
+                    .filter(|n| {
+                        self.held_on(&n.e164).is_empty() && !self.tails_on(&n.e164).is_empty()
+                    })
+                    .map(|n| (shown(self, &n.e164), n.e164.clone()))
+                    .collect();
+                tails.sort();
+                if let Some((_, e)) = tails.first().cloned() {
+                    self.grant(h, &e, Kind::Exclusive, lease, tail);
+                    return (e, LeaseKind::Exclusive, None);
+                }
+            }
             Exhaustion::Overflow { number } => {
                 loose(self, &number, Kind::Overflow);
                 return (
@@ -444,7 +473,7 @@ fn op() -> impl Strategy<Value = Op> {
     let dt = prop_oneof![4 => 0i64..20, 3 => 20i64..200, 1 => 200i64..600];
     prop_oneof![
         12 => (0..HOLDERS, 0u8..3, dt.clone()).prop_map(|(holder, signal, dt)| Op::Open { holder, signal, dt }),
-        1 => (1u8..32, 0u8..4, dt.clone()).prop_map(|(mask, policy, dt)| Op::Configure { mask, policy, dt }),
+        1 => (1u8..32, 0u8..5, dt.clone()).prop_map(|(mask, policy, dt)| Op::Configure { mask, policy, dt }),
         2 => (0usize..7, proptest::option::of(0u8..3), dt.clone()).prop_map(|(number, from, dt)| Op::Call { number, from, dt }),
         1 => dt.prop_map(|dt| Op::Prune { dt }),
     ]
@@ -469,7 +498,8 @@ fn config(mask: u8, policy: u8) -> PoolConfig {
         2 => Exhaustion::Overflow {
             number: OVERFLOW.into(),
         },
-        _ => Exhaustion::Share { max_holders: 2 },
+        3 => Exhaustion::Share { max_holders: 2 },
+        _ => Exhaustion::SharedTail,
     };
     c
 }
@@ -512,7 +542,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 2_000, ..ProptestConfig::default() })]
 
     #[test]
-    fn pool_matches_naive_model(mask in 1u8..32, policy in 0u8..4, ops in proptest::collection::vec(op(), 1..70)) {
+    fn pool_matches_naive_model(mask in 1u8..32, policy in 0u8..5, ops in proptest::collection::vec(op(), 1..70)) {
         let mut now = 1_000i64;
         let (mut pool, mut log) = Pool::new(config(mask, policy), now).unwrap();
         let mut naive = Naive::new(config(mask, policy), now);
@@ -562,9 +592,12 @@ proptest! {
                     let (att, ev) = pool.record_call(call, now);
                     naive.now = naive.now.max(now);
                     log.extend(ev);
-                    // A number exclusively held by one recipient, with no caller ID, attributes to them.
+                    // A number only ever held by one recipient, who holds it now, with no caller ID,
+                    // attributes to them.
                     let held = naive.held_on(&to);
-                    if from.is_none() && held.len() == 1 && naive.tails_on(&to).is_empty() {
+                    let only = held.len() == 1
+                        && naive.assocs.iter().all(|a| a.number != to || a.holder == naive.assocs[held[0]].holder);
+                    if from.is_none() && only {
                         let want = holder(naive.assocs[held[0]].holder);
                         prop_assert_eq!(&att.candidates[0].recipient, &want.recipient);
                         prop_assert_eq!(att.candidates[0].state.as_str(), "exclusive");

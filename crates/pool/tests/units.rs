@@ -361,14 +361,17 @@ fn fallback_calls_are_ambiguous_and_misdials_discounted() {
         pool.open(&who(i), Signal::Human, "d", T0 + i as i64);
     }
     let att = pool.attribute(&call("+18005550000", T0 + H, None));
+    // Four people shown the same number within seconds of each other an hour ago: as likely
+    // as each other.
     assert_eq!(att.candidates.len(), 4);
-    assert!(att.ambiguous && att.confidence < 0.2, "{att:?}");
+    assert!(att.ambiguous, "{att:?}");
+    assert!((att.confidence - 0.25).abs() < 0.01, "{att:?}");
     let (a, _) = pool.open(&who(0), Signal::Human, "d", T0 + 10);
     let mut short = call(&a.number, T0 + 20, None);
     short.duration = Some(2);
     let s = pool.attribute(&short);
     let l = pool.attribute(&call(&a.number, T0 + 20, None));
-    assert!((s.confidence - l.confidence / 2.0).abs() < 1e-12);
+    assert!((s.confidence - l.confidence / 2.0).abs() <= 1e-6); // both rounded to 6 places
     assert!(s.reason.contains("misdial"));
 }
 
@@ -421,7 +424,7 @@ fn config_json_defaults_and_validation_errors() {
     assert_eq!(c.max_lease(), 7 * 86_400);
     assert_eq!(
         (c.reuse, c.exhaustion.clone(), c.pressure_threshold),
-        (Reuse::Lru, Exhaustion::Fallback, 0.75)
+        (Reuse::Lru, Exhaustion::SharedTail, 0.75)
     );
     c.validate().unwrap();
     let c2: PoolConfig = serde_json::from_str(

@@ -10,7 +10,13 @@
 //! probability at offered load `a = peak` is at most `target_exhaustion`
 //! (`E(r) = a·E(r−1) / (r + a·E(r−1))`, research keys M2, M3).
 
+mod accuracy;
+
+pub use accuracy::{Forecast, Send, forecast, size_for};
+
 use serde::{Deserialize, Serialize};
+
+use crate::delay::DelayModel;
 
 /// Inputs. JSON: every field but `recipients` optional (defaults in brackets).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,6 +45,10 @@ pub struct SizingInput {
     /// Currently live leases (from `PoolStats`), for current utilisation.
     #[serde(default)]
     pub live_leases: Option<u32>,
+    /// Share of calls to attribute to the right recipient, for the attribution-based size
+    /// [0.9].
+    #[serde(default = "default_target_correct")]
+    pub target_correct: f64,
 }
 
 fn default_open_rate() -> f64 {
@@ -53,6 +63,9 @@ fn default_target() -> f64 {
 fn default_window() -> u32 {
     7 * 86_400
 }
+fn default_target_correct() -> f64 {
+    0.9
+}
 
 impl SizingInput {
     /// Inputs for `recipients` with every other field at its default.
@@ -66,6 +79,7 @@ impl SizingInput {
             attribution_window_seconds: default_window(),
             pool_size: None,
             live_leases: None,
+            target_correct: default_target_correct(),
         }
     }
 }
@@ -97,6 +111,13 @@ pub struct SizingReport {
     /// Longest exclusive lease (seconds) whose peak fits in the given pool; `None` without a
     /// pool size; capped at 30 days.
     pub max_lease_seconds_for_pool: Option<f64>,
+    /// Expected attribution (shared tail, the default policy) at the given pool size.
+    pub attribution: Option<Forecast>,
+    /// Expected attribution at `recommended_size`.
+    pub attribution_at_recommended: Forecast,
+    /// Smallest pool expected to attribute `target_correct` of calls to the right recipient
+    /// (`None` when a number per opener would not), with its forecast.
+    pub size_for_target_correct: Option<Forecast>,
     /// Input corrections and caveats.
     pub notes: Vec<String>,
 }
@@ -204,8 +225,14 @@ fn peak(w: f64, s: f64) -> (f64, f64) {
     (best, best_t)
 }
 
-/// Erlang-B blocking probability for `m` servers and offered load `a` Erlangs.
+/// Largest pool the sizing maths considers (bounded work for any input): far more numbers
+/// than any send rents.
+pub const MAX_POOL: u32 = 10_000_000;
+
+/// Erlang-B blocking probability for `m` servers (at most [`MAX_POOL`]) and offered load `a`
+/// Erlangs.
 pub fn erlang_b(m: u32, a: f64) -> f64 {
+    let m = m.min(MAX_POOL);
     if a <= 0.0 {
         return if m == 0 { 1.0 } else { 0.0 };
     }
@@ -220,14 +247,15 @@ pub fn erlang_b(m: u32, a: f64) -> f64 {
     1.0 / inv
 }
 
-/// Smallest `m` with Erlang-B blocking at most `target` (and that blocking).
+/// Smallest `m` with Erlang-B blocking at most `target` (and that blocking); stops at
+/// [`MAX_POOL`].
 pub fn erlang_b_servers(a: f64, target: f64) -> (u32, f64) {
     if a <= 0.0 {
         return (0, 0.0);
     }
     let mut inv = 1.0f64;
     let mut m = 0u32;
-    while 1.0 / inv > target && m < u32::MAX {
+    while 1.0 / inv > target && m < MAX_POOL {
         m += 1;
         inv = 1.0 + inv * f64::from(m) / a;
         if !inv.is_finite() {
@@ -297,6 +325,23 @@ pub fn recommend(input: &SizingInput) -> SizingReport {
         "machine opens (Apple MPP prefetch, scanners) take soft holds, not leases, and are not counted"
             .into(),
     );
+    let target_correct = if input.target_correct.is_finite() {
+        input.target_correct.clamp(0.0, 1.0)
+    } else {
+        0.9
+    };
+    let send = Send {
+        openers,
+        spread: s,
+        lease: w,
+        window: f64::from(input.attribution_window_seconds.max(1)),
+    };
+    let delays = DelayModel::default();
+    notes.push(
+        "attribution forecasts assume the shared-tail policy and the default call-delay model \
+         (60% of calls within 2 h of an open, 30% within 3 days); compare with `ringmark backtest`"
+            .into(),
+    );
     SizingReport {
         openers,
         peak_concurrent_leases: peak_leases,
@@ -311,6 +356,9 @@ pub fn recommend(input: &SizingInput) -> SizingReport {
             .zip(input.live_leases)
             .map(|(m, l)| f64::from(l) / f64::from(m)),
         max_lease_seconds_for_pool: max_lease,
+        attribution: pool.map(|m| forecast(&send, m, &delays)),
+        attribution_at_recommended: forecast(&send, recommended, &delays),
+        size_for_target_correct: size_for(&send, target_correct, &delays),
         notes,
     }
 }
