@@ -1,9 +1,12 @@
-//! Backtest benchmark (harness = false): simulated sends (`ringmark::backtest::simulate`)
-//! replayed through the real allocator and attribution (`ringmark::backtest::run`), over a
-//! grid of pool sizes × send spreads × pool configurations × seeds. Prints markdown:
-//! attribution quality per cell (min–max over seeds), the calibration of the default
-//! configuration, backtest speed against a JSON-parse floor in the same run, and a
-//! robustness row with call delays of a shape the attribution model was not built for.
+//! Backtest benchmark: simulated sends (`ringmark::backtest::simulate`) replayed through the
+//! real allocator and attribution (`ringmark::backtest::run`), over a grid of pool sizes ×
+//! send spreads × pool configurations × seeds. Prints markdown: attribution quality per cell
+//! (min–max over seeds) beside the analytic forecast for the same send and pool size
+//! (`ringmark::pool::sizing::recommend`), the pool size the forecast recommends for 90 %
+//! correct (added to the grid for each spread), the calibration of the default
+//! configuration, backtest speed (default and `legacy`) against a JSON-parse floor in the
+//! same run, and a robustness row with call delays of a shape the attribution model was not
+//! built for.
 //!
 //! ```text
 //! cargo run --release --example backtest -- [--seeds 3] [--recipients 100000] [--sizes 1317,2000,4000,8173,25000]
@@ -16,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use ringmark::backtest::simulate::{DelayShape, SendModel, pool_body, write_timeline};
 use ringmark::backtest::{Summary, run};
+use ringmark::pool::sizing::{Forecast, SizingInput, recommend};
 use serde_json::{Value, json};
 
 /// The pool size the calibration, speed and robustness sections use.
@@ -24,6 +28,10 @@ const FOCUS_SIZE: u32 = 2_000;
 const GAP_MIN_CALLS: u64 = 20;
 /// Timed repetitions in the speed section.
 const SPEED_RUNS: usize = 5;
+/// Share of calls attributed to the caller that the forecast's recommended size aims at.
+const TARGET_CORRECT: f64 = 0.9;
+/// Exclusive lease of the `default` configuration, seconds (the forecast's lease).
+const LEASE_SECONDS: u32 = 7_200;
 
 struct Args {
     seeds: u64,
@@ -91,10 +99,10 @@ fn parse_args() -> Args {
 
 fn configs() -> [(&'static str, Value); 3] {
     [
-        ("default", json!({"lease_seconds": 7200})),
+        ("default", json!({"lease_seconds": LEASE_SECONDS})),
         (
             "legacy",
-            json!({"lease_seconds": 7200, "exhaustion": "fallback"}),
+            json!({"lease_seconds": LEASE_SECONDS, "exhaustion": "fallback"}),
         ),
         (
             "web",
@@ -123,6 +131,33 @@ fn timeline(model: &SendModel, seed: u64) -> Vec<u8> {
 
 fn backtest(numbers: u32, settings: &Value, timeline: &[u8]) -> Summary {
     run(&pool_body(numbers, settings), timeline, std::io::sink()).expect("backtest")
+}
+
+/// The sizing inputs for a simulated send (shared-tail pool, the `default` configuration's
+/// lease, the pool's 30-day attribution window), at `pool_size` when given.
+fn sizing(recipients: u64, spread_hours: f64, pool_size: Option<u32>) -> SizingInput {
+    SizingInput {
+        recipients,
+        human_open_rate: 0.2,
+        send_spread_hours: spread_hours,
+        lease_seconds: LEASE_SECONDS,
+        attribution_window_seconds: 30 * 86_400,
+        pool_size,
+        target_correct: TARGET_CORRECT,
+        ..SizingInput::new(recipients)
+    }
+}
+
+/// The analytic forecast for `numbers` numbers on the send.
+fn forecast(recipients: u64, spread_hours: f64, numbers: u32) -> Forecast {
+    recommend(&sizing(recipients, spread_hours, Some(numbers)))
+        .attribution
+        .expect("a pool size gives a forecast")
+}
+
+/// A share as a percentage with one decimal.
+fn percent(share: f64) -> String {
+    format!("{:.1} %", share * 100.0)
 }
 
 /// Largest |accuracy − mean confidence| over deciles with enough calls, in points.
@@ -160,12 +195,23 @@ fn counts(values: impl IntoIterator<Item = u64>) -> String {
     }
 }
 
-const HEADER: &str = "| numbers | spread | config | correct top | correct & confident (≥0.8) | confidently wrong | dialled fallback | peak exclusive | worst decile gap | calls |\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|";
+const HEADER: &str = "| numbers | spread | config | correct top | correct & confident (≥0.8) | forecast correct | forecast confident | confidently wrong | dialled fallback | peak exclusive | worst decile gap | calls |\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
-fn row(numbers: u32, spread: &str, config: &str, runs: &[Summary]) -> String {
+/// One table row; `numbers` is the first cell as printed, `forecast` the analytic forecast
+/// (shared-tail policy) when the row's configuration is the one it models.
+fn row(
+    numbers: &str,
+    spread: &str,
+    config: &str,
+    runs: &[Summary],
+    forecast: Option<&Forecast>,
+) -> String {
     let pct = |f: fn(&Summary) -> f64| range(runs.iter().map(|s| f(s) * 100.0), "%");
+    let (fc, fcc) = forecast.map_or(("–".into(), "–".into()), |f| {
+        (percent(f.correct), percent(f.correct_confident))
+    });
     format!(
-        "| {numbers} | {spread} | {config} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {numbers} | {spread} | {config} | {} | {} | {fc} | {fcc} | {} | {} | {} | {} | {} |",
         pct(|s| s.correct_top),
         pct(|s| s.correct_confident),
         pct(|s| s.confidently_wrong),
@@ -179,6 +225,18 @@ fn row(numbers: u32, spread: &str, config: &str, runs: &[Summary]) -> String {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// Median of `f` over seeds, in percent.
+fn median_pct(runs: &[Summary], f: fn(&Summary) -> f64) -> f64 {
+    median(runs.iter().map(|s| f(s) * 100.0).collect())
+}
+
+/// Time of one backtest of `timeline` on `body` (the pool body's parsing included), seconds.
+fn time_backtest(body: &[u8], timeline: &[u8]) -> f64 {
+    let t0 = Instant::now();
+    black_box(run(body, timeline, std::io::sink()).expect("backtest"));
+    t0.elapsed().as_secs_f64()
 }
 
 fn main() {
@@ -205,11 +263,64 @@ fn main() {
         }
     }
 
-    println!("## Attribution (min–max over seeds)\n\n{HEADER}");
+    // The size the forecast recommends for 90 % correct, per spread, joins the grid.
+    println!(
+        "## Forecast: pool size for {:.0} % correct (`size_for_target_correct`, shared tail, lease {LEASE_SECONDS} s)\n\n\
+         | spread | recommended numbers | forecast correct | forecast confident | forecast confidently wrong | forecast dialled fallback |\n\
+         |---|---:|---:|---:|---:|---:|",
+        TARGET_CORRECT * 100.0
+    );
+    let mut target_sizes: Vec<Option<u32>> = Vec::new();
+    for &(spread, hours) in &SPREADS {
+        let report = recommend(&sizing(args.recipients, hours, None));
+        match report.size_for_target_correct {
+            Some(f) => println!(
+                "| {spread} | {} | {} | {} | {} | {} |",
+                f.numbers,
+                percent(f.correct),
+                percent(f.correct_confident),
+                percent(f.confidently_wrong),
+                percent(f.dialled_fallback)
+            ),
+            None => {
+                println!("| {spread} | none (a number per opener falls short) | – | – | – | – |")
+            }
+        }
+        target_sizes.push(report.size_for_target_correct.map(|f| f.numbers));
+    }
+    let spread_sizes: Vec<Vec<u32>> = target_sizes
+        .iter()
+        .map(|extra| {
+            let mut sizes = args.sizes.clone();
+            sizes.extend(*extra);
+            sizes.sort_unstable();
+            sizes.dedup();
+            sizes
+        })
+        .collect();
+    let mut all_sizes: Vec<u32> = spread_sizes.concat();
+    all_sizes.sort_unstable();
+    all_sizes.dedup();
+
+    println!(
+        "\n## Attribution (min–max over seeds; forecast for the default configuration)\n\n\
+         \"(90 %)\" marks the size the forecast recommends for 90 % correct at that spread.\n\n{HEADER}"
+    );
     let mut grid: HashMap<(u32, usize, usize), Vec<Summary>> = HashMap::new();
+    let mut forecasts: HashMap<(u32, usize), Forecast> = HashMap::new();
     let mut replay = Duration::ZERO;
-    for &numbers in &args.sizes {
-        for (si, &(spread, _)) in SPREADS.iter().enumerate() {
+    for &numbers in &all_sizes {
+        for (si, &(spread, hours)) in SPREADS.iter().enumerate() {
+            if !spread_sizes[si].contains(&numbers) {
+                continue;
+            }
+            let label = if target_sizes[si] == Some(numbers) {
+                format!("{numbers} (90 %)")
+            } else {
+                numbers.to_string()
+            };
+            let f = forecast(args.recipients, hours, numbers);
+            forecasts.insert((numbers, si), f);
             for (ci, (config, settings)) in configs.iter().enumerate() {
                 let t0 = Instant::now();
                 let runs: Vec<Summary> = seeds
@@ -217,10 +328,65 @@ fn main() {
                     .map(|seed| backtest(numbers, settings, &timelines[&(si, *seed)]))
                     .collect();
                 replay += t0.elapsed();
-                println!("{}", row(numbers, spread, config, &runs));
+                let f = (ci == 0).then_some(&f);
+                println!("{}", row(&label, spread, config, &runs, f));
                 grid.insert((numbers, si, ci), runs);
             }
         }
+    }
+
+    println!(
+        "\n## Forecast against simulation: default configuration (simulation: median over seeds)\n\n\
+         | numbers | spread | correct: simulated | forecast | sim − forecast | confident: simulated | forecast | sim − forecast | confidently wrong: simulated | forecast | dialled fallback: simulated | forecast |\n\
+         |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for &numbers in &all_sizes {
+        for (si, &(spread, _)) in SPREADS.iter().enumerate() {
+            let (Some(runs), Some(f)) =
+                (grid.get(&(numbers, si, 0)), forecasts.get(&(numbers, si)))
+            else {
+                continue;
+            };
+            let (c, cc) = (
+                median_pct(runs, |s| s.correct_top),
+                median_pct(runs, |s| s.correct_confident),
+            );
+            println!(
+                "| {numbers} | {spread} | {c:.1} % | {:.1} % | {:+.1} pp | {cc:.1} % | {:.1} % | {:+.1} pp | {:.1} % | {:.1} % | {:.1} % | {:.1} % |",
+                f.correct * 100.0,
+                c - f.correct * 100.0,
+                f.correct_confident * 100.0,
+                cc - f.correct_confident * 100.0,
+                median_pct(runs, |s| s.confidently_wrong),
+                f.confidently_wrong * 100.0,
+                median_pct(runs, |s| s.dialled_fallback),
+                f.dialled_fallback * 100.0,
+            );
+        }
+    }
+
+    println!(
+        "\n## At the forecast's size for {:.0} % correct: default configuration, simulated\n\n\
+         | spread | numbers | correct top per seed | ≥ {:.0} % in every seed |\n|---|---:|---|---|",
+        TARGET_CORRECT * 100.0,
+        TARGET_CORRECT * 100.0
+    );
+    for (si, &(spread, _)) in SPREADS.iter().enumerate() {
+        let Some(numbers) = target_sizes[si] else {
+            println!("| {spread} | – | – | – |");
+            continue;
+        };
+        let runs = &grid[&(numbers, si, 0)];
+        let per_seed: Vec<String> = runs
+            .iter()
+            .map(|s| format!("{:.1} %", s.correct_top * 100.0))
+            .collect();
+        let met = runs.iter().all(|s| s.correct_top >= TARGET_CORRECT);
+        println!(
+            "| {spread} | {numbers} | {} | {} |",
+            per_seed.join(", "),
+            if met { "yes" } else { "no" }
+        );
     }
     let focus: Vec<Summary> = match grid.get(&(FOCUS_SIZE, 0, 0)) {
         Some(runs) => runs.clone(),
@@ -258,9 +424,17 @@ fn main() {
     println!(
         "\n## Robustness: call delays uniform within each bucket (model built for log-uniform)\n\n{HEADER}"
     );
+    let focus_forecast = forecast(args.recipients, SPREADS[0].1, FOCUS_SIZE);
+    let focus_label = FOCUS_SIZE.to_string();
     println!(
         "{}",
-        row(FOCUS_SIZE, "24 h", "default, log-uniform", &focus)
+        row(
+            &focus_label,
+            "24 h",
+            "default, log-uniform",
+            &focus,
+            Some(&focus_forecast)
+        )
     );
     let uniform: Vec<Summary> = seeds
         .iter()
@@ -272,18 +446,31 @@ fn main() {
             backtest(FOCUS_SIZE, &configs[0].1, &t)
         })
         .collect();
-    println!("{}", row(FOCUS_SIZE, "24 h", "default, uniform", &uniform));
+    println!(
+        "{}",
+        row(
+            &focus_label,
+            "24 h",
+            "default, uniform",
+            &uniform,
+            Some(&focus_forecast)
+        )
+    );
 
     // Speed: the backtest against the floor of reading and parsing the same lines.
     let t = &timelines[&(0, 1)];
     let events = focus[0].events as f64;
-    let body = pool_body(FOCUS_SIZE, &configs[0].1);
+    let (body, legacy_body) = (
+        pool_body(FOCUS_SIZE, &configs[0].1),
+        pool_body(FOCUS_SIZE, &configs[1].1),
+    );
     let mut backtest_s = Vec::new();
+    let mut legacy_s = Vec::new();
     let mut parse_s = Vec::new();
+    // Each round times default, legacy and the parse floor once, so drift hits all three.
     for _ in 0..SPEED_RUNS {
-        let t0 = Instant::now();
-        black_box(run(&body, &t[..], std::io::sink()).expect("backtest"));
-        backtest_s.push(t0.elapsed().as_secs_f64());
+        backtest_s.push(time_backtest(&body, t));
+        legacy_s.push(time_backtest(&legacy_body, t));
         let t0 = Instant::now();
         let mut reader = &t[..];
         let mut line = String::new();
@@ -296,18 +483,21 @@ fn main() {
         }
         parse_s.push(t0.elapsed().as_secs_f64());
     }
-    let (b, p) = (median(backtest_s), median(parse_s));
+    let (b, l, p) = (median(backtest_s), median(legacy_s), median(parse_s));
     println!(
-        "\n## Speed: default, {FOCUS_SIZE} numbers, 24 h, seed 1 ({events} events; median of {SPEED_RUNS})\n\n\
-         | | time | events/s |\n|---|---:|---:|\n\
-         | backtest (`run`) | {:.1} ms | {:.0} |\n\
-         | floor: read + `serde_json::Value` parse | {:.1} ms | {:.0} |\n\
-         | ratio backtest / parse | {:.2}× | |",
+        "\n## Speed: {FOCUS_SIZE} numbers, 24 h, seed 1 ({events} events; median of {SPEED_RUNS} alternating rounds)\n\n\
+         | | time | events/s | ÷ parse floor |\n|---|---:|---:|---:|\n\
+         | backtest (`run`), default (shared tail) | {:.1} ms | {:.0} | {:.2}× |\n\
+         | backtest (`run`), legacy (exhaustion `fallback`) | {:.1} ms | {:.0} | {:.2}× |\n\
+         | floor: read + `serde_json::Value` parse | {:.1} ms | {:.0} | 1.00× |",
         b * 1e3,
         events / b,
+        b / p,
+        l * 1e3,
+        events / l,
+        l / p,
         p * 1e3,
         events / p,
-        b / p
     );
     println!(
         "\nSimulation: {lines} lines in {:.0} ms ({:.0} lines/s); grid replay {:.1} s; whole run {:.1} s.",

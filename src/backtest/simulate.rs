@@ -27,7 +27,7 @@ pub struct SendModel {
     /// Campaign id of every open ["c"].
     pub campaign: String,
     /// Hours over which deliveries are spread, each recipient's delivery time uniform over
-    /// them [24]; 0 = blast: every email is delivered at `start`.
+    /// them (default 24); 0 = blast: every email is delivered at `start`.
     pub send_spread_hours: f64,
     /// Share of recipients who open as a person [0.20]: the default of
     /// `ringmark_pool::sizing`. The first human open's delay after delivery follows the
@@ -52,7 +52,7 @@ pub struct SendModel {
     /// their sum) [60 % within 2 h, 30 % within 2 h–3 days, 10 % within 3–14 days: the
     /// issue's simulation; assumption]. The first bucket must end after 30 s.
     pub call_delay: Vec<DelayBucket>,
-    /// How delays are spread within each `call_delay` bucket [`log_uniform`].
+    /// How delays are spread within each `call_delay` bucket (default `log_uniform`).
     pub call_delay_shape: DelayShape,
     /// Share of callers who call a second time [0.2] (assumption); the second call's delay
     /// after the first follows `call_delay` too (assumption).

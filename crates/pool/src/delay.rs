@@ -9,8 +9,8 @@
 //! its end, which also stands for a caller who was never shown the number at all (a
 //! forwarded email, a wrong number).
 //!
-//! Default. No published distribution of call delays after an email open was found (research
-//! `call-tracking.md` §5), so the default is an assumption, stated here and in the README:
+//! Default. We found no published distribution of call delays after an email open, so the
+//! default is an assumption, stated here and in the README:
 //! 60 % of calls within 2 hours of the last open, 30 % within 2 hours to 3 days, 9 % within 3 to
 //! 14 days and 1 % later, up to 30 days; log-linear in between (the shape the open curve in
 //! [`crate::sizing`] uses).

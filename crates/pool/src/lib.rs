@@ -14,10 +14,16 @@
 //!   answer says honestly when it is ambiguous (CTM likelihood, Call Dynamics).
 //! * **Least-recently-released reuse** (§0.3, §4.2): maximises the gap between two holders
 //!   of one number and is deterministic; ties by E.164. A seeded random order is opt-in.
-//! * **Exhaustion is an explicit, reported policy** (§0.4, §4.3): `fallback` (default),
-//!   `overflow`, `steal_oldest_tail`, `share`; every exhaustion is in the [`Allocation`] and
-//!   an [`Event::Exhausted`]; [`Event::Pressure`] fires when utilisation crosses the threshold
-//!   (75%, Call Dynamics) upward.
+//! * **Exhaustion is an explicit, reported policy** (§0.4, §4.3): `shared_tail` (default:
+//!   reuse the tail number shown longest ago and keep its holders as candidates; the fallback
+//!   only when every number is inside an exclusive lease), `fallback`, `overflow`,
+//!   `steal_oldest_tail`, `share` (one file each in `policy/`); every exhaustion is in the
+//!   [`Allocation`] and an [`Event::Exhausted`]; [`Event::Pressure`] fires when utilisation
+//!   crosses the threshold (75%, Call Dynamics) upward.
+//! * **Attribution is a probability** (`attribution.rs`, `delay.rs`): everyone shown the
+//!   called number in the window is a candidate, weighed by the call-delay density at the time
+//!   since they saw it and by caller-ID evidence; the pool re-learns the delay model from its
+//!   own calls.
 //! * **Proxies do not eat the pool** (§0.2, §4.5): a [`Signal::Machine`] (Apple MPP prefetch,
 //!   scanners, bots, image proxies) never takes an exclusive lease. A recipient who already
 //!   holds a number (exclusive, shared or tail) gets that number back; one who holds nothing
@@ -31,7 +37,8 @@
 //! * *Human/Click*, holding an exclusive/shared number: renew to
 //!   `min(now + lease_seconds, since + max_lease)` (never shortening). Holding a number in its
 //!   tail: re-acquire it exclusively if nobody else holds it and the association is younger
-//!   than `max_lease`, else get it back as `soft`. Holding nothing, or only a soft/fallback/
+//!   than `max_lease`, else get it back as `soft` (they were shown it again: it counts as
+//!   their latest show for attribution). Holding nothing, or only a soft/fallback/
 //!   overflow association: take the first free number (a fresh exclusive lease), else apply
 //!   the exhaustion policy. Fallback and overflow associations last `lease + tail` and are
 //!   upgraded to a pool number as soon as one is free (stickiness is kept for leases and

@@ -24,8 +24,20 @@ use crate::event::Event;
 use crate::lease::{Allocation, ExhaustionOutcome, Holder, Holding, LeaseKind, Signal, Timestamp};
 use crate::reuse::{free_key, tail_key};
 
-/// The call-delay model is re-estimated after every this many recorded calls.
-pub(crate) const RELEARN_EVERY: usize = 64;
+/// The call-delay model is first re-estimated after this many recorded calls, then each time
+/// the count doubles, then every [`RELEARN_CALLS`] calls: early calls move the model most, and a
+/// re-estimate costs a pass over the calls and the associations.
+pub(crate) const RELEARN_FIRST: usize = 64;
+
+/// Whether the `n`th recorded call triggers a re-estimate of the call-delay model.
+pub(crate) fn relearn_due(n: usize) -> bool {
+    n >= RELEARN_FIRST
+        && if n <= RELEARN_CALLS {
+            n.is_power_of_two()
+        } else {
+            n.is_multiple_of(RELEARN_CALLS)
+        }
+}
 /// Calls (most recent) the call-delay model is estimated from.
 pub(crate) const RELEARN_CALLS: usize = 4_096;
 /// Expectation-maximisation rounds per re-estimate.
@@ -1127,7 +1139,7 @@ impl Pool {
             posterior,
             device,
         });
-        if self.calls.len().is_multiple_of(RELEARN_EVERY) {
+        if relearn_due(self.calls.len()) {
             self.relearn();
         }
         self.check_pressure(now, &mut events);

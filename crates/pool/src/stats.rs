@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::attribution::Call;
 use crate::lease::Timestamp;
 use crate::pool::{ExhaustionCounts, Kind, NONE, Phase, Pool, Role};
 
@@ -39,6 +40,12 @@ pub struct PoolStats {
     pub holders: u32,
     /// Calls stored.
     pub calls: u32,
+    /// Expected share of calls placed now that attribution would give to the right recipient:
+    /// over every number, the top candidate's weight against all candidates' weights, each
+    /// number weighed by how likely a call to it is now (`None` when nobody could call).
+    pub expected_correct: Option<f64>,
+    /// Of those, the share attributed with confidence ≥ 0.8.
+    pub expected_confident: Option<f64>,
 }
 
 impl Pool {
@@ -81,6 +88,8 @@ impl Pool {
             pressure: false,
             holders: self.holders.len() as u32,
             calls: self.calls.len() as u32,
+            expected_correct: None,
+            expected_confident: None,
         };
         for (s, slot) in self.slots.iter().enumerate() {
             let quarantined = slot.quarantine_until.is_some_and(|q| q > now);
@@ -106,6 +115,34 @@ impl Pool {
             st.utilisation = f64::from(st.leasable - st.free) / f64::from(st.leasable);
         }
         st.pressure = st.utilisation >= self.config.pressure_threshold;
+        (st.expected_correct, st.expected_confident) = self.expected_accuracy(now);
         st
+    }
+
+    /// See [`PoolStats::expected_correct`]: a call now to each number, scored as attribution
+    /// scores it. One pass over the associations in the window.
+    fn expected_accuracy(&self, now: Timestamp) -> (Option<f64>, Option<f64>) {
+        let (mut all, mut top, mut confident) = (0.0, 0.0, 0.0);
+        for slot in self.slots.iter().filter(|s| !s.history.is_empty()) {
+            let call = Call {
+                to: slot.e164.to_string(),
+                from: None,
+                at: now,
+                duration: None,
+            };
+            let scored = self.score(&call, &[]);
+            let sum: f64 = scored.raw.iter().map(|r| r.weight).sum();
+            let best = scored.raw.iter().map(|r| r.weight).fold(0.0, f64::max);
+            all += sum;
+            top += best;
+            if best / scored.total >= 0.8 {
+                confident += best;
+            }
+        }
+        if all > 0.0 {
+            (Some(top / all), Some(confident / all))
+        } else {
+            (None, None)
+        }
     }
 }

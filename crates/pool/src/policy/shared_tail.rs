@@ -1,9 +1,11 @@
 //! `shared_tail` (the default): when no number is free, a person takes the tail number whose
 //! earlier holders are least likely still to call — the one shown to anybody longest ago —
 //! as a fresh exclusive lease, and those earlier holders stay its candidates: attribution
-//! weighs them by how long ago they saw it (research `call-tracking.md` §0.1: a short exclusive
-//! lease, then a long shared tail resolved by recency and caller ID). Only when every number is
-//! inside an exclusive lease does the person see the fallback number.
+//! weighs them by how long ago they saw it: a short exclusive lease, then a long shared tail
+//! resolved by recency and caller ID, as Call Dynamics and CallTrackingMetrics report shared
+//! numbers with probable visitors and a likelihood. Email callers act over days, so a number
+//! per opener for a week would take about a fifth of the send. Only when every number is inside
+//! an exclusive lease does the person see the fallback number.
 //!
 //! Reusing a tail number is this policy's normal work, not an exhaustion: it is not counted or
 //! logged as one. Showing the fallback is.

@@ -127,6 +127,50 @@ impl Curve {
     }
 }
 
+/// When openers find every number inside an exclusive lease (fluid model on a time grid):
+/// openers who find a number hold it for the lease; while all `M` are held, only as many are
+/// served as leases end. Blocked openers hold nothing, so a burst blocks fewer than "more
+/// than `M` openers within one lease" suggests.
+struct Blocking {
+    dt: f64,
+    blocked: Vec<f64>,
+}
+
+impl Blocking {
+    const STEPS: usize = 4_000;
+
+    fn new(curve: &Curve, send: &Send, capacity: f64) -> Self {
+        let horizon = send.spread + 4.0 * send.lease + 2.0 * 86_400.0;
+        let dt = (horizon / Self::STEPS as f64).max(1.0);
+        let lag = ((send.lease / dt).round() as usize).max(1);
+        let mut served: Vec<f64> = Vec::with_capacity(Self::STEPS);
+        let mut blocked = Vec::with_capacity(Self::STEPS);
+        let mut held = 0.0;
+        for k in 0..Self::STEPS {
+            let t = k as f64 * dt;
+            let arriving = curve.share_at(t + dt) - curve.share_at(t);
+            if k >= lag {
+                held -= served[k - lag];
+            }
+            let room = (capacity - held).max(0.0);
+            let s = arriving.min(room);
+            held += s;
+            served.push(s);
+            blocked.push(if arriving > 0.0 {
+                1.0 - s / arriving
+            } else {
+                0.0
+            });
+        }
+        Self { dt, blocked }
+    }
+
+    fn at(&self, t: f64) -> f64 {
+        let k = (t / self.dt) as usize;
+        self.blocked.get(k).copied().unwrap_or(0.0)
+    }
+}
+
 /// Expected accuracy of a shared-tail pool of `numbers` numbers for `send`, weighing
 /// candidates with `delays`.
 pub fn forecast(send: &Send, numbers: u32, delays: &DelayModel) -> Forecast {
@@ -146,6 +190,7 @@ fn forecast_on(curve: &Curve, send: &Send, numbers: u32, delays: &DelayModel) ->
         return empty;
     }
     let step = f64::from(numbers) / send.openers; // share of openers per round of the pool
+    let blocking = Blocking::new(curve, send, step);
     let samples = delays.samples(PER_BIN);
     let outsider = delays.outsider();
     let (mut correct, mut confident, mut wrong, mut fallback) = (0.0, 0.0, 0.0, 0.0);
@@ -157,9 +202,11 @@ fn forecast_on(curve: &Curve, send: &Send, numbers: u32, delays: &DelayModel) ->
         if !tau.is_finite() {
             continue;
         }
-        // Every number inside an exclusive lease: this opener sees the fallback.
-        if curve.share_at(tau) - curve.share_at(tau - send.lease) > step {
-            fallback += 1.0;
+        // The share of openers at this moment who find every number inside a lease.
+        let blocked = blocking.at(tau);
+        fallback += blocked;
+        let served = 1.0 - blocked;
+        if served <= 0.0 {
             continue;
         }
         earlier.clear();
@@ -199,12 +246,12 @@ fn forecast_on(curve: &Curve, send: &Send, numbers: u32, delays: &DelayModel) ->
             }
             let total = own + others;
             if own >= best_other {
-                correct += mass;
+                correct += mass * served;
                 if own / total >= CONFIDENT {
-                    confident += mass;
+                    confident += mass * served;
                 }
             } else if best_other / total >= CONFIDENT {
-                wrong += mass;
+                wrong += mass * served;
             }
         }
     }

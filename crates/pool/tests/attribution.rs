@@ -1,0 +1,284 @@
+//! Attribution at affordable pool sizes: the shared-tail policy, candidates that are never
+//! silently dropped, scores that are probabilities, caller ID as strong but not absolute
+//! evidence, and pools stored before the current scorer.
+
+use ringmark_pool::{
+    Call, Event, Exhaustion, ExhaustionOutcome, Holder, LeaseKind, PolicyKind, Pool, PoolConfig,
+    Signal,
+};
+
+const M: i64 = 60;
+const H: i64 = 3_600;
+const D: i64 = 86_400;
+const T0: i64 = 1_796_000_000;
+const FALLBACK: &str = "+18005550000";
+
+fn nums(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("+1555000{i:04}")).collect()
+}
+
+/// `n` numbers, an hour's exclusive lease, the default 7-day tail, the given policy.
+fn pool(n: usize, exhaustion: Exhaustion) -> Pool {
+    let mut c = PoolConfig::new(nums(n), FALLBACK, H as u32);
+    c.exhaustion = exhaustion;
+    Pool::new(c, T0).unwrap().0
+}
+
+fn who(i: usize) -> Holder {
+    Holder::new("spring", format!("r{i}"))
+}
+
+fn call(to: &str, at: i64, from: Option<&str>) -> Call {
+    Call {
+        to: to.into(),
+        from: from.map(Into::into),
+        at,
+        duration: Some(60),
+    }
+}
+
+fn recipients(att: &ringmark_pool::Attribution) -> Vec<&str> {
+    att.candidates
+        .iter()
+        .map(|c| c.recipient.as_str())
+        .collect()
+}
+
+mod shared_tail {
+    use super::*;
+
+    #[test]
+    fn is_the_default_policy() {
+        let c = PoolConfig::new(nums(1), FALLBACK, 60);
+        assert_eq!(c.exhaustion, Exhaustion::SharedTail);
+    }
+
+    #[test]
+    fn a_person_takes_the_tail_number_shown_longest_ago_and_its_holders_stay_candidates() {
+        let mut p = pool(2, Exhaustion::SharedTail);
+        let (a0, _) = p.open(&who(0), Signal::Human, "d", T0);
+        let (a1, _) = p.open(&who(1), Signal::Human, "d", T0 + 10 * M);
+        // Both leases end after an hour; both numbers are in their holders' tails.
+        let (a2, ev) = p.open(&who(2), Signal::Human, "d", T0 + 3 * H);
+        assert_eq!(a2.number, a0.number, "r0 was shown its number longest ago");
+        assert_eq!((a2.lease, a2.exhausted), (LeaseKind::Exclusive, None));
+        assert!(
+            !ev.iter().any(|e| matches!(e, Event::Exhausted { .. })),
+            "not an exhaustion"
+        );
+        let att = p.attribute(&call(&a0.number, T0 + 3 * H + 5 * M, None));
+        assert_eq!(recipients(&att), ["r2", "r0"]);
+        assert_ne!(a1.number, a0.number);
+    }
+
+    #[test]
+    fn a_tail_holder_shown_their_number_again_sends_it_to_the_back() {
+        let mut p = pool(2, Exhaustion::SharedTail);
+        let (a0, _) = p.open(&who(0), Signal::Human, "d", T0);
+        let (a1, _) = p.open(&who(1), Signal::Human, "d", T0 + 10 * M);
+        let (again, _) = p.open(&who(0), Signal::Human, "d", T0 + 2 * H);
+        assert_eq!(again.number, a0.number, "sticky in the tail");
+        let (a2, _) = p.open(&who(2), Signal::Human, "d", T0 + 4 * H);
+        assert_eq!(
+            a2.number, a1.number,
+            "r1's number was shown longest ago now"
+        );
+        // r0, re-shown while r2 holds another number, stays the likeliest caller of theirs.
+        let att = p.attribute(&call(&a0.number, T0 + 4 * H + M, None));
+        assert_eq!(att.candidates[0].recipient, "r0");
+    }
+
+    #[test]
+    fn the_fallback_only_when_every_number_is_inside_an_exclusive_lease() {
+        let mut p = pool(2, Exhaustion::SharedTail);
+        p.open(&who(0), Signal::Human, "d", T0);
+        p.open(&who(1), Signal::Human, "d", T0 + M);
+        let (a, ev) = p.open(&who(2), Signal::Human, "d", T0 + 2 * M);
+        assert_eq!(
+            (a.number.as_str(), a.lease),
+            (FALLBACK, LeaseKind::Fallback)
+        );
+        assert_eq!(a.exhausted, Some(ExhaustionOutcome::Fallback));
+        assert!(ev.iter().any(|e| matches!(
+            e,
+            Event::Exhausted {
+                policy: PolicyKind::SharedTail,
+                outcome: ExhaustionOutcome::Fallback,
+                ..
+            }
+        )));
+        // Once a lease ends, the next person takes that tail number instead.
+        let (b, _) = p.open(&who(3), Signal::Human, "d", T0 + 2 * H);
+        assert_eq!((b.lease, b.exhausted), (LeaseKind::Exclusive, None));
+    }
+
+    #[test]
+    fn machines_still_never_take_a_number() {
+        let mut p = pool(1, Exhaustion::SharedTail);
+        p.open(&who(0), Signal::Human, "d", T0);
+        let (m, _) = p.open(&who(1), Signal::Machine, "proxy", T0 + 2 * H);
+        assert_eq!((m.number.as_str(), m.lease), (FALLBACK, LeaseKind::Soft));
+        assert_eq!(
+            p.stats(T0 + 2 * H).tail,
+            1,
+            "the tail number was not given to a machine"
+        );
+    }
+}
+
+mod candidates {
+    use super::*;
+
+    #[test]
+    fn a_soft_hold_whose_holder_moved_to_a_pool_number_does_not_outrank_who_saw_the_fallback() {
+        let mut p = pool(1, Exhaustion::Fallback);
+        p.open(&who(0), Signal::Machine, "proxy", T0); // prefetch: soft hold on the fallback
+        let (up, _) = p.open(&who(0), Signal::Human, "d", T0 + M); // then a person: a number
+        assert_eq!(up.lease, LeaseKind::Exclusive);
+        let (fb, _) = p.open(&who(1), Signal::Human, "d", T0 + 20 * M); // shown the fallback
+        assert_eq!(fb.number, FALLBACK);
+        let att = p.attribute(&call(FALLBACK, T0 + 25 * M, None));
+        assert_eq!(att.candidates[0].recipient, "r1", "{att:?}");
+    }
+
+    #[test]
+    fn a_fallback_call_weighs_everyone_it_was_shown_to() {
+        // 2,000 people shown the fallback within a few minutes: one call is one of them, each
+        // about as likely as the next (the old scan stopped at the 256 most recent).
+        let mut p = pool(1, Exhaustion::Fallback);
+        for i in 0..2_000 {
+            p.open(&who(i), Signal::Human, "d", T0 + i as i64 / 10);
+        }
+        let att = p.attribute(&call(FALLBACK, T0 + 3 * H, None));
+        assert_eq!(att.candidates.len(), 10);
+        assert!(att.confidence < 1.0 / 1_000.0, "{}", att.confidence);
+        assert!(att.ambiguous);
+    }
+
+    #[test]
+    fn a_late_caller_keeps_their_share_when_the_number_has_a_new_holder() {
+        let mut c = PoolConfig::new(nums(1), FALLBACK, H as u32);
+        c.tail_seconds = 0;
+        let mut p = Pool::new(c, T0).unwrap().0;
+        let (a0, _) = p.open(&who(0), Signal::Human, "d", T0);
+        let (a1, _) = p.open(&who(1), Signal::Human, "d", T0 + 2 * D);
+        assert_eq!(a1.number, a0.number);
+        // 30 hours after r1 saw the number, 78 hours after r0 did: r1 is likelier, not certain.
+        let att = p.attribute(&call(&a0.number, T0 + 2 * D + 30 * H, None));
+        assert_eq!(recipients(&att), ["r1", "r0"]);
+        assert!(att.confidence < 0.8 && att.ambiguous, "{att:?}");
+        assert_eq!(att.candidates[1].state, "late");
+    }
+
+    #[test]
+    fn scores_are_probabilities_that_leave_room_for_an_outsider() {
+        let mut p = pool(1, Exhaustion::SharedTail);
+        let (a, _) = p.open(&who(0), Signal::Human, "d", T0);
+        let fresh = p.attribute(&call(&a.number, T0 + 10 * M, None));
+        let stale = p.attribute(&call(&a.number, T0 + 25 * D, None));
+        assert_eq!(recipients(&stale), ["r0"]);
+        assert!(fresh.confidence > 0.99, "{fresh:?}");
+        assert!(stale.confidence < fresh.confidence, "{stale:?}");
+        let sum: f64 = fresh.candidates.iter().map(|c| c.score).sum();
+        assert!(sum <= 1.0);
+    }
+}
+
+mod caller_id {
+    use super::*;
+
+    const PHONE: &str = "+12125550123";
+
+    #[test]
+    fn a_repeat_caller_is_found_on_a_number_shared_since() {
+        let mut p = pool(1, Exhaustion::SharedTail);
+        let (a, _) = p.open(&who(0), Signal::Human, "d", T0);
+        let (first, _) = p.record_call(call(&a.number, T0 + 10 * M, Some(PHONE)), T0 + 10 * M);
+        assert_eq!(first.candidates[0].recipient, "r0");
+        p.open(&who(1), Signal::Human, "d", T0 + 3 * H); // r1 takes the tail number
+        let again = p.attribute(&call(&a.number, T0 + 3 * H + 20 * M, Some(PHONE)));
+        assert_eq!(again.candidates[0].recipient, "r0", "{again:?}");
+        assert!(again.reason.starts_with("caller_id_link"));
+        // Without the caller ID the fresh holder is the likelier caller.
+        let anon = p.attribute(&call(&a.number, T0 + 3 * H + 20 * M, None));
+        assert_eq!(anon.candidates[0].recipient, "r1");
+    }
+
+    #[test]
+    fn is_strong_but_not_absolute() {
+        // The phone is linked to r0 with certainty; later it calls a number r0 never held, a
+        // minute after r2 was shown it: r2 (a household or office line, a forwarded email),
+        // with r0 still a candidate.
+        let mut p = pool(2, Exhaustion::SharedTail);
+        let (a0, _) = p.open(&who(0), Signal::Human, "d", T0);
+        let (first, _) = p.record_call(call(&a0.number, T0 + 10 * M, Some(PHONE)), T0 + 10 * M);
+        assert!(first.confidence > 0.99, "{first:?}");
+        let (a2, _) = p.open(&who(2), Signal::Human, "d", T0 + 4 * H);
+        assert_ne!(a2.number, a0.number);
+        let att = p.attribute(&call(&a2.number, T0 + 4 * H + M, Some(PHONE)));
+        assert_eq!(recipients(&att), ["r2", "r0"], "{att:?}");
+        assert_eq!(att.candidates[1].state, "caller_id");
+    }
+}
+
+mod stored_formats {
+    use super::*;
+
+    /// A pool as the previous release stored it (snapshot and event log; calls without candidate
+    /// probabilities or scorer version), written by that release's code.
+    const BEFORE_SCORER_2: &str = include_str!("fixtures/pool-before-scorer-2.json");
+
+    #[test]
+    fn a_snapshot_and_log_from_before_scorer_2_load_and_replay() {
+        let v: serde_json::Value = serde_json::from_str(BEFORE_SCORER_2).unwrap();
+        let loaded: Pool = serde_json::from_value(v["snapshot"].clone()).unwrap();
+        let events: Vec<Event> = serde_json::from_value(v["events"].clone()).unwrap();
+        let replayed = Pool::replay(&events).unwrap();
+        let now = T0 + 3 * H + M;
+        for i in 0..4 {
+            assert_eq!(
+                loaded.holding(&who(i), now),
+                replayed.holding(&who(i), now),
+                "r{i}"
+            );
+        }
+        assert_eq!(
+            loaded.config().exhaustion,
+            Exhaustion::Fallback,
+            "stored policy kept"
+        );
+        // The old call's link is still caller-ID evidence for a repeat call.
+        let again = loaded.attribute(&call("+14155550101", now, Some(PHONE_IN_FIXTURE)));
+        assert_eq!(again.candidates[0].recipient, "r0", "{again:?}");
+        // And the pool round-trips in today's format.
+        let json = serde_json::to_value(&loaded).unwrap();
+        let back: Pool = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&back).unwrap(), json);
+    }
+
+    const PHONE_IN_FIXTURE: &str = "+12125550123";
+}
+
+mod live_figures {
+    use super::*;
+
+    #[test]
+    fn expected_accuracy_falls_as_holders_share_numbers() {
+        let mut p = pool(1, Exhaustion::SharedTail);
+        assert_eq!(p.stats(T0).expected_correct, None, "nobody could call yet");
+        p.open(&who(0), Signal::Human, "d", T0);
+        let alone = p.stats(T0 + 10 * M);
+        assert!(alone.expected_correct.unwrap() > 0.99, "{alone:?}");
+        p.open(&who(1), Signal::Human, "d", T0 + 3 * H); // shares r0's number from its tail
+        let shared = p.stats(T0 + 4 * H);
+        let (correct, confident) = (
+            shared.expected_correct.unwrap(),
+            shared.expected_confident.unwrap(),
+        );
+        assert!(
+            correct < alone.expected_correct.unwrap() && correct > 0.5,
+            "{shared:?}"
+        );
+        assert!(confident <= correct);
+    }
+}
