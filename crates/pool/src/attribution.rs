@@ -168,11 +168,17 @@ fn heaviest_per_holder_dense(raw: Vec<Raw>) -> Vec<Raw> {
         .collect()
 }
 
-/// A scored call: every candidate's weight and the normaliser (weights plus one outsider).
+/// A scored call: the candidates' weights (every candidate, or for a number shown to very
+/// many the [`KEPT_OF_LARGE`] heaviest and any with caller-ID evidence), the normaliser (all
+/// candidates' weights plus one outsider) and how many candidates there were.
 pub(crate) struct Scored {
     pub raw: Vec<Raw>,
     pub total: f64,
+    pub count: usize,
 }
+
+/// Candidates kept by name when a number was shown to more than [`DENSE_DEDUP_ABOVE`].
+const KEPT_OF_LARGE: usize = 64;
 
 /// One entry per holder, the heaviest (ties: the earliest scanned), in holder order: the same
 /// result as a stable sort by (holder, weight descending) and a dedup, without moving the
@@ -282,43 +288,99 @@ impl Pool {
             return Scored {
                 raw: Vec::new(),
                 total: outsider,
+                count: 0,
             };
         };
         let slot = &self.slots[s as usize];
         let end = slot.history.partition_point(|iv| iv.since <= t);
-        let mut raw: Vec<Raw> = Vec::with_capacity(end);
-        for iv in &slot.history[..end] {
+        // One candidate per association in the window: its delay since it was last shown and
+        // its weight's factors.
+        let weigh = |iv: &Interval| -> Option<(i64, f64, f64)> {
             let touched = iv.touched();
             let shown = if touched <= t { touched } else { iv.since };
             let delay = t - shown;
             if delay > window {
-                continue;
+                return None;
             }
             let mut factor = 1.0;
             if iv.kind == Kind::Soft {
                 factor *= MACHINE_SEEN;
             }
-            let rec = &self.holders[iv.holder as usize];
-            if rec.slot != NONE {
-                let current = &self.slots[rec.slot as usize].history[rec.iv as usize];
-                if current.since > iv.since && current.since <= t {
-                    factor *= MOVED;
+            if iv.moved && t >= iv.tail_until() {
+                factor *= MOVED;
+            }
+            Some((delay, self.delays.density(delay) * factor, factor))
+        };
+        let raw_of = |iv: &Interval, delay: i64, weight: f64, factor: f64| Raw {
+            holder: iv.holder,
+            device: iv.device,
+            state: state_at(iv, t),
+            since: iv.since,
+            until: Some(iv.tail_until()),
+            delay: Some(delay),
+            weight,
+            factor,
+            linked: false,
+        };
+        let history = &slot.history[..end];
+        // A number shown to a whole send (the fallback number: every prefetch's soft hold)
+        // has hundreds of thousands of associations: weigh them all, keep the heaviest per
+        // holder in two flat arrays, and build candidates only for the few that can be
+        // returned or carry caller-ID evidence; the rest only add to the total.
+        let (mut raw, rest, count) = if history.len() > DENSE_DEDUP_ABOVE {
+            let mut best_w = vec![0.0f64; self.holders.len()];
+            let mut best_i = vec![u32::MAX; self.holders.len()];
+            for (i, iv) in history.iter().enumerate() {
+                if let Some((_, w, _)) = weigh(iv) {
+                    let h = iv.holder as usize;
+                    if best_i[h] == u32::MAX || w > best_w[h] {
+                        best_w[h] = w;
+                        best_i[h] = i as u32;
+                    }
                 }
             }
-            let weight = self.delays.density(delay) * factor;
-            raw.push(Raw {
-                holder: iv.holder,
-                device: iv.device,
-                state: state_at(iv, t),
-                since: iv.since,
-                until: Some(iv.tail_until()),
-                delay: Some(delay),
-                weight,
-                factor,
-                linked: false,
-            });
-        }
-        let mut raw = heaviest_per_holder(raw);
+            let mut holders: Vec<u32> = (0..best_i.len() as u32)
+                .filter(|&h| best_i[h as usize] != u32::MAX)
+                .collect();
+            let count = holders.len();
+            let all: f64 = holders.iter().map(|&h| best_w[h as usize]).sum();
+            let by_weight = |a: &u32, b: &u32| {
+                best_w[*b as usize]
+                    .total_cmp(&best_w[*a as usize])
+                    .then(a.cmp(b))
+            };
+            if holders.len() > KEPT_OF_LARGE {
+                holders.select_nth_unstable_by(KEPT_OF_LARGE - 1, by_weight);
+                holders.truncate(KEPT_OF_LARGE);
+            }
+            for &(h, ..) in links {
+                if (h as usize) < best_i.len()
+                    && best_i[h as usize] != u32::MAX
+                    && !holders.contains(&h)
+                {
+                    holders.push(h);
+                }
+            }
+            holders.sort_unstable();
+            let raw: Vec<Raw> = holders
+                .iter()
+                .filter_map(|&h| {
+                    let iv = &history[best_i[h as usize] as usize];
+                    weigh(iv).map(|(d, w, f)| raw_of(iv, d, w, f))
+                })
+                .collect();
+            let kept: f64 = raw.iter().map(|r| r.weight).sum();
+            (raw, (all - kept).max(0.0), count)
+        } else {
+            let raw: Vec<Raw> = history
+                .iter()
+                .filter_map(|iv| weigh(iv).map(|(d, w, f)| raw_of(iv, d, w, f)))
+                .collect();
+            let raw = heaviest_per_holder(raw);
+            let count = raw.len();
+            (raw, 0.0, count)
+        };
+        let mut count = count;
         // Caller-ID evidence: the strongest earlier link per recipient.
         let mut best: Vec<(u32, u32, i64, f64)> = Vec::new();
         for &(h, d, at, p) in links {
@@ -341,21 +403,24 @@ impl Pool {
                     r.weight = self.delays.density(since_contact) * r.factor * ratio;
                     r.linked = true;
                 }
-                None => raw.push(Raw {
-                    holder: h,
-                    device: d,
-                    state: State::CallerId,
-                    since: at,
-                    until: None,
-                    delay: None,
-                    weight: outsider * ratio,
-                    factor: 1.0,
-                    linked: true,
-                }),
+                None => {
+                    count += 1;
+                    raw.push(Raw {
+                        holder: h,
+                        device: d,
+                        state: State::CallerId,
+                        since: at,
+                        until: None,
+                        delay: None,
+                        weight: outsider * ratio,
+                        factor: 1.0,
+                        linked: true,
+                    });
+                }
             }
         }
-        let total = raw.iter().map(|r| r.weight).sum::<f64>() + outsider;
-        Scored { raw, total }
+        let total = raw.iter().map(|r| r.weight).sum::<f64>() + rest + outsider;
+        Scored { raw, total, count }
     }
 
     /// Ranks a scored call and says why. Returns the attribution and its top (holder, device).
@@ -450,7 +515,7 @@ impl Pool {
         let p_top = top.weight / total;
         let short = call.duration.is_some_and(|d| d < MISDIAL_SECONDS);
         let confidence = six_places(p_top * if short { 0.5 } else { 1.0 });
-        let ambiguous = raw.len() >= 2 && p_top < AMBIGUOUS_BELOW;
+        let ambiguous = scored.count >= 2 && p_top < AMBIGUOUS_BELOW;
         let (code, text) = if slot.role == Role::Retired {
             (
                 "retired_number",
@@ -486,7 +551,7 @@ impl Pool {
         };
         let mut reason = format!("{code}: {text}");
         if ambiguous {
-            reason.push_str(&format!("; {} candidates", raw.len()));
+            reason.push_str(&format!("; {} candidates", scored.count));
         }
         if short {
             reason.push_str("; very short call (possible misdial)");

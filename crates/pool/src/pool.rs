@@ -105,6 +105,9 @@ pub(crate) struct Interval {
     pub holder: u32,
     pub device: u32,
     pub kind: Kind,
+    /// The holder was shown another number after this one (and the association was cut then):
+    /// they dial the newer one. Sits in the record's padding (still 32 bytes).
+    pub moved: bool,
 }
 
 fn offset(since: i64, t: i64) -> u32 {
@@ -128,6 +131,7 @@ impl Interval {
             holder,
             device,
             kind,
+            moved: false,
         };
         iv.set_excl_until(excl_until);
         iv.set_tail_until(tail_until);
@@ -1064,6 +1068,15 @@ impl Pool {
     }
 
     fn push_interval(&mut self, h: u32, s: u32, iv: Interval) {
+        // A holder moving off a loose association (a soft hold or the fallback) was shown
+        // something new: the old one ends here and counts as moved for later calls. (Lease and
+        // tail associations end before their holder takes another number.)
+        let rec = &self.holders[h as usize];
+        if rec.slot != NONE && rec.phase == Phase::Loose {
+            let old = &mut self.slots[rec.slot as usize].history[rec.iv as usize];
+            old.cut(iv.since);
+            old.moved = true;
+        }
         let history = &mut self.slots[s as usize].history;
         let idx = history.len() as u32;
         if history.len() == history.capacity() {

@@ -21,6 +21,10 @@ use crate::pool::{
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Snapshot {
+    /// Format version: absent in snapshots written before versions ([`LEGACY`]), then
+    /// [`FORMAT`]. Loading an older version migrates it (see `TryFrom<Snapshot>`).
+    #[serde(default = "legacy")]
+    version: u32,
     config: PoolConfig,
     clock: i64,
     pressure: bool,
@@ -38,6 +42,16 @@ pub(crate) struct Snapshot {
     /// model's mass per bin.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     delay_exposure: Vec<u64>,
+}
+
+/// The snapshot format written now. 2: intervals carry `moved`, calls carry `posterior`, the
+/// delay model's counts and exposure are stored.
+pub(crate) const FORMAT: u32 = 2;
+/// Snapshots without a version field.
+const LEGACY: u32 = 1;
+
+fn legacy() -> u32 {
+    LEGACY
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -80,6 +94,9 @@ struct SnapInterval {
     touched: i64,
     excl_until: i64,
     tail_until: i64,
+    /// The holder was shown another number after this one (absent: false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    moved: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,6 +121,7 @@ const LEGACY_LINK: u32 = 900_000;
 impl From<&Pool> for Snapshot {
     fn from(p: &Pool) -> Self {
         Self {
+            version: FORMAT,
             config: p.config.clone(),
             clock: p.clock,
             pressure: p.pressure,
@@ -145,6 +163,7 @@ impl From<&Pool> for Snapshot {
                             touched: iv.touched(),
                             excl_until: iv.excl_until(),
                             tail_until: iv.tail_until(),
+                            moved: iv.moved,
                         })
                         .collect(),
                 })
@@ -184,6 +203,12 @@ impl TryFrom<Snapshot> for Pool {
     type Error = PoolError;
 
     fn try_from(snap: Snapshot) -> Result<Self, PoolError> {
+        if snap.version > FORMAT {
+            return Err(bad(format!(
+                "snapshot format {} is newer than this build reads ({FORMAT})",
+                snap.version
+            )));
+        }
         snap.config.validate()?;
         let n_holders = snap.holders.len();
         let n_slots = snap.numbers.len();
@@ -231,6 +256,7 @@ impl TryFrom<Snapshot> for Pool {
                     iv.tail_until,
                 );
                 rec.set_touched(iv.touched);
+                rec.moved = iv.moved;
                 history.push(rec);
             }
             if n.held
@@ -288,6 +314,32 @@ impl TryFrom<Snapshot> for Pool {
             rec.slot = a.number;
             rec.iv = a.interval;
             rec.phase = a.phase;
+        }
+        // Format 1 → 2: a loose association older than its holder's current one was left
+        // behind by a move (what `push_interval` records as `moved` since format 2).
+        let current: Vec<Option<i64>> = pool
+            .holders
+            .iter()
+            .map(|r| {
+                (r.slot != NONE).then(|| pool.slots[r.slot as usize].history[r.iv as usize].since)
+            })
+            .collect();
+        for (s, slot) in pool.slots.iter_mut().enumerate() {
+            if snap.version >= 2 {
+                break;
+            }
+            for (i, iv) in slot.history.iter_mut().enumerate() {
+                let rec = &pool.holders[iv.holder as usize];
+                let is_current = rec.slot as usize == s && rec.iv as usize == i;
+                if let Some(since) = current[iv.holder as usize]
+                    && !is_current
+                    && since > iv.since
+                    && matches!(iv.kind, Kind::Soft | Kind::Fallback | Kind::Overflow)
+                {
+                    iv.cut(since);
+                    iv.moved = true;
+                }
+            }
         }
         // Every listed holder must point back at its slot.
         for (s, slot) in pool.slots.iter().enumerate() {

@@ -257,6 +257,19 @@ mod stored_formats {
     }
 
     const PHONE_IN_FIXTURE: &str = "+12125550123";
+
+    #[test]
+    fn todays_snapshots_say_their_format_and_a_newer_one_is_refused() {
+        let mut p = pool(1, Exhaustion::SharedTail);
+        p.open(&who(0), Signal::Human, "d", T0);
+        let mut json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["version"], 2);
+        json["version"] = 99.into();
+        let err = serde_json::from_value::<Pool>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("newer"), "{err}");
+    }
 }
 
 mod live_figures {
