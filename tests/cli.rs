@@ -15,6 +15,11 @@ struct Run {
 
 /// Runs `ringmark ARGS` with `stdin`, from the crate root.
 fn ringmark(args: &[&str], stdin: &str) -> Run {
+    ringmark_bytes(args, stdin.as_bytes())
+}
+
+/// [`ringmark`] with raw bytes on stdin (logs are not always UTF-8).
+fn ringmark_bytes(args: &[&str], stdin: &[u8]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ringmark"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -24,7 +29,7 @@ fn ringmark(args: &[&str], stdin: &str) -> Run {
         .spawn()
         .expect("run ringmark");
     // A command that exits before reading (a usage error) closes the pipe: not a failure here.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let _ = child.stdin.take().unwrap().write_all(stdin);
     let out = child.wait_with_output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -135,6 +140,24 @@ mod classify {
     }
 
     #[test]
+    fn a_line_of_broken_bytes_is_repaired_and_every_line_answered() {
+        let mut log = b"curl/8.0\n\xff\xfe broken\n\n".to_vec();
+        log.extend_from_slice(format!("{TABLET}\n").as_bytes());
+        let run = ringmark_bytes(&["classify"], &log);
+        assert_eq!(run.code, 0, "{}", run.err);
+        let lines: Vec<&str> = run.out.lines().collect();
+        assert_eq!(lines.len(), 4, "{}", run.out);
+        assert_eq!(json(lines[2])["skipped"], "empty line");
+        assert_eq!(
+            device(lines[3]),
+            "smartphone",
+            "the line after them is classified"
+        );
+        assert!(run.err.contains("line 2: invalid UTF-8"), "{}", run.err);
+        assert!(run.err.contains("line 3: skipped"), "{}", run.err);
+    }
+
+    #[test]
     fn classify_reads_the_device_model_table() {
         let run = classify(&[], &format!("{TABLET}\n"));
         assert_eq!(
@@ -179,8 +202,37 @@ mod pool_size {
     use super::*;
 
     #[test]
+    fn says_what_to_do_in_sentences() {
+        let run = ringmark(
+            &[
+                "pool-size",
+                "--recipients",
+                "100000",
+                "--send-spread-hours",
+                "24",
+                "--pool-size",
+                "2000",
+            ],
+            "",
+        );
+        assert_eq!(run.code, 0, "{}", run.err);
+        assert!(run.out.contains("100,000 recipients"), "{}", run.out);
+        assert!(run.out.contains("With your 2,000 numbers:"), "{}", run.out);
+        assert!(
+            run.out.contains("of calls to go to the right recipient:"),
+            "{}",
+            run.out
+        );
+        assert!(
+            !run.out.contains('{'),
+            "no JSON without --json: {}",
+            run.out
+        );
+    }
+
+    #[test]
     fn recommends_a_size_as_json() {
-        let run = ringmark(&["pool-size", "--recipients", "100000"], "");
+        let run = ringmark(&["pool-size", "--json", "--recipients", "100000"], "");
         assert_eq!(run.code, 0, "{}", run.err);
         let report = json(&run.out);
         assert!(
@@ -194,7 +246,7 @@ mod pool_size {
     fn every_option_reaches_the_model() {
         let size = |extra: &[&str]| {
             let run = ringmark(
-                &[&["pool-size", "--recipients", "100000"], extra].concat(),
+                &[&["pool-size", "--json", "--recipients", "100000"], extra].concat(),
                 "",
             );
             assert_eq!(run.code, 0, "{}", run.err);
@@ -204,10 +256,72 @@ mod pool_size {
         assert!(size(&["--human-open-rate", "0.4"]) > base);
         assert!(size(&["--lease-seconds", "3600"]) < base);
         let run = ringmark(
-            &["pool-size", "--recipients", "100000", "--pool-size", "500"],
+            &[
+                "pool-size",
+                "--json",
+                "--recipients",
+                "100000",
+                "--pool-size",
+                "500",
+            ],
             "",
         );
         assert_eq!(json(&run.out)["pool_size"], 500, "{}", run.out);
+    }
+}
+
+mod snippet {
+    use super::*;
+
+    fn image_box(html: &str) -> String {
+        // The number image is the first <img>; its width and height are the box.
+        let img = &html[html.find("<img").expect("an img")..];
+        let w = img
+            .split("width=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let h = img
+            .split("height=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        format!("{w}x{h}")
+    }
+
+    #[test]
+    fn the_style_sets_the_image_box() {
+        let base = [
+            "snippet",
+            "--base-url",
+            "https://t.example.com",
+            "--fallback",
+            "+14155550100",
+        ];
+        let plain = ringmark(&base, "");
+        let labelled = ringmark(
+            &[&base[..], &["--style", r#"{"label": "Call us"}"#]].concat(),
+            "",
+        );
+        assert_eq!(
+            (plain.code, labelled.code),
+            (0, 0),
+            "{}{}",
+            plain.err,
+            labelled.err
+        );
+        assert_ne!(
+            image_box(&plain.out),
+            image_box(&labelled.out),
+            "a label widens the box"
+        );
+        let bad = ringmark(&[&base[..], &["--style", r#"{"font_px": 3}"#]].concat(), "");
+        assert_eq!(bad.code, 1);
+        assert!(bad.err.contains("--style"), "{}", bad.err);
     }
 }
 

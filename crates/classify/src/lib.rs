@@ -42,7 +42,7 @@ mod rules;
 mod signals;
 mod ua;
 
-pub use batch::{HeaderFacts, classify_lines, signals_from_json};
+pub use batch::{HeaderFacts, LineNote, classify_lines, signals_from_json};
 pub use error::ClassifyError;
 pub use iprange::{IpOwner, IpRanges};
 pub use models::DeviceModels;

@@ -43,11 +43,15 @@ struct ClassifyArgs {
     device_models: Option<PathBuf>,
 }
 
-/// Recommend a pool size; prints JSON.
+/// Recommend a pool size: a readable summary, or the JSON report with --json.
 ///
-/// Little's law over the email open curve, with an Erlang-B margin.
+/// Little's law over the email open curve with an Erlang-B margin for exhaustion, and a
+/// forecast of how many calls the pool attributes to the right recipient.
 #[derive(Args)]
 struct PoolSizeArgs {
+    /// Print the whole report as JSON (for scripts)
+    #[arg(long)]
+    json: bool,
     /// Recipients of the send
     #[arg(long, value_name = "N")]
     recipients: u64,
@@ -101,6 +105,10 @@ struct SnippetArgs {
     /// The JSON answer of POST /v1/pools/{pool}/tokens: print the CSV instead
     #[arg(long, value_name = "FILE")]
     tokens: Option<PathBuf>,
+    /// The pool's image style as JSON, e.g. '{"label": "Call us", "font_px": 24}': it sets the
+    /// image's box, which the HTML must match
+    #[arg(long, value_name = "JSON")]
+    style: Option<String>,
 }
 
 /// [`Platform`], as the command line names it.
@@ -213,10 +221,22 @@ fn classify(args: ClassifyArgs) -> Result<(), String> {
     let stdin = io::stdin().lock();
     let stdout = BufWriter::new(io::stdout().lock());
     let mut progress = |n: u64| eprintln!("ringmark classify: {n} lines");
-    let n = ringmark::classify::classify_lines(&classifier, stdin, stdout, &mut progress)
-        .map_err(|e| e.to_string())?;
-    if n >= 10_000 {
-        eprintln!("ringmark classify: done, {n} lines");
+    let (mut repaired, mut skipped) = (0u64, 0u64);
+    let mut note = |n: ringmark::classify::LineNote| match n {
+        ringmark::classify::LineNote::Repaired { line, why } => {
+            repaired += 1;
+            eprintln!("ringmark classify: line {line}: {why}");
+        }
+        ringmark::classify::LineNote::Skipped { line, why } => {
+            skipped += 1;
+            eprintln!("ringmark classify: line {line}: skipped ({why})");
+        }
+    };
+    let n =
+        ringmark::classify::classify_lines(&classifier, stdin, stdout, &mut progress, &mut note)
+            .map_err(|e| e.to_string())?;
+    if n >= 10_000 || repaired + skipped > 0 {
+        eprintln!("ringmark classify: done, {n} lines ({repaired} repaired, {skipped} skipped)");
     }
     Ok(())
 }
@@ -234,9 +254,116 @@ fn pool_size(args: PoolSizeArgs) -> Result<(), String> {
         target_correct: args.target_correct,
     };
     let report = ringmark::pool::sizing::recommend(&input);
-    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-    println!("{json}");
+    if args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        println!("{json}");
+    } else {
+        print!("{}", summary(&input, &report));
+    }
     Ok(())
+}
+
+/// A whole number with thousands separators.
+fn thousands(n: f64) -> String {
+    let digits = format!("{:.0}", n.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Seconds as the largest unit that reads well.
+fn duration(seconds: f64) -> String {
+    if seconds >= 2.0 * 86_400.0 {
+        format!("{:.1} days", seconds / 86_400.0)
+    } else if seconds >= 2.0 * 3_600.0 {
+        format!("{:.1} hours", seconds / 3_600.0)
+    } else {
+        format!("{:.0} minutes", seconds / 60.0)
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.0} %", share * 100.0)
+}
+
+/// The pool-size report as sentences an operator acts on.
+fn summary(input: &SizingInput, r: &ringmark::pool::sizing::SizingReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let spread = if input.send_spread_hours > 0.0 {
+        format!("spread over {} hours", input.send_spread_hours)
+    } else {
+        "sent all at once".to_owned()
+    };
+    let _ = writeln!(
+        out,
+        "Send: {} recipients, about {} people opening, {spread}, exclusive leases of {}.",
+        thousands(input.recipients as f64),
+        thousands(r.openers),
+        duration(f64::from(input.lease_seconds)),
+    );
+    let _ = writeln!(
+        out,
+        "Leases peak at {} at once, {} after the send starts.",
+        thousands(r.peak_concurrent_leases),
+        duration(r.peak_at_seconds),
+    );
+    let _ = writeln!(
+        out,
+        "For at most {} of openers to find every number leased: {} numbers.",
+        percent(input.target_exhaustion),
+        thousands(f64::from(r.recommended_size)),
+    );
+    let a = &r.attribution_at_recommended;
+    let _ = writeln!(
+        out,
+        "  With {} numbers, about {} of calls go to the right recipient ({} confidently).",
+        thousands(f64::from(a.numbers)),
+        percent(a.correct),
+        percent(a.correct_confident),
+    );
+    if let Some(a) = &r.attribution {
+        let _ = writeln!(
+            out,
+            "With your {} numbers: {} of calls to the right recipient, {} confidently, {} confidently wrong; {} of callers see the fallback number.",
+            thousands(f64::from(a.numbers)),
+            percent(a.correct),
+            percent(a.correct_confident),
+            percent(a.confidently_wrong),
+            percent(a.dialled_fallback),
+        );
+    }
+    match &r.size_for_target_correct {
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "For {} of calls to go to the right recipient: {} numbers.",
+                percent(input.target_correct),
+                thousands(f64::from(t.numbers)),
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "No pool size attributes {} of calls correctly for this send: spread it over more hours.",
+                percent(input.target_correct),
+            );
+        }
+    }
+    if let Some(m) = r.max_lease_seconds_for_pool {
+        let _ = writeln!(
+            out,
+            "Your pool holds every opener for at most {} before exclusive leases run out.",
+            duration(m),
+        );
+    }
+    out.push_str("(--json prints every figure.)\n");
+    out
 }
 
 fn snippet(args: SnippetArgs) -> Result<(), String> {
@@ -268,8 +395,13 @@ fn snippet(args: SnippetArgs) -> Result<(), String> {
     let display = args
         .display
         .unwrap_or_else(|| ringmark::phone::display(fallback, args.format.into()));
+    let style: ringmark::render::Style = match &args.style {
+        Some(json) => serde_json::from_str(json).map_err(|e| format!("--style: {e}"))?,
+        None => Default::default(),
+    };
+    style.validate().map_err(|e| format!("--style: {e}"))?;
     let (width, height) =
-        ringmark::render::display_size(&display, &Default::default()).map_err(|e| e.to_string())?;
+        ringmark::render::display_size(&display, &style).map_err(|e| e.to_string())?;
     let html = Snippet {
         base_url,
         platform,
