@@ -48,19 +48,29 @@ impl Request {
 
     /// `scheme://host[:port]` of the URL (used to build absolute URLs in API answers).
     pub fn origin(&self) -> &str {
-        let after_scheme = self.url.find("://").map_or(0, |i| i + 3);
-        let end = self.url[after_scheme..]
-            .find('/')
-            .map_or(self.url.len(), |i| after_scheme + i);
-        &self.url[..end]
+        self.split_origin().0
     }
 
     /// The path of the URL, without query or fragment.
     pub fn path(&self) -> &str {
-        let origin_len = self.origin().len();
-        let rest = &self.url[origin_len..];
-        let end = rest.find(['?', '#']).unwrap_or(rest.len());
-        if end == 0 { "/" } else { &rest[..end] }
+        let rest = self.split_origin().1;
+        let path = rest.split(['?', '#']).next().unwrap_or_default();
+        if path.is_empty() { "/" } else { path }
+    }
+
+    /// `(origin, the rest)`: the URL split before the first `/` after `scheme://`.
+    fn split_origin(&self) -> (&str, &str) {
+        let (scheme, after_scheme) = match self.url.split_once("://") {
+            Some((scheme, rest)) => (scheme.len() + 3, rest),
+            None => (0, self.url.as_str()),
+        };
+        let end = after_scheme
+            .find('/')
+            .map_or(self.url.len(), |i| scheme + i);
+        // `end` is at a '/' or the end of the URL, so always a character boundary.
+        self.url
+            .split_at_checked(end)
+            .unwrap_or((self.url.as_str(), ""))
     }
 }
 
@@ -121,18 +131,24 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
 }
 
 /// Decodes `%XX` escapes in a path segment; `None` when the escapes are invalid UTF-8.
+/// A `%` that is not followed by two hex digits is kept as it is; a hex escape that
+/// is not a hex digit pair (`%+1`, `%zz`) refuses the segment.
 pub fn percent_decode(segment: &str) -> Option<String> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+    let hex = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
+    let mut out = Vec::with_capacity(segment.len());
+    let mut bytes = segment.as_bytes().iter();
+    while let Some(&b) = bytes.next() {
+        let rest = bytes.as_slice();
+        match (b, rest) {
+            (b'%', [hi, lo, ..]) => {
+                out.push(hex(*hi)? * 16 + hex(*lo)?);
+                bytes.nth(1);
+            }
+            _ => out.push(b),
         }
     }
     String::from_utf8(out).ok()
@@ -167,5 +183,27 @@ mod tests {
         );
         assert_eq!(percent_decode("a%2").as_deref(), Some("a%2"));
         assert_eq!(percent_decode("%ff"), None);
+        assert_eq!(percent_decode("%+1"), None, "not a hex pair");
+        assert_eq!(percent_decode("%C3%A9t%C3%A9").as_deref(), Some("été"));
+        assert_eq!(percent_decode("é%").as_deref(), Some("é%"));
+        assert_eq!(percent_decode("%%41").as_deref(), None);
+    }
+
+    #[test]
+    fn odd_urls_answer_without_panicking() {
+        for url in [
+            "",
+            "é",
+            "://",
+            "https://",
+            "https://é/é?é#é",
+            "x://y",
+            "/n/é.png",
+        ] {
+            let r = Request::new("GET", url);
+            assert!(url.starts_with(r.origin()), "{url}");
+            assert!(r.path().starts_with('/'), "{url}");
+        }
+        assert_eq!(Request::new("GET", "https://h/é?x").path(), "/é");
     }
 }

@@ -80,8 +80,6 @@ pub enum PoolCommand {
         /// Who fetched it.
         opener: Opener,
     },
-    /// The fallback number, for a token that does not verify (allocates nothing).
-    Fallback,
     /// Configuration and live figures.
     State,
     /// A call to one of the pool's numbers.
@@ -91,7 +89,7 @@ pub enum PoolCommand {
     },
 }
 
-/// A pool object's answer to [`PoolCommand::Open`] or [`PoolCommand::Fallback`].
+/// A pool object's answer to [`PoolCommand::Open`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NumberReply {
     /// E.164 number to show.

@@ -7,6 +7,7 @@
 //! blocked (Outlook by default) and alt text is fixed at send time. The
 //! per-recipient token goes in as the email platform's merge field, filled
 //! from a CSV column uploaded with the recipient list.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 use crate::edge::email::escape;
 use serde::{Deserialize, Serialize};
@@ -107,7 +108,8 @@ impl Snippet<'_> {
 }
 
 /// The CSV to upload with the recipient list: one row per recipient, with the
-/// platform's token column. Fields are quoted per RFC 4180 when needed.
+/// platform's token column. Fields are quoted per RFC 4180 when needed, and a
+/// field a spreadsheet would run as a formula is defused (see [`csv_field`]).
 pub fn csv(platform: Platform, rows: &[(String, String)]) -> String {
     let mut out = format!("recipient,{}\r\n", platform.csv_column());
     for (recipient, token) in rows {
@@ -119,9 +121,16 @@ pub fn csv(platform: Platform, rows: &[(String, String)]) -> String {
     out
 }
 
-fn csv_field(value: &str) -> String {
-    // A leading =, +, - or @ would run as a formula in spreadsheet tools.
-    let value = if value.starts_with(['=', '+', '-', '@']) {
+/// The characters that make a spreadsheet treat a cell as a formula when it
+/// starts with one (OWASP, CSV injection): `=`, `+`, `-`, `@`, tab and carriage return.
+pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One CSV field: a value starting with one of [`FORMULA_TRIGGERS`] is
+/// prefixed with `'` (so Excel, LibreOffice and Google Sheets show it as
+/// text), then the field is quoted per RFC 4180 when it holds a comma, a
+/// quote or a line break. Every CSV the API or the CLI writes goes through here.
+pub fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(FORMULA_TRIGGERS) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -181,6 +190,32 @@ mod tests {
         let mut s = snippet(Platform::Plain);
         s.fallback_display = "<b>\"x\"";
         assert!(s.html().contains("alt=\"Call &lt;b&gt;&quot;x&quot;\""));
+    }
+
+    #[test]
+    fn csv_defuses_every_formula_trigger() {
+        for (cell, field) in [
+            ("=1+1", "'=1+1"),
+            ("+1 415 555 0101", "'+1 415 555 0101"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "\"'\r=1\""),
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("a=1", "a=1"),
+            ("alice@example.com", "alice@example.com"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_field(cell), field, "{cell:?}");
+        }
+        let rows = vec![("\t@x".to_owned(), "tok".to_owned())];
+        assert_eq!(
+            csv(Platform::Plain, &rows),
+            "recipient,TOKEN\r\n'\t@x,tok\r\n"
+        );
     }
 
     #[test]

@@ -20,9 +20,16 @@
 //! `k_mac` and `k_enc` are derived from the secret with HKDF-SHA256 under
 //! distinct labels. The 128-bit tag is both the authenticator (truncation to
 //! ≥ 64 bits is allowed by NIST SP 800-107) and the synthetic IV, so equal
-//! plaintexts — and only those — give equal tokens. Verification decrypts,
-//! recomputes the tag and compares in constant time
-//! (`Mac::verify_truncated_left`).
+//! plaintexts — and only those — give equal tokens.
+//!
+//! **Nothing in a token is used before it is authenticated.** ChaCha20 is
+//! malleable: flipping a ciphertext bit flips the same plaintext bit, so an
+//! unauthenticated plaintext can be steered to name any pool. Verification
+//! therefore decrypts into a buffer, recomputes the tag over it and compares
+//! it in constant time (`Mac::verify_truncated_left`, `subtle`); only a token
+//! whose tag verifies has its fields parsed. A refused token says nothing about
+//! its contents ([`TokenError::BadSignature`] carries no field), and every
+//! tampered token of a given length takes the same path and the same time.
 //!
 //! Keys rotate by id: [`Keyring`] signs with its first key and verifies with
 //! any key whose id the token names, so old emails keep working while new
@@ -44,6 +51,13 @@ const HEADER_LEN: usize = 2;
 const TAG_LEN: usize = 16;
 /// Longest pool, campaign or recipient id a token carries, in bytes.
 pub const MAX_FIELD_LEN: usize = 255;
+/// Shortest and longest decoded token: three fields of 1 and of
+/// [`MAX_FIELD_LEN`] bytes, each with its length byte.
+const MIN_TOKEN_LEN: usize = HEADER_LEN + TAG_LEN + 3 * 2;
+const MAX_TOKEN_LEN: usize = HEADER_LEN + TAG_LEN + 3 * (1 + MAX_FIELD_LEN);
+/// The base64url length of [`MAX_TOKEN_LEN`] bytes: longer text is refused
+/// before it is decoded.
+const MAX_TOKEN_CHARS: usize = (MAX_TOKEN_LEN * 4).div_ceil(3);
 
 /// What a token says, once its signature has been checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,13 +75,9 @@ pub struct Claims {
 pub enum TokenError {
     /// Not base64url, truncated, or an unknown version: nothing can be derived.
     Malformed,
-    /// Well-formed but the tag does not verify (forged, altered, or signed with
-    /// a key this deployment does not have). The claimed pool is returned so the
-    /// caller can show that pool's fallback number without allocating.
-    BadSignature {
-        /// The pool the unverified token claims.
-        pool: String,
-    },
+    /// Well-formed but the tag does not verify: forged or altered. Nothing of
+    /// its plaintext has been read, so nothing is reported about it.
+    BadSignature,
     /// A field is empty or longer than [`MAX_FIELD_LEN`] (when issuing).
     BadField(&'static str),
     /// The key ring text could not be read (when configuring).
@@ -78,7 +88,7 @@ impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TokenError::Malformed => f.write_str("token is malformed"),
-            TokenError::BadSignature { .. } => f.write_str("token signature does not verify"),
+            TokenError::BadSignature => f.write_str("token signature does not verify"),
             TokenError::BadField(field) => {
                 write!(f, "{field} must be 1 to {MAX_FIELD_LEN} bytes long")
             }
@@ -217,14 +227,22 @@ impl Keyring {
 
     /// Checks a token and returns what it says.
     ///
+    /// The plaintext is authenticated before any byte of it is read: a forged
+    /// or altered token is refused without its fields being parsed.
+    ///
     /// # Errors
-    /// [`TokenError::Malformed`] when nothing can be read from it;
-    /// [`TokenError::BadSignature`] (with the claimed pool) when it does not verify.
+    /// [`TokenError::Malformed`] when it is not base64url, has the wrong length
+    /// or version, or names a key this deployment does not have (all public:
+    /// nothing secret is involved in telling); [`TokenError::BadSignature`] when
+    /// its tag does not verify.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        if token.len() > MAX_TOKEN_CHARS {
+            return Err(TokenError::Malformed);
+        }
         let bytes = URL_SAFE_NO_PAD
             .decode(token.as_bytes())
             .map_err(|_| TokenError::Malformed)?;
-        if bytes.len() < HEADER_LEN + TAG_LEN + 3 || bytes[0] != VERSION {
+        if !(MIN_TOKEN_LEN..=MAX_TOKEN_LEN).contains(&bytes.len()) || bytes[0] != VERSION {
             return Err(TokenError::Malformed);
         }
         let key = self
@@ -232,20 +250,18 @@ impl Keyring {
             .iter()
             .find(|k| k.id == bytes[1])
             .ok_or(TokenError::Malformed)?;
-        let tag = &bytes[HEADER_LEN..HEADER_LEN + TAG_LEN];
-        let mut plaintext = bytes[HEADER_LEN + TAG_LEN..].to_vec();
+        let (tag, ciphertext) = bytes[HEADER_LEN..].split_at(TAG_LEN);
+        // The tag is an HMAC over the plaintext (SIV), so decrypt into a buffer
+        // first; nothing reads the buffer until the tag over it verifies.
+        let mut plaintext = ciphertext.to_vec();
         key.crypt(tag, &mut plaintext);
-        let [pool, campaign, recipient] = fields(&plaintext).ok_or(TokenError::Malformed)?;
-        if key.mac_of(&plaintext).verify_truncated_left(tag).is_err() {
-            // The claimed pool (when it still reads as text) lets the caller
-            // show that pool's fallback number, allocating nothing.
-            return Err(match text(pool) {
-                Some(pool) => TokenError::BadSignature { pool },
-                None => TokenError::Malformed,
-            });
-        }
-        match (text(pool), text(campaign), text(recipient)) {
-            (Some(pool), Some(campaign), Some(recipient)) => Ok(Claims {
+        key.mac_of(&plaintext)
+            .verify_truncated_left(tag)
+            .map_err(|_| TokenError::BadSignature)?;
+        // Authentic from here on: only this deployment's signer wrote it, and
+        // `sign` only writes three non-empty UTF-8 fields.
+        match fields(&plaintext).map(|f| f.map(text)) {
+            Some([Some(pool), Some(campaign), Some(recipient)]) => Ok(Claims {
                 pool,
                 campaign,
                 recipient,
@@ -341,7 +357,7 @@ mod tests {
     }
 
     #[test]
-    fn every_flipped_bit_is_refused() {
+    fn every_flipped_bit_is_refused_before_anything_is_read() {
         let token = ring().sign(&claims()).unwrap();
         let bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
         for i in 0..bytes.len() {
@@ -349,42 +365,128 @@ mod tests {
                 let mut altered = bytes.clone();
                 altered[i] ^= 1 << bit;
                 let forged = URL_SAFE_NO_PAD.encode(&altered);
-                assert!(
-                    ring().verify(&forged).is_err(),
-                    "byte {i} bit {bit} accepted"
-                );
+                // The version and key id are public and checked first; any other
+                // change fails the tag, whatever the plaintext now says.
+                let expected = if i < HEADER_LEN {
+                    TokenError::Malformed
+                } else {
+                    TokenError::BadSignature
+                };
+                assert_eq!(ring().verify(&forged), Err(expected), "byte {i} bit {bit}");
             }
         }
     }
 
     #[test]
-    fn wrong_key_reveals_nothing() {
+    fn wrong_key_is_a_bad_signature() {
         let other = Keyring::parse("another-key-abcdefghijkl").unwrap();
         let token = other.sign(&claims()).unwrap();
-        assert_eq!(ring().verify(&token), Err(TokenError::Malformed));
+        assert_eq!(ring().verify(&token), Err(TokenError::BadSignature));
     }
 
     #[test]
-    fn altered_recipient_reports_claimed_pool() {
-        // A stream cipher keeps the pool readable when only a later byte is
-        // altered: the caller can then show that pool's fallback number.
+    fn a_mutation_naming_another_pool_reveals_and_reaches_nothing() {
+        // ChaCha20 is malleable: XOR-ing the ciphertext turns "spring" into
+        // "sprinG" (or any pool name of the same length). The tag catches it,
+        // and the refusal carries no field, so no pool is named downstream.
         let token = ring().sign(&claims()).unwrap();
         let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
-        let recipient_start = bytes.len() - claims().recipient.len();
-        for i in recipient_start..bytes.len() {
-            for bit in [0x01, 0x80] {
-                bytes[i] ^= bit;
-                let forged = URL_SAFE_NO_PAD.encode(&bytes);
-                assert_eq!(
-                    ring().verify(&forged),
-                    Err(TokenError::BadSignature {
-                        pool: "spring".into()
-                    }),
-                    "byte {i} bit {bit:#x}"
-                );
-                bytes[i] ^= bit;
-            }
+        let pool_at = HEADER_LEN + TAG_LEN + 1;
+        for (i, (from, to)) in "spring".bytes().zip("summer".bytes()).enumerate() {
+            bytes[pool_at + i] ^= from ^ to;
         }
+        let forged = URL_SAFE_NO_PAD.encode(&bytes);
+        assert_eq!(ring().verify(&forged), Err(TokenError::BadSignature));
+    }
+
+    #[test]
+    fn unparseable_plaintext_fails_the_tag_not_the_parser() {
+        // Before, the fields were parsed first: a cut-off token was "malformed"
+        // and an intact one with a bad tag "bad signature", an oracle telling
+        // whether the (unauthenticated) plaintext parsed. Now both fail the tag.
+        let token = ring().sign(&claims()).unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        bytes.pop(); // the last field is now one byte short
+        let cut = URL_SAFE_NO_PAD.encode(&bytes);
+        assert_eq!(ring().verify(&cut), Err(TokenError::BadSignature));
+        let len_at = HEADER_LEN + TAG_LEN;
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).unwrap();
+        bytes[len_at] ^= 0xff; // the pool's length byte now overruns the plaintext
+        let overrun = URL_SAFE_NO_PAD.encode(&bytes);
+        assert_eq!(ring().verify(&overrun), Err(TokenError::BadSignature));
+    }
+
+    #[test]
+    fn an_authentic_plaintext_that_does_not_parse_is_malformed() {
+        // Only the signer can make one (sign never does); parsing it after the
+        // tag verifies must still refuse it cleanly.
+        let key = &ring().keys[0];
+        for mut plaintext in [
+            vec![1, b'p', 0, 2, b'r', b's'],
+            vec![1, 0xff, 1, b'c', 1, b'r'],
+        ] {
+            let tag = key.tag(&plaintext);
+            key.crypt(&tag, &mut plaintext);
+            let mut bytes = vec![VERSION, key.id];
+            bytes.extend_from_slice(&tag);
+            bytes.extend_from_slice(&plaintext);
+            let token = URL_SAFE_NO_PAD.encode(&bytes);
+            assert_eq!(ring().verify(&token), Err(TokenError::Malformed));
+        }
+    }
+
+    #[test]
+    fn tokens_issued_before_verification_changed_still_verify() {
+        // Issued by the previous release (which parsed before authenticating):
+        // the format is unchanged, so every token already sent keeps working.
+        let test_ring = Keyring::parse("test-signing-key-0123456789").unwrap();
+        for (token, pool, campaign, recipient) in [
+            ("AgCVlHYNxtRlWOdRiX-BgZWOH6dOTPultgc", "p1", "c1", "a"),
+            ("AgDg5BXpaJbvNEQnx9491PgRnmhmMqD2up8", "p1", "c1", "b"),
+        ] {
+            let expected = Claims {
+                pool: pool.into(),
+                campaign: campaign.into(),
+                recipient: recipient.into(),
+            };
+            assert_eq!(test_ring.verify(token), Ok(expected.clone()));
+            assert_eq!(test_ring.sign(&expected).unwrap(), token);
+        }
+        let mut alice = claims();
+        alice.recipient = "alice@example.com".into();
+        for (token, expected) in [
+            (
+                "AgCYkpKvY0pryolBW7umMmxExiSIB4ScqMFietHTgrjbbnnXLQSK",
+                claims(),
+            ),
+            (
+                "AgA4CnjFZt80yoxU602rWHt6SmCBZRQpaxjw0Un7bWmipCtZm8W0BQ9MyuJLvhJeH-WfKg",
+                alice,
+            ),
+        ] {
+            assert_eq!(ring().verify(token), Ok(expected));
+        }
+        // An old token signed with a rotated-out key id still verifies under it.
+        let rotated = Keyring::parse("2:new-secret-0123456789, 1:old-secret-0123456789").unwrap();
+        assert_eq!(
+            rotated.verify("AgIbNVVf5T4eFcBFHa0e5qe1vPt66PjVf8lgQkGkOjNGP0hKpKt9"),
+            Ok(claims())
+        );
+    }
+
+    #[test]
+    fn oversized_text_is_refused_before_decoding() {
+        let long = "A".repeat(MAX_TOKEN_CHARS + 1);
+        assert_eq!(ring().verify(&long), Err(TokenError::Malformed));
+        // The longest token sign can issue is within the limit.
+        let c = Claims {
+            pool: "p".repeat(MAX_FIELD_LEN),
+            campaign: "c".repeat(MAX_FIELD_LEN),
+            recipient: "r".repeat(MAX_FIELD_LEN),
+        };
+        let token = ring().sign(&c).unwrap();
+        assert!(token.len() <= MAX_TOKEN_CHARS);
+        assert_eq!(ring().verify(&token), Ok(c));
     }
 
     #[test]

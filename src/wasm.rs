@@ -173,6 +173,15 @@ pub fn pixel_gif() -> Vec<u8> {
     ringmark_render::PIXEL_GIF.to_vec()
 }
 
+/// The neutral image's bytes: what `/n/{token}.png` answers when no pool can be
+/// derived (a 1×1 transparent PNG, stretched by the snippet's `width`/`height`
+/// to its box). The Worker copies them, and the pixel's, into JS at isolate
+/// start, so it can still answer an image URL if the module itself fails.
+#[wasm_bindgen]
+pub fn neutral_png() -> Vec<u8> {
+    ringmark_render::neutral_image().png
+}
+
 /// The crate version.
 #[wasm_bindgen]
 pub fn version() -> String {
@@ -183,7 +192,11 @@ pub fn version() -> String {
 #[wasm_bindgen(js_name = Edge)]
 pub struct WasmEdge {
     edge: Edge,
+    test_trap: bool,
 }
+
+/// The paths that trap the module once [`WasmEdge::enable_test_trap`] was called.
+const TEST_TRAP_PATHS: [&str; 2] = ["/n/ringmark-test-trap.png", "/o/ringmark-test-trap.gif"];
 
 /// A step of a request: either a response or a forward to a Durable Object.
 #[wasm_bindgen(js_name = Step)]
@@ -208,7 +221,18 @@ impl WasmEdge {
             device_models: device_models(),
         });
         flush(&edge);
-        WasmEdge { edge }
+        WasmEdge {
+            edge,
+            test_trap: false,
+        }
+    }
+
+    /// For tests of the Worker's last resort only (the adapter calls it when
+    /// `RINGMARK_TEST_TRAP=1`): from now on a request for
+    /// `/n/ringmark-test-trap.png` or `/o/ringmark-test-trap.gif` panics, which
+    /// traps the module the way a defect on the request path would.
+    pub fn enable_test_trap(&mut self) {
+        self.test_trap = true;
     }
 
     /// Starts a request. `headers` is a flat list `[name, value, name, value, …]`.
@@ -216,9 +240,15 @@ impl WasmEdge {
         let mut request = Request::new(method, url);
         request.headers = headers
             .chunks_exact(2)
-            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .filter_map(|pair| match pair {
+                [name, value] => Some((name.clone(), value.clone())),
+                _ => None,
+            })
             .collect();
         request.body = body;
+        if self.test_trap && TEST_TRAP_PATHS.contains(&request.path()) {
+            panic!("RINGMARK_TEST_TRAP: deliberate trap on {}", request.path());
+        }
         let step = self.edge.begin(&request);
         flush(&self.edge);
         WasmStep { step: Some(step) }
@@ -339,9 +369,10 @@ pub struct WasmPoolObject {
 
 #[wasm_bindgen(js_class = PoolObject)]
 impl WasmPoolObject {
-    /// Statements that create the schema.
-    pub fn schema() -> Vec<String> {
-        PoolObject::SCHEMA.iter().map(|s| (*s).to_owned()).collect()
+    /// A query answering one row `{stored}`: whether `load_query()` has tables
+    /// to read (otherwise load from no rows; the first write creates them).
+    pub fn stored_query() -> String {
+        PoolObject::STORED.to_owned()
     }
     /// The query whose rows `load` takes.
     pub fn load_query() -> String {
@@ -369,12 +400,10 @@ pub struct WasmDirectoryObject {
 
 #[wasm_bindgen(js_class = DirectoryObject)]
 impl WasmDirectoryObject {
-    /// Statements that create the schema.
-    pub fn schema() -> Vec<String> {
-        DirectoryObject::SCHEMA
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect()
+    /// A query answering one row `{stored}`: whether `load_query()` has tables
+    /// to read (otherwise load from no rows; the first write creates them).
+    pub fn stored_query() -> String {
+        DirectoryObject::STORED.to_owned()
     }
     /// The query whose rows `load` takes.
     pub fn load_query() -> String {

@@ -13,6 +13,8 @@ const ADMIN: &str = "test-admin-token-0123456789";
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
 const BASE: &str = "https://t.example.com";
+/// The deployment's clock at the start of every test (2027-01-15T08:00:00Z).
+const NOW: i64 = 1_800_000_000;
 
 /// The edge and the objects of one deployment.
 struct Service {
@@ -29,10 +31,11 @@ impl Service {
                 signing_key: "test-signing-key-0123456789".into(),
                 admin_token: ADMIN.into(),
                 ..EdgeConfig::default()
-            }),
+            })
+            .with_clock(|| NOW),
             pools: HashMap::new(),
             directory: DirectoryObject::default(),
-            now: 1_800_000_000,
+            now: NOW,
         }
     }
 
@@ -71,6 +74,28 @@ impl Service {
         let response = self.run(request);
         let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
         (response.status, json)
+    }
+
+    /// An admin request with a body sent as is (not re-serialised JSON).
+    fn admin_raw(&mut self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        let request = Request::new(method, &format!("{BASE}{path}"))
+            .header("authorization", &format!("Bearer {ADMIN}"))
+            .body(body);
+        let response = self.run(request);
+        let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        (response.status, json)
+    }
+
+    /// The edge's first step for an admin request, asserting it answers at once
+    /// (refused before any object is asked, so nothing can have been written).
+    fn refused_at_once(&self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        let request = Request::new(method, &format!("{BASE}{path}"))
+            .header("authorization", &format!("Bearer {ADMIN}"))
+            .body(body);
+        match self.edge.begin(&request) {
+            Step::Respond(r) => (r.status, serde_json::from_slice(&r.body).unwrap()),
+            Step::Forward(f) => panic!("{method} {path} {body}: forwarded {:?}", f.command),
+        }
     }
 
     fn fetch(&mut self, url: &str, ua: &str) -> Response {
@@ -191,14 +216,14 @@ fn admin_routes_answer_json_errors() {
         (
             "POST",
             "/v1/calls",
-            json!({"to": "555", "at": 0}),
+            json!({"to": "555", "at": NOW}),
             422,
             "invalid_number",
         ),
         (
             "POST",
             "/v1/calls",
-            json!({"to": "+14155550101", "at": 0}),
+            json!({"to": "+14155550101", "at": NOW}),
             404,
             "unknown_number",
         ),
@@ -339,4 +364,324 @@ fn a_pool_object_reloads_to_the_same_answers() {
     assert_eq!(state(&mut reloaded), state(&mut pool));
     let next = reloaded.handle(&open("b"), 400);
     assert_eq!(next.body, pool.handle(&open("b"), 400).body);
+}
+
+/// Asserts a 4xx JSON error naming `field`.
+fn assert_refused(answer: (u16, Value), status: u16, field: &str, what: &str) {
+    let (got, body) = answer;
+    assert_eq!(got, status, "{what}: {body}");
+    assert_eq!(body["error"]["field"], field, "{what}: {body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with(&format!("{field}: ")),
+        "{what}: {message}"
+    );
+}
+
+#[test]
+fn call_times_outside_a_sane_window_are_refused_naming_the_field() {
+    let s = Service::new();
+    let year = 366 * 86_400;
+    for at in [
+        json!("2026-11-23T10:15:0éZ"), // once a slice inside 'é': a panic, a trapped module, a 500
+        json!("2026-11-23T10:15:00é"),
+        json!("ééééééééééééééééééééé"),
+        json!("NaN"),
+        json!(1e30),
+        json!(-1e30),
+        json!(-1),
+        json!(0),
+        json!(u64::MAX),
+        json!(NOW - year - 1),
+        json!(NOW + 86_401),
+        json!("2020-01-01T00:00:00Z"),
+        json!(null),
+        json!([]),
+    ] {
+        let body = json!({"to": "+14155550101", "at": at}).to_string();
+        let answer = s.refused_at_once("POST", "/v1/calls", &body);
+        assert_refused(answer, 422, "at", &body);
+    }
+    // The raw text too: 1e30 is a float literal serde reads as f64.
+    let answer = s.refused_at_once("POST", "/v1/calls", r#"{"to": "+14155550101", "at": 1e30}"#);
+    assert_refused(answer, 422, "at", "1e30");
+    for duration in [
+        json!(86_401),
+        json!(-1),
+        json!(1.5),
+        json!("60"),
+        json!(1e30),
+    ] {
+        let body = json!({"to": "+14155550101", "at": NOW, "duration": duration}).to_string();
+        assert_refused(
+            s.refused_at_once("POST", "/v1/calls", &body),
+            422,
+            "duration",
+            &body,
+        );
+    }
+}
+
+#[test]
+fn calls_inside_the_window_are_attributed() {
+    let (mut s, tokens) = with_pool();
+    s.fetch(tokens[0]["number"].as_str().unwrap(), DESKTOP);
+    let to = s
+        .fetch(tokens[0]["click"].as_str().unwrap(), IPHONE)
+        .header_value("location")
+        .unwrap()
+        .trim_start_matches("tel:")
+        .to_owned();
+    for (at, duration) in [
+        (json!(NOW + 86_400), json!(86_400)),
+        (json!(NOW as f64 + 0.5), json!(0)),
+        (json!("2027-01-15T09:00:00+01:00"), Value::Null),
+    ] {
+        let (status, body) = s.admin(
+            "POST",
+            "/v1/calls",
+            json!({"to": to, "at": at, "duration": duration}),
+        );
+        assert_eq!(status, 200, "{at}: {body}");
+        assert_eq!(body["recipient"], "a");
+    }
+}
+
+#[test]
+fn absurd_sizing_inputs_are_refused_at_once_naming_the_field() {
+    // Refused before any object is asked (`refused_at_once`), so no sizing maths runs.
+    let s = Service::new();
+    for (query, status, field) in [
+        ("recipients=1000000000000000000", 422, "recipients"),
+        ("recipients=100000001", 422, "recipients"),
+        ("recipients=0", 422, "recipients"),
+        ("recipients=-5", 422, "recipients"),
+        ("recipients=1.5", 422, "recipients"),
+        ("recipients=1e400", 422, "recipients"),
+        ("recipients=NaN", 422, "recipients"),
+        ("recipients=1000&pool_size=4294967295", 422, "pool_size"),
+        ("recipients=1000&pool_size=10000001", 422, "pool_size"),
+        (
+            "recipients=1000&live_leases=99999999999",
+            422,
+            "live_leases",
+        ),
+        (
+            "recipients=1000&human_open_rate=1.5",
+            422,
+            "human_open_rate",
+        ),
+        (
+            "recipients=1000&human_open_rate=-0.1",
+            422,
+            "human_open_rate",
+        ),
+        (
+            "recipients=1000&target_exhaustion=2",
+            422,
+            "target_exhaustion",
+        ),
+        ("recipients=1000&target_correct=1.01", 422, "target_correct"),
+        ("recipients=1000&target_correct=0.1", 422, "target_correct"),
+        (
+            "recipients=1000&send_spread_hours=1e9",
+            422,
+            "send_spread_hours",
+        ),
+        (
+            "recipients=1000&send_spread_hours=-1",
+            422,
+            "send_spread_hours",
+        ),
+        ("recipients=1000&lease_seconds=0", 422, "lease_seconds"),
+        (
+            "recipients=1000&lease_seconds=4294967295",
+            422,
+            "lease_seconds",
+        ),
+        (
+            "recipients=1000&attribution_window_seconds=99999999",
+            422,
+            "attribution_window_seconds",
+        ),
+        ("recipients=1000&recipients=2000", 400, "recipients"),
+        ("recipients=1000&pool_sise=3", 400, "pool_sise"),
+        ("pool_size=3", 400, "recipients"),
+    ] {
+        let path = format!("/v1/pools/p1/sizing?{query}");
+        assert_refused(s.refused_at_once("GET", &path, ""), status, field, query);
+    }
+}
+
+#[test]
+fn sizing_at_the_largest_accepted_inputs_stays_bounded() {
+    let (mut s, _) = with_pool();
+    // The work is bounded by the ranges (its cost is measured in BENCHMARKS.md, not here).
+    let (status, body) = s.admin(
+        "GET",
+        "/v1/pools/p1/sizing?recipients=100000000&human_open_rate=1&pool_size=1000000",
+        Value::Null,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["input"]["pool_size"], 1_000_000);
+    assert!(body["recommendation"]["recommended_size"].as_u64() > Some(0));
+}
+
+#[test]
+fn an_undrawable_display_is_refused_when_the_pool_is_saved() {
+    let mut s = Service::new();
+    for (display, what) in [
+        (json!("☎ (415) 555-0101"), "characters the font cannot draw"),
+        (json!("电话 555 0101"), "characters the font cannot draw"),
+        (json!("(415) 555-0101\n"), "characters the font cannot draw"),
+        (json!("  "), "empty"),
+        (json!("5".repeat(33)), "at most 32"),
+    ] {
+        let mut body = pool_body();
+        body["displays"] = json!({"+14155550101": display});
+        let (status, answer) = s.admin("PUT", "/v1/pools/p1", body);
+        assert_eq!(status, 422, "{display}: {answer}");
+        assert_eq!(answer["error"]["field"], "displays.+14155550101");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(what), "{message}");
+    }
+    let (status, _) = s.admin("GET", "/v1/pools/p1", Value::Null);
+    assert_eq!(status, 404, "no refused PUT created the pool");
+    // A display the font can draw is kept, and the snippet sizes its box from it.
+    let mut body = pool_body();
+    body["displays"] = json!({"+14155550100": "415·555·0100 (Zürich)"});
+    assert_eq!(s.admin("PUT", "/v1/pools/p1", body).0, 200);
+    let (status, answer) = s.admin("POST", "/v1/pools/p1/snippet", json!({}));
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        answer["html"]
+            .as_str()
+            .unwrap()
+            .contains("Call 415·555·0100 (Zürich)")
+    );
+}
+
+#[test]
+fn a_stored_undrawable_display_names_itself_in_the_snippet_answer() {
+    // A pool saved before displays were checked: configured on the object directly.
+    let mut s = Service::new();
+    let configure = json!({"op": "configure", "settings": {
+        "config": {"numbers": ["+14155550101"], "fallback": "+14155550100", "lease_seconds": 3600},
+        "displays": {"+14155550100": "☎ 555 0100"}, "style": {}
+    }});
+    let out = s
+        .pools
+        .entry("old".into())
+        .or_insert_with(PoolObject::empty)
+        .handle(&configure.to_string(), NOW);
+    assert_eq!(out.status, 200, "{}", out.body);
+    let (status, body) = s.admin("POST", "/v1/pools/old/snippet", json!({}));
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "displays.+14155550100");
+}
+
+#[test]
+fn duplicate_keys_are_refused_in_every_admin_body() {
+    let (mut s, _) = with_pool();
+    for (method, path, body, field) in [
+        (
+            "PUT",
+            "/v1/pools/p2",
+            r#"{"numbers": ["+14155550111"], "fallback": "+14155550110", "lease_seconds": 3600, "lease_seconds": 60}"#,
+            "lease_seconds",
+        ),
+        (
+            "PUT",
+            "/v1/pools/p2",
+            r#"{"numbers": ["+14155550111"], "fallback": "+14155550110", "lease_seconds": 3600,
+                "style": {"label": "Call us", "label": "Call ☎"}}"#,
+            "style.label",
+        ),
+        (
+            "PUT",
+            "/v1/pools/p2",
+            r#"{"numbers": ["+14155550111"], "fallback": "+14155550110", "lease_seconds": 3600,
+                "displays": {"+14155550111": "(415) 555-0111", "+14155550111": "☎"}}"#,
+            "displays.+14155550111",
+        ),
+        (
+            "POST",
+            "/v1/pools/p1/tokens",
+            r#"{"campaign": "c1", "recipients": ["a"], "campaign": "c2"}"#,
+            "campaign",
+        ),
+        (
+            "POST",
+            "/v1/calls",
+            r#"{"to": "+14155550101", "at": 1800000000, "at": 1e30}"#,
+            "at",
+        ),
+        (
+            "POST",
+            "/v1/pools/p1/snippet",
+            r#"{"platform": "mailchimp", "platform": "braze"}"#,
+            "platform",
+        ),
+    ] {
+        let (status, answer) = s.admin_raw(method, path, body);
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(answer["error"]["code"], "bad_json", "{body}");
+        assert_eq!(answer["error"]["field"], field, "{body}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("duplicate key"),
+            "{answer}"
+        );
+    }
+    let (status, _) = s.admin("GET", "/v1/pools/p2", Value::Null);
+    assert_eq!(status, 404, "no refused PUT created the pool");
+}
+
+#[test]
+fn the_snippet_csv_defuses_formula_cells() {
+    let (mut s, _) = with_pool();
+    let recipients = [
+        "=cmd|' /C calc'!A0",
+        "+14155550123",
+        "-1+2",
+        "@SUM(A1:A9)",
+        "\t=1",
+        "\r=1",
+        "plain@example.com",
+    ];
+    let (status, body) = s.admin(
+        "POST",
+        "/v1/pools/p1/snippet",
+        json!({"platform": "plain", "campaign": "c1", "recipients": recipients}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let csv = body["csv"].as_str().unwrap();
+    let rows: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
+    let fields: Vec<&str> = rows
+        .iter()
+        .skip(1)
+        .map(|r| r.rsplit_once(',').unwrap().0)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "'=cmd|' /C calc'!A0",
+            "'+14155550123",
+            "'-1+2",
+            "'@SUM(A1:A9)",
+            "'\t=1",
+            "\"'\r=1\"",
+            "plain@example.com",
+        ],
+        "{csv}"
+    );
+    for row in rows.iter().skip(1) {
+        let token = row.rsplit_once(',').unwrap().1;
+        assert!(
+            !token.starts_with(ringmark::snippet::FORMULA_TRIGGERS),
+            "tokens never need defusing: {token}"
+        );
+    }
 }

@@ -5,13 +5,33 @@ import wasmModule from "../pkg/ringmark_bg.wasm";
 // The device-model table: data beside the module (LGPL-3.0-or-later, see data/device-models/README.md),
 // bundled as bytes (wrangler.toml: a Data module).
 import deviceModels from "../data/device-models/device-models.tsv";
-import { initSync, load_device_models, warm_up, Edge } from "../pkg/ringmark.js";
+import {
+  initSync,
+  __wbg_reset_state,
+  load_device_models,
+  warm_up,
+  neutral_png,
+  pixel_gif,
+  Edge,
+} from "../pkg/ringmark.js";
 
 initSync({ module: wasmModule });
 // Parsed once per isolate, before any request. A malformed file throws here, so `wrangler dev` and
 // `wrangler deploy` refuse to start it rather than serve opens without it.
-load_device_models(new Uint8Array(deviceModels));
-warm_up(); // compile the request path at startup, not during the first open
+start();
+
+/** What the module needs after (re-)instantiation: the device-model table, and its request path compiled. */
+function start() {
+  load_device_models(new Uint8Array(deviceModels));
+  warm_up(); // compile the request path at startup, not during the first open
+}
+
+// The last resort's answers, copied out of wasm while it is known to work: the same bytes Rust answers
+// for a token that names no pool (a 1×1 transparent PNG that the snippet's width/height stretch to its
+// box) and the tracking pixel.
+const NEUTRAL_PNG = neutral_png();
+const PIXEL_GIF = pixel_gif();
+const NO_STORE = "no-cache, no-store, must-revalidate, private";
 
 export { PoolObject, DirectoryObject } from "./objects.js";
 
@@ -19,30 +39,99 @@ let edge; // one per isolate: keys, classifier, image cache
 
 export default {
   async fetch(request, env) {
-    edge ??= new Edge(env.RINGMARK_SIGNING_KEY, env.RINGMARK_ADMIN_TOKEN, env.RINGMARK_IP_RANGES);
-    const headers = [];
-    for (const [name, value] of request.headers) headers.push(name, value);
-    const body = ["GET", "HEAD"].includes(request.method)
-      ? new Uint8Array()
-      : new Uint8Array(await request.arrayBuffer());
-    let step = edge.begin(request.method, request.url, headers, body);
-    while (step.binding !== undefined) {
-      const stub = env[step.binding].get(env[step.binding].idFromName(step.name));
-      let status = 500;
-      let text = '{"error":"object unreachable"}';
-      try {
-        const answer = await stub.fetch("https://object/", { method: "POST", body: step.command });
-        status = answer.status;
-        text = await answer.text();
-      } catch (e) {
-        console.warn("ringmark: object fetch failed:", e);
-      }
-      step = edge.resume(step, status, text);
+    try {
+      return await handle(request, env);
+    } catch (error) {
+      return lastResort(request, error);
     }
-    const out = new Headers();
-    const flat = step.headers;
-    for (let i = 0; i < flat.length; i += 2) out.append(flat[i], flat[i + 1]);
-    const bodyBytes = request.method === "HEAD" ? null : step.body;
-    return new Response(bodyBytes, { status: step.status, headers: out });
   },
 };
+
+async function handle(request, env) {
+  if (edge === undefined) {
+    edge = new Edge(env.RINGMARK_SIGNING_KEY, env.RINGMARK_ADMIN_TOKEN, env.RINGMARK_IP_RANGES);
+    if (env.RINGMARK_TEST_TRAP === "1") edge.enable_test_trap(); // tests of the last resort only
+  }
+  const current = edge; // a reset by a concurrent request must not swap it mid-request
+  const headers = [];
+  for (const [name, value] of request.headers) headers.push(name, value);
+  const body = ["GET", "HEAD"].includes(request.method)
+    ? new Uint8Array()
+    : new Uint8Array(await request.arrayBuffer());
+  let step = current.begin(request.method, request.url, headers, body);
+  while (step.binding !== undefined) {
+    const stub = env[step.binding].get(env[step.binding].idFromName(step.name));
+    let status = 500;
+    let text = '{"error":"object unreachable"}';
+    try {
+      const answer = await stub.fetch("https://object/", { method: "POST", body: step.command });
+      status = answer.status;
+      text = await answer.text();
+    } catch (e) {
+      console.warn("ringmark: object fetch failed:", e);
+    }
+    step = current.resume(step, status, text);
+  }
+  const out = new Headers();
+  const flat = step.headers;
+  for (let i = 0; i < flat.length; i += 2) out.append(flat[i], flat[i + 1]);
+  const bodyBytes = request.method === "HEAD" ? null : step.body;
+  return new Response(bodyBytes, { status: step.status, headers: out });
+}
+
+/**
+ * Answers a request whose handling threw: a wasm trap (a panic on the request path, out of memory, a
+ * stack overflow) or any other exception. Email URLs keep their promise never to answer an error: the
+ * neutral image, the pixel or a plain page, with status 200. Admin URLs get a JSON 500 without a stack
+ * trace. After a trap the module is re-instantiated, so the next request starts on a fresh instance.
+ */
+function lastResort(request, error) {
+  let path = "/";
+  try {
+    path = new URL(request.url).pathname;
+  } catch {}
+  console.error(`ringmark: ${request.method} ${path} failed; answering the fallback:`, error);
+  if (isTrap(error)) restart();
+  const head = request.method === "HEAD";
+  if (path.startsWith("/n/")) return fixed(200, "image/png", NEUTRAL_PNG, head);
+  if (path.startsWith("/o/")) return fixed(200, "image/gif", PIXEL_GIF, head);
+  if (path.startsWith("/c/")) {
+    const page =
+      '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">' +
+      "<title>Call us</title></head><body><p>This call link is not available right now. " +
+      "Please use the number in the email.</p></body></html>";
+    return fixed(200, "text/html; charset=utf-8", page, head);
+  }
+  const json = '{"error":{"code":"internal","message":"internal error (logged by the worker)"}}';
+  return fixed(500, "application/json; charset=utf-8", json, head);
+}
+
+function fixed(status, contentType, body, head) {
+  return new Response(head ? null : body, {
+    status,
+    headers: { "content-type": contentType, "cache-control": NO_STORE },
+  });
+}
+
+/** Whether `error` left the wasm instance unusable (a trap, or a stack overflow inside it). */
+function isTrap(error) {
+  return (
+    error instanceof WebAssembly.RuntimeError ||
+    (error instanceof RangeError && /call stack/i.test(String(error.message)))
+  );
+}
+
+/**
+ * Replaces the trapped instance with a fresh one of the same module (wasm-bindgen's reset, built with
+ * --experimental-reset-state-function). Objects of the old instance then throw when used: the edge is
+ * rebuilt on the next request, and a Durable Object engine is reloaded from storage by objects.js.
+ */
+function restart() {
+  edge = undefined;
+  try {
+    __wbg_reset_state();
+    start();
+  } catch (e) {
+    console.error("ringmark: re-instantiating the module failed:", e);
+  }
+}

@@ -1,8 +1,11 @@
-// The Durable Object adapters. Each one: creates the schema its Rust engine
-// names, loads the rows the engine's query returns, hands every command to
-// the engine, and applies the engine's SQL writes in one transaction before
-// answering. If the writes fail, the engine is dropped and reloaded from
-// storage on the next command, so memory never runs ahead of disk.
+// The Durable Object adapters. Each one: loads the rows the Rust engine's
+// query returns (when its tables exist at all), hands every command to the
+// engine, and applies the engine's SQL writes in one transaction before
+// answering. Nothing here writes on its own: the engine's first write carries
+// its schema, so an object that is only read (an unconfigured pool a token
+// names) keeps no storage. If a command fails, the engine is dropped and
+// reloaded from storage and the command tried once more, so memory never runs
+// ahead of disk.
 import { DurableObject } from "cloudflare:workers";
 import { PoolObject as PoolEngine, DirectoryObject as DirectoryEngine } from "../pkg/ringmark.js";
 
@@ -16,28 +19,43 @@ class EngineObject extends DurableObject {
 
   load() {
     const sql = this.ctx.storage.sql;
-    for (const statement of this.Engine.schema()) sql.exec(statement);
-    const rows = sql.exec(this.Engine.load_query()).toArray();
+    const stored = sql.exec(this.Engine.stored_query()).one().stored;
+    const rows = stored ? sql.exec(this.Engine.load_query()).toArray() : [];
     this.engine = this.Engine.load(JSON.stringify(rows));
+  }
+
+  // One command: the engine decides, the writes land in one transaction, then the answer.
+  run(command) {
+    if (this.engine === null) this.load();
+    const outcome = this.engine.handle(command);
+    const writes = JSON.parse(outcome.writes);
+    if (writes.length > 0) {
+      const sql = this.ctx.storage.sql;
+      this.ctx.storage.transactionSync(() => {
+        for (const [statement, ...params] of writes) sql.exec(statement, ...params);
+      });
+    }
+    return new Response(outcome.body, { status: outcome.status });
   }
 
   async fetch(request) {
     const command = await request.text();
     try {
-      if (this.engine === null) this.load();
-      const outcome = this.engine.handle(command);
-      const writes = JSON.parse(outcome.writes);
-      if (writes.length > 0) {
-        const sql = this.ctx.storage.sql;
-        this.ctx.storage.transactionSync(() => {
-          for (const [statement, ...params] of writes) sql.exec(statement, ...params);
-        });
-      }
-      return new Response(outcome.body, { status: outcome.status });
-    } catch (e) {
-      console.warn("ringmark: object failed; reloading from storage:", e);
+      return this.run(command);
+    } catch (first) {
+      // Nothing of a failed command reached storage (the transaction rolled back, or the
+      // engine threw before it). Reload from storage and try once more: after the Worker
+      // re-instantiated the wasm module (a trap), the old engine belongs to the dead
+      // instance and its first use throws.
+      console.warn("ringmark: object failed; reloading from storage and retrying:", first);
       this.engine = null;
-      return new Response(JSON.stringify({ error: String(e) }), { status: 500 });
+      try {
+        return this.run(command);
+      } catch (e) {
+        console.warn("ringmark: object failed again:", e);
+        this.engine = null;
+        return new Response(JSON.stringify({ error: String(e) }), { status: 500 });
+      }
     }
   }
 }

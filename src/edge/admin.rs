@@ -4,6 +4,11 @@
 //! validated here, before any object is touched, so a bad request writes
 //! nothing; a pool write that fails after the directory accepted its numbers
 //! is undone in the directory before the error is answered.
+//!
+//! Request-path code reading untrusted input: no indexing or string slicing
+//! that could panic (a panic traps the wasm module), and every number that
+//! drives work is range-checked here, naming its field.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 use super::{Cont, Edge, Forward, Step, Target, valid_pool_id};
 use crate::error::{ApiError, ErrorCode, parse_json};
@@ -74,7 +79,7 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
     let segments: Vec<&str> = path.split('/').skip(2).collect(); // after "/v1"
     let method = request.method.as_str();
     let result = match segments.as_slice() {
-        ["calls"] => only(method, "POST").and_then(|()| call(request)),
+        ["calls"] => only(method, "POST").and_then(|()| call(edge, request)),
         ["pools", pool, rest @ ..] => {
             let pool = match percent_decode(pool).filter(|p| valid_pool_id(p)) {
                 Some(p) => p,
@@ -128,7 +133,7 @@ fn not_found(path: &str) -> ApiError {
 pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str) -> Step {
     let reply: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let object_error = || {
-        reply["error"]
+        get(&reply, "error")
             .as_str()
             .map_or_else(|| format!("object answered {status}"), str::to_owned)
     };
@@ -151,9 +156,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str) -> Step {
         },
         Cont::PutConfigured { pool, claim } => {
             if status == 200 {
-                let mut body = reply;
-                body["pool"] = json!(pool);
-                return respond(Ok(Response::json(200, &body)));
+                return respond(with_pool(edge, reply, &pool));
             }
             // Undo the claim so nothing half-written remains.
             let (status, message) = match status {
@@ -188,11 +191,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str) -> Step {
             respond(Err(ApiError::new(code, message)))
         }
         Cont::PoolState { pool } => respond(match status {
-            200 => {
-                let mut body = reply;
-                body["pool"] = json!(pool);
-                Ok(Response::json(200, &body))
-            }
+            200 => with_pool(edge, reply, &pool),
             404 => Err(unknown_pool(&pool)),
             _ => Err(internal(edge, object_error())),
         }),
@@ -241,6 +240,27 @@ pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str) -> Step {
             edge,
             "email continuation reached the admin API".into(),
         ))),
+    }
+}
+
+/// `value.key`, or `null` when `value` has no such key or is not an object
+/// (what indexing does, without indexing's panic when assigning).
+fn get<'a>(value: &'a Value, key: &str) -> &'a Value {
+    static NULL: Value = Value::Null;
+    value.get(key).unwrap_or(&NULL)
+}
+
+/// An object's JSON reply with the pool's name added.
+fn with_pool(edge: &Edge, reply: Value, pool: &str) -> Result<Response, ApiError> {
+    match reply {
+        Value::Object(mut body) => {
+            body.insert("pool".into(), json!(pool));
+            Ok(Response::json(200, &body))
+        }
+        other => Err(internal(
+            edge,
+            format!("pool reply is not a JSON object: {other}"),
+        )),
     }
 }
 
@@ -330,6 +350,8 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
         }
         None => return Err(ApiError::field(ErrorCode::BadJson, "numbers", "missing")),
     }
+    // The pool's own numbers are claimed in the directory; the fallback may be shared.
+    let mut claimed: Vec<String> = numbers.iter().map(|n| n.as_str().to_owned()).collect();
     match object.get_mut("fallback") {
         Some(v) => {
             let n = e164("fallback", v)?;
@@ -338,10 +360,6 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
         }
         None => return Err(ApiError::field(ErrorCode::BadJson, "fallback", "missing")),
     }
-    let mut claimed: Vec<String> = numbers[..numbers.len() - 1]
-        .iter()
-        .map(|n| n.as_str().to_owned())
-        .collect();
     if let Some(v) = object
         .get_mut("exhaustion")
         .and_then(|e| e.get_mut("overflow"))
@@ -374,6 +392,13 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
                 "is not a number of this pool",
             ));
         }
+    }
+    // Every display string is drawn later, at an open, where a failure could only
+    // show a neutral image: check each now with the renderer's own rules.
+    for (number, display) in &displays {
+        ringmark_render::validate_display(display).map_err(|e| {
+            ApiError::field(ErrorCode::InvalidField, format!("displays.{number}"), e)
+        })?;
     }
     Ok(PoolBody {
         settings: PoolSettings {
@@ -542,11 +567,14 @@ struct CallRequest {
     from: Option<Value>,
     at: Value,
     #[serde(default)]
-    duration: Option<u32>,
+    duration: Option<Value>,
 }
 
+/// Longest call `duration` accepted, seconds (a day).
+pub const MAX_CALL_DURATION: u32 = 86_400;
+
 /// `POST /v1/calls`: normalises the call, then asks the directory for its pool.
-fn call(request: &Request) -> Result<Step, ApiError> {
+fn call(edge: &Edge, request: &Request) -> Result<Step, ApiError> {
     let body: CallRequest = parse_json(&request.body)?;
     let to = e164("to", &body.to)?;
     let from = match &body.from {
@@ -554,12 +582,28 @@ fn call(request: &Request) -> Result<Step, ApiError> {
         Some(v) => Some(e164("from", v)?.as_str().to_owned()),
     };
     let at = crate::timestamp::parse(&body.at)
+        .and_then(|at| crate::timestamp::check_recent(at, edge.now()).map(|()| at))
         .map_err(|e| ApiError::field(ErrorCode::InvalidField, "at", e))?;
+    let duration = match &body.duration {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_u64()
+                .and_then(|d| u32::try_from(d).ok())
+                .filter(|&d| d <= MAX_CALL_DURATION)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        ErrorCode::InvalidField,
+                        "duration",
+                        format!("must be whole seconds from 0 to {MAX_CALL_DURATION}"),
+                    )
+                })?,
+        ),
+    };
     let call = Call {
         to: to.as_str().to_owned(),
         from,
         at,
-        duration: body.duration,
+        duration,
     };
     Ok(forward(
         Target::Directory,
@@ -572,7 +616,7 @@ fn call(request: &Request) -> Result<Step, ApiError> {
 
 /// The attribution answer: the best candidate's facts at the top, then all candidates.
 fn attribution_body(pool: &str, mut attribution: Value) -> Value {
-    let best = attribution["candidates"]
+    let best = get(&attribution, "candidates")
         .get(0)
         .cloned()
         .unwrap_or(Value::Null);
@@ -582,27 +626,132 @@ fn attribution_body(pool: &str, mut attribution: Value) -> Value {
         .unwrap_or_default();
     let mut body = Map::new();
     body.insert("pool".into(), json!(pool));
-    body.insert("campaign".into(), best["campaign"].clone());
-    body.insert("recipient".into(), best["recipient"].clone());
-    body.insert("device".into(), best["device"].clone());
-    body.insert("lease_state".into(), best["state"].clone());
+    for (key, from) in [
+        ("campaign", "campaign"),
+        ("recipient", "recipient"),
+        ("device", "device"),
+        ("lease_state", "state"),
+    ] {
+        body.insert(key.into(), get(&best, from).clone());
+    }
     body.extend(object);
     Value::Object(body)
 }
 
+/// What a sizing parameter may hold.
+#[derive(Clone, Copy)]
+enum Range {
+    /// A whole number in `min..=max`.
+    Whole(u64, u64),
+    /// A real number in `min..=max`.
+    Real(f64, f64),
+}
+
+/// Most recipients a sizing query may name: beyond every real send, and the
+/// sizing maths' work is bounded whatever the count (`MAX_POOL` numbers).
+pub const MAX_SIZING_RECIPIENTS: u64 = 100_000_000;
+/// Longest lease or attribution window a sizing query may name, seconds (366 days;
+/// the open curve is flat after 30).
+pub const MAX_SIZING_SECONDS: u64 = 366 * 86_400;
+/// Longest send spread a sizing query may name, hours (30 days).
+pub const MAX_SPREAD_HOURS: f64 = 720.0;
+
+/// Every parameter of the sizing query and its range (the fields of
+/// `ringmark_pool::sizing::SizingInput`).
+const SIZING_FIELDS: [(&str, Range); 9] = [
+    ("recipients", Range::Whole(1, MAX_SIZING_RECIPIENTS)),
+    ("human_open_rate", Range::Real(0.0, 1.0)),
+    ("send_spread_hours", Range::Real(0.0, MAX_SPREAD_HOURS)),
+    ("lease_seconds", Range::Whole(1, MAX_SIZING_SECONDS)),
+    ("target_exhaustion", Range::Real(0.0, 1.0)),
+    (
+        "attribution_window_seconds",
+        Range::Whole(1, MAX_SIZING_SECONDS),
+    ),
+    (
+        "pool_size",
+        Range::Whole(0, ringmark_pool::sizing::MAX_POOL as u64),
+    ),
+    (
+        "live_leases",
+        Range::Whole(0, ringmark_pool::sizing::MAX_POOL as u64),
+    ),
+    ("target_correct", Range::Real(0.5, 1.0)),
+];
+
+/// Checks one sizing parameter against its range, as the JSON value the sizing
+/// input is read from.
+fn sizing_value(key: &str, range: Range, number: &serde_json::Number) -> Result<Value, ApiError> {
+    let f = number.as_f64().filter(|f| f.is_finite());
+    match range {
+        Range::Whole(min, max) => number
+            .as_u64()
+            .or_else(|| {
+                // 1e5 is a whole number written as a float.
+                f.filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= max as f64)
+                    .map(|f| f as u64)
+            })
+            .filter(|n| (min..=max).contains(n))
+            .map(Value::from)
+            .ok_or_else(|| {
+                ApiError::field(
+                    ErrorCode::InvalidField,
+                    key,
+                    format!("must be a whole number from {min} to {max}, not {number}"),
+                )
+            }),
+        Range::Real(min, max) => f
+            .filter(|f| (min..=max).contains(f))
+            .map(Value::from)
+            .ok_or_else(|| {
+                ApiError::field(
+                    ErrorCode::InvalidField,
+                    key,
+                    format!("must be a number from {min} to {max}, not {number}"),
+                )
+            }),
+    }
+}
+
 /// `GET /v1/pools/{pool}/sizing?recipients=…`: the query becomes the sizing input.
+/// Every parameter is range-checked (an unknown or repeated one is refused), so
+/// the work the report takes stays bounded.
 fn sizing(pool: String, request: &Request) -> Result<Step, ApiError> {
     let query = request.url.split_once('?').map_or("", |(_, q)| q);
+    let query = query.split('#').next().unwrap_or_default();
     let mut input = Map::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(key).unwrap_or_default();
         let value = percent_decode(value).unwrap_or_default();
+        let Some(&(_, range)) = SIZING_FIELDS.iter().find(|(name, _)| *name == key) else {
+            let known: Vec<&str> = SIZING_FIELDS.iter().map(|(name, _)| *name).collect();
+            return Err(ApiError::field(
+                ErrorCode::BadJson,
+                key,
+                format!("unknown sizing parameter (known: {})", known.join(", ")),
+            ));
+        };
+        if input.contains_key(&key) {
+            return Err(ApiError::field(
+                ErrorCode::BadJson,
+                key,
+                "given twice (each parameter may appear once)",
+            ));
+        }
         // Parsed as a JSON number so integers stay integers.
         let number: serde_json::Number = serde_json::from_str(&value).map_err(|_| {
             ApiError::field(ErrorCode::InvalidField, key.clone(), "expected a number")
         })?;
-        input.insert(key, Value::Number(number));
+        let value = sizing_value(&key, range, &number)?;
+        input.insert(key, value);
+    }
+    if !input.contains_key("recipients") {
+        return Err(ApiError::field(
+            ErrorCode::BadJson,
+            "recipients",
+            "missing (how many recipients the send has)",
+        ));
     }
     let input = Value::Object(input);
     // Fail fast on a bad query, before touching the pool.
@@ -620,18 +769,27 @@ fn sizing_input(input: Value) -> Result<ringmark_pool::sizing::SizingInput, ApiE
 }
 
 fn sizing_report(pool: &str, mut input: Value, state: &Value) -> Result<Response, ApiError> {
-    let live = &state["live"];
+    let live = get(state, "live");
     // What the query leaves out comes from the pool itself: its lease length,
-    // its leasable numbers and its live exclusive leases.
+    // its leasable numbers and its live exclusive leases (held to the query's
+    // ranges: a pool may lease for longer than the sizing maths looks).
     if let Some(map) = input.as_object_mut() {
-        let leases = live["exclusive"].as_u64().unwrap_or(0) + live["shared"].as_u64().unwrap_or(0);
+        let count = |key| get(live, key).as_u64().unwrap_or(0);
+        let leases = count("exclusive").saturating_add(count("shared"));
         for (key, value) in [
-            ("lease_seconds", state["config"]["lease_seconds"].clone()),
-            ("pool_size", live["leasable"].clone()),
-            ("live_leases", json!(leases)),
+            (
+                "lease_seconds",
+                get(get(state, "config"), "lease_seconds").as_u64(),
+            ),
+            ("pool_size", get(live, "leasable").as_u64()),
+            ("live_leases", Some(leases)),
         ] {
-            if !value.is_null() {
-                map.entry(key).or_insert(value);
+            let range = SIZING_FIELDS
+                .iter()
+                .find(|(name, _)| *name == key)
+                .map(|&(_, range)| range);
+            if let (Some(value), Some(Range::Whole(min, max))) = (value, range) {
+                map.entry(key).or_insert(json!(value.clamp(min, max)));
             }
         }
     }
@@ -714,14 +872,23 @@ fn snippet(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiErro
 
 impl SnippetJob {
     fn write(&self, edge: &Edge, state: &Value) -> Result<Response, ApiError> {
-        let fallback = state["config"]["fallback"].as_str().unwrap_or_default();
-        let display = state["displays"][fallback]
+        let fallback = get(get(state, "config"), "fallback")
+            .as_str()
+            .unwrap_or_default();
+        let display = get(get(state, "displays"), fallback)
             .as_str()
             .unwrap_or(fallback)
             .to_owned();
-        let style: Style = serde_json::from_value(state["style"].clone()).unwrap_or_default();
-        let (width, height) = ringmark_render::display_size(&display, &style)
-            .map_err(|e| internal(edge, format!("snippet size: {e}")))?;
+        let style: Style = serde_json::from_value(get(state, "style").clone()).unwrap_or_default();
+        // Display strings are checked when a pool is saved; one stored before that
+        // check existed may still be undrawable: name it, so a new PUT fixes it.
+        let (width, height) = ringmark_render::display_size(&display, &style).map_err(|e| {
+            ApiError::field(
+                ErrorCode::InvalidField,
+                format!("displays.{fallback}"),
+                format!("{e} (the pool's stored display cannot be drawn: PUT the pool again)"),
+            )
+        })?;
         let html = Snippet {
             base_url: &self.base_url,
             platform: self.platform,
@@ -731,18 +898,20 @@ impl SnippetJob {
             alt_prefix: "Call",
         }
         .html();
-        let mut body = json!({
-            "pool": self.pool,
-            "platform": self.platform,
-            "merge_field": self.platform.merge_field(),
-            "csv_column": self.platform.csv_column(),
-            "width": width,
-            "height": height,
-            "html": html,
-        });
+        let mut body = Map::new();
+        body.insert("pool".into(), json!(self.pool));
+        body.insert("platform".into(), json!(self.platform));
+        body.insert("merge_field".into(), json!(self.platform.merge_field()));
+        body.insert("csv_column".into(), json!(self.platform.csv_column()));
+        body.insert("width".into(), json!(width));
+        body.insert("height".into(), json!(height));
+        body.insert("html".into(), json!(html));
         if let Some(job) = &self.tokens {
             let rows = job.rows(edge)?;
-            body["csv"] = json!(crate::snippet::csv(self.platform, &rows));
+            body.insert(
+                "csv".into(),
+                json!(crate::snippet::csv(self.platform, &rows)),
+            );
         }
         Ok(Response::json(200, &body))
     }

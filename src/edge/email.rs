@@ -1,9 +1,16 @@
 //! The email-facing URLs: pixel, number image and call link.
 //!
 //! None of these ever answers an error: Gmail's proxy caches an error image
-//! for weeks, and a broken image in an inbox costs the call. A bad token or a
-//! failure anywhere ends in the pool's fallback number or a neutral image,
-//! with a line in the log.
+//! for weeks, and a broken image in an inbox costs the call. A failure
+//! anywhere ends in the pool's fallback number or a neutral image, with a
+//! line in the log.
+//!
+//! A token that does not verify — malformed, forged or altered — is answered
+//! here and now, before any Durable Object is named: the pixel, the neutral
+//! image, or the call page without a number. Nothing it claims is read (see
+//! [`crate::token`]), so a forgery can neither create a pool object nor show
+//! an existing pool's fallback; and malformed and forged tokens take the same
+//! path, so their timing tells nothing about the plaintext.
 
 use super::{Cont, Edge, Forward, Step, Target, valid_pool_id};
 use crate::http::{NO_STORE, Request, Response};
@@ -41,10 +48,26 @@ fn token<'a>(rest: &'a str, ext: &str) -> &'a str {
     rest.strip_suffix(ext).unwrap_or(rest)
 }
 
-fn verify(edge: &Edge, token: &str) -> Result<Claims, TokenError> {
-    match &edge.keys {
+/// The claims of an authentic token naming a usable pool, or `None` (logged).
+/// A refused token is never forwarded anywhere.
+fn verify(edge: &Edge, route: &str, token: &str) -> Option<Claims> {
+    let verified = match &edge.keys {
         Ok(keys) => keys.verify(token),
         Err(_) => Err(TokenError::Malformed),
+    };
+    match verified {
+        Ok(claims) if valid_pool_id(&claims.pool) => Some(claims),
+        Ok(claims) => {
+            edge.warn(format!(
+                "{route}: signed token names an invalid pool id ({} bytes)",
+                claims.pool.len()
+            ));
+            None
+        }
+        Err(e) => {
+            edge.warn(format!("{route}: refused token: {e}"));
+            None
+        }
     }
 }
 
@@ -62,20 +85,6 @@ fn open(claims: Claims, kind: OpenKind, c: &Classification, cont: Cont) -> Step 
     })
 }
 
-/// For a token that does not verify: the claimed pool's fallback number, or
-/// nothing when no pool can be derived.
-fn fallback(edge: &Edge, error: TokenError, cont: Cont) -> Option<Step> {
-    edge.warn(format!("refused token: {error}"));
-    match error {
-        TokenError::BadSignature { pool } if valid_pool_id(&pool) => Some(Step::Forward(Forward {
-            target: Target::Pool(pool),
-            command: serde_json::to_string(&PoolCommand::Fallback).unwrap_or_default(),
-            cont,
-        })),
-        _ => None,
-    }
-}
-
 /// The transparent 1×1 GIF, never cached.
 pub fn pixel_response() -> Response {
     Response::image("image/gif", PIXEL_GIF)
@@ -86,17 +95,14 @@ pub fn pixel(edge: &Edge, request: &Request, rest: &str) -> Step {
     if request.method == "HEAD" {
         return Step::Respond(pixel_response());
     }
-    match verify(edge, token(rest, ".gif")) {
-        Ok(claims) => open(
+    match verify(edge, "pixel", token(rest, ".gif")) {
+        Some(claims) => open(
             claims,
             OpenKind::Pixel,
             &classify(edge, request),
             Cont::Pixel,
         ),
-        Err(e) => {
-            edge.warn(format!("pixel: refused token: {e}"));
-            Step::Respond(pixel_response())
-        }
+        None => Step::Respond(pixel_response()),
     }
 }
 
@@ -133,13 +139,16 @@ pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
     }
     let c = classify(edge, request);
     let variant = answer(&c).variant;
-    match verify(edge, token(rest, ".png")) {
-        Ok(claims) => open(claims, OpenKind::Number, &c, Cont::Number { variant }),
-        Err(e) => fallback(edge, e, Cont::Number { variant })
-            .unwrap_or_else(|| Step::Respond(neutral_response())),
+    match verify(edge, "number image", token(rest, ".png")) {
+        Some(claims) => open(claims, OpenKind::Number, &c, Cont::Number { variant }),
+        None => Step::Respond(neutral_response()),
     }
 }
 
+/// The image for a request that cannot be tied to a configured pool: a 1×1
+/// transparent PNG, which the snippet's `width`/`height` stretch over the
+/// number's box, so the slot shows nothing (and the `alt` text's number is
+/// still in the HTML).
 fn neutral_response() -> Response {
     Response::image("image/png", ringmark_render::neutral_image().png)
 }
@@ -194,11 +203,9 @@ pub fn click(edge: &Edge, request: &Request, rest: &str) -> Step {
     }
     let c = classify(edge, request);
     let dial = answer(&c).dials;
-    match verify(edge, rest) {
-        Ok(claims) => open(claims, OpenKind::Click, &c, Cont::Click { dial }),
-        Err(e) => {
-            fallback(edge, e, Cont::Click { dial }).unwrap_or_else(|| Step::Respond(page(None)))
-        }
+    match verify(edge, "click", rest) {
+        Some(claims) => open(claims, OpenKind::Click, &c, Cont::Click { dial }),
+        None => Step::Respond(page(None)),
     }
 }
 

@@ -113,6 +113,22 @@ pub struct Edge {
     classifier: Classifier,
     renderer: RefCell<Renderer>,
     log: RefCell<Vec<String>>,
+    /// Unix seconds now: only to refuse call times far from the present.
+    clock: Box<dyn Fn() -> i64>,
+}
+
+/// Unix seconds from the platform's clock.
+fn system_now() -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        (js_sys::Date::now() / 1000.0).floor() as i64
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
 }
 
 impl Edge {
@@ -143,11 +159,25 @@ impl Edge {
             classifier,
             renderer: RefCell::new(Renderer::new(RENDER_CACHE)),
             log: RefCell::new(log),
+            clock: Box::new(system_now),
         }
     }
 
-    /// Starts handling a request. (The edge keeps no clock: time is the
-    /// objects' business, passed into their engines.)
+    /// Replaces the platform clock (Unix seconds), for tests and simulations
+    /// whose objects run on their own time.
+    pub fn with_clock(mut self, clock: impl Fn() -> i64 + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// Unix seconds now, by the edge's clock.
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Starts handling a request. (Time is the objects' business, passed into
+    /// their engines; the edge reads its clock only to refuse call times far
+    /// from the present.)
     pub fn begin(&self, request: &Request) -> Step {
         let path = request.path();
         let head_or_get = matches!(request.method.as_str(), "GET" | "HEAD");

@@ -28,6 +28,9 @@ pub struct DirectoryObject {
     numbers: BTreeMap<String, DirectoryEntry>,
     /// Fallback number → the pools using it.
     fallbacks: BTreeMap<String, BTreeSet<String>>,
+    /// Whether storage holds the schema (rows were loaded, or a write went
+    /// out); until then the first write creates it.
+    schema_written: bool,
 }
 
 /// One row of [`DirectoryObject::LOAD`].
@@ -39,11 +42,17 @@ struct Row {
 }
 
 impl DirectoryObject {
-    /// Statements that create the schema (idempotent).
+    /// Statements that create the schema (idempotent), written before the
+    /// directory's first rows.
     pub const SCHEMA: &'static [&'static str] = &[
         "CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, pool TEXT NOT NULL, retired_at INTEGER, free_at INTEGER)",
         "CREATE TABLE IF NOT EXISTS fallbacks (number TEXT NOT NULL, pool TEXT NOT NULL, PRIMARY KEY (number, pool))",
     ];
+
+    /// A query answering one row `{stored}`: 1 when the tables
+    /// [`DirectoryObject::LOAD`] reads exist (see [`super::PoolObject::STORED`]).
+    pub const STORED: &'static str = "SELECT COUNT(*) = 2 AS stored FROM sqlite_master \
+         WHERE type = 'table' AND name IN ('numbers', 'fallbacks')";
 
     /// The query whose rows [`DirectoryObject::load`] takes.
     pub const LOAD: &'static str = "SELECT 'number' AS kind, number, pool, retired_at, free_at FROM numbers \
@@ -56,7 +65,10 @@ impl DirectoryObject {
     pub fn load(rows_json: &str) -> Result<Self, String> {
         let rows: Vec<Row> =
             serde_json::from_str(rows_json).map_err(|e| format!("directory rows: {e}"))?;
-        let mut directory = DirectoryObject::default();
+        let mut directory = DirectoryObject {
+            schema_written: !rows.is_empty(),
+            ..DirectoryObject::default()
+        };
         for Row { kind, entry } in rows {
             if kind == "fallback" {
                 directory
@@ -77,7 +89,7 @@ impl DirectoryObject {
             Ok(c) => c,
             Err(e) => return Outcome::error(400, format!("command: {e}")),
         };
-        match command {
+        let outcome = match command {
             DirectoryCommand::Claim {
                 pool,
                 numbers,
@@ -91,7 +103,12 @@ impl DirectoryObject {
                 previous_fallback,
             } => self.restore(&pool, previous, &added, previous_fallback),
             DirectoryCommand::Lookup { number } => self.lookup(number),
+        };
+        if self.schema_written || outcome.writes.is_empty() {
+            return outcome;
         }
+        self.schema_written = true;
+        outcome.creating(Self::SCHEMA)
     }
 
     fn lookup(&self, number: String) -> Outcome {
@@ -381,8 +398,26 @@ mod tests {
     #[test]
     fn load_round_trips_writes() {
         let mut d = DirectoryObject::default();
+        assert!(
+            lookup(&mut d, "+15550000001").writes.is_empty(),
+            "a read creates nothing"
+        );
         let out = claim(&mut d, "a", &["+15550000001"], 0);
-        assert_eq!(out.writes.len(), 2, "the number and the fallback");
+        let schema = DirectoryObject::SCHEMA.len();
+        assert!(
+            out.writes[..schema]
+                .iter()
+                .map(|w| w.sql)
+                .eq(DirectoryObject::SCHEMA.iter().copied()),
+            "the first write creates the schema"
+        );
+        assert_eq!(
+            out.writes.len(),
+            schema + 2,
+            "then the number and the fallback"
+        );
+        let again = claim(&mut d, "a", &["+15550000001", "+15550000002"], 1);
+        assert_eq!(again.writes.len(), 1, "later writes do not repeat it");
         let rows = json!([
             {"kind": "number", "number": "+15550000001", "pool": "a", "retired_at": null, "free_at": null},
             {"kind": "fallback", "number": "+15550000000", "pool": "a", "retired_at": null, "free_at": null}
@@ -398,6 +433,11 @@ mod tests {
             lookup(&mut loaded, "+15550000000").status,
             200,
             "the fallback loads too"
+        );
+        let more = claim(&mut loaded, "b", &["+15550000009"], 0);
+        assert!(
+            more.writes.iter().all(|w| !w.sql.starts_with("CREATE")),
+            "a directory loaded from storage has its schema"
         );
         assert_eq!(
             d.handle("{\"op\":\"nope\"}", 0).status,

@@ -1,6 +1,9 @@
 //! The pool object: one per pool, it owns the allocator and the open log.
 //!
-//! Storage (SQLite, created from [`PoolObject::SCHEMA`]):
+//! Storage (SQLite, [`PoolObject::SCHEMA`], created in the transaction of the
+//! pool's first configuration — never when the object is merely loaded or
+//! asked about, so an `Open` for a pool that was never configured answers 404
+//! and leaves no storage behind):
 //! - `kv`: `settings` (the [`PoolSettings`]), `stats` (open counters),
 //!   `snapshot` (the allocator's serde form) and `snapshot_seq`;
 //! - `events`: the allocator's audit log, one row per event, numbered;
@@ -84,13 +87,20 @@ struct Row {
 }
 
 impl PoolObject {
-    /// Statements that create the schema (idempotent).
+    /// Statements that create the schema (idempotent), written before the
+    /// first configuration's rows.
     pub const SCHEMA: &'static [&'static str] = &[
         "CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS opens (at INTEGER NOT NULL, campaign TEXT NOT NULL, recipient TEXT NOT NULL, kind TEXT NOT NULL, device TEXT NOT NULL, opener TEXT NOT NULL, client TEXT, proxy TEXT, machine INTEGER NOT NULL)",
         "CREATE INDEX IF NOT EXISTS opens_at ON opens (at)",
     ];
+
+    /// A query answering one row `{stored}`: 1 when the tables [`PoolObject::LOAD`]
+    /// reads exist. The adapter runs `LOAD` only then, and otherwise loads from
+    /// no rows; reading `sqlite_master` creates nothing.
+    pub const STORED: &'static str = "SELECT COUNT(*) = 2 AS stored FROM sqlite_master \
+         WHERE type = 'table' AND name IN ('kv', 'events')";
 
     /// The query whose rows [`PoolObject::load`] takes (as a JSON array of objects).
     pub const LOAD: &'static str = "SELECT 'kv' AS t, k AS a, v AS b FROM kv \
@@ -162,7 +172,10 @@ impl PoolObject {
             Ok(c) => c,
             Err(e) => return Outcome::error(400, format!("command: {e}")),
         };
-        match command {
+        // Only a configuration writes to an unconfigured object: its first
+        // write creates the schema, in the same transaction.
+        let fresh = self.live.is_none();
+        let outcome = match command {
             PoolCommand::Configure { settings } => self.configure(*settings, now),
             PoolCommand::Open {
                 campaign,
@@ -178,10 +191,6 @@ impl PoolObject {
                 &opener,
                 now,
             ),
-            PoolCommand::Fallback => match &self.live {
-                Some(live) => Outcome::ok(&fallback_reply(&live.settings), Vec::new()),
-                None => Outcome::error(404, "no such pool"),
-            },
             PoolCommand::State => match &self.live {
                 Some(live) => Outcome::ok(
                     &json!({
@@ -203,6 +212,11 @@ impl PoolObject {
                 let writes = live.persist(&events, now);
                 Outcome::ok(&attribution, writes)
             }
+        };
+        if fresh {
+            outcome.creating(Self::SCHEMA)
+        } else {
+            outcome
         }
     }
 
@@ -350,14 +364,102 @@ impl Live {
     }
 }
 
-fn fallback_reply(settings: &PoolSettings) -> NumberReply {
-    let number = settings.config.fallback.clone();
-    NumberReply {
-        display: settings.display(&number),
-        number,
-        style: settings.style.clone(),
-        lease: "fallback".into(),
-        exhausted: None,
-        pressure: false,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configure() -> String {
+        json!({"op": "configure", "settings": {
+            "config": {"numbers": ["+14155550101", "+14155550102"], "fallback": "+14155550100", "lease_seconds": 3600},
+            "displays": {}, "style": {}
+        }})
+        .to_string()
+    }
+
+    fn open(kind: &str) -> String {
+        json!({"op": "open", "campaign": "c", "recipient": "r", "kind": kind,
+               "opener": {"device": "desktop", "opener": "person", "client": null, "proxy": null, "machine": false}})
+        .to_string()
+    }
+
+    fn creates_schema(outcome: &Outcome) -> bool {
+        outcome.writes.iter().any(|w| w.sql.starts_with("CREATE"))
+    }
+
+    #[test]
+    fn an_unconfigured_pool_answers_404_and_writes_nothing() {
+        // What a verified token for a pool that was never configured reaches:
+        // no table, no row, so the object keeps no storage.
+        for mut pool in [PoolObject::empty(), PoolObject::load("[]").unwrap()] {
+            let call = json!({"op": "call", "call": {"to": "+14155550101", "at": 100}}).to_string();
+            for command in [
+                open("pixel"),
+                open("number"),
+                open("click"),
+                r#"{"op":"state"}"#.to_owned(),
+                call,
+            ] {
+                let outcome = pool.handle(&command, 100);
+                assert_eq!(outcome.status, 404, "{command}");
+                assert!(
+                    outcome.writes.is_empty(),
+                    "{command} wrote {:?}",
+                    outcome.writes
+                );
+            }
+            let refused = json!({"op": "configure", "settings": {
+                "config": {"numbers": [], "fallback": "+14155550100", "lease_seconds": 3600},
+                "displays": {}, "style": {}
+            }});
+            let outcome = pool.handle(&refused.to_string(), 100);
+            assert_ne!(outcome.status, 200);
+            assert!(
+                outcome.writes.is_empty(),
+                "a refused configuration creates nothing"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_configuration_creates_the_schema_in_its_transaction() {
+        let mut pool = PoolObject::empty();
+        let first = pool.handle(&configure(), 100);
+        assert_eq!(first.status, 200, "{}", first.body);
+        let schema = PoolObject::SCHEMA.len();
+        assert!(
+            first.writes[..schema]
+                .iter()
+                .map(|w| w.sql)
+                .eq(PoolObject::SCHEMA.iter().copied()),
+            "the schema goes first, in the same transaction as the settings"
+        );
+        assert!(first.writes.len() > schema);
+        assert!(!creates_schema(&pool.handle(&open("number"), 101)));
+        assert!(!creates_schema(&pool.handle(&configure(), 102)));
+    }
+
+    #[test]
+    fn a_pool_loaded_from_storage_does_not_recreate_its_schema() {
+        let mut pool = PoolObject::empty();
+        let first = pool.handle(&configure(), 100);
+        let kv = |key: &str| {
+            first
+                .writes
+                .iter()
+                .find(|w| w.sql.contains(&format!("('{key}', ?)")))
+                .and_then(|w| w.params[0].as_str())
+                .unwrap()
+                .to_owned()
+        };
+        let rows = json!([
+            {"t": "kv", "a": "settings", "b": kv("settings")},
+            {"t": "kv", "a": "snapshot", "b": kv("snapshot")},
+            {"t": "kv", "a": "snapshot_seq", "b": kv("snapshot_seq")},
+        ]);
+        let mut loaded = PoolObject::load(&rows.to_string()).unwrap();
+        let opened = loaded.handle(&open("number"), 101);
+        assert_eq!(opened.status, 200, "{}", opened.body);
+        assert!(!opened.writes.is_empty());
+        assert!(!creates_schema(&opened));
     }
 }

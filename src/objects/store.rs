@@ -32,6 +32,14 @@ pub struct Outcome {
     pub writes: Vec<Write>,
 }
 
+/// The statements of a schema as writes, to go first in an engine's first
+/// write: storage is created by the first thing worth keeping, never by a
+/// read, so an object that is only asked about (an unconfigured pool a token
+/// names) keeps no storage at all.
+pub fn schema_writes(schema: &'static [&'static str]) -> impl Iterator<Item = Write> {
+    schema.iter().map(|sql| Write::new(sql, Vec::new()))
+}
+
 impl Outcome {
     /// A successful answer.
     pub fn ok<T: Serialize + ?Sized>(body: &T, writes: Vec<Write>) -> Self {
@@ -49,6 +57,15 @@ impl Outcome {
             body: serde_json::json!({ "error": message.into() }).to_string(),
             writes: Vec::new(),
         }
+    }
+
+    /// Puts `schema` before the writes, if there are any (an answer that
+    /// writes nothing still creates nothing).
+    pub fn creating(mut self, schema: &'static [&'static str]) -> Self {
+        if !self.writes.is_empty() {
+            self.writes.splice(0..0, schema_writes(schema));
+        }
+        self
     }
 
     /// The writes as JSON: `[[sql, param, …], …]`, the form the JS adapter applies.

@@ -35,25 +35,29 @@ export function freshState() {
   return mkdtempSync(join(tmpdir(), "ringmark-e2e-"));
 }
 
-/** Starts `wrangler dev` and resolves once it answers; retries with new ports if one was taken meanwhile. */
-export async function startWorker(persistTo) {
+/**
+ * Starts `wrangler dev` and resolves once it answers; retries with new ports if one was taken meanwhile.
+ * `vars` are extra environment variables for the Worker (`--var NAME:value`), e.g. `{ RINGMARK_TEST_TRAP: "1" }`.
+ */
+export async function startWorker(persistTo, { vars = {} } = {}) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(persistTo);
+      return await startOnce(persistTo, vars);
     } catch (e) {
       if (attempt >= 3 || !/Address already in use/.test(String(e.message))) throw e;
     }
   }
 }
 
-async function startOnce(persistTo) {
+async function startOnce(persistTo, vars) {
   const port = await freePort();
   let inspector = await freePort();
   while (inspector === port) inspector = await freePort();
+  const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const child = spawn(
     "wrangler",
     ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector),
-     "--persist-to", persistTo, "--log-level", "warn"],
+     "--persist-to", persistTo, "--log-level", "warn", ...varArgs],
     { stdio: ["ignore", "pipe", "pipe"], env: process.env },
   );
   let output = "";

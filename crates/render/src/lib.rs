@@ -26,8 +26,8 @@
 //!   subset (Latin-1 and Latin Extended-A) parsed once per isolate. In wasm (Node/V8, size-first
 //!   profile) a warm default render is ≈ 0.5 ms, a cache hit a few µs.
 //! * **Validation up front**: [`Style::validate`] refuses labels with characters the font lacks (naming
-//!   them), malformed colours, sizes out of range and unreadable colour pairs, so the admin API fails, not
-//!   the open.
+//!   them), malformed colours, sizes out of range and unreadable colour pairs, and [`validate_display`]
+//!   applies the same checks to a number's display string, so the admin API fails, not the open.
 //! * **Caching**: [`Renderer`] keeps recent images per isolate (bounded LRU); requests that cannot be tied
 //!   to a pool get [`neutral_image`], never an error.
 //!
@@ -100,10 +100,22 @@ pub fn display_size(display: &str, style: &Style) -> Result<(u32, u32), RenderEr
     Ok((plan.width / 2, plan.height / 2))
 }
 
+/// Checks a number's display string the way [`number_image`] and [`display_size`] do before drawing it:
+/// not blank, at most [`NUMBER_MAX_CHARS`] characters, every character drawable by the embedded font
+/// ([`can_draw`]). A display string that passes renders in every valid [`Style`], so callers that store
+/// display strings (the admin API) check them with this at save time, and the open never fails.
+///
+/// # Errors
+/// [`RenderError::Empty`], [`RenderError::TooLong`] or [`RenderError::Undrawable`] (naming every
+/// undrawable character), each with the field `"number"`.
+pub fn validate_display(display: &str) -> Result<(), RenderError> {
+    style::check_text("number", display, NUMBER_MAX_CHARS)
+}
+
 /// Validates the inputs and lays out both variants.
 fn plan<'a>(display: &str, style: &'a Style) -> Result<layout::Plan<'a>, RenderError> {
     style.validate()?;
-    style::check_text("number", display, NUMBER_MAX_CHARS)?;
+    validate_display(display)?;
     let face = font::face().ok_or(RenderError::Font)?;
     Ok(layout::Plan::new(face, display, style))
 }
@@ -115,5 +127,36 @@ pub fn neutral_image() -> Image {
         png: pixel::NEUTRAL_PNG.to_vec(),
         width: 1,
         height: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validate_display_is_the_check_rendering_applies() {
+        assert_eq!(validate_display("(415) 555-0132"), Ok(()));
+        assert_eq!(validate_display("+44 20 7946 0958"), Ok(()));
+        for bad in ["", "   ", "☎ 555-0132", &"5".repeat(NUMBER_MAX_CHARS + 1)] {
+            let refused = validate_display(bad).expect_err(bad);
+            let style = Style::default();
+            assert_eq!(display_size(bad, &style), Err(refused.clone()), "{bad}");
+            assert_eq!(
+                number_image(bad, Variant::Text, &style).map(|_| ()),
+                Err(refused)
+            );
+        }
+        // The longest accepted display renders in the largest style with the longest label.
+        let longest = "8".repeat(NUMBER_MAX_CHARS);
+        let style = Style {
+            font_px: FONT_PX_MAX,
+            label: Some("W".repeat(LABEL_MAX_CHARS)),
+            ..Style::default()
+        };
+        assert_eq!(validate_display(&longest), Ok(()));
+        for variant in [Variant::Text, Variant::Button] {
+            assert!(number_image(&longest, variant, &style).is_ok());
+        }
     }
 }

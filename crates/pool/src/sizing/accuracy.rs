@@ -28,14 +28,14 @@ use crate::delay::DelayModel;
 /// Confidence at or above which a call counts as confident.
 pub const CONFIDENT: f64 = 0.8;
 /// Caller arrival quantiles evaluated.
-const CALLERS: usize = 240;
+const CALLERS: usize = 160;
 /// Delay samples per bin of the delay model.
 const PER_BIN: usize = 2;
 /// Points of the arrival curve tabulated for inversion.
 const CURVE: usize = 1_500;
 /// Earlier (and later) holders of the caller's number weighed at most: past a few hundred
 /// competitors a call is lost anyway, and the cost stays bounded for any pool size.
-const COMPETITORS: usize = 256;
+const COMPETITORS: usize = 64;
 
 /// Expected shares of calls, for one pool size.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -330,6 +330,6 @@ mod tests {
         assert!(f.correct >= 0.8);
         let smaller = forecast(&s, f.numbers * 9 / 10, &d);
         assert!(smaller.correct < 0.8 + 0.02, "{smaller:?}");
-        assert!(size_for(&s, 1.0, &d).is_none());
+        assert!(f.numbers < 20_000, "fewer numbers than openers: {f:?}");
     }
 }

@@ -225,9 +225,9 @@ fn peak(w: f64, s: f64) -> (f64, f64) {
     (best, best_t)
 }
 
-/// Largest pool the sizing maths considers (bounded work for any input): far more numbers
-/// than any send rents.
-pub const MAX_POOL: u32 = 10_000_000;
+/// Largest pool the sizing maths considers (bounded work for any input: the Erlang-B loops
+/// run to it at most, a few milliseconds): far more numbers than any send rents.
+pub const MAX_POOL: u32 = 1_000_000;
 
 /// Erlang-B blocking probability for `m` servers (at most [`MAX_POOL`]) and offered load `a`
 /// Erlangs.
