@@ -6,17 +6,17 @@
 //! (`tests/e2e/forged.test.mjs` checks the same against workerd's storage.)
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
+use support::{ADMIN, KEY, Service};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ringmark::edge::{Edge, EdgeConfig, Forward, Step, Target};
+use ringmark::edge::{Step, Target};
 use ringmark::http::{Request, Response};
-use ringmark::objects::{DirectoryObject, PoolObject};
 use ringmark::token::{Claims, Keyring, TokenError};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
-const KEY: &str = "test-signing-key-0123456789";
-const ADMIN: &str = "test-admin-token-0123456789";
 const BASE: &str = "https://t.example.com";
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
@@ -24,34 +24,7 @@ const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) App
 /// release before verification authenticated first (same format).
 const OLD_TOKEN: &str = "AgCVlHYNxtRlWOdRiX-BgZWOH6dOTPultgc";
 
-/// The edge and the objects of one deployment, counting what reaches them.
-struct Service {
-    edge: Edge,
-    pools: HashMap<String, PoolObject>,
-    directory: DirectoryObject,
-    /// Commands delivered, per pool.
-    commands: HashMap<String, usize>,
-    /// SQL statements the pool objects asked to apply, per pool.
-    writes: HashMap<String, usize>,
-    now: i64,
-}
-
 impl Service {
-    fn new() -> Self {
-        Service {
-            edge: Edge::new(&EdgeConfig {
-                signing_key: KEY.into(),
-                admin_token: ADMIN.into(),
-                ..EdgeConfig::default()
-            }),
-            pools: HashMap::new(),
-            directory: DirectoryObject::default(),
-            commands: HashMap::new(),
-            writes: HashMap::new(),
-            now: 1_800_000_000,
-        }
-    }
-
     /// With pool `p1` configured.
     fn with_pool() -> Self {
         let mut s = Service::new();
@@ -62,36 +35,6 @@ impl Service {
             .body(body.to_string());
         assert_eq!(s.run(request).status, 200);
         s
-    }
-
-    fn deliver(&mut self, forward: &Forward) -> (u16, String) {
-        let outcome = match &forward.target {
-            Target::Pool(name) => {
-                *self.commands.entry(name.clone()).or_default() += 1;
-                let outcome = self
-                    .pools
-                    .entry(name.clone())
-                    .or_insert_with(PoolObject::empty)
-                    .handle(&forward.command, self.now);
-                *self.writes.entry(name.clone()).or_default() += outcome.writes.len();
-                outcome
-            }
-            Target::Directory => self.directory.handle(&forward.command, self.now),
-        };
-        (outcome.status, outcome.body)
-    }
-
-    fn run(&mut self, request: Request) -> Response {
-        let mut step = self.edge.begin(&request);
-        loop {
-            match step {
-                Step::Respond(response) => return response,
-                Step::Forward(forward) => {
-                    let (status, body) = self.deliver(&forward);
-                    step = self.edge.resume(forward, status, &body);
-                }
-            }
-        }
     }
 
     fn state(&mut self, pool: &str) -> Value {

@@ -3,68 +3,21 @@
 //! Fast feedback for every route; `tests/e2e` runs the same flows in workerd.
 #![cfg(not(target_arch = "wasm32"))]
 
-use ringmark::edge::{Edge, EdgeConfig, Forward, Step, Target};
+mod support;
+
+use support::{ADMIN, NOW, Service};
+
+use ringmark::edge::{Step, Target};
 use ringmark::http::{Request, Response};
-use ringmark::objects::{DirectoryObject, PoolObject};
+use ringmark::objects::PoolObject;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-const ADMIN: &str = "test-admin-token-0123456789";
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
 const BASE: &str = "https://t.example.com";
-/// The deployment's clock at the start of every test (2027-01-15T08:00:00Z).
-const NOW: i64 = 1_800_000_000;
-
-/// The edge and the objects of one deployment.
-struct Service {
-    edge: Edge,
-    pools: HashMap<String, PoolObject>,
-    directory: DirectoryObject,
-    now: i64,
-}
 
 impl Service {
-    fn new() -> Self {
-        Service {
-            edge: Edge::new(&EdgeConfig {
-                signing_key: "test-signing-key-0123456789".into(),
-                admin_token: ADMIN.into(),
-                ..EdgeConfig::default()
-            })
-            .with_clock(|| NOW),
-            pools: HashMap::new(),
-            directory: DirectoryObject::default(),
-            now: NOW,
-        }
-    }
-
-    /// Sends a command where the adapter would.
-    fn deliver(&mut self, forward: &Forward) -> (u16, String) {
-        let outcome = match &forward.target {
-            Target::Pool(name) => self
-                .pools
-                .entry(name.clone())
-                .or_insert_with(PoolObject::empty)
-                .handle(&forward.command, self.now),
-            Target::Directory => self.directory.handle(&forward.command, self.now),
-        };
-        (outcome.status, outcome.body)
-    }
-
-    fn run(&mut self, request: Request) -> Response {
-        let mut step = self.edge.begin(&request);
-        loop {
-            match step {
-                Step::Respond(response) => return response,
-                Step::Forward(forward) => {
-                    let (status, body) = self.deliver(&forward);
-                    step = self.edge.resume(forward, status, &body);
-                }
-            }
-        }
-    }
-
     fn admin(&mut self, method: &str, path: &str, body: Value) -> (u16, Value) {
         let mut request = Request::new(method, &format!("{BASE}{path}"))
             .header("authorization", &format!("Bearer {ADMIN}"));

@@ -3,9 +3,11 @@
 //! evidence, and pools stored before the current scorer.
 
 use ringmark_pool::{
-    Call, Event, Exhaustion, ExhaustionOutcome, Holder, LeaseKind, PolicyKind, Pool, PoolConfig,
-    Signal,
+    Event, Exhaustion, ExhaustionOutcome, LeaseKind, PolicyKind, Pool, PoolConfig, Signal,
 };
+
+mod common;
+use common::{call, nums, who};
 
 const M: i64 = 60;
 const H: i64 = 3_600;
@@ -13,28 +15,11 @@ const D: i64 = 86_400;
 const T0: i64 = 1_796_000_000;
 const FALLBACK: &str = "+18005550000";
 
-fn nums(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("+1555000{i:04}")).collect()
-}
-
 /// `n` numbers, an hour's exclusive lease, the default 7-day tail, the given policy.
 fn pool(n: usize, exhaustion: Exhaustion) -> Pool {
     let mut c = PoolConfig::new(nums(n), FALLBACK, H as u32);
     c.exhaustion = exhaustion;
     Pool::new(c, T0).unwrap().0
-}
-
-fn who(i: usize) -> Holder {
-    Holder::new("spring", format!("r{i}"))
-}
-
-fn call(to: &str, at: i64, from: Option<&str>) -> Call {
-    Call {
-        to: to.into(),
-        from: from.map(Into::into),
-        at,
-        duration: Some(60),
-    }
 }
 
 fn recipients(att: &ringmark_pool::Attribution) -> Vec<&str> {

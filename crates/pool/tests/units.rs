@@ -3,37 +3,23 @@
 
 use ringmark_pool::sizing::{self, SizingInput};
 use ringmark_pool::{
-    Call, Event, Exhaustion, ExhaustionOutcome, Holder, LeaseKind, Pool, PoolConfig, PoolError,
-    Reuse, Signal,
+    Event, Exhaustion, ExhaustionOutcome, Holder, LeaseKind, Pool, PoolConfig, PoolError, Reuse,
+    Signal,
 };
 use std::collections::HashSet;
+
+mod common;
+use common::{call, nums, who};
 
 const H: i64 = 3_600;
 const D: i64 = 86_400;
 const T0: i64 = 1_700_000_000;
-
-fn nums(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("+1555000{i:04}")).collect()
-}
 
 fn cfg(n: usize, exhaustion: Exhaustion) -> PoolConfig {
     let mut c = PoolConfig::new(nums(n), "+18005550000", D as u32);
     c.tail_seconds = (2 * D) as u32;
     c.exhaustion = exhaustion;
     c
-}
-
-fn who(i: usize) -> Holder {
-    Holder::new("spring", format!("r{i}"))
-}
-
-fn call(to: &str, at: i64, from: Option<&str>) -> Call {
-    Call {
-        to: to.into(),
-        from: from.map(Into::into),
-        at,
-        duration: Some(60),
-    }
 }
 
 #[test]

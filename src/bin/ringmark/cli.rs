@@ -1,6 +1,6 @@
 //! The command line itself (native only: see `main.rs`).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use ringmark::backtest::simulate::SendModel;
 use ringmark::classify::{Classifier, DeviceModels, IpRanges};
 use ringmark::phone::{DisplayFormat, E164};
@@ -94,14 +94,16 @@ struct SnippetArgs {
     #[arg(long, value_name = "+E164", required_unless_present = "tokens", value_parser = E164::parse)]
     fallback: Option<E164>,
     /// Merge-field dialect
-    #[arg(long, value_enum, ignore_case = true, default_value_t = PlatformArg::Plain)]
-    platform: PlatformArg,
+    #[arg(long, default_value = "plain",
+          value_parser = api_name::<Platform>("mailchimp, sendgrid, klaviyo, hubspot, braze, plain"))]
+    platform: Platform,
     /// The alt text's number as displayed [default: the fallback, formatted]
     #[arg(long, value_name = "TEXT")]
     display: Option<String>,
     /// How to format the fallback when --display is not given
-    #[arg(long, value_enum, default_value_t = FormatArg::National)]
-    format: FormatArg,
+    #[arg(long, default_value = "national",
+          value_parser = api_name::<DisplayFormat>("national, international"))]
+    format: DisplayFormat,
     /// The JSON answer of POST /v1/pools/{pool}/tokens: print the CSV instead
     #[arg(long, value_name = "FILE")]
     tokens: Option<PathBuf>,
@@ -111,45 +113,14 @@ struct SnippetArgs {
     style: Option<String>,
 }
 
-/// [`Platform`], as the command line names it.
-#[derive(Clone, Copy, ValueEnum)]
-enum PlatformArg {
-    Mailchimp,
-    Sendgrid,
-    Klaviyo,
-    Hubspot,
-    Braze,
-    Plain,
-}
-
-impl From<PlatformArg> for Platform {
-    fn from(p: PlatformArg) -> Self {
-        match p {
-            PlatformArg::Mailchimp => Platform::Mailchimp,
-            PlatformArg::Sendgrid => Platform::Sendgrid,
-            PlatformArg::Klaviyo => Platform::Klaviyo,
-            PlatformArg::Hubspot => Platform::Hubspot,
-            PlatformArg::Braze => Platform::Braze,
-            PlatformArg::Plain => Platform::Plain,
-        }
-    }
-}
-
-/// [`DisplayFormat`], as the command line names it.
-#[derive(Clone, Copy, ValueEnum)]
-enum FormatArg {
-    /// (415) 555-0132
-    National,
-    /// +1 415 555 0132
-    International,
-}
-
-impl From<FormatArg> for DisplayFormat {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::National => DisplayFormat::National,
-            FormatArg::International => DisplayFormat::International,
-        }
+/// A value named as the API names it (the type's serde names), so the command line and the
+/// JSON API accept the same words; an unknown one lists them.
+fn api_name<T: serde::de::DeserializeOwned>(
+    choices: &'static str,
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static {
+    move |name: &str| {
+        serde_json::from_value(Value::String(name.to_lowercase()))
+            .map_err(|_| format!("'{name}' is not one of: {choices}"))
     }
 }
 
@@ -367,7 +338,7 @@ fn summary(input: &SizingInput, r: &ringmark::pool::sizing::SizingReport) -> Str
 }
 
 fn snippet(args: SnippetArgs) -> Result<(), String> {
-    let platform = Platform::from(args.platform);
+    let platform = args.platform;
     if let Some(path) = &args.tokens {
         let answer: Value = serde_json::from_str(&read_text(path)?)
             .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -394,7 +365,7 @@ fn snippet(args: SnippetArgs) -> Result<(), String> {
     };
     let display = args
         .display
-        .unwrap_or_else(|| ringmark::phone::display(fallback, args.format.into()));
+        .unwrap_or_else(|| ringmark::phone::display(fallback, args.format));
     let style: ringmark::render::Style = match &args.style {
         Some(json) => serde_json::from_str(json).map_err(|e| format!("--style: {e}"))?,
         None => Default::default(),
