@@ -2,7 +2,8 @@
 #   make serve   install what is missing, build, serve the worker on 127.0.0.1:8787 with a demo pool
 #   make test    install what is missing and run every test
 # Other targets: build, lint, test-native, test-wasm, test-e2e, test-www, conformance, bench,
-# device-models (regenerate the device-model table), clean.
+# device-models (regenerate the device-model table), fuzz (every fuzz target for FUZZ_SECONDS,
+# default 600, each; needs a nightly toolchain; not part of `make test`), clean.
 
 SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/node/bin
@@ -13,7 +14,7 @@ export WRANGLER_SEND_ERROR_REPORTS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export WRANGLER_LOG_PATH := $(CURDIR)/.wrangler/logs
 
-.PHONY: tools build serve test lint test-native test-wasm test-e2e test-www conformance bench device-models clean
+.PHONY: tools build serve test lint test-native test-wasm test-e2e test-www conformance bench device-models fuzz clean
 
 tools:
 	@scripts/tools.sh
@@ -51,6 +52,11 @@ conformance:
 
 bench:
 	@scripts/bench.sh
+
+# Runs each fuzz target in fuzz/ for FUZZ_SECONDS (default 600) seconds, one after another
+# (cargo-fuzz on a nightly toolchain; corpora in fuzz/corpus/, crashes in fuzz/artifacts/).
+fuzz:
+	@scripts/fuzz.sh
 
 # Regenerates data/device-models/device-models.tsv from Matomo's device database (PyPI; ~5 min).
 device-models:
