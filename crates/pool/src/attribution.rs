@@ -147,26 +147,10 @@ fn state_at(iv: &Interval, t: i64) -> State {
     }
 }
 
-/// Above this many associations (a fallback number shown to a whole send), deduplicate with
-/// a table indexed by holder instead of sorting: linear instead of n log n.
-const DENSE_DEDUP_ABOVE: usize = 512;
-
-/// [`heaviest_per_holder`] for large scans: the same entries (heaviest per holder, ties to the
-/// earliest scanned), in holder order.
-fn heaviest_per_holder_dense(raw: Vec<Raw>) -> Vec<Raw> {
-    let top = raw.iter().map(|r| r.holder as usize + 1).max().unwrap_or(0);
-    let mut best = vec![u32::MAX; top];
-    for (i, r) in raw.iter().enumerate() {
-        let b = &mut best[r.holder as usize];
-        if *b == u32::MAX || r.weight > raw[*b as usize].weight {
-            *b = i as u32;
-        }
-    }
-    best.into_iter()
-        .filter(|&b| b != u32::MAX)
-        .map(|b| raw[b as usize])
-        .collect()
-}
+/// Above this many associations (a fallback number shown to a whole send), `score` keeps the
+/// heaviest per holder in flat arrays indexed by holder (linear, not n log n) and names only
+/// [`KEPT_OF_LARGE`] of them.
+const LARGE_SCAN_ABOVE: usize = 512;
 
 /// A scored call: the candidates' weights (every candidate, or for a number shown to very
 /// many the [`KEPT_OF_LARGE`] heaviest and any with caller-ID evidence), the normaliser (all
@@ -177,7 +161,7 @@ pub(crate) struct Scored {
     pub count: usize,
 }
 
-/// Candidates kept by name when a number was shown to more than [`DENSE_DEDUP_ABOVE`].
+/// Candidates kept by name when a number was shown to more than [`LARGE_SCAN_ABOVE`].
 const KEPT_OF_LARGE: usize = 64;
 
 /// One entry per holder, the heaviest (ties: the earliest scanned), in holder order: the same
@@ -185,9 +169,6 @@ const KEPT_OF_LARGE: usize = 64;
 /// 48-byte records through a comparison sort (sorting 8-byte keys instead dominated the
 /// fallback number's query time).
 fn heaviest_per_holder(raw: Vec<Raw>) -> Vec<Raw> {
-    if raw.len() > DENSE_DEDUP_ABOVE {
-        return heaviest_per_holder_dense(raw);
-    }
     let mut keys: Vec<u64> = raw
         .iter()
         .enumerate()
@@ -327,7 +308,7 @@ impl Pool {
         // has hundreds of thousands of associations: weigh them all, keep the heaviest per
         // holder in two flat arrays, and build candidates only for the few that can be
         // returned or carry caller-ID evidence; the rest only add to the total.
-        let (mut raw, rest, count) = if history.len() > DENSE_DEDUP_ABOVE {
+        let (mut raw, rest, count) = if history.len() > LARGE_SCAN_ABOVE {
             let mut best_w = vec![0.0f64; self.holders.len()];
             let mut best_i = vec![u32::MAX; self.holders.len()];
             for (i, iv) in history.iter().enumerate() {
@@ -596,29 +577,6 @@ mod tests {
         raw.sort_by(|a, b| a.holder.cmp(&b.holder).then(b.weight.total_cmp(&a.weight)));
         raw.dedup_by_key(|r| r.holder);
         raw
-    }
-
-    #[test]
-    fn dense_dedup_matches_sort_and_dedup() {
-        let raw: Vec<Raw> = (0..5_000u32)
-            .map(|i| Raw {
-                holder: (i * 7919) % 1_300,
-                device: i,
-                state: State::Fallback,
-                since: i64::from(i),
-                until: None,
-                delay: None,
-                weight: f64::from(i % 5) * 0.25,
-                factor: 1.0,
-                linked: false,
-            })
-            .collect();
-        let key =
-            |v: &[Raw]| -> Vec<(u32, u32)> { v.iter().map(|r| (r.holder, r.device)).collect() };
-        assert_eq!(
-            key(&heaviest_per_holder_dense(raw.clone())),
-            key(&sort_dedup(raw))
-        );
     }
 
     #[test]
