@@ -38,6 +38,8 @@ pub enum ErrorCode {
     UnknownNumber,
     /// A number already belongs to another pool, or is quarantined (409).
     Conflict,
+    /// The pool was deleted and waits for its data to be purged (409).
+    PoolDeleted,
     /// The deployment is misconfigured (a missing secret) (500).
     Misconfigured,
     /// Storage or an internal step failed; nothing was written (500/503).
@@ -84,7 +86,7 @@ impl ApiError {
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::BadJson => 400,
             ErrorCode::InvalidField | ErrorCode::InvalidNumber => 422,
-            ErrorCode::Conflict => 409,
+            ErrorCode::Conflict | ErrorCode::PoolDeleted => 409,
             ErrorCode::Misconfigured | ErrorCode::Internal => 500,
         }
     }

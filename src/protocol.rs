@@ -1,15 +1,26 @@
-//! The messages the edge sends to the Durable Objects, and their answers.
+//! The typed contract between the edge and the Durable Objects.
 //!
-//! Both ends are this crate, so the messages are plain serde enums sent as
-//! JSON bodies: the JS adapter forwards the text without reading it. One
-//! Durable Object per pool (`POOL` binding, named by the pool id) owns the
+//! One Durable Object per pool (`POOL` binding, named by the pool id) owns the
 //! allocator; one `DIRECTORY` object owns the number → pool map, so that a
 //! call, which carries only the dialled number, finds its pool.
+//!
+//! Both ends are this crate, so every command is a Rust enum and every answer
+//! a Rust type: the edge sends a [`PoolCommand`] or [`DirectoryCommand`] as JSON
+//! text, the JS adapter hands the text to the object without reading it, and
+//! the object answers an [`Answer`]: `{"ok": …}` with the command's reply type
+//! (named on each variant), or `{"error": ObjectError}`. Enums cross as enums
+//! (a lease kind, a device class), errors carry a code the edge maps to its
+//! own ([`crate::error::ApiError`]) and the field at fault. Transport failures
+//! (the object could not be reached) are the adapter's, and arrive at the edge
+//! as [`ObjectErrorCode::Unreachable`].
 
-use ringmark_pool::{Call, PoolConfig};
+use ringmark_classify::{DeviceClass, Opener as OpenerKind};
+use ringmark_pool::{Call, ExhaustionOutcome, LeaseKind, PoolConfig, PoolStats, Timestamp};
 use ringmark_render::Style;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// Everything a pool object keeps about its configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,14 +56,25 @@ pub enum OpenKind {
     Click,
 }
 
+impl OpenKind {
+    /// The lowercase name stored with the open and used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpenKind::Pixel => "pixel",
+            OpenKind::Number => "number",
+            OpenKind::Click => "click",
+        }
+    }
+}
+
 /// What the edge learnt about the opener, as stored with the open.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Opener {
-    /// Device class label (`smartphone`, `tablet`, …).
-    pub device: String,
-    /// Opener kind label (`person`, `proxy`, `prefetch`, `scanner`, `crawler`).
-    pub opener: String,
-    /// Email client label, when known.
+    /// Device class.
+    pub device: DeviceClass,
+    /// Who made the request: the person, or which kind of machine.
+    pub opener: OpenerKind,
+    /// Email client, when known.
     pub client: Option<String>,
     /// Proxy or scanner name, when a machine made the request.
     pub proxy: Option<String>,
@@ -60,16 +82,16 @@ pub struct Opener {
     pub machine: bool,
 }
 
-/// A message to a pool object.
+/// A message to a pool object. Each variant names the type of its reply.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum PoolCommand {
-    /// Create or replace the pool's configuration.
+    /// Create or replace the pool's configuration. Reply: [`Configured`].
     Configure {
         /// The new settings (already validated by the edge).
         settings: Box<PoolSettings>,
     },
-    /// An email URL was fetched.
+    /// An email URL was fetched. Reply: [`Opened`].
     Open {
         /// Campaign from the token.
         campaign: String,
@@ -80,16 +102,35 @@ pub enum PoolCommand {
         /// Who fetched it.
         opener: Opener,
     },
-    /// Configuration and live figures.
+    /// Configuration and live figures, for people to read. Reply: [`PoolState`].
     State,
-    /// A call to one of the pool's numbers.
+    /// The settings alone (no figures computed): for signing tokens and
+    /// writing snippets. Reply: [`PoolSettings`].
+    Settings,
+    /// A call to one of the pool's numbers. Reply: [`ringmark_pool::Attribution`].
     Call {
         /// The call.
         call: Call,
     },
+    /// Stop leasing, answer the fallback, and delete the pool's data once its
+    /// attribution window has passed. Idempotent. Reply: [`Deletion`].
+    Delete,
 }
 
-/// A pool object's answer to [`PoolCommand::Open`].
+/// A pool object's answer to [`PoolCommand::Configure`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Configured {
+    /// The configuration now in force.
+    pub config: PoolConfig,
+    /// Live figures right after it.
+    pub live: PoolStats,
+}
+
+/// A pool object's answer to [`PoolCommand::Open`]: the number to show, or
+/// nothing for a pixel (which shows no number).
+pub type Opened = Option<NumberReply>;
+
+/// The number a recipient is shown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NumberReply {
     /// E.164 number to show.
@@ -98,23 +139,98 @@ pub struct NumberReply {
     pub display: String,
     /// The pool's image style.
     pub style: Style,
-    /// How the number was obtained (`exclusive`, `soft`, `fallback`, …).
-    pub lease: String,
+    /// How the number was obtained.
+    pub lease: LeaseKind,
     /// When the pool had no free number for a person: the exhaustion
-    /// policy's outcome (`overflow`, `stole`, `shared`, `fallback`).
+    /// policy's outcome.
     #[serde(default)]
-    pub exhausted: Option<String>,
+    pub exhausted: Option<ExhaustionOutcome>,
     /// True while the pool's utilisation is at or above its pressure threshold.
     #[serde(default)]
     pub pressure: bool,
 }
 
-/// A message to the directory object.
+/// Counters of the opens a pool has seen.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenStats {
+    /// Every recorded fetch of an email URL.
+    pub total: u64,
+    /// Fetches made by a machine (proxy, prefetch, scanner, crawler).
+    pub machine: u64,
+    /// Fetches made by a person's device.
+    pub human: u64,
+    /// By URL kind (`pixel`, `number`, `click`).
+    pub by_kind: BTreeMap<String, u64>,
+    /// By device class.
+    pub by_device: BTreeMap<String, u64>,
+    /// By email client (`unknown` when none was recognised).
+    pub by_client: BTreeMap<String, u64>,
+    /// By opener kind (`person`, `proxy`, `prefetch`, …).
+    pub by_opener: BTreeMap<String, u64>,
+}
+
+impl OpenStats {
+    /// Counts one open.
+    pub fn count(&mut self, kind: OpenKind, opener: &Opener) {
+        self.total += 1;
+        if opener.machine {
+            self.machine += 1;
+        } else {
+            self.human += 1;
+        }
+        *self.by_kind.entry(kind.as_str().into()).or_default() += 1;
+        *self
+            .by_device
+            .entry(opener.device.as_str().into())
+            .or_default() += 1;
+        let client = opener.client.clone().unwrap_or_else(|| "unknown".into());
+        *self.by_client.entry(client).or_default() += 1;
+        *self
+            .by_opener
+            .entry(opener.opener.as_str().into())
+            .or_default() += 1;
+    }
+}
+
+/// A pool object's answer to [`PoolCommand::State`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolState {
+    /// The allocator's configuration.
+    pub config: PoolConfig,
+    /// The image style.
+    pub style: Style,
+    /// Display string per number.
+    pub displays: BTreeMap<String, String>,
+    /// Live figures.
+    pub live: PoolStats,
+    /// Open counters.
+    pub opens: OpenStats,
+    /// Set once the pool was deleted: it shows only its fallback, and its data
+    /// goes at `purge_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Deletion>,
+}
+
+/// A deleted pool's schedule: the answer to [`PoolCommand::Delete`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deletion {
+    /// When the pool was deleted (Unix seconds).
+    pub deleted_at: Timestamp,
+    /// When its data is deleted: `deleted_at` plus the attribution window, so
+    /// calls from emails already sent are still attributed until then.
+    pub purge_at: Timestamp,
+    /// The numbers it owned, which the directory retires into quarantine.
+    pub numbers: Vec<String>,
+    /// The quarantine the pool configured.
+    pub quarantine_seconds: i64,
+}
+
+/// A message to the directory object. Each variant names the type of its reply.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum DirectoryCommand {
     /// Make `numbers` exactly the set `pool` owns. Numbers the pool no longer
-    /// lists stay routed to it, retired, for `quarantine_seconds`.
+    /// lists stay routed to it, retired, for `quarantine_seconds`. Reply: [`ClaimReply`].
     Claim {
         /// The pool.
         pool: String,
@@ -126,7 +242,7 @@ pub enum DirectoryCommand {
         /// How long a retired number stays with the pool.
         quarantine_seconds: i64,
     },
-    /// Undo a claim whose pool configuration then failed.
+    /// Undo a claim whose pool configuration then failed. Reply: `()`.
     Restore {
         /// The pool.
         pool: String,
@@ -137,7 +253,16 @@ pub enum DirectoryCommand {
         /// The pool's fallback before the claim.
         previous_fallback: Option<String>,
     },
-    /// Which pool owns a number.
+    /// A pool was deleted: retire every number it owns into quarantine (calls
+    /// to them still reach it until then) and stop routing its fallback to it.
+    /// Idempotent. Reply: [`Released`].
+    Release {
+        /// The pool.
+        pool: String,
+        /// How long its numbers stay retired before another pool may take them.
+        quarantine_seconds: i64,
+    },
+    /// Which pool owns a number. Reply: [`DirectoryEntry`].
     Lookup {
         /// E.164 number.
         number: String,
@@ -167,4 +292,187 @@ pub struct ClaimReply {
     pub added: Vec<String>,
     /// The pool's fallback number before the claim.
     pub previous_fallback: Option<String>,
+}
+
+/// The directory's answer to a release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Released {
+    /// Numbers retired by this release (none when it was already released).
+    pub retired: Vec<String>,
+    /// When the last of them may be claimed by another pool.
+    pub free_at: Option<i64>,
+}
+
+/// Why an object refused a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectErrorCode {
+    /// The command text could not be read (a bug between edge and object).
+    BadCommand,
+    /// The pool was never configured (or its data was purged).
+    UnknownPool,
+    /// The number belongs to no pool.
+    UnknownNumber,
+    /// A number is taken by another pool, quarantined, or a shared fallback.
+    Conflict,
+    /// The configuration is invalid for the allocator.
+    Invalid,
+    /// The pool is deleted and waiting to be purged.
+    Deleted,
+    /// The adapter could not reach the object (or it threw).
+    Unreachable,
+    /// The object failed to read its own storage.
+    Internal,
+}
+
+/// An object's refusal: a code, a message for people, and the field at fault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectError {
+    /// What went wrong.
+    pub code: ObjectErrorCode,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The input field at fault (JSON path), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ObjectError {
+    /// An error without a field.
+    pub fn new(code: ObjectErrorCode, message: impl Into<String>) -> Self {
+        ObjectError {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// An error naming the field at fault.
+    pub fn field(code: ObjectErrorCode, field: &str, message: impl Into<String>) -> Self {
+        ObjectError {
+            code,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for ObjectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+/// What an object answers to every command: the command's reply, or an error.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer<T> {
+    /// The reply.
+    Ok(T),
+    /// The refusal.
+    Error(ObjectError),
+}
+
+impl<T: Serialize> Answer<T> {
+    /// The answer as the JSON text the adapter carries back.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| {
+            let error = ObjectError::new(ObjectErrorCode::Internal, format!("answer: {e}"));
+            serde_json::to_string(&Answer::<()>::Error(error)).unwrap_or_default()
+        })
+    }
+}
+
+impl<T> From<Result<T, ObjectError>> for Answer<T> {
+    fn from(result: Result<T, ObjectError>) -> Self {
+        match result {
+            Ok(v) => Answer::Ok(v),
+            Err(e) => Answer::Error(e),
+        }
+    }
+}
+
+/// Reads an object's answer text as the reply type `T` the command names.
+///
+/// # Errors
+/// The object's own error, or [`ObjectErrorCode::Internal`] when the text is
+/// not an answer of that type.
+pub fn read_answer<T: DeserializeOwned>(text: &str) -> Result<T, ObjectError> {
+    match serde_json::from_str::<Answer<T>>(text) {
+        Ok(Answer::Ok(v)) => Ok(v),
+        Ok(Answer::Error(e)) => Err(e),
+        Err(e) => Err(ObjectError::new(
+            ObjectErrorCode::Internal,
+            format!("unreadable object answer: {e}"),
+        )),
+    }
+}
+
+/// The lowercase label an enum serialises to (`"exclusive"`, `"smartphone"`),
+/// for headers and stored rows.
+pub fn label<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_carry_the_reply_or_a_coded_error() {
+        let ok: Answer<Deletion> = Answer::Ok(Deletion {
+            deleted_at: 1,
+            purge_at: 2,
+            numbers: vec!["+14155550101".into()],
+            quarantine_seconds: 3,
+        });
+        let text = ok.to_json();
+        assert!(text.starts_with(r#"{"ok":"#), "{text}");
+        assert_eq!(read_answer::<Deletion>(&text).map(|d| d.purge_at), Ok(2));
+
+        let refused: Answer<Deletion> = Answer::Error(ObjectError::field(
+            ObjectErrorCode::Conflict,
+            "numbers",
+            "taken",
+        ));
+        let text = refused.to_json();
+        assert_eq!(
+            text,
+            r#"{"error":{"code":"conflict","message":"taken","field":"numbers"}}"#
+        );
+        let error = read_answer::<Deletion>(&text).unwrap_err();
+        assert_eq!(error.code, ObjectErrorCode::Conflict);
+        assert_eq!(error.field.as_deref(), Some("numbers"));
+    }
+
+    #[test]
+    fn an_answer_of_the_wrong_type_is_an_internal_error_not_a_panic() {
+        let error = read_answer::<Deletion>(r#"{"ok":{"number":"+1"}}"#).unwrap_err();
+        assert_eq!(error.code, ObjectErrorCode::Internal);
+        let error = read_answer::<Deletion>("not json").unwrap_err();
+        assert_eq!(error.code, ObjectErrorCode::Internal);
+    }
+
+    #[test]
+    fn enums_cross_as_their_names() {
+        let opener = Opener {
+            device: DeviceClass::Smartphone,
+            opener: OpenerKind::Prefetch,
+            client: None,
+            proxy: Some("Apple MPP".into()),
+            machine: true,
+        };
+        let json = serde_json::to_value(&opener).unwrap();
+        assert_eq!(json["device"], "smartphone");
+        assert_eq!(json["opener"], "prefetch");
+        assert_eq!(
+            serde_json::from_value::<Opener>(json).unwrap(),
+            opener,
+            "round trip"
+        );
+        assert_eq!(label(&LeaseKind::Exclusive), "exclusive");
+    }
 }

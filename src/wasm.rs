@@ -8,7 +8,7 @@
 //! Values cross the boundary as primitives, strings and byte arrays;
 //! `classify` returns a plain object described by the TypeScript types below.
 
-use crate::edge::{Edge, EdgeConfig, Forward, Step, Target};
+use crate::edge::{Edge, EdgeConfig, Effect, EffectResult, Step};
 use crate::http::Request;
 use crate::objects::{DirectoryObject, Outcome, PoolObject};
 use js_sys::Object;
@@ -198,10 +198,27 @@ pub struct WasmEdge {
 /// The paths that trap the module once [`WasmEdge::enable_test_trap`] was called.
 const TEST_TRAP_PATHS: [&str; 2] = ["/n/ringmark-test-trap.png", "/o/ringmark-test-trap.gif"];
 
-/// A step of a request: either a response or a forward to a Durable Object.
+/// A step of a request: the response, once known, and the effects to run.
 #[wasm_bindgen(js_name = Step)]
 pub struct WasmStep {
     step: Option<Step>,
+}
+
+/// An effect as the adapter reads it (a plain object).
+#[derive(serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum PlainEffect<'a> {
+    Object {
+        binding: &'static str,
+        name: &'a str,
+        command: &'a str,
+    },
+    Fetch {
+        method: &'a str,
+        url: &'a str,
+        headers: &'a [(String, String)],
+        body: &'a str,
+    },
 }
 
 #[wasm_bindgen(js_class = Edge)]
@@ -254,17 +271,26 @@ impl WasmEdge {
         WasmStep { step: Some(step) }
     }
 
-    /// Continues a request with the answer of the object `step` forwarded to.
+    /// Continues a request with the results of the step's effects, in order:
+    /// `statuses[i]` and `bodies[i]` for `effects[i]` (status 0: the effect
+    /// failed and the body says why).
     pub fn resume(
         &self,
         step: &mut WasmStep,
-        status: u16,
-        body: &str,
+        statuses: Vec<u16>,
+        bodies: Vec<String>,
     ) -> Result<WasmStep, JsError> {
-        let Some(Step::Forward(forward)) = step.step.take() else {
-            return Err(JsError::new("resume() needs a forward step"));
+        let Some(taken) = step.step.take() else {
+            return Err(JsError::new(
+                "resume() needs a step that was not resumed yet",
+            ));
         };
-        let next = self.edge.resume(forward, status, body);
+        let results = statuses
+            .into_iter()
+            .zip(bodies)
+            .map(|(status, body)| EffectResult { status, body })
+            .collect();
+        let next = self.edge.resume(taken, results);
         flush(&self.edge);
         Ok(WasmStep { step: Some(next) })
     }
@@ -272,42 +298,45 @@ impl WasmEdge {
 
 #[wasm_bindgen(js_class = Step)]
 impl WasmStep {
-    fn forward(&self) -> Option<&Forward> {
-        match &self.step {
-            Some(Step::Forward(f)) => Some(f),
-            _ => None,
-        }
-    }
-
     fn response(&self) -> Option<&crate::http::Response> {
-        match &self.step {
-            Some(Step::Respond(r)) => Some(r),
-            _ => None,
-        }
+        self.step.as_ref().and_then(|s| s.response.as_ref())
     }
 
-    /// `"POOL"` or `"DIRECTORY"` (the binding to use) for a forward; `undefined` for a response.
+    /// Whether the step carries the response (send it, then run any effects
+    /// after it with `ctx.waitUntil`).
     #[wasm_bindgen(getter)]
-    pub fn binding(&self) -> Option<String> {
-        self.forward().map(|f| match f.target {
-            Target::Pool(_) => "POOL".to_owned(),
-            Target::Directory => "DIRECTORY".to_owned(),
-        })
+    pub fn has_response(&self) -> bool {
+        self.response().is_some()
     }
 
-    /// The object's name for a forward.
-    #[wasm_bindgen(getter)]
-    pub fn name(&self) -> Option<String> {
-        self.forward().map(|f| match &f.target {
-            Target::Pool(name) => name.clone(),
-            Target::Directory => "directory".to_owned(),
-        })
-    }
-
-    /// The command text for a forward.
-    #[wasm_bindgen(getter)]
-    pub fn command(&self) -> Option<String> {
-        self.forward().map(|f| f.command.clone())
+    /// The effects to run, as plain objects:
+    /// `{kind: "object", binding, name, command}` (call the Durable Object
+    /// `env[binding].getByName(name)` with `command`) or
+    /// `{kind: "fetch", method, url, headers: [[name, value], …], body}`.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string}>"
+    )]
+    pub fn effects(&self) -> Result<JsValue, JsError> {
+        let effects: Vec<PlainEffect<'_>> = self
+            .step
+            .iter()
+            .flat_map(|s| s.effects.iter())
+            .map(|effect| match effect {
+                Effect::Object { target, command } => PlainEffect::Object {
+                    binding: target.binding(),
+                    name: target.name(),
+                    command,
+                },
+                Effect::Fetch(out) => PlainEffect::Fetch {
+                    method: &out.method,
+                    url: &out.url,
+                    headers: &out.headers,
+                    body: &out.body,
+                },
+            })
+            .collect();
+        to_plain(&effects)
     }
 
     /// The response status.
@@ -336,7 +365,8 @@ impl WasmStep {
     }
 }
 
-/// The answer of a Durable Object engine: status, body and SQL writes.
+/// What a Durable Object engine decided: its answer, and the effects to
+/// carry out before answering (writes, alarm, purge; in that order).
 #[wasm_bindgen(js_name = Outcome)]
 pub struct WasmOutcome {
     outcome: Outcome,
@@ -344,20 +374,26 @@ pub struct WasmOutcome {
 
 #[wasm_bindgen(js_class = Outcome)]
 impl WasmOutcome {
-    /// HTTP status of the answer.
+    /// The answer text to hand back to the caller.
     #[wasm_bindgen(getter)]
-    pub fn status(&self) -> u16 {
-        self.outcome.status
-    }
-    /// JSON body of the answer.
-    #[wasm_bindgen(getter)]
-    pub fn body(&self) -> String {
-        self.outcome.body.clone()
+    pub fn answer(&self) -> String {
+        self.outcome.answer.clone()
     }
     /// The writes, JSON `[[sql, param, …], …]`, to apply in one transaction.
     #[wasm_bindgen(getter)]
     pub fn writes(&self) -> String {
         self.outcome.writes_json()
+    }
+    /// Make sure the object's alarm fires no later than this (milliseconds
+    /// since the epoch, as `setAlarm` takes), unless `undefined`.
+    #[wasm_bindgen(getter)]
+    pub fn alarm(&self) -> Option<f64> {
+        self.outcome.alarm.map(|at| at as f64 * 1000.0)
+    }
+    /// Delete all of the object's storage (and its alarm) after the writes.
+    #[wasm_bindgen(getter)]
+    pub fn purge(&self) -> bool {
+        self.outcome.purge
     }
 }
 
@@ -387,7 +423,13 @@ impl WasmPoolObject {
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> WasmOutcome {
         WasmOutcome {
-            outcome: self.inner.handle(command, now_secs()),
+            outcome: self.inner.handle_json(command, now_secs()),
+        }
+    }
+    /// The object's alarm fired (retention: prune, or purge a deleted pool).
+    pub fn alarm(&mut self) -> WasmOutcome {
+        WasmOutcome {
+            outcome: self.inner.alarm(now_secs()),
         }
     }
 }
@@ -418,7 +460,13 @@ impl WasmDirectoryObject {
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> WasmOutcome {
         WasmOutcome {
-            outcome: self.inner.handle(command, now_secs()),
+            outcome: self.inner.handle_json(command, now_secs()),
+        }
+    }
+    /// The directory sets no alarm; an alarm left by an older release does nothing.
+    pub fn alarm(&mut self) -> WasmOutcome {
+        WasmOutcome {
+            outcome: Outcome::ok((), Vec::new()),
         }
     }
 }

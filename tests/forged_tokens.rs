@@ -12,7 +12,7 @@ use support::{ADMIN, KEY, Service};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ringmark::edge::{Step, Target};
+use ringmark::edge::{Effect, Target};
 use ringmark::http::{Request, Response};
 use ringmark::token::{Claims, Keyring, TokenError};
 use serde_json::{Value, json};
@@ -60,6 +60,19 @@ fn get(url: &str, ua: &str) -> Request {
 }
 
 /// A PNG's size from its IHDR chunk.
+/// The edge's answer to `url` when it needs no object at all (it panics if the request would
+/// reach one, before or after its response).
+fn at_once(s: &Service, url: &str, ua: &str) -> Response {
+    let step = s.edge.begin(&get(url, ua));
+    assert!(
+        step.effects.is_empty(),
+        "{url} reached an object: {:?}",
+        step.effects
+    );
+    step.response
+        .unwrap_or_else(|| panic!("{url} has no answer"))
+}
+
 fn png_size(png: &[u8]) -> (u32, u32) {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && &png[12..16] == b"IHDR");
     let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
@@ -179,12 +192,7 @@ fn forged_altered_and_random_tokens_never_reach_an_object() {
         }
         for url in urls(token) {
             for ua in [DESKTOP, IPHONE] {
-                match s.edge.begin(&get(&url, ua)) {
-                    Step::Respond(response) => assert_refused(&url, ua, &response),
-                    Step::Forward(forward) => {
-                        panic!("{url} was forwarded to {:?}", forward.target)
-                    }
-                }
+                assert_refused(&url, ua, &at_once(&s, &url, ua));
             }
         }
     }
@@ -223,10 +231,7 @@ fn a_forgery_steered_onto_a_configured_pool_gets_nothing_of_it() {
     assert_eq!(keys.verify(&forged), Err(TokenError::BadSignature));
     for url in urls(&forged) {
         for ua in [DESKTOP, IPHONE] {
-            let Step::Respond(response) = s.edge.begin(&get(&url, ua)) else {
-                panic!("{url} was forwarded");
-            };
-            assert_refused(&url, ua, &response);
+            assert_refused(&url, ua, &at_once(&s, &url, ua));
         }
     }
     assert_eq!(
@@ -253,9 +258,7 @@ fn a_refused_token_gets_what_an_unknown_pool_gets() {
     for (ghost_url, forged_url) in urls(&ghost).iter().zip(urls("not-a-token")) {
         for ua in [DESKTOP, IPHONE] {
             let unknown = s.run(get(ghost_url, ua));
-            let Step::Respond(refused) = s.edge.begin(&get(&forged_url, ua)) else {
-                panic!("{forged_url} was forwarded");
-            };
+            let refused = at_once(&s, &forged_url, ua);
             assert_refused(ghost_url, ua, &unknown);
             assert_eq!(
                 (unknown.status, &unknown.headers, &unknown.body),
@@ -297,9 +300,9 @@ fn malformed_and_bad_mac_tokens_take_one_path() {
     }
     for (i, url) in urls(&bad_mac).iter().enumerate() {
         for ua in [DESKTOP, IPHONE] {
-            let answer = |url: &str| match s.edge.begin(&get(url, ua)) {
-                Step::Respond(r) => (r.status, r.headers, r.body),
-                Step::Forward(f) => panic!("{url} was forwarded to {:?}", f.target),
+            let answer = |url: &str| {
+                let r = at_once(&s, url, ua);
+                (r.status, r.headers, r.body)
             };
             let reference = answer(url);
             assert_eq!(answer(&urls(&cut)[i]), reference);
@@ -328,11 +331,12 @@ fn a_token_issued_in_the_old_format_still_opens() {
         "the format is unchanged"
     );
     let url = format!("{BASE}/n/{OLD_TOKEN}.png");
-    let Step::Forward(forward) = s.edge.begin(&get(&url, DESKTOP)) else {
-        panic!("a valid token opens its pool");
+    let step = s.edge.begin(&get(&url, DESKTOP));
+    let [Effect::Object { target, command }] = step.effects.as_slice() else {
+        panic!("a valid token opens its pool: {:?}", step.effects);
     };
-    assert_eq!(forward.target, Target::Pool("p1".into()));
-    let command: Value = serde_json::from_str(&forward.command).unwrap();
+    assert_eq!(*target, Target::Pool("p1".into()));
+    let command: Value = serde_json::from_str(command).unwrap();
     assert_eq!(
         (&command["op"], &command["campaign"], &command["recipient"]),
         (&json!("open"), &json!("c1"), &json!("a"))

@@ -7,11 +7,12 @@ mod support;
 
 use support::{ADMIN, NOW, Service};
 
-use ringmark::edge::{Step, Target};
+use ringmark::edge::{Effect, EffectResult, Target};
 use ringmark::http::{Request, Response};
-use ringmark::objects::PoolObject;
+use ringmark::protocol::{
+    Configured, DirectoryCommand, DirectoryEntry, ObjectErrorCode, read_answer,
+};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
@@ -45,10 +46,14 @@ impl Service {
         let request = Request::new(method, &format!("{BASE}{path}"))
             .header("authorization", &format!("Bearer {ADMIN}"))
             .body(body);
-        match self.edge.begin(&request) {
-            Step::Respond(r) => (r.status, serde_json::from_slice(&r.body).unwrap()),
-            Step::Forward(f) => panic!("{method} {path} {body}: forwarded {:?}", f.command),
-        }
+        let step = self.edge.begin(&request);
+        assert!(
+            step.effects.is_empty(),
+            "{method} {path} {body}: reached an object: {:?}",
+            step.effects
+        );
+        let r = step.response.expect("an answer");
+        (r.status, serde_json::from_slice(&r.body).unwrap())
     }
 
     fn fetch(&mut self, url: &str, ua: &str) -> Response {
@@ -112,29 +117,42 @@ fn a_refused_pool_configuration_is_undone_in_the_directory() {
     let request = Request::new("PUT", &format!("{BASE}/v1/pools/p2"))
         .header("authorization", &format!("Bearer {ADMIN}"))
         .body(pool_body().to_string());
-    let Step::Forward(claim) = s.edge.begin(&request) else {
+    let claim = s.edge.begin(&request);
+    let [Effect::Object { target, .. }] = claim.effects.as_slice() else {
         panic!("a valid PUT claims its numbers first");
     };
-    assert_eq!(claim.target, Target::Directory);
-    let (status, body) = s.deliver(&claim);
-    let Step::Forward(configure) = s.edge.resume(claim, status, &body) else {
+    assert_eq!(*target, Target::Directory);
+    let configure = s.advance(claim);
+    let [Effect::Object { target, .. }] = configure.effects.as_slice() else {
         panic!("then configures the pool");
     };
-    assert!(matches!(configure.target, Target::Pool(ref p) if p == "p2"));
-    // The pool refuses (as it would on storage trouble): the edge must undo the claim.
-    let Step::Forward(restore) = s.edge.resume(configure, 500, r#"{"error":"disk full"}"#) else {
+    assert_eq!(*target, Target::Pool("p2".into()));
+    // The pool can't be reached (as on storage trouble): the edge must undo the claim.
+    let restore = s
+        .edge
+        .resume(configure, vec![EffectResult::failed("disk full")]);
+    let [Effect::Object { target, .. }] = restore.effects.as_slice() else {
         panic!("a refused configuration is rolled back");
     };
-    assert_eq!(restore.target, Target::Directory);
-    let (status, body) = s.deliver(&restore);
-    let Step::Respond(response) = s.edge.resume(restore, status, &body) else {
-        panic!("and the failure is answered");
-    };
+    assert_eq!(*target, Target::Directory);
+    let response = s
+        .advance(restore)
+        .response
+        .expect("and the failure is answered");
     assert_eq!(response.status, 500);
-    let lookup = s
-        .directory
-        .handle(r#"{"op":"lookup","number":"+14155550101"}"#, s.now);
-    assert_eq!(lookup.status, 404, "the claim left nothing behind");
+    let lookup = s.directory.handle(
+        DirectoryCommand::Lookup {
+            number: "+14155550101".into(),
+        },
+        s.now,
+    );
+    assert_eq!(
+        read_answer::<DirectoryEntry>(&lookup.answer)
+            .unwrap_err()
+            .code,
+        ObjectErrorCode::UnknownNumber,
+        "the claim left nothing behind"
+    );
     // So the numbers are free for a pool that works.
     assert_eq!(s.admin("PUT", "/v1/pools/p3", pool_body()).0, 200);
 }
@@ -145,12 +163,13 @@ fn admin_routes_answer_json_errors() {
     let cases = [
         ("GET", "/v1/nothing", Value::Null, 404, "not_found"),
         (
-            "DELETE",
+            "PATCH",
             "/v1/pools/p1",
             Value::Null,
             405,
             "method_not_allowed",
         ),
+        ("DELETE", "/v1/pools/p1", Value::Null, 404, "unknown_pool"),
         (
             "GET",
             "/v1/pools/bad%20name",
@@ -264,59 +283,29 @@ fn sizing_uses_the_pools_lease_and_reports_live_use() {
 
 #[test]
 fn a_pool_object_reloads_to_the_same_answers() {
-    // What the adapter does after a restart: replay the stored rows.
-    let mut pool = PoolObject::empty();
-    let configure = json!({"op": "configure", "settings": {
-        "config": {"numbers": ["+14155550101", "+14155550102"], "fallback": "+14155550100", "lease_seconds": 3600},
-        "displays": {}, "style": {}
-    }});
-    let mut kv: HashMap<String, String> = HashMap::new();
-    let mut events: Vec<(i64, String)> = Vec::new();
-    let mut apply = |outcome: &ringmark::objects::Outcome| {
-        for w in &outcome.writes {
-            let p = &w.params;
-            if w.sql.starts_with("INSERT OR REPLACE INTO kv") {
-                let key = w.sql.split('\'').nth(1).unwrap().to_owned();
-                kv.insert(key, p[0].as_str().unwrap().to_owned());
-            } else if w.sql.starts_with("INSERT INTO events") {
-                events.push((p[0].as_i64().unwrap(), p[2].as_str().unwrap().to_owned()));
-            }
+    // What the platform does after evicting an object: a fresh engine loaded from the rows
+    // its SQL left in storage must answer exactly as the one that wrote them.
+    let history = |s: &mut Service, tokens: &[Value]| {
+        for (i, t) in tokens.iter().chain(&tokens[..1]).enumerate() {
+            s.now = NOW + 100 * i as i64;
+            let ua = if i % 2 == 0 { DESKTOP } else { IPHONE };
+            s.fetch(t["open"].as_str().unwrap(), ua);
+            s.fetch(t["number"].as_str().unwrap(), ua);
         }
+        s.now += 60;
     };
-    apply(&pool.handle(&configure.to_string(), 100));
-    let open = |r: &str| {
-        json!({"op": "open", "campaign": "c", "recipient": r, "kind": "number",
-               "opener": {"device": "desktop", "opener": "person", "client": null, "proxy": null, "machine": false}})
-        .to_string()
-    };
-    let mut answers = Vec::new();
-    for (i, r) in ["a", "b", "c", "a"].iter().enumerate() {
-        let out = pool.handle(&open(r), 200 + i as i64);
-        apply(&out);
-        answers.push(out.body);
+    let (mut kept, tokens) = with_pool();
+    let (mut reloaded, _) = with_pool();
+    history(&mut kept, &tokens);
+    history(&mut reloaded, &tokens);
+    reloaded.pools.get_mut("p1").unwrap().reload();
+    let state = |s: &mut Service| s.admin("GET", "/v1/pools/p1", Value::Null);
+    assert_eq!(state(&mut reloaded), state(&mut kept));
+    for t in &tokens {
+        let url = t["number"].as_str().unwrap();
+        let (a, b) = (kept.fetch(url, DESKTOP), reloaded.fetch(url, DESKTOP));
+        assert_eq!((a.headers, a.body), (b.headers, b.body));
     }
-    let snapshot_seq: i64 = kv
-        .get("snapshot_seq")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let mut rows: Vec<Value> = kv
-        .iter()
-        .map(|(k, v)| json!({"t": "kv", "a": k, "b": v}))
-        .collect();
-    rows.extend(
-        events
-            .iter()
-            .filter(|(seq, _)| *seq > snapshot_seq)
-            .map(|(seq, body)| json!({"t": "ev", "a": seq, "b": body})),
-    );
-    let mut reloaded = PoolObject::load(&Value::Array(rows).to_string()).unwrap();
-    let state = |p: &mut PoolObject| {
-        let v: Value = serde_json::from_str(&p.handle(r#"{"op":"state"}"#, 300).body).unwrap();
-        (v["live"].clone(), v["opens"].clone())
-    };
-    assert_eq!(state(&mut reloaded), state(&mut pool));
-    let next = reloaded.handle(&open("b"), 400);
-    assert_eq!(next.body, pool.handle(&open("b"), 400).body);
 }
 
 /// Asserts a 4xx JSON error naming `field`.
@@ -525,9 +514,14 @@ fn a_stored_undrawable_display_names_itself_in_the_snippet_answer() {
     let out = s
         .pools
         .entry("old".into())
-        .or_insert_with(PoolObject::empty)
-        .handle(&configure.to_string(), NOW);
-    assert_eq!(out.status, 200, "{}", out.body);
+        .or_default()
+        .engine
+        .handle_json(&configure.to_string(), NOW);
+    assert!(
+        read_answer::<Configured>(&out.answer).is_ok(),
+        "{}",
+        out.answer
+    );
     let (status, body) = s.admin("POST", "/v1/pools/old/snippet", json!({}));
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["field"], "displays.+14155550100");

@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Object, Reflect};
-use ringmark::edge::{Edge, EdgeConfig, Step, Target};
+use ringmark::edge::{Edge, EdgeConfig, Effect, EffectResult, Target};
 use ringmark::http::Request;
 use ringmark::token::{Claims, Keyring};
 use wasm_bindgen::JsValue;
@@ -113,18 +113,28 @@ fn edge_plans_a_number_image_through_the_pool_object() {
         "displays": {"+14155550101": "(415) 555-0101"},
         "style": {}
     }});
-    assert_eq!(pool.handle(&configure.to_string(), 1_000).status, 200);
+    let configured = pool.handle_json(&configure.to_string(), 1_000);
+    assert!(
+        configured.answer.starts_with(r#"{"ok":"#),
+        "{}",
+        configured.answer
+    );
 
     let request = Request::new("GET", &format!("https://t.example/n/{token}.png"))
         .header("user-agent", IPHONE);
-    let Step::Forward(forward) = edge.begin(&request) else {
+    let step = edge.begin(&request);
+    let [Effect::Object { target, command }] = step.effects.as_slice() else {
         panic!("a valid token goes to its pool");
     };
-    assert_eq!(forward.target, Target::Pool("p1".into()));
-    let answer = pool.handle(&forward.command, 1_000);
-    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(*target, Target::Pool("p1".into()));
+    let answer = pool.handle_json(command, 1_000);
+    assert!(answer.answer.starts_with(r#"{"ok":"#), "{}", answer.answer);
     assert!(!answer.writes.is_empty(), "the allocation is persisted");
-    let Step::Respond(response) = edge.resume(forward, answer.status, &answer.body) else {
+    let result = EffectResult {
+        status: 200,
+        body: answer.answer,
+    };
+    let Some(response) = edge.resume(step, vec![result]).response else {
         panic!("the image is answered after the pool");
     };
     assert_eq!(response.status, 200);
@@ -138,11 +148,12 @@ fn a_forged_token_still_gets_an_image() {
         signing_key: KEY.into(),
         ..EdgeConfig::default()
     });
-    let Step::Respond(response) =
-        edge.begin(&Request::new("GET", "https://t.example/n/garbage.png"))
-    else {
-        panic!("nothing to forward for an unreadable token");
-    };
+    let step = edge.begin(&Request::new("GET", "https://t.example/n/garbage.png"));
+    assert!(
+        step.effects.is_empty(),
+        "nothing to forward for an unreadable token"
+    );
+    let response = step.response.expect("answered at once");
     assert_eq!(response.status, 200);
     assert_eq!(response.header_value("content-type"), Some("image/png"));
 }

@@ -38,16 +38,16 @@ export { PoolObject, DirectoryObject } from "./objects.js";
 let edge; // one per isolate: keys, classifier, image cache
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     try {
-      return await handle(request, env);
+      return await handle(request, env, ctx);
     } catch (error) {
       return lastResort(request, error);
     }
   },
 };
 
-async function handle(request, env) {
+async function handle(request, env, ctx) {
   if (edge === undefined) {
     edge = new Edge(env.RINGMARK_SIGNING_KEY, env.RINGMARK_ADMIN_TOKEN, env.RINGMARK_IP_RANGES);
     if (env.RINGMARK_TEST_TRAP === "1") edge.enable_test_trap(); // tests of the last resort only
@@ -59,24 +59,63 @@ async function handle(request, env) {
     ? new Uint8Array()
     : new Uint8Array(await request.arrayBuffer());
   let step = current.begin(request.method, request.url, headers, body);
-  while (step.binding !== undefined) {
-    const stub = env[step.binding].get(env[step.binding].idFromName(step.name));
-    let status = 500;
-    let text = '{"error":"object unreachable"}';
-    try {
-      const answer = await stub.fetch("https://object/", { method: "POST", body: step.command });
-      status = answer.status;
-      text = await answer.text();
-    } catch (e) {
-      console.warn("ringmark: object fetch failed:", e);
-    }
-    step = current.resume(step, status, text);
+  // Run effects until the response is known; what is left runs after it.
+  while (!step.has_response) {
+    if (step.effects.length === 0) throw new Error("ringmark: a step with neither response nor effects");
+    step = await resume(current, step, env);
   }
+  const response = toResponse(step, request.method === "HEAD");
+  if (step.effects.length > 0) ctx.waitUntil(finish(current, step, env));
+  return response;
+}
+
+/** Runs the effects left after the response was sent, to the end; failures are logged, never thrown. */
+async function finish(current, step, env) {
+  try {
+    while (step.effects.length > 0) step = await resume(current, step, env);
+  } catch (e) {
+    console.error("ringmark: work after the response failed:", e);
+  }
+}
+
+/** Runs a step's effects concurrently and resumes the edge with their results, in order. */
+async function resume(current, step, env) {
+  const results = await Promise.all(step.effects.map((effect) => run(effect, env)));
+  return current.resume(
+    step,
+    results.map((r) => r.status),
+    results.map((r) => r.body),
+  );
+}
+
+/** One effect: a command to a Durable Object (RPC), or an outbound request. Status 0: it failed. */
+async function run(effect, env) {
+  try {
+    if (effect.kind === "object") {
+      const namespace = env[effect.binding];
+      const stub = namespace.get(namespace.idFromName(effect.name));
+      return { status: 200, body: await stub.command(effect.command) };
+    }
+    if (effect.kind === "fetch") {
+      const answer = await fetch(effect.url, {
+        method: effect.method,
+        headers: effect.headers,
+        body: ["GET", "HEAD"].includes(effect.method) ? undefined : effect.body,
+      });
+      return { status: answer.status, body: await answer.text() };
+    }
+    return { status: 0, body: `unknown effect ${effect.kind}` };
+  } catch (e) {
+    console.warn(`ringmark: ${effect.kind} effect failed:`, e);
+    return { status: 0, body: String(e) };
+  }
+}
+
+function toResponse(step, head) {
   const out = new Headers();
   const flat = step.headers;
   for (let i = 0; i < flat.length; i += 2) out.append(flat[i], flat[i + 1]);
-  const bodyBytes = request.method === "HEAD" ? null : step.body;
-  return new Response(bodyBytes, { status: step.status, headers: out });
+  return new Response(head ? null : step.body, { status: step.status, headers: out });
 }
 
 /**

@@ -1,11 +1,12 @@
 // The Durable Object adapters. Each one: loads the rows the Rust engine's
-// query returns (when its tables exist at all), hands every command to the
-// engine, and applies the engine's SQL writes in one transaction before
-// answering. Nothing here writes on its own: the engine's first write carries
-// its schema, so an object that is only read (an unconfigured pool a token
-// names) keeps no storage. If a command fails, the engine is dropped and
-// reloaded from storage and the command tried once more, so memory never runs
-// ahead of disk.
+// query returns (when its tables exist at all), hands every command (an RPC
+// call from the Worker: `stub.command(text)`) and every alarm to the engine,
+// and carries out the engine's outcome before answering: its SQL writes in one
+// transaction, then the alarm it asks for, then a purge. Nothing here decides
+// anything: the engine's first write carries its schema, so an object that is
+// only read (an unconfigured pool a token names) keeps no storage. If a command
+// fails, the engine is dropped and reloaded from storage and the command tried
+// once more, so memory never runs ahead of disk.
 import { DurableObject } from "cloudflare:workers";
 import { PoolObject as PoolEngine, DirectoryObject as DirectoryEngine } from "../pkg/ringmark.js";
 
@@ -24,39 +25,59 @@ class EngineObject extends DurableObject {
     this.engine = this.Engine.load(JSON.stringify(rows));
   }
 
-  // One command: the engine decides, the writes land in one transaction, then the answer.
-  run(command) {
+  // One decision of the engine, carried out: writes in one transaction, the alarm, a purge.
+  async carryOut(decide) {
     if (this.engine === null) this.load();
-    const outcome = this.engine.handle(command);
+    const outcome = decide(this.engine);
     const writes = JSON.parse(outcome.writes);
+    const storage = this.ctx.storage;
     if (writes.length > 0) {
-      const sql = this.ctx.storage.sql;
-      this.ctx.storage.transactionSync(() => {
-        for (const [statement, ...params] of writes) sql.exec(statement, ...params);
+      storage.transactionSync(() => {
+        for (const [statement, ...params] of writes) storage.sql.exec(statement, ...params);
       });
     }
-    return new Response(outcome.body, { status: outcome.status });
+    const alarm = outcome.alarm;
+    if (alarm !== undefined) {
+      // "No later than": keep an earlier alarm that is already set.
+      const current = await storage.getAlarm();
+      if (current === null || current > alarm) await storage.setAlarm(alarm);
+    }
+    if (outcome.purge) {
+      await storage.deleteAlarm();
+      await storage.deleteAll();
+      this.engine = null;
+    }
+    return outcome.answer;
   }
 
-  async fetch(request) {
-    const command = await request.text();
+  // Runs `decide` once; on failure reloads from storage and runs it once more.
+  async twice(what, decide) {
     try {
-      return this.run(command);
+      return await this.carryOut(decide);
     } catch (first) {
       // Nothing of a failed command reached storage (the transaction rolled back, or the
       // engine threw before it). Reload from storage and try once more: after the Worker
       // re-instantiated the wasm module (a trap), the old engine belongs to the dead
       // instance and its first use throws.
-      console.warn("ringmark: object failed; reloading from storage and retrying:", first);
+      console.warn(`ringmark: object ${what} failed; reloading from storage and retrying:`, first);
       this.engine = null;
       try {
-        return this.run(command);
+        return await this.carryOut(decide);
       } catch (e) {
-        console.warn("ringmark: object failed again:", e);
         this.engine = null;
-        return new Response(JSON.stringify({ error: String(e) }), { status: 500 });
+        throw e;
       }
     }
+  }
+
+  /** RPC from the Worker: one command (JSON text), answered with the engine's answer text. */
+  async command(text) {
+    return this.twice("command", (engine) => engine.handle(text));
+  }
+
+  /** The object's alarm (retention). A throw makes the platform retry it. */
+  async alarm() {
+    await this.twice("alarm", (engine) => engine.alarm());
   }
 }
 

@@ -10,14 +10,17 @@
 //! drives work is range-checked here, naming its field.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
-use super::{Cont, Edge, Forward, Step, Target, valid_pool_id};
+use super::{Cont, Edge, EffectResult, Step, Target, object, valid_pool_id};
 use crate::error::{ApiError, ErrorCode, parse_json};
 use crate::http::{Request, Response, percent_decode};
-use crate::protocol::{ClaimReply, DirectoryCommand, DirectoryEntry, PoolCommand, PoolSettings};
+use crate::protocol::{
+    ClaimReply, Configured, Deletion, DirectoryCommand, DirectoryEntry, ObjectError,
+    ObjectErrorCode, PoolCommand, PoolSettings, PoolState, Released,
+};
 use crate::snippet::{Platform, Snippet};
 use crate::token::{Claims, MAX_FIELD_LEN};
 use ringmark_phone::{DisplayFormat, E164};
-use ringmark_pool::{Call, PoolConfig};
+use ringmark_pool::{Attribution, Call, PoolConfig};
 use ringmark_render::Style;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -27,15 +30,11 @@ use std::collections::BTreeMap;
 pub const MAX_RECIPIENTS: usize = 10_000;
 
 fn respond(result: Result<Response, ApiError>) -> Step {
-    Step::Respond(result.unwrap_or_else(|e| e.to_response()))
+    Step::respond(result.unwrap_or_else(|e| e.to_response()))
 }
 
 fn forward<T: Serialize>(target: Target, command: &T, cont: Cont) -> Step {
-    Step::Forward(Forward {
-        target,
-        command: serde_json::to_string(command).unwrap_or_default(),
-        cont,
-    })
+    Step::then(object(target, command), cont)
 }
 
 /// Constant-time comparison of the presented bearer token with the secret.
@@ -98,6 +97,11 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
                     &PoolCommand::State,
                     Cont::PoolState { pool },
                 )),
+                ([], "DELETE") => Ok(forward(
+                    Target::Pool(pool.clone()),
+                    &PoolCommand::Delete,
+                    Cont::Deleted { pool },
+                )),
                 (["tokens"], "POST") => tokens(edge, pool, request),
                 (["sizing"], "GET") => sizing(pool, request),
                 (["snippet"], "POST") => snippet(edge, pool, request),
@@ -129,139 +133,150 @@ fn not_found(path: &str) -> ApiError {
     ApiError::new(ErrorCode::NotFound, format!("no admin route {path}"))
 }
 
-/// Continues an admin request with an object's answer.
-pub(super) fn resume(edge: &Edge, cont: Cont, status: u16, body: &str) -> Step {
-    let reply: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    let object_error = || {
-        get(&reply, "error")
-            .as_str()
-            .map_or_else(|| format!("object answered {status}"), str::to_owned)
+/// An object's refusal as the admin API's error: the object's code mapped
+/// to the API's, its field kept; failures of our own are logged.
+fn refused(edge: &Edge, pool: &str, e: ObjectError) -> ApiError {
+    let with_field = |code: ErrorCode, default: &str| {
+        let field = e.field.clone().unwrap_or_else(|| default.to_owned());
+        ApiError::field(code, field, &e.message)
     };
-    match cont {
-        Cont::PutClaimed { pool, settings } => match status {
-            200 => match serde_json::from_value::<ClaimReply>(reply) {
-                Ok(claim) => forward(
-                    Target::Pool(pool.clone()),
-                    &PoolCommand::Configure { settings },
-                    Cont::PutConfigured { pool, claim },
-                ),
-                Err(e) => respond(Err(internal(edge, format!("directory reply: {e}")))),
-            },
-            409 => respond(Err(ApiError::field(
-                ErrorCode::Conflict,
-                "numbers",
-                object_error(),
-            ))),
-            _ => respond(Err(internal(edge, object_error()))),
-        },
-        Cont::PutConfigured { pool, claim } => {
-            if status == 200 {
-                return respond(with_pool(edge, reply, &pool));
-            }
-            // Undo the claim so nothing half-written remains.
-            let (status, message) = match status {
-                422 => (422, object_error()),
-                _ => (500, object_error()),
-            };
-            forward(
-                Target::Directory,
-                &DirectoryCommand::Restore {
-                    pool,
-                    previous: claim.previous,
-                    added: claim.added,
-                    previous_fallback: claim.previous_fallback,
-                },
-                Cont::PutRestored { status, message },
-            )
+    match e.code {
+        ObjectErrorCode::UnknownPool => unknown_pool(pool),
+        ObjectErrorCode::UnknownNumber => with_field(ErrorCode::UnknownNumber, "to"),
+        ObjectErrorCode::Conflict => with_field(ErrorCode::Conflict, "numbers"),
+        ObjectErrorCode::Invalid => ApiError::new(ErrorCode::InvalidField, e.message),
+        ObjectErrorCode::Deleted => ApiError::field(ErrorCode::PoolDeleted, "pool", &e.message),
+        ObjectErrorCode::BadCommand | ObjectErrorCode::Unreachable | ObjectErrorCode::Internal => {
+            internal(edge, e.to_string())
         }
-        Cont::PutRestored {
-            status: failed,
-            message,
-        } => {
-            if status != 200 {
+    }
+}
+
+/// Continues an admin request with the result of its one effect.
+pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
+    match cont {
+        Cont::PutClaimed { pool, settings } => match result.answer::<ClaimReply>() {
+            Ok(claim) => forward(
+                Target::Pool(pool.clone()),
+                &PoolCommand::Configure { settings },
+                Cont::PutConfigured { pool, claim },
+            ),
+            Err(e) => respond(Err(refused(edge, &pool, e))),
+        },
+        Cont::PutConfigured { pool, claim } => match result.answer::<Configured>() {
+            Ok(configured) => respond(Ok(with_pool(&pool, &configured))),
+            Err(e) => {
+                // Undo the claim so nothing half-written remains.
+                let error = refused(edge, &pool, e);
+                forward(
+                    Target::Directory,
+                    &DirectoryCommand::Restore {
+                        pool,
+                        previous: claim.previous,
+                        added: claim.added,
+                        previous_fallback: claim.previous_fallback,
+                    },
+                    Cont::PutRestored { error },
+                )
+            }
+        },
+        Cont::PutRestored { error } => {
+            if let Err(e) = result.answer::<()>() {
                 edge.warn(format!(
-                    "directory restore failed after '{message}': {status}"
+                    "directory restore failed after '{}': {e}",
+                    error.message
                 ));
             }
-            let code = if failed == 422 {
-                ErrorCode::InvalidField
-            } else {
-                ErrorCode::Internal
-            };
-            respond(Err(ApiError::new(code, message)))
+            respond(Err(error))
         }
-        Cont::PoolState { pool } => respond(match status {
-            200 => with_pool(edge, reply, &pool),
-            404 => Err(unknown_pool(&pool)),
-            _ => Err(internal(edge, object_error())),
-        }),
-        Cont::Tokens(job) => respond(match status {
-            200 => job.sign(edge),
-            404 => Err(unknown_pool(&job.pool)),
-            _ => Err(internal(edge, object_error())),
-        }),
-        Cont::Snippet(job) => respond(match status {
-            200 => job.write(edge, &reply),
-            404 => Err(unknown_pool(&job.pool)),
-            _ => Err(internal(edge, object_error())),
-        }),
-        Cont::Sizing { pool, input } => respond(match status {
-            200 => sizing_report(&pool, input, &reply),
-            404 => Err(unknown_pool(&pool)),
-            _ => Err(internal(edge, object_error())),
-        }),
-        Cont::CallLookup { call } => match status {
-            200 => match serde_json::from_value::<DirectoryEntry>(reply) {
-                Ok(entry) => forward(
-                    Target::Pool(entry.pool.clone()),
-                    &PoolCommand::Call { call },
-                    Cont::CallDone { pool: entry.pool },
-                ),
-                Err(e) => respond(Err(internal(edge, format!("directory reply: {e}")))),
-            },
-            404 => respond(Err(ApiError::field(
+        Cont::PoolState { pool } => respond(
+            result
+                .answer::<PoolState>()
+                .map(|state| with_pool(&pool, &state))
+                .map_err(|e| refused(edge, &pool, e)),
+        ),
+        Cont::Deleted { pool } => match result.answer::<Deletion>() {
+            Ok(deletion) => forward(
+                Target::Directory,
+                &DirectoryCommand::Release {
+                    pool: pool.clone(),
+                    quarantine_seconds: deletion.quarantine_seconds,
+                },
+                Cont::Released { pool, deletion },
+            ),
+            Err(e) => respond(Err(refused(edge, &pool, e))),
+        },
+        Cont::Released { pool, deletion } => respond(
+            result
+                .answer::<Released>()
+                .map(|released| {
+                    Response::json(
+                        200,
+                        &json!({
+                            "pool": pool,
+                            "deleted_at": deletion.deleted_at,
+                            "purge_at": deletion.purge_at,
+                            "numbers": deletion.numbers,
+                            "numbers_free_at": released.free_at,
+                        }),
+                    )
+                })
+                .map_err(|e| refused(edge, &pool, e)),
+        ),
+        Cont::Tokens(job) => respond(
+            result
+                .answer::<PoolSettings>()
+                .map_err(|e| refused(edge, &job.pool, e))
+                .and_then(|_| job.sign(edge)),
+        ),
+        Cont::Snippet(job) => respond(
+            result
+                .answer::<PoolSettings>()
+                .map_err(|e| refused(edge, &job.pool, e))
+                .and_then(|settings| job.write(edge, &settings)),
+        ),
+        Cont::Sizing { pool, input } => respond(
+            result
+                .answer::<PoolState>()
+                .map_err(|e| refused(edge, &pool, e))
+                .and_then(|state| sizing_report(&pool, input, &state)),
+        ),
+        Cont::CallLookup { call } => match result.answer::<DirectoryEntry>() {
+            Ok(entry) => forward(
+                Target::Pool(entry.pool.clone()),
+                &PoolCommand::Call { call },
+                Cont::CallDone { pool: entry.pool },
+            ),
+            Err(e) if e.code == ObjectErrorCode::UnknownNumber => respond(Err(ApiError::field(
                 ErrorCode::UnknownNumber,
                 "to",
                 format!("{} belongs to no pool", call.to),
             ))),
-            409 => respond(Err(ApiError::field(
-                ErrorCode::Conflict,
-                "to",
-                object_error(),
-            ))),
-            _ => respond(Err(internal(edge, object_error()))),
+            Err(e) => respond(Err(refused(edge, "", e))),
         },
-        Cont::CallDone { pool } => respond(match status {
-            200 => Ok(Response::json(200, &attribution_body(&pool, reply))),
-            404 => Err(unknown_pool(&pool)),
-            _ => Err(internal(edge, object_error())),
-        }),
-        Cont::Pixel | Cont::Number { .. } | Cont::Click { .. } => respond(Err(internal(
-            edge,
-            "email continuation reached the admin API".into(),
-        ))),
-    }
-}
-
-/// `value.key`, or `null` when `value` has no such key or is not an object
-/// (what indexing does, without indexing's panic when assigning).
-fn get<'a>(value: &'a Value, key: &str) -> &'a Value {
-    static NULL: Value = Value::Null;
-    value.get(key).unwrap_or(&NULL)
-}
-
-/// An object's JSON reply with the pool's name added.
-fn with_pool(edge: &Edge, reply: Value, pool: &str) -> Result<Response, ApiError> {
-    match reply {
-        Value::Object(mut body) => {
-            body.insert("pool".into(), json!(pool));
-            Ok(Response::json(200, &body))
+        Cont::CallDone { pool } => respond(
+            result
+                .answer::<Attribution>()
+                .map(|attribution| Response::json(200, &attribution_body(&pool, &attribution)))
+                .map_err(|e| refused(edge, &pool, e)),
+        ),
+        Cont::Done | Cont::PixelRecorded | Cont::Number { .. } | Cont::Click { .. } => {
+            respond(Err(internal(
+                edge,
+                "email continuation reached the admin API".into(),
+            )))
         }
-        other => Err(internal(
-            edge,
-            format!("pool reply is not a JSON object: {other}"),
-        )),
     }
+}
+
+/// A reply with the pool's name added as its first field.
+fn with_pool<T: Serialize>(pool: &str, reply: &T) -> Response {
+    let mut body = Map::new();
+    body.insert("pool".into(), json!(pool));
+    if let Ok(Value::Object(fields)) = serde_json::to_value(reply) {
+        body.extend(fields);
+    }
+    Response::json(200, &body)
 }
 
 fn unknown_pool(pool: &str) -> ApiError {
@@ -510,7 +525,7 @@ fn tokens(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError
     )?;
     Ok(forward(
         Target::Pool(pool),
-        &PoolCommand::State,
+        &PoolCommand::Settings,
         Cont::Tokens(Box::new(job)),
     ))
 }
@@ -615,26 +630,17 @@ fn call(edge: &Edge, request: &Request) -> Result<Step, ApiError> {
 }
 
 /// The attribution answer: the best candidate's facts at the top, then all candidates.
-fn attribution_body(pool: &str, mut attribution: Value) -> Value {
-    let best = get(&attribution, "candidates")
-        .get(0)
-        .cloned()
-        .unwrap_or(Value::Null);
-    let object = attribution
-        .as_object_mut()
-        .map(std::mem::take)
-        .unwrap_or_default();
+fn attribution_body(pool: &str, attribution: &Attribution) -> Value {
+    let best = attribution.candidates.first();
     let mut body = Map::new();
     body.insert("pool".into(), json!(pool));
-    for (key, from) in [
-        ("campaign", "campaign"),
-        ("recipient", "recipient"),
-        ("device", "device"),
-        ("lease_state", "state"),
-    ] {
-        body.insert(key.into(), get(&best, from).clone());
+    body.insert("campaign".into(), json!(best.map(|c| &c.campaign)));
+    body.insert("recipient".into(), json!(best.map(|c| &c.recipient)));
+    body.insert("device".into(), json!(best.map(|c| &c.device)));
+    body.insert("lease_state".into(), json!(best.map(|c| &c.state)));
+    if let Ok(Value::Object(fields)) = serde_json::to_value(attribution) {
+        body.extend(fields);
     }
-    body.extend(object);
     Value::Object(body)
 }
 
@@ -768,27 +774,23 @@ fn sizing_input(input: Value) -> Result<ringmark_pool::sizing::SizingInput, ApiE
         .map_err(|e| ApiError::new(ErrorCode::BadJson, format!("query: {e}")))
 }
 
-fn sizing_report(pool: &str, mut input: Value, state: &Value) -> Result<Response, ApiError> {
-    let live = get(state, "live");
+fn sizing_report(pool: &str, mut input: Value, state: &PoolState) -> Result<Response, ApiError> {
+    let live = &state.live;
     // What the query leaves out comes from the pool itself: its lease length,
     // its leasable numbers and its live exclusive leases (held to the query's
     // ranges: a pool may lease for longer than the sizing maths looks).
     if let Some(map) = input.as_object_mut() {
-        let count = |key| get(live, key).as_u64().unwrap_or(0);
-        let leases = count("exclusive").saturating_add(count("shared"));
+        let leases = u64::from(live.exclusive).saturating_add(u64::from(live.shared));
         for (key, value) in [
-            (
-                "lease_seconds",
-                get(get(state, "config"), "lease_seconds").as_u64(),
-            ),
-            ("pool_size", get(live, "leasable").as_u64()),
-            ("live_leases", Some(leases)),
+            ("lease_seconds", u64::from(state.config.lease_seconds)),
+            ("pool_size", u64::from(live.leasable)),
+            ("live_leases", leases),
         ] {
             let range = SIZING_FIELDS
                 .iter()
                 .find(|(name, _)| *name == key)
                 .map(|&(_, range)| range);
-            if let (Some(value), Some(Range::Whole(min, max))) = (value, range) {
+            if let Some(Range::Whole(min, max)) = range {
                 map.entry(key).or_insert(json!(value.clamp(min, max)));
             }
         }
@@ -865,24 +867,19 @@ fn snippet(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiErro
     };
     Ok(forward(
         Target::Pool(pool),
-        &PoolCommand::State,
+        &PoolCommand::Settings,
         Cont::Snippet(Box::new(job)),
     ))
 }
 
 impl SnippetJob {
-    fn write(&self, edge: &Edge, state: &Value) -> Result<Response, ApiError> {
-        let fallback = get(get(state, "config"), "fallback")
-            .as_str()
-            .unwrap_or_default();
-        let display = get(get(state, "displays"), fallback)
-            .as_str()
-            .unwrap_or(fallback)
-            .to_owned();
-        let style: Style = serde_json::from_value(get(state, "style").clone()).unwrap_or_default();
+    fn write(&self, edge: &Edge, settings: &PoolSettings) -> Result<Response, ApiError> {
+        let fallback = settings.config.fallback.as_str();
+        let display = settings.display(fallback);
+        let style = &settings.style;
         // Display strings are checked when a pool is saved; one stored before that
         // check existed may still be undrawable: name it, so a new PUT fixes it.
-        let (width, height) = ringmark_render::display_size(&display, &style).map_err(|e| {
+        let (width, height) = ringmark_render::display_size(&display, style).map_err(|e| {
             ApiError::field(
                 ErrorCode::InvalidField,
                 format!("displays.{fallback}"),

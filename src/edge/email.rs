@@ -12,9 +12,9 @@
 //! an existing pool's fallback; and malformed and forged tokens take the same
 //! path, so their timing tells nothing about the plaintext.
 
-use super::{Cont, Edge, Forward, Step, Target, valid_pool_id};
+use super::{Cont, Edge, Step, Target, object, valid_pool_id};
 use crate::http::{NO_STORE, Request, Response};
-use crate::protocol::{NumberReply, OpenKind, Opener, PoolCommand};
+use crate::protocol::{NumberReply, ObjectError, OpenKind, Opened, Opener, PoolCommand, label};
 use crate::token::{Claims, TokenError};
 use ringmark_classify::{Classification, DeviceClass, Signals};
 use ringmark_render::{PIXEL_GIF, Style, Variant};
@@ -35,8 +35,8 @@ pub fn classify(edge: &Edge, request: &Request) -> Classification {
 
 fn opener(c: &Classification) -> Opener {
     Opener {
-        device: c.device.as_str().to_owned(),
-        opener: c.opener.as_str().to_owned(),
+        device: c.device,
+        opener: c.opener,
         client: c.client.map(str::to_owned),
         proxy: c.proxy.map(str::to_owned),
         machine: c.machine,
@@ -71,18 +71,15 @@ fn verify(edge: &Edge, route: &str, token: &str) -> Option<Claims> {
     }
 }
 
-fn open(claims: Claims, kind: OpenKind, c: &Classification, cont: Cont) -> Step {
+/// The command recording an open of `claims`' recipient, sent to their pool.
+fn open(claims: Claims, kind: OpenKind, c: &Classification) -> super::Effect {
     let command = PoolCommand::Open {
         campaign: claims.campaign,
         recipient: claims.recipient,
         kind,
         opener: opener(c),
     };
-    Step::Forward(Forward {
-        target: Target::Pool(claims.pool),
-        command: serde_json::to_string(&command).unwrap_or_default(),
-        cont,
-    })
+    object(Target::Pool(claims.pool), &command)
 }
 
 /// The transparent 1×1 GIF, never cached.
@@ -90,19 +87,20 @@ pub fn pixel_response() -> Response {
     Response::image("image/gif", PIXEL_GIF)
 }
 
-/// `GET|HEAD /o/{token}.gif`: records an open (not for HEAD), answers the pixel.
+/// `GET|HEAD /o/{token}.gif`: answers the pixel at once (its bytes never
+/// depend on the pool), then records the open (not for HEAD) after the
+/// response, so the pool object's round trip is off the image's path.
 pub fn pixel(edge: &Edge, request: &Request, rest: &str) -> Step {
     if request.method == "HEAD" {
-        return Step::Respond(pixel_response());
+        return Step::respond(pixel_response());
     }
     match verify(edge, "pixel", token(rest, ".gif")) {
-        Some(claims) => open(
-            claims,
-            OpenKind::Pixel,
-            &classify(edge, request),
-            Cont::Pixel,
+        Some(claims) => Step::respond_then(
+            pixel_response(),
+            open(claims, OpenKind::Pixel, &classify(edge, request)),
+            Cont::PixelRecorded,
         ),
-        None => Step::Respond(pixel_response()),
+        None => Step::respond(pixel_response()),
     }
 }
 
@@ -135,13 +133,13 @@ pub fn answer(c: &Classification) -> Answer {
 pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
     if request.method == "HEAD" {
         // Headers only: no open is counted and nothing is allocated.
-        return Step::Respond(Response::image("image/png", Vec::new()));
+        return Step::respond(Response::image("image/png", Vec::new()));
     }
     let c = classify(edge, request);
     let variant = answer(&c).variant;
     match verify(edge, "number image", token(rest, ".png")) {
-        Some(claims) => open(claims, OpenKind::Number, &c, Cont::Number { variant }),
-        None => Step::Respond(neutral_response()),
+        Some(claims) => Step::then(open(claims, OpenKind::Number, &c), Cont::Number { variant }),
+        None => Step::respond(neutral_response()),
     }
 }
 
@@ -154,15 +152,19 @@ fn neutral_response() -> Response {
 }
 
 /// Renders the number a pool answered; any failure ends in a neutral image.
-pub fn number_image(edge: &Edge, variant: Variant, status: u16, body: &str) -> Response {
-    if status != 200 {
-        edge.warn(format!("number image: pool answered {status}: {body}"));
-        return neutral_response();
-    }
-    let reply: NumberReply = match serde_json::from_str(body) {
-        Ok(r) => r,
+pub fn number_image(
+    edge: &Edge,
+    variant: Variant,
+    answer: Result<Opened, ObjectError>,
+) -> Response {
+    let reply: NumberReply = match answer {
+        Ok(Some(reply)) => reply,
+        Ok(None) => {
+            edge.warn("number image: the pool answered no number".to_owned());
+            return neutral_response();
+        }
         Err(e) => {
-            edge.warn(format!("number image: unreadable pool answer: {e}"));
+            edge.warn(format!("number image: {e}"));
             return neutral_response();
         }
     };
@@ -178,9 +180,9 @@ pub fn number_image(edge: &Edge, variant: Variant, status: u16, body: &str) -> R
     match image {
         Ok(image) => {
             let mut response = Response::image("image/png", image.png.clone())
-                .with_header("x-ringmark-lease", &reply.lease);
+                .with_header("x-ringmark-lease", &label(&reply.lease));
             if let Some(outcome) = &reply.exhausted {
-                response = response.with_header("x-ringmark-exhausted", outcome);
+                response = response.with_header("x-ringmark-exhausted", &label(outcome));
             }
             if reply.pressure {
                 response = response.with_header("x-ringmark-pressure", "1");
@@ -199,28 +201,29 @@ pub fn number_image(edge: &Edge, variant: Variant, status: u16, body: &str) -> R
 pub fn click(edge: &Edge, request: &Request, rest: &str) -> Step {
     if request.method == "HEAD" {
         // Link scanners probe with HEAD: answer without counting a click.
-        return Step::Respond(Response::new(200, "text/html; charset=utf-8", Vec::new()));
+        return Step::respond(Response::new(200, "text/html; charset=utf-8", Vec::new()));
     }
     let c = classify(edge, request);
     let dial = answer(&c).dials;
     match verify(edge, "click", rest) {
-        Some(claims) => open(claims, OpenKind::Click, &c, Cont::Click { dial }),
-        None => Step::Respond(page(None)),
+        Some(claims) => Step::then(open(claims, OpenKind::Click, &c), Cont::Click { dial }),
+        None => Step::respond(page(None)),
     }
 }
 
 /// The answer to a click, from the pool's reply.
-pub fn click_page(edge: &Edge, dial: bool, status: u16, body: &str) -> Response {
-    let reply = (status == 200)
-        .then(|| serde_json::from_str::<NumberReply>(body).ok())
-        .flatten();
-    match reply {
-        Some(reply) if dial => Response::new(302, "text/plain; charset=utf-8", Vec::new())
+pub fn click_page(edge: &Edge, dial: bool, answer: Result<Opened, ObjectError>) -> Response {
+    match answer {
+        Ok(Some(reply)) if dial => Response::new(302, "text/plain; charset=utf-8", Vec::new())
             .with_header("location", &format!("tel:{}", reply.number))
             .with_header("cache-control", NO_STORE),
-        Some(reply) => page(Some(&reply)),
-        None => {
-            edge.warn(format!("click: pool answered {status}: {body}"));
+        Ok(Some(reply)) => page(Some(&reply)),
+        Ok(None) => {
+            edge.warn("click: the pool answered no number".to_owned());
+            page(None)
+        }
+        Err(e) => {
+            edge.warn(format!("click: {e}"));
             page(None)
         }
     }

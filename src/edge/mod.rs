@@ -1,13 +1,17 @@
 //! The edge: what the Worker does with each request, as a resumable plan.
 //!
 //! Some requests are answered at once (a pixel with a bad token, a 401).
-//! Others need a Durable Object: the pool that allocates, or the directory
-//! that knows which pool owns a dialled number. Rather than calling the
-//! platform from Rust, [`Edge::begin`] returns a [`Step`]: either the
-//! [`Response`] to send, or a [`Forward`] naming the object and the command
-//! text to send it. The adapter sends it, and hands the object's answer to
-//! [`Edge::resume`], which returns the next step. The loop in
-//! `worker/index.js` is five lines and knows nothing of routes.
+//! Others need effects only the platform can carry out: a command to a
+//! Durable Object (the pool that allocates, the directory that knows which
+//! pool owns a dialled number) or an outbound HTTP request. Rather than
+//! calling the platform from Rust, [`Edge::begin`] returns a [`Step`]: the
+//! [`Response`] to send, if it is known, and the [`Effect`]s to run. The
+//! adapter runs the effects (concurrently), hands their results to
+//! [`Edge::resume`], and repeats until there are none. A step may carry a
+//! response *and* effects: the adapter answers first and runs the rest after
+//! the response (`ctx.waitUntil`) — a pixel is answered before its open is
+//! recorded. The loop in `worker/index.js` knows nothing of routes or
+//! objects' commands.
 //!
 //! Email-facing URLs ([`email`]) always end in a 200 image or page, whatever
 //! goes wrong; admin URLs ([`admin`]) end in JSON, with a 4xx that names the
@@ -42,7 +46,7 @@ pub struct EdgeConfig {
     pub device_models: DeviceModels,
 }
 
-/// Which Durable Object a [`Forward`] goes to.
+/// Which Durable Object an [`Effect::Object`] goes to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// The pool object with this name.
@@ -51,31 +55,154 @@ pub enum Target {
     Directory,
 }
 
-/// A command for a Durable Object, and what to do with its answer.
+impl Target {
+    /// The Worker binding of the object's namespace (`wrangler.toml`).
+    pub fn binding(&self) -> &'static str {
+        match self {
+            Target::Pool(_) => "POOL",
+            Target::Directory => "DIRECTORY",
+        }
+    }
+
+    /// The object's name within its namespace.
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Pool(name) => name,
+            Target::Directory => "directory",
+        }
+    }
+}
+
+/// Something only the platform can do, which the adapter runs for the edge.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// Send a command (JSON text of a [`crate::protocol::PoolCommand`] or
+    /// [`crate::protocol::DirectoryCommand`]) to a Durable Object; its
+    /// [`crate::protocol::Answer`] text comes back.
+    Object {
+        /// Which object.
+        target: Target,
+        /// The command.
+        command: String,
+    },
+    /// An outbound HTTP request; its status and body come back.
+    Fetch(Outbound),
+}
+
+/// An outbound HTTP request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outbound {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Header names and values.
+    pub headers: Vec<(String, String)>,
+    /// Body text.
+    pub body: String,
+}
+
+/// What running an [`Effect`] gave: for an object, status 200 and its answer
+/// text; for a fetch, the response's status and body. Status 0: it could not
+/// be carried out at all (the body says why).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EffectResult {
+    /// HTTP status, or 0 when the effect failed.
+    pub status: u16,
+    /// Answer or response text, or the failure.
+    pub body: String,
+}
+
+impl EffectResult {
+    /// An effect that could not be carried out.
+    pub fn failed(message: impl Into<String>) -> Self {
+        EffectResult {
+            status: 0,
+            body: message.into(),
+        }
+    }
+
+    /// The object's answer read as reply type `T` (a failed effect is an
+    /// [`crate::protocol::ObjectErrorCode::Unreachable`] error).
+    ///
+    /// # Errors
+    /// The object's refusal, or why its answer could not be had or read.
+    pub fn answer<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<T, crate::protocol::ObjectError> {
+        use crate::protocol::{ObjectError, ObjectErrorCode};
+        if self.status != 200 {
+            return Err(ObjectError::new(
+                ObjectErrorCode::Unreachable,
+                format!("object unreachable ({}): {}", self.status, self.body),
+            ));
+        }
+        crate::protocol::read_answer(&self.body)
+    }
+}
+
+/// The next thing the adapter does: send `response` if there is one, and run
+/// `effects`, then call [`Edge::resume`] with their results (in order). When
+/// the response has already been sent, the effects run after it and any later
+/// response is ignored (the edge never makes one).
 #[derive(Debug)]
-pub struct Forward {
-    /// Where to send it.
-    pub target: Target,
-    /// The command, JSON text (a [`crate::protocol::PoolCommand`] or
-    /// [`crate::protocol::DirectoryCommand`]).
-    pub command: String,
+pub struct Step {
+    /// The answer to the request, once it is known.
+    pub response: Option<Response>,
+    /// Effects to run concurrently before resuming.
+    pub effects: Vec<Effect>,
     cont: Cont,
 }
 
-/// The next thing the adapter does.
-#[derive(Debug)]
-pub enum Step {
-    /// Send this response; the request is done.
-    Respond(Response),
-    /// Send a command to an object, then call [`Edge::resume`] with its answer.
-    Forward(Forward),
+impl Step {
+    /// Answer, and nothing else to do.
+    pub fn respond(response: Response) -> Self {
+        Step {
+            response: Some(response),
+            effects: Vec::new(),
+            cont: Cont::Done,
+        }
+    }
+
+    /// Run one effect, then continue with `cont`.
+    fn then(effect: Effect, cont: Cont) -> Self {
+        Step {
+            response: None,
+            effects: vec![effect],
+            cont,
+        }
+    }
+
+    /// Answer now, and run `effect` after the response.
+    fn respond_then(response: Response, effect: Effect, cont: Cont) -> Self {
+        Step {
+            response: Some(response),
+            effects: vec![effect],
+            cont,
+        }
+    }
+
+    /// True when nothing is left to run.
+    pub fn is_done(&self) -> bool {
+        self.effects.is_empty()
+    }
+}
+
+/// A command for an object, as an effect.
+fn object<C: serde::Serialize>(target: Target, command: &C) -> Effect {
+    Effect::Object {
+        target,
+        command: serde_json::to_string(command).unwrap_or_default(),
+    }
 }
 
 /// What to do with an object's answer (private: only the edge reads it).
 #[derive(Debug)]
 enum Cont {
-    /// A pixel open was recorded (or not): answer the GIF either way.
-    Pixel,
+    /// Nothing is left to do.
+    Done,
+    /// A pixel open was recorded (or not), after the pixel was answered.
+    PixelRecorded,
     /// Render the number image the pool answered.
     Number { variant: Variant },
     /// Send the recipient to their number.
@@ -88,9 +215,16 @@ enum Cont {
     /// The pool took (or refused) its configuration.
     PutConfigured { pool: String, claim: ClaimReply },
     /// A failed configuration was undone in the directory; report the failure.
-    PutRestored { status: u16, message: String },
+    PutRestored { error: crate::error::ApiError },
     /// The pool's state, to report.
     PoolState { pool: String },
+    /// The pool was deleted; release its numbers in the directory next.
+    Deleted { pool: String },
+    /// The directory released the deleted pool's numbers.
+    Released {
+        pool: String,
+        deletion: crate::protocol::Deletion,
+    },
     /// The pool exists: sign the tokens.
     Tokens(Box<admin::TokenJob>),
     /// The pool's state: write the email snippet (and CSV).
@@ -196,7 +330,7 @@ impl Edge {
         } else if path.starts_with("/v1/") {
             return admin::begin(self, request);
         } else if path == "/" && head_or_get {
-            return Step::Respond(Response::new(
+            return Step::respond(Response::new(
                 200,
                 "text/plain; charset=utf-8",
                 concat!(
@@ -206,24 +340,37 @@ impl Edge {
                 ),
             ));
         }
-        Step::Respond(email::not_found(request))
+        Step::respond(email::not_found(request))
     }
 
-    /// Continues a request with the answer (`status`, JSON `body`) of the
-    /// object a [`Forward`] went to.
-    pub fn resume(&self, forward: Forward, status: u16, body: &str) -> Step {
-        match forward.cont {
-            Cont::Pixel => {
-                if status != 200 {
-                    self.warn(format!("pixel open not recorded: {status} {body}"));
+    /// Continues a request with the results of the step's effects, in the
+    /// order the step listed them.
+    pub fn resume(&self, step: Step, results: Vec<EffectResult>) -> Step {
+        let mut results = results.into_iter();
+        let result = results
+            .next()
+            .unwrap_or_else(|| EffectResult::failed("no result for the effect"));
+        match step.cont {
+            Cont::Done => Step::respond(Response::new(
+                500,
+                "text/plain; charset=utf-8",
+                "nothing to resume\n",
+            )),
+            Cont::PixelRecorded => {
+                if let Err(e) = result.answer::<crate::protocol::Opened>() {
+                    self.warn(format!("pixel open not recorded: {e}"));
                 }
-                Step::Respond(email::pixel_response())
+                Step {
+                    response: None,
+                    effects: Vec::new(),
+                    cont: Cont::Done,
+                }
             }
             Cont::Number { variant } => {
-                Step::Respond(email::number_image(self, variant, status, body))
+                Step::respond(email::number_image(self, variant, result.answer()))
             }
-            Cont::Click { dial } => Step::Respond(email::click_page(self, dial, status, body)),
-            cont => admin::resume(self, cont, status, body),
+            Cont::Click { dial } => Step::respond(email::click_page(self, dial, result.answer())),
+            cont => admin::resume(self, cont, result),
         }
     }
 

@@ -17,7 +17,9 @@
 //! A fallback is never also a tracking number, in any pool.
 
 use super::store::{Outcome, Write};
-use crate::protocol::{ClaimReply, DirectoryCommand, DirectoryEntry};
+use crate::protocol::{
+    ClaimReply, DirectoryCommand, DirectoryEntry, ObjectError, ObjectErrorCode, Released,
+};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -83,12 +85,19 @@ impl DirectoryObject {
         Ok(directory)
     }
 
-    /// Handles one [`DirectoryCommand`] (JSON text) at time `now`.
-    pub fn handle(&mut self, command_json: &str, now: i64) -> Outcome {
-        let command: DirectoryCommand = match serde_json::from_str(command_json) {
-            Ok(c) => c,
-            Err(e) => return Outcome::error(400, format!("command: {e}")),
-        };
+    /// Handles one [`DirectoryCommand`] as the JSON text the adapter carries.
+    pub fn handle_json(&mut self, command: &str, now: i64) -> Outcome {
+        match serde_json::from_str::<DirectoryCommand>(command) {
+            Ok(command) => self.handle(command, now),
+            Err(e) => Outcome::error(ObjectError::new(
+                ObjectErrorCode::BadCommand,
+                format!("command: {e}"),
+            )),
+        }
+    }
+
+    /// Handles one [`DirectoryCommand`] at time `now`.
+    pub fn handle(&mut self, command: DirectoryCommand, now: i64) -> Outcome {
         let outcome = match command {
             DirectoryCommand::Claim {
                 pool,
@@ -102,6 +111,10 @@ impl DirectoryObject {
                 added,
                 previous_fallback,
             } => self.restore(&pool, previous, &added, previous_fallback),
+            DirectoryCommand::Release {
+                pool,
+                quarantine_seconds,
+            } => self.release(&pool, quarantine_seconds, now),
             DirectoryCommand::Lookup { number } => self.lookup(number),
         };
         if self.schema_written || outcome.writes.is_empty() {
@@ -117,9 +130,13 @@ impl DirectoryObject {
         }
         let pools: Vec<&String> = self.fallbacks.get(&number).into_iter().flatten().collect();
         match pools.as_slice() {
-            [] => Outcome::error(404, format!("{number} belongs to no pool")),
+            [] => Outcome::error(ObjectError::field(
+                ObjectErrorCode::UnknownNumber,
+                "to",
+                format!("{number} belongs to no pool"),
+            )),
             [pool] => Outcome::ok(
-                &DirectoryEntry {
+                DirectoryEntry {
                     number,
                     pool: (*pool).clone(),
                     retired_at: None,
@@ -127,8 +144,9 @@ impl DirectoryObject {
                 },
                 Vec::new(),
             ),
-            _ => Outcome::error(
-                409,
+            _ => Outcome::error(ObjectError::field(
+                ObjectErrorCode::Conflict,
+                "to",
                 format!(
                     "{number} is the fallback number of pools {}: a call to it cannot be attributed to one pool",
                     pools
@@ -137,7 +155,7 @@ impl DirectoryObject {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            ),
+            )),
         }
     }
 
@@ -211,7 +229,11 @@ impl DirectoryObject {
             }
         }
         if !conflicts.is_empty() {
-            return Outcome::error(409, conflicts.join("; "));
+            return Outcome::error(ObjectError::field(
+                ObjectErrorCode::Conflict,
+                "numbers",
+                conflicts.join("; "),
+            ));
         }
         let previous: Vec<DirectoryEntry> = self
             .numbers
@@ -252,13 +274,33 @@ impl DirectoryObject {
         let previous_fallback = self.fallback_of(pool);
         self.set_fallback(pool, Some(fallback), &mut writes);
         Outcome::ok(
-            &ClaimReply {
+            ClaimReply {
                 previous,
                 added,
                 previous_fallback,
             },
             writes,
         )
+    }
+
+    /// Retires every live number of a deleted pool into quarantine and stops
+    /// routing its fallback to it. Numbers already retired keep their dates,
+    /// so a repeated release changes nothing.
+    fn release(&mut self, pool: &str, quarantine: i64, now: i64) -> Outcome {
+        let mut writes = Vec::new();
+        let mut retired = Vec::new();
+        let mut free_at = None;
+        for entry in self.numbers.values_mut().filter(|e| e.pool == pool) {
+            if entry.retired_at.is_none() {
+                entry.retired_at = Some(now);
+                entry.free_at = Some(now + quarantine);
+                writes.push(upsert(entry));
+                retired.push(entry.number.clone());
+            }
+            free_at = free_at.max(entry.free_at);
+        }
+        self.set_fallback(pool, None, &mut writes);
+        Outcome::ok(Released { retired, free_at }, writes)
     }
 
     fn restore(
@@ -283,7 +325,7 @@ impl DirectoryObject {
             writes.push(upsert(&entry));
             self.numbers.insert(entry.number.clone(), entry);
         }
-        Outcome::ok(&json!({ "restored": true }), writes)
+        Outcome::ok((), writes)
     }
 }
 
@@ -302,33 +344,54 @@ fn upsert(entry: &DirectoryEntry) -> Write {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::read_answer;
 
     fn claim(d: &mut DirectoryObject, pool: &str, numbers: &[&str], now: i64) -> Outcome {
-        let command = json!({"op": "claim", "pool": pool, "numbers": numbers,
-                             "fallback": "+15550000000", "quarantine_seconds": 100});
-        d.handle(&command.to_string(), now)
+        d.handle(
+            DirectoryCommand::Claim {
+                pool: pool.into(),
+                numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
+                fallback: "+15550000000".into(),
+                quarantine_seconds: 100,
+            },
+            now,
+        )
     }
 
-    fn lookup(d: &mut DirectoryObject, number: &str) -> Outcome {
-        d.handle(&json!({"op": "lookup", "number": number}).to_string(), 0)
+    fn lookup(d: &mut DirectoryObject, number: &str) -> Result<DirectoryEntry, ObjectError> {
+        let outcome = d.handle(
+            DirectoryCommand::Lookup {
+                number: number.into(),
+            },
+            0,
+        );
+        read_answer(&outcome.answer)
+    }
+
+    fn code<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+        outcome: &Outcome,
+    ) -> ObjectErrorCode {
+        read_answer::<T>(&outcome.answer).unwrap_err().code
     }
 
     #[test]
     fn a_number_belongs_to_one_pool() {
         let mut d = DirectoryObject::default();
-        assert_eq!(
-            claim(&mut d, "a", &["+15550000001", "+15550000002"], 0).status,
-            200
-        );
+        let first = claim(&mut d, "a", &["+15550000001", "+15550000002"], 0);
+        assert!(read_answer::<ClaimReply>(&first.answer).is_ok());
         let clash = claim(&mut d, "b", &["+15550000002", "+15550000003"], 1);
-        assert_eq!(clash.status, 409);
+        let error = read_answer::<ClaimReply>(&clash.answer).unwrap_err();
+        assert_eq!(error.code, ObjectErrorCode::Conflict);
+        assert_eq!(error.field.as_deref(), Some("numbers"));
         assert!(
-            clash.body.contains("+15550000002 belongs to pool 'a'"),
-            "{}",
-            clash.body
+            error.message.contains("+15550000002 belongs to pool 'a'"),
+            "{error}"
         );
         assert!(clash.writes.is_empty(), "a refused claim writes nothing");
-        assert_eq!(lookup(&mut d, "+15550000003").status, 404);
+        assert_eq!(
+            lookup(&mut d, "+15550000003").unwrap_err().code,
+            ObjectErrorCode::UnknownNumber
+        );
     }
 
     #[test]
@@ -336,14 +399,13 @@ mod tests {
         let mut d = DirectoryObject::default();
         claim(&mut d, "a", &["+15550000001", "+15550000002"], 0);
         claim(&mut d, "a", &["+15550000001"], 10);
-        let entry: DirectoryEntry =
-            serde_json::from_str(&lookup(&mut d, "+15550000002").body).unwrap();
+        let entry = lookup(&mut d, "+15550000002").unwrap();
         assert_eq!((entry.pool.as_str(), entry.free_at), ("a", Some(110)));
-        assert_eq!(claim(&mut d, "b", &["+15550000002"], 50).status, 409);
-        assert_eq!(claim(&mut d, "b", &["+15550000002"], 110).status, 200);
-        let entry: DirectoryEntry =
-            serde_json::from_str(&lookup(&mut d, "+15550000002").body).unwrap();
-        assert_eq!(entry.pool, "b");
+        let early = claim(&mut d, "b", &["+15550000002"], 50);
+        assert_eq!(code::<ClaimReply>(&early), ObjectErrorCode::Conflict);
+        let later = claim(&mut d, "b", &["+15550000002"], 110);
+        assert!(read_answer::<ClaimReply>(&later.answer).is_ok());
+        assert_eq!(lookup(&mut d, "+15550000002").unwrap().pool, "b");
     }
 
     #[test]
@@ -351,57 +413,112 @@ mod tests {
         let mut d = DirectoryObject::default();
         claim(&mut d, "a", &["+15550000001"], 0);
         let out = claim(&mut d, "a", &["+15550000002"], 5);
-        let reply: ClaimReply = serde_json::from_str(&out.body).unwrap();
+        let reply: ClaimReply = read_answer(&out.answer).unwrap();
         assert_eq!(reply.added, vec!["+15550000002".to_string()]);
-        let undo = json!({"op": "restore", "pool": "a", "previous": reply.previous, "added": reply.added,
-                   "previous_fallback": reply.previous_fallback});
-        assert_eq!(d.handle(&undo.to_string(), 6).status, 200);
-        assert_eq!(lookup(&mut d, "+15550000002").status, 404);
-        let entry: DirectoryEntry =
-            serde_json::from_str(&lookup(&mut d, "+15550000001").body).unwrap();
-        assert_eq!(entry.retired_at, None);
+        let undo = d.handle(
+            DirectoryCommand::Restore {
+                pool: "a".into(),
+                previous: reply.previous,
+                added: reply.added,
+                previous_fallback: reply.previous_fallback,
+            },
+            6,
+        );
+        assert_eq!(read_answer::<()>(&undo.answer), Ok(()));
+        assert!(lookup(&mut d, "+15550000002").is_err());
+        assert_eq!(lookup(&mut d, "+15550000001").unwrap().retired_at, None);
+    }
+
+    #[test]
+    fn a_released_pool_keeps_its_numbers_in_quarantine_and_loses_its_fallback() {
+        let mut d = DirectoryObject::default();
+        claim(&mut d, "a", &["+15550000001", "+15550000002"], 0);
+        let release = |d: &mut DirectoryObject, now| {
+            let outcome = d.handle(
+                DirectoryCommand::Release {
+                    pool: "a".into(),
+                    quarantine_seconds: 100,
+                },
+                now,
+            );
+            (
+                read_answer::<Released>(&outcome.answer).unwrap(),
+                outcome.writes.len(),
+            )
+        };
+        let (released, writes) = release(&mut d, 20);
+        assert_eq!(released.retired, ["+15550000001", "+15550000002"]);
+        assert_eq!(released.free_at, Some(120));
+        assert_eq!(writes, 3, "two numbers retired, the fallback unrouted");
+        // Late calls still reach the deleted pool until the quarantine ends.
+        let entry = lookup(&mut d, "+15550000001").unwrap();
+        assert_eq!((entry.pool.as_str(), entry.retired_at), ("a", Some(20)));
+        assert!(
+            lookup(&mut d, "+15550000000").is_err(),
+            "fallback no longer routed"
+        );
+        // Another pool can't take them before then; it can afterwards.
+        let early = claim(&mut d, "b", &["+15550000001"], 119);
+        assert_eq!(code::<ClaimReply>(&early), ObjectErrorCode::Conflict);
+        // Releasing again changes nothing and keeps the dates.
+        let (again, writes) = release(&mut d, 60);
+        assert!(again.retired.is_empty());
+        assert_eq!((again.free_at, writes), (Some(120), 0));
+        assert!(
+            read_answer::<ClaimReply>(&claim(&mut d, "b", &["+15550000001"], 120).answer).is_ok()
+        );
     }
 
     #[test]
     fn fallbacks_route_calls_until_shared() {
         let mut d = DirectoryObject::default();
         claim(&mut d, "a", &["+15550000001"], 0);
-        let entry: DirectoryEntry =
-            serde_json::from_str(&lookup(&mut d, "+15550000000").body).unwrap();
-        assert_eq!(entry.pool, "a", "a call to the fallback reaches its pool");
+        assert_eq!(
+            lookup(&mut d, "+15550000000").unwrap().pool,
+            "a",
+            "a call to the fallback reaches its pool"
+        );
         claim(&mut d, "b", &["+15550000002"], 0);
-        let shared = lookup(&mut d, "+15550000000");
-        assert_eq!(shared.status, 409);
-        assert!(shared.body.contains("'a', 'b'"), "{}", shared.body);
+        let shared = lookup(&mut d, "+15550000000").unwrap_err();
+        assert_eq!(shared.code, ObjectErrorCode::Conflict);
+        assert!(shared.message.contains("'a', 'b'"), "{shared}");
         // A fallback is never a tracking number, and the reverse.
         let clash = d.handle(
-            &json!({"op": "claim", "pool": "c", "numbers": ["+15550000000"], "fallback": "+15550000009",
-                    "quarantine_seconds": 1})
-            .to_string(),
+            DirectoryCommand::Claim {
+                pool: "c".into(),
+                numbers: vec!["+15550000000".into()],
+                fallback: "+15550000009".into(),
+                quarantine_seconds: 1,
+            },
             0,
         );
-        assert_eq!(clash.status, 409);
+        assert_eq!(code::<ClaimReply>(&clash), ObjectErrorCode::Conflict);
         let clash = d.handle(
-            &json!({"op": "claim", "pool": "c", "numbers": ["+15550000008"], "fallback": "+15550000001",
-                    "quarantine_seconds": 1})
-            .to_string(),
+            DirectoryCommand::Claim {
+                pool: "c".into(),
+                numbers: vec!["+15550000008".into()],
+                fallback: "+15550000001".into(),
+                quarantine_seconds: 1,
+            },
             0,
         );
-        assert_eq!(clash.status, 409);
+        let error = read_answer::<ClaimReply>(&clash.answer).unwrap_err();
         assert!(
-            clash.body.contains("is a tracking number of pool 'a'"),
-            "{}",
-            clash.body
+            error.message.contains("is a tracking number of pool 'a'"),
+            "{error}"
         );
     }
 
     #[test]
     fn load_round_trips_writes() {
         let mut d = DirectoryObject::default();
-        assert!(
-            lookup(&mut d, "+15550000001").writes.is_empty(),
-            "a read creates nothing"
+        let read = d.handle(
+            DirectoryCommand::Lookup {
+                number: "+15550000001".into(),
+            },
+            0,
         );
+        assert!(read.writes.is_empty(), "a read creates nothing");
         let out = claim(&mut d, "a", &["+15550000001"], 0);
         let schema = DirectoryObject::SCHEMA.len();
         assert!(
@@ -418,20 +535,14 @@ mod tests {
         );
         let again = claim(&mut d, "a", &["+15550000001", "+15550000002"], 1);
         assert_eq!(again.writes.len(), 1, "later writes do not repeat it");
-        let rows = json!([
+        let rows = serde_json::json!([
             {"kind": "number", "number": "+15550000001", "pool": "a", "retired_at": null, "free_at": null},
             {"kind": "fallback", "number": "+15550000000", "pool": "a", "retired_at": null, "free_at": null}
         ]);
         let mut loaded = DirectoryObject::load(&rows.to_string()).unwrap();
-        assert_eq!(lookup(&mut loaded, "+15550000001").status, 200);
-        assert_eq!(
-            lookup(&mut loaded, "+15550000000").status,
-            200,
-            "the fallback loads too"
-        );
-        assert_eq!(
-            lookup(&mut loaded, "+15550000000").status,
-            200,
+        assert!(lookup(&mut loaded, "+15550000001").is_ok());
+        assert!(
+            lookup(&mut loaded, "+15550000000").is_ok(),
             "the fallback loads too"
         );
         let more = claim(&mut loaded, "b", &["+15550000009"], 0);
@@ -440,8 +551,8 @@ mod tests {
             "a directory loaded from storage has its schema"
         );
         assert_eq!(
-            d.handle("{\"op\":\"nope\"}", 0).status,
-            400,
+            code::<()>(&d.handle_json("{\"op\":\"nope\"}", 0)),
+            ObjectErrorCode::BadCommand,
             "unknown commands are refused"
         );
     }

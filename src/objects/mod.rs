@@ -1,16 +1,20 @@
 //! The Durable Object engines: the state each object keeps, in Rust.
 //!
-//! A Durable Object is a single-threaded actor with its own SQLite database.
-//! The JS adapter (`worker/objects.js`) only moves bytes: it creates the
-//! schema an engine names, loads the rows an engine's query returns, passes
-//! each command text to [`PoolObject::handle`] or [`DirectoryObject::handle`],
-//! and applies the SQL writes of the [`Outcome`] in one transaction before it
-//! answers. If that transaction fails the adapter drops the engine and reloads
+//! A Durable Object is a single-threaded actor with its own SQLite database
+//! and one alarm. The JS adapter (`worker/objects.js`) only moves bytes: it
+//! loads the rows an engine's query returns, passes each command text to
+//! [`PoolObject::handle_json`] or [`DirectoryObject::handle_json`] (and an
+//! alarm to [`PoolObject::alarm`]), and carries out the [`Outcome`]: the SQL
+//! writes in one transaction, then the alarm it asks for, then a purge, and
+//! only then answers. If that fails the adapter drops the engine and reloads
 //! it from storage, so memory never runs ahead of what was persisted.
+//!
+//! Every JSON value an engine stores is versioned ([`stored`]).
 
 pub mod directory;
 pub mod pool;
 pub mod store;
+pub mod stored;
 
 pub use directory::DirectoryObject;
 pub use pool::PoolObject;

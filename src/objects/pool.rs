@@ -2,67 +2,48 @@
 //!
 //! Storage (SQLite, [`PoolObject::SCHEMA`], created in the transaction of the
 //! pool's first configuration — never when the object is merely loaded or
-//! asked about, so an `Open` for a pool that was never configured answers 404
-//! and leaves no storage behind):
+//! asked about, so an `Open` for a pool that was never configured answers
+//! `unknown_pool` and leaves no storage behind):
 //! - `kv`: `settings` (the [`PoolSettings`]), `stats` (open counters),
-//!   `snapshot` (the allocator's serde form) and `snapshot_seq`;
+//!   `snapshot` (the allocator's serde form), `snapshot_seq`, and `deleted`
+//!   (a [`Deletion`], once the pool is deleted);
 //! - `events`: the allocator's audit log, one row per event, numbered;
 //! - `opens`: one row per fetched email URL (time, device, client, machine).
+//!
+//! JSON values in rows are versioned ([`super::stored`]); the fixture of the
+//! format before versions (`tests/fixtures/pool-object-format-1.sql`) loads.
 //!
 //! Loading reads the settings, the snapshot and the events numbered after it,
 //! and replays them ([`ringmark_pool::Pool::apply`]), so the object comes back
 //! exactly as it was after a restart. A fresh snapshot is written every
-//! [`SNAPSHOT_EVERY`] events, which also bounds the replay; audit rows and opens
-//! older than the pool's attribution window are then pruned.
+//! [`SNAPSHOT_EVERY`] events, which also bounds the replay.
+//!
+//! **Retention.** Opens, audit events and calls older than the attribution
+//! window are pruned by the object's alarm, every [`prune_interval`], whether
+//! or not the pool allocates anything (a pixel-only pool prunes too): the
+//! first write after every load asks for the alarm, and each alarm sets the
+//! next. A deleted pool ([`PoolCommand::Delete`]) shows only its fallback,
+//! records no opens, still attributes calls, and at the end of its window its
+//! alarm purges all of its storage.
 
 use super::store::{Outcome, Write};
-use crate::protocol::{NumberReply, OpenKind, Opener, PoolCommand, PoolSettings};
-use ringmark_pool::{Event, Holder, Pool, Signal, Timestamp};
-use serde::{Deserialize, Serialize};
+use super::stored::{self, DELETION, EVENT, SETTINGS, STATS};
+use crate::protocol::{
+    Configured, Deletion, NumberReply, ObjectError, ObjectErrorCode, OpenKind, OpenStats, Opened,
+    Opener, PoolCommand, PoolSettings, PoolState,
+};
+use ringmark_pool::{Event, Holder, LeaseKind, Pool, Signal, Timestamp};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// Events between two snapshots.
 pub const SNAPSHOT_EVERY: u32 = 256;
 
-/// Counters of the opens a pool has seen.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpenStats {
-    /// Every recorded fetch of an email URL.
-    pub total: u64,
-    /// Fetches made by a machine (proxy, prefetch, scanner, crawler).
-    pub machine: u64,
-    /// Fetches made by a person's device.
-    pub human: u64,
-    /// By URL kind (`pixel`, `number`, `click`).
-    pub by_kind: BTreeMap<String, u64>,
-    /// By device class.
-    pub by_device: BTreeMap<String, u64>,
-    /// By email client (`unknown` when none was recognised).
-    pub by_client: BTreeMap<String, u64>,
-    /// By opener kind (`person`, `proxy`, `prefetch`, …).
-    pub by_opener: BTreeMap<String, u64>,
-}
-
-impl OpenStats {
-    fn count(&mut self, kind: OpenKind, opener: &Opener) {
-        self.total += 1;
-        if opener.machine {
-            self.machine += 1;
-        } else {
-            self.human += 1;
-        }
-        let kind = match kind {
-            OpenKind::Pixel => "pixel",
-            OpenKind::Number => "number",
-            OpenKind::Click => "click",
-        };
-        *self.by_kind.entry(kind.into()).or_default() += 1;
-        *self.by_device.entry(opener.device.clone()).or_default() += 1;
-        let client = opener.client.clone().unwrap_or_else(|| "unknown".into());
-        *self.by_client.entry(client).or_default() += 1;
-        *self.by_opener.entry(opener.opener.clone()).or_default() += 1;
-    }
+/// How often the retention alarm prunes: an eighth of the attribution window,
+/// between an hour and a day, so nothing is kept much past its window.
+pub fn prune_interval(window_seconds: u32) -> i64 {
+    (i64::from(window_seconds) / 8).clamp(3_600, 86_400)
 }
 
 struct Live {
@@ -71,11 +52,15 @@ struct Live {
     stats: OpenStats,
     next_seq: i64,
     since_snapshot: u32,
+    deleted: Option<Deletion>,
 }
 
 /// The engine behind one pool's Durable Object.
 pub struct PoolObject {
     live: Option<Live>,
+    /// Whether this engine has made sure the retention alarm is set (the
+    /// first write after a load asks for it).
+    alarm_armed: bool,
 }
 
 /// One row of [`PoolObject::LOAD`]: a `kv` entry or an event.
@@ -84,6 +69,10 @@ struct Row {
     t: String,
     a: Value,
     b: Value,
+}
+
+fn unknown_pool() -> ObjectError {
+    ObjectError::new(ObjectErrorCode::UnknownPool, "no such pool")
 }
 
 impl PoolObject {
@@ -110,14 +99,18 @@ impl PoolObject {
 
     /// An object with no pool configured yet.
     pub fn empty() -> Self {
-        PoolObject { live: None }
+        PoolObject {
+            live: None,
+            alarm_armed: false,
+        }
     }
 
-    /// Rebuilds the engine from the rows of [`PoolObject::LOAD`].
+    /// Rebuilds the engine from the rows of [`PoolObject::LOAD`], migrating
+    /// values stored in older formats.
     ///
     /// # Errors
     /// A message when the stored rows cannot be read or replayed (the adapter
-    /// then answers 500, and image URLs fall back).
+    /// then answers `unreachable`, and image URLs fall back).
     pub fn load(rows_json: &str) -> Result<Self, String> {
         let rows: Vec<Row> =
             serde_json::from_str(rows_json).map_err(|e| format!("load rows: {e}"))?;
@@ -135,13 +128,16 @@ impl PoolObject {
         let Some(settings) = kv.get("settings") else {
             return Ok(PoolObject::empty());
         };
-        let settings: PoolSettings =
-            serde_json::from_str(settings).map_err(|e| format!("settings: {e}"))?;
+        let settings: PoolSettings = stored::decode(SETTINGS, settings)?;
         let mut pool: Pool = serde_json::from_str(kv.get("snapshot").ok_or("no snapshot")?)
             .map_err(|e| format!("snapshot: {e}"))?;
         let stats = match kv.get("stats") {
-            Some(s) => serde_json::from_str(s).map_err(|e| format!("stats: {e}"))?,
+            Some(s) => stored::decode(STATS, s)?,
             None => OpenStats::default(),
+        };
+        let deleted = match kv.get("deleted") {
+            Some(d) => Some(stored::decode(DELETION, d)?),
+            None => None,
         };
         let snapshot_seq: i64 = kv
             .get("snapshot_seq")
@@ -150,7 +146,7 @@ impl PoolObject {
         let mut last = snapshot_seq;
         for (seq, body) in &events {
             let event: Event =
-                serde_json::from_str(body).map_err(|e| format!("event {seq}: {e}"))?;
+                stored::decode(EVENT, body).map_err(|e| format!("event {seq}: {e}"))?;
             pool.apply(&event)
                 .map_err(|e| format!("replay event {seq}: {e}"))?;
             last = last.max(*seq);
@@ -162,16 +158,25 @@ impl PoolObject {
                 stats,
                 next_seq: last + 1,
                 since_snapshot: events.len() as u32,
+                deleted,
             }),
+            alarm_armed: false,
         })
     }
 
-    /// Handles one [`PoolCommand`] (JSON text) at time `now` (Unix seconds).
-    pub fn handle(&mut self, command_json: &str, now: Timestamp) -> Outcome {
-        let command: PoolCommand = match serde_json::from_str(command_json) {
-            Ok(c) => c,
-            Err(e) => return Outcome::error(400, format!("command: {e}")),
-        };
+    /// Handles one [`PoolCommand`] as the JSON text the adapter carries.
+    pub fn handle_json(&mut self, command: &str, now: Timestamp) -> Outcome {
+        match serde_json::from_str::<PoolCommand>(command) {
+            Ok(command) => self.handle(command, now),
+            Err(e) => Outcome::error(ObjectError::new(
+                ObjectErrorCode::BadCommand,
+                format!("command: {e}"),
+            )),
+        }
+    }
+
+    /// Handles one [`PoolCommand`] at time `now` (Unix seconds).
+    pub fn handle(&mut self, command: PoolCommand, now: Timestamp) -> Outcome {
         // Only a configuration writes to an unconfigured object: its first
         // write creates the schema, in the same transaction.
         let fresh = self.live.is_none();
@@ -193,45 +198,99 @@ impl PoolObject {
             ),
             PoolCommand::State => match &self.live {
                 Some(live) => Outcome::ok(
-                    &json!({
-                        "config": live.settings.config,
-                        "style": live.settings.style,
-                        "displays": live.settings.displays,
-                        "live": live.pool.stats(now),
-                        "opens": live.stats,
-                    }),
+                    PoolState {
+                        config: live.settings.config.clone(),
+                        style: live.settings.style.clone(),
+                        displays: live.settings.displays.clone(),
+                        live: live.pool.stats(now),
+                        opens: live.stats.clone(),
+                        deleted: live.deleted.clone(),
+                    },
                     Vec::new(),
                 ),
-                None => Outcome::error(404, "no such pool"),
+                None => Outcome::error(unknown_pool()),
             },
-            PoolCommand::Call { call } => {
-                let Some(live) = self.live.as_mut() else {
-                    return Outcome::error(404, "no such pool");
-                };
-                let (attribution, events) = live.pool.record_call(call, now);
-                let writes = live.persist(&events, now);
-                Outcome::ok(&attribution, writes)
-            }
+            PoolCommand::Settings => match &self.live {
+                Some(live) => Outcome::ok(&live.settings, Vec::new()),
+                None => Outcome::error(unknown_pool()),
+            },
+            PoolCommand::Call { call } => match self.live.as_mut() {
+                Some(live) => {
+                    let (attribution, events) = live.pool.record_call(call, now);
+                    let writes = live.persist(&events, now);
+                    Outcome::ok(attribution, writes)
+                }
+                None => Outcome::error(unknown_pool()),
+            },
+            PoolCommand::Delete => self.delete(now),
         };
-        if fresh {
+        let outcome = if fresh {
             outcome.creating(Self::SCHEMA)
         } else {
             outcome
+        };
+        self.arm(outcome, now)
+    }
+
+    /// The object's alarm fired: prune what is older than the attribution
+    /// window (or, for a deleted pool whose window has passed, purge it all),
+    /// and ask for the next alarm.
+    pub fn alarm(&mut self, now: Timestamp) -> Outcome {
+        let Some(live) = self.live.as_mut() else {
+            // Nothing stored: no alarm is needed any more.
+            return Outcome::ok((), Vec::new());
+        };
+        if live.deleted.as_ref().is_some_and(|d| now >= d.purge_at) {
+            self.live = None;
+            self.alarm_armed = false;
+            let mut outcome = Outcome::ok((), Vec::new());
+            outcome.purge = true;
+            return outcome;
+        }
+        let writes = live.snapshot(now);
+        let next = live.next_alarm(now);
+        self.alarm_armed = true;
+        Outcome::ok((), writes).with_alarm(Some(next))
+    }
+
+    /// The first write after a load also makes sure the retention alarm is set.
+    fn arm(&mut self, outcome: Outcome, now: Timestamp) -> Outcome {
+        if self.alarm_armed || outcome.writes.is_empty() {
+            return outcome;
+        }
+        match &self.live {
+            Some(live) => {
+                self.alarm_armed = true;
+                outcome.with_alarm(Some(live.next_alarm(now)))
+            }
+            None => outcome,
         }
     }
 
     fn configure(&mut self, settings: PoolSettings, now: Timestamp) -> Outcome {
+        if let Some(deleted) = self.live.as_ref().and_then(|l| l.deleted.as_ref()) {
+            return Outcome::error(ObjectError::new(
+                ObjectErrorCode::Deleted,
+                format!(
+                    "the pool was deleted; its data is deleted at {} (Unix seconds), after which it can be configured again",
+                    deleted.purge_at
+                ),
+            ));
+        }
+        let invalid = |e: ringmark_pool::PoolError| {
+            Outcome::error(ObjectError::new(ObjectErrorCode::Invalid, e.to_string()))
+        };
         let (pool, events, stats, next_seq) = match self.live.take() {
             Some(mut live) => match live.pool.configure(settings.config.clone(), now) {
                 Ok(events) => (live.pool, events, live.stats, live.next_seq),
                 Err(e) => {
                     self.live = Some(live);
-                    return Outcome::error(422, e.to_string());
+                    return invalid(e);
                 }
             },
             None => match Pool::new(settings.config.clone(), now) {
                 Ok((pool, events)) => (pool, events, OpenStats::default(), 1),
-                Err(e) => return Outcome::error(422, e.to_string()),
+                Err(e) => return invalid(e),
             },
         };
         let mut live = Live {
@@ -240,27 +299,61 @@ impl PoolObject {
             stats,
             next_seq,
             since_snapshot: 0,
+            deleted: None,
         };
         let mut writes = vec![Write::new(
             "INSERT OR REPLACE INTO kv (k, v) VALUES ('settings', ?)",
-            vec![json!(
-                serde_json::to_string(&live.settings).unwrap_or_default()
-            )],
+            vec![json!(stored::encode(SETTINGS, &live.settings))],
         )];
         writes.extend(live.persist(&events, now));
         // A configuration change always leaves a snapshot behind it.
         if live.since_snapshot > 0 {
             writes.extend(live.snapshot(now));
         }
-        let body = json!({ "config": live.settings.config, "live": live.pool.stats(now) });
+        let reply = Configured {
+            config: live.settings.config.clone(),
+            live: live.pool.stats(now),
+        };
         self.live = Some(live);
-        Outcome::ok(&body, writes)
+        Outcome::ok(reply, writes)
+    }
+
+    fn delete(&mut self, now: Timestamp) -> Outcome {
+        let Some(live) = self.live.as_mut() else {
+            return Outcome::error(unknown_pool());
+        };
+        if let Some(deleted) = &live.deleted {
+            return Outcome::ok(deleted.clone(), Vec::new());
+        }
+        let config = live.pool.config();
+        let mut numbers = config.numbers.clone();
+        numbers.extend(config.overflow_number().map(str::to_owned));
+        let deletion = Deletion {
+            deleted_at: now,
+            purge_at: now + i64::from(config.attribution_window_seconds),
+            numbers,
+            quarantine_seconds: i64::from(config.quarantine_seconds),
+        };
+        let writes = vec![Write::new(
+            "INSERT OR REPLACE INTO kv (k, v) VALUES ('deleted', ?)",
+            vec![json!(stored::encode(DELETION, &deletion))],
+        )];
+        live.deleted = Some(deletion.clone());
+        // The purge must not wait for the next prune.
+        let purge_at = deletion.purge_at;
+        Outcome::ok(deletion, writes).with_alarm(Some(purge_at))
     }
 
     fn open(&mut self, holder: Holder, kind: OpenKind, opener: &Opener, now: Timestamp) -> Outcome {
         let Some(live) = self.live.as_mut() else {
-            return Outcome::error(404, "no such pool");
+            return Outcome::error(unknown_pool());
         };
+        if live.deleted.is_some() {
+            // A deleted pool records nothing and leases nothing: old emails
+            // show its fallback until its data is purged.
+            let reply: Opened = (kind != OpenKind::Pixel).then(|| live.fallback_reply());
+            return Outcome::ok(reply, Vec::new());
+        }
         live.stats.count(kind, opener);
         let mut writes = vec![
             Write::new(
@@ -269,9 +362,9 @@ impl PoolObject {
                     json!(now),
                     json!(holder.campaign),
                     json!(holder.recipient),
-                    json!(kind),
-                    json!(opener.device),
-                    json!(opener.opener),
+                    json!(kind.as_str()),
+                    json!(opener.device.as_str()),
+                    json!(opener.opener.as_str()),
                     json!(opener.client),
                     json!(opener.proxy),
                     json!(i64::from(opener.machine)),
@@ -279,13 +372,11 @@ impl PoolObject {
             ),
             Write::new(
                 "INSERT OR REPLACE INTO kv (k, v) VALUES ('stats', ?)",
-                vec![json!(
-                    serde_json::to_string(&live.stats).unwrap_or_default()
-                )],
+                vec![json!(stored::encode(STATS, &live.stats))],
             ),
         ];
         if kind == OpenKind::Pixel {
-            return Outcome::ok(&json!({ "recorded": true }), writes);
+            return Outcome::ok(Opened::None, writes);
         }
         let signal = if opener.machine {
             Signal::Machine
@@ -294,25 +385,43 @@ impl PoolObject {
         } else {
             Signal::Human
         };
-        let (allocation, events) = live.pool.open(&holder, signal, &opener.device, now);
+        let (allocation, events) = live.pool.open(&holder, signal, opener.device.as_str(), now);
         writes.extend(live.persist(&events, now));
-        let label =
-            |v: serde_json::Result<Value>| v.ok().and_then(|v| v.as_str().map(str::to_owned));
-        let reply = NumberReply {
+        let reply: Opened = Some(NumberReply {
             display: live.settings.display(&allocation.number),
             number: allocation.number,
             style: live.settings.style.clone(),
-            lease: label(serde_json::to_value(allocation.lease)).unwrap_or_default(),
-            exhausted: allocation
-                .exhausted
-                .and_then(|e| label(serde_json::to_value(e))),
+            lease: allocation.lease,
+            exhausted: allocation.exhausted,
             pressure: allocation.pressure,
-        };
-        Outcome::ok(&reply, writes)
+        });
+        Outcome::ok(reply, writes)
     }
 }
 
 impl Live {
+    /// The pool's fallback number, as shown by a deleted pool.
+    fn fallback_reply(&self) -> NumberReply {
+        let number = self.settings.config.fallback.clone();
+        NumberReply {
+            display: self.settings.display(&number),
+            number,
+            style: self.settings.style.clone(),
+            lease: LeaseKind::Fallback,
+            exhausted: None,
+            pressure: false,
+        }
+    }
+
+    /// When the retention alarm should next fire.
+    fn next_alarm(&self, now: Timestamp) -> Timestamp {
+        let next = now + prune_interval(self.pool.config().attribution_window_seconds);
+        match &self.deleted {
+            Some(d) => next.min(d.purge_at),
+            None => next,
+        }
+    }
+
     /// Appends events to the audit log; snapshots every [`SNAPSHOT_EVERY`].
     fn persist(&mut self, events: &[Event], now: Timestamp) -> Vec<Write> {
         let mut writes: Vec<Write> = events.iter().map(|e| self.append(e, now)).collect();
@@ -330,19 +439,20 @@ impl Live {
             vec![
                 json!(self.next_seq),
                 json!(now),
-                json!(serde_json::to_string(event).unwrap_or_default()),
+                json!(stored::encode(EVENT, event)),
             ],
         );
         self.next_seq += 1;
         write
     }
 
-    /// Writes a snapshot covering every event so far and prunes old history.
+    /// Writes a snapshot covering every event so far and prunes history older
+    /// than the attribution window.
     fn snapshot(&mut self, now: Timestamp) -> Vec<Write> {
         let pruned = self.pool.prune(now);
         let mut writes: Vec<Write> = pruned.iter().map(|e| self.append(e, now)).collect();
         let covered = self.next_seq - 1;
-        let horizon = now - self.pool.config().attribution_window_seconds as i64;
+        let horizon = now - i64::from(self.pool.config().attribution_window_seconds);
         writes.push(Write::new(
             "INSERT OR REPLACE INTO kv (k, v) VALUES ('snapshot', ?)",
             vec![json!(serde_json::to_string(&self.pool).unwrap_or_default())],
@@ -367,6 +477,7 @@ impl Live {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::read_answer;
 
     fn configure() -> String {
         json!({"op": "configure", "settings": {
@@ -387,9 +498,9 @@ mod tests {
     }
 
     #[test]
-    fn an_unconfigured_pool_answers_404_and_writes_nothing() {
+    fn an_unconfigured_pool_answers_unknown_pool_and_writes_nothing() {
         // What a verified token for a pool that was never configured reaches:
-        // no table, no row, so the object keeps no storage.
+        // no table, no row, no alarm, so the object keeps no storage.
         for mut pool in [PoolObject::empty(), PoolObject::load("[]").unwrap()] {
             let call = json!({"op": "call", "call": {"to": "+14155550101", "at": 100}}).to_string();
             for command in [
@@ -397,12 +508,15 @@ mod tests {
                 open("number"),
                 open("click"),
                 r#"{"op":"state"}"#.to_owned(),
+                r#"{"op":"settings"}"#.to_owned(),
+                r#"{"op":"delete"}"#.to_owned(),
                 call,
             ] {
-                let outcome = pool.handle(&command, 100);
-                assert_eq!(outcome.status, 404, "{command}");
+                let outcome = pool.handle_json(&command, 100);
+                let error = read_answer::<Value>(&outcome.answer).unwrap_err();
+                assert_eq!(error.code, ObjectErrorCode::UnknownPool, "{command}");
                 assert!(
-                    outcome.writes.is_empty(),
+                    outcome.writes.is_empty() && outcome.alarm.is_none(),
                     "{command} wrote {:?}",
                     outcome.writes
                 );
@@ -411,20 +525,28 @@ mod tests {
                 "config": {"numbers": [], "fallback": "+14155550100", "lease_seconds": 3600},
                 "displays": {}, "style": {}
             }});
-            let outcome = pool.handle(&refused.to_string(), 100);
-            assert_ne!(outcome.status, 200);
+            let outcome = pool.handle_json(&refused.to_string(), 100);
+            let error = read_answer::<Value>(&outcome.answer).unwrap_err();
+            assert_eq!(error.code, ObjectErrorCode::Invalid);
             assert!(
                 outcome.writes.is_empty(),
                 "a refused configuration creates nothing"
             );
+            // An alarm left on an empty object asks for nothing more.
+            let alarm = pool.alarm(100);
+            assert!(alarm.writes.is_empty() && alarm.alarm.is_none() && !alarm.purge);
         }
     }
 
     #[test]
-    fn the_first_configuration_creates_the_schema_in_its_transaction() {
+    fn the_first_configuration_creates_the_schema_in_its_transaction_and_sets_the_alarm() {
         let mut pool = PoolObject::empty();
-        let first = pool.handle(&configure(), 100);
-        assert_eq!(first.status, 200, "{}", first.body);
+        let first = pool.handle_json(&configure(), 100);
+        assert!(
+            read_answer::<Configured>(&first.answer).is_ok(),
+            "{}",
+            first.answer
+        );
         let schema = PoolObject::SCHEMA.len();
         assert!(
             first.writes[..schema]
@@ -434,32 +556,28 @@ mod tests {
             "the schema goes first, in the same transaction as the settings"
         );
         assert!(first.writes.len() > schema);
-        assert!(!creates_schema(&pool.handle(&open("number"), 101)));
-        assert!(!creates_schema(&pool.handle(&configure(), 102)));
+        assert_eq!(first.alarm, Some(100 + prune_interval(30 * 86_400)));
+        let next = pool.handle_json(&open("number"), 101);
+        assert!(!creates_schema(&next));
+        assert_eq!(next.alarm, None, "asked once per load");
+        assert!(!creates_schema(&pool.handle_json(&configure(), 102)));
     }
 
     #[test]
-    fn a_pool_loaded_from_storage_does_not_recreate_its_schema() {
+    fn commands_the_engine_cannot_read_are_refused_as_bad_commands() {
         let mut pool = PoolObject::empty();
-        let first = pool.handle(&configure(), 100);
-        let kv = |key: &str| {
-            first
-                .writes
-                .iter()
-                .find(|w| w.sql.contains(&format!("('{key}', ?)")))
-                .and_then(|w| w.params[0].as_str())
-                .unwrap()
-                .to_owned()
-        };
-        let rows = json!([
-            {"t": "kv", "a": "settings", "b": kv("settings")},
-            {"t": "kv", "a": "snapshot", "b": kv("snapshot")},
-            {"t": "kv", "a": "snapshot_seq", "b": kv("snapshot_seq")},
-        ]);
-        let mut loaded = PoolObject::load(&rows.to_string()).unwrap();
-        let opened = loaded.handle(&open("number"), 101);
-        assert_eq!(opened.status, 200, "{}", opened.body);
-        assert!(!opened.writes.is_empty());
-        assert!(!creates_schema(&opened));
+        for text in ["", "{}", r#"{"op":"explode"}"#, r#"{"op":"open"}"#] {
+            let outcome = pool.handle_json(text, 1);
+            let error = read_answer::<Value>(&outcome.answer).unwrap_err();
+            assert_eq!(error.code, ObjectErrorCode::BadCommand, "{text}");
+        }
+    }
+
+    #[test]
+    fn prune_interval_stays_between_an_hour_and_a_day() {
+        assert_eq!(prune_interval(0), 3_600);
+        assert_eq!(prune_interval(2 * 86_400), 21_600);
+        assert_eq!(prune_interval(30 * 86_400), 86_400);
+        assert_eq!(prune_interval(u32::MAX), 86_400);
     }
 }

@@ -1,5 +1,7 @@
-//! What an engine asks its Durable Object's SQLite storage to do.
+//! What an engine asks its Durable Object's storage and alarm to do.
 
+use crate::protocol::{Answer, ObjectError};
+use ringmark_pool::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -19,17 +21,20 @@ impl Write {
     }
 }
 
-/// The answer to one command: a status, a JSON body, and the writes that must
-/// be durable before the answer leaves the object.
+/// The result of one command or alarm: the answer, and the effects the
+/// adapter carries out before it answers — the writes (one transaction), then
+/// the alarm, then a purge.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
-    /// 200 on success; 404 for an unknown pool or number; 409 for a conflict;
-    /// 400 for a command the engine cannot read.
-    pub status: u16,
-    /// JSON text.
-    pub body: String,
+    /// The [`Answer`] as JSON text.
+    pub answer: String,
     /// Statements to apply in one transaction.
     pub writes: Vec<Write>,
+    /// Make sure the object's alarm fires no later than this (Unix seconds):
+    /// the adapter sets it unless an earlier one is already set.
+    pub alarm: Option<Timestamp>,
+    /// Delete all of the object's storage (and its alarm) after the writes.
+    pub purge: bool,
 }
 
 /// The statements of a schema as writes, to go first in an engine's first
@@ -42,21 +47,33 @@ pub fn schema_writes(schema: &'static [&'static str]) -> impl Iterator<Item = Wr
 
 impl Outcome {
     /// A successful answer.
-    pub fn ok<T: Serialize + ?Sized>(body: &T, writes: Vec<Write>) -> Self {
+    pub fn ok<T: Serialize>(reply: T, writes: Vec<Write>) -> Self {
+        Outcome::answer(Ok(reply), writes)
+    }
+
+    /// A refusal, with no writes.
+    pub fn error(error: ObjectError) -> Self {
+        Outcome::answer(Err::<(), _>(error), Vec::new())
+    }
+
+    /// The answer to a command (writes only go with success).
+    pub fn answer<T: Serialize>(result: Result<T, ObjectError>, writes: Vec<Write>) -> Self {
+        let writes = if result.is_ok() { writes } else { Vec::new() };
         Outcome {
-            status: 200,
-            body: serde_json::to_string(body).unwrap_or_else(|_| "null".into()),
+            answer: Answer::from(result).to_json(),
             writes,
+            alarm: None,
+            purge: false,
         }
     }
 
-    /// A failed answer with an error message and no writes.
-    pub fn error(status: u16, message: impl Into<String>) -> Self {
-        Outcome {
-            status,
-            body: serde_json::json!({ "error": message.into() }).to_string(),
-            writes: Vec::new(),
-        }
+    /// Also asks for an alarm no later than `at`.
+    pub fn with_alarm(mut self, at: Option<Timestamp>) -> Self {
+        self.alarm = match (self.alarm, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self
     }
 
     /// Puts `schema` before the writes, if there are any (an answer that
@@ -87,12 +104,13 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::{ObjectErrorCode, read_answer};
     use serde_json::json;
 
     #[test]
     fn writes_serialise_statement_then_params() {
         let o = Outcome::ok(
-            &json!({"a": 1}),
+            json!({"a": 1}),
             vec![Write::new(
                 "INSERT INTO kv VALUES (?, ?)",
                 vec![json!("k"), json!(2)],
@@ -102,14 +120,29 @@ mod tests {
             o.writes_json(),
             r#"[["INSERT INTO kv VALUES (?, ?)","k",2]]"#
         );
-        assert_eq!(o.body, r#"{"a":1}"#);
+        assert_eq!(o.answer, r#"{"ok":{"a":1}}"#);
     }
 
     #[test]
     fn errors_write_nothing() {
-        let o = Outcome::error(404, "no pool");
-        assert_eq!(o.status, 404);
+        let o = Outcome::answer(
+            Err::<(), _>(ObjectError::new(ObjectErrorCode::UnknownPool, "no pool")),
+            vec![Write::new("DELETE FROM kv", Vec::new())],
+        );
         assert!(o.writes.is_empty());
         assert_eq!(o.writes_json(), "[]");
+        assert_eq!(
+            read_answer::<()>(&o.answer).unwrap_err().code,
+            ObjectErrorCode::UnknownPool
+        );
+    }
+
+    #[test]
+    fn the_earliest_alarm_wins() {
+        let o = Outcome::ok((), Vec::new())
+            .with_alarm(Some(50))
+            .with_alarm(Some(40))
+            .with_alarm(None);
+        assert_eq!(o.alarm, Some(40));
     }
 }

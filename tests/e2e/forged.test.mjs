@@ -55,8 +55,14 @@ function signFor(pool, campaign, recipients) {
   const edge = new Edge(key, admin, "");
   const body = new TextEncoder().encode(JSON.stringify({ campaign, recipients }));
   const step = edge.begin("POST", `http://x/v1/pools/${pool}/tokens`, ["authorization", `Bearer ${admin}`], body);
-  assert.equal(step.binding, "POOL", "the token API asks the pool first");
-  const done = edge.resume(step, 200, "{}"); // answer for the pool here: it exists nowhere
+  assert.equal(step.effects[0]?.binding, "POOL", "the token API asks the pool first");
+  // Answer for the pool here (it exists nowhere): its settings, as the protocol's Answer.
+  const settings = {
+    config: { numbers: ["+14155550101"], fallback: "+14155550100", lease_seconds: 3600 },
+    displays: {},
+    style: {},
+  };
+  const done = edge.resume(step, [200], [JSON.stringify({ ok: settings })]);
   return JSON.parse(new TextDecoder().decode(done.body)).tokens.map((t) => t.token);
 }
 

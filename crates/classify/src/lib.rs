@@ -48,10 +48,10 @@ pub use iprange::{IpOwner, IpRanges};
 pub use models::DeviceModels;
 pub use signals::Signals;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The class of device that made the request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceClass {
     /// A phone with a touch browser (phablets included): gets the tap-to-call button.
@@ -124,7 +124,7 @@ impl std::str::FromStr for DeviceClass {
 }
 
 /// Who (or what) made the request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Opener {
     /// The recipient's own device loaded the image.

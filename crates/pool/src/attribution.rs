@@ -48,7 +48,7 @@ pub struct Call {
 }
 
 /// One possible caller.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// Campaign of the recipient.
     pub campaign: String,
@@ -68,7 +68,7 @@ pub struct Candidate {
 }
 
 /// The answer to an attribution query.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Attribution {
     /// Candidates, best first (at most 10).
     pub candidates: Vec<Candidate>,

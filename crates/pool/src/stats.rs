@@ -1,14 +1,14 @@
 //! Pool health at a given time ([`PoolStats`]): how many numbers are in each state,
 //! utilisation (Call Dynamics' >75% rule, research §1b) and exhaustion counts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::attribution::Call;
 use crate::lease::Timestamp;
 use crate::pool::{ExhaustionCounts, Kind, NONE, Phase, Pool, Role};
 
 /// Counts at one instant (`stats(now)` applies pending expiries without changing the pool).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PoolStats {
     /// Pool numbers configured (including quarantined ones).
     pub numbers: u32,

@@ -1,0 +1,353 @@
+//! What the Durable Objects keep, and for how long: stored formats of an earlier release load
+//! after an upgrade, the retention alarm prunes every pool (pixel-only ones included), a deleted
+//! pool shows its fallback and is purged after its attribution window, and a pixel is answered
+//! before its open is recorded. Every object's SQL runs in real SQLite (`tests/support`).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use support::sqlite::Store;
+use support::{ADMIN, NOW, PoolSlot, Service};
+
+use ringmark::http::{Request, Response};
+use ringmark::objects::pool::prune_interval;
+use ringmark::objects::{DirectoryObject, PoolObject};
+use ringmark::protocol::{DirectoryCommand, DirectoryEntry, PoolCommand, PoolState, read_answer};
+use serde_json::{Value, json};
+
+const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+const BASE: &str = "https://t.example.com";
+const DAY: i64 = 86_400;
+
+fn admin(s: &mut Service, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let mut request = Request::new(method, &format!("{BASE}{path}"))
+        .header("authorization", &format!("Bearer {ADMIN}"));
+    if !body.is_null() {
+        request = request.body(body.to_string());
+    }
+    let response = s.run(request);
+    (
+        response.status,
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
+    )
+}
+
+fn fetch(s: &mut Service, url: &str) -> Response {
+    s.run(Request::new("GET", url).header("user-agent", DESKTOP))
+}
+
+/// A pool `p1` with a 2-day attribution window and tokens for `a`, `b`, `c`.
+fn pool(s: &mut Service) -> Vec<Value> {
+    let body = json!({
+        "numbers": ["+14155550101", "+14155550102"],
+        "fallback": "+14155550100",
+        "lease_seconds": 3600,
+        "tail_seconds": DAY,
+        "attribution_window_seconds": 2 * DAY,
+        "quarantine_seconds": 3 * DAY,
+    });
+    let (status, answer) = admin(s, "PUT", "/v1/pools/p1", body);
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = admin(
+        s,
+        "POST",
+        "/v1/pools/p1/tokens",
+        json!({"campaign": "c1", "recipients": ["a", "b", "c"]}),
+    );
+    assert_eq!(status, 200, "{answer}");
+    answer["tokens"].as_array().unwrap().clone()
+}
+
+fn url<'a>(token: &'a Value, kind: &str) -> &'a str {
+    token[kind].as_str().unwrap()
+}
+
+fn count(s: &Service, table: &str) -> usize {
+    s.pool_tables("p1").get(table).copied().unwrap_or(0)
+}
+
+/// Moves the clock to `at` and fires every alarm due by then, one at a time, as the platform
+/// would (each alarm sets the next).
+fn run_until(s: &mut Service, at: i64) {
+    loop {
+        let next = s.pools.values().filter_map(|slot| slot.alarm).min();
+        match next {
+            Some(alarm) if alarm <= at => {
+                s.now = alarm;
+                s.fire_alarms();
+            }
+            _ => break,
+        }
+    }
+    s.now = at;
+}
+
+mod stored_formats {
+    use super::*;
+
+    fn state(slot: &mut PoolSlot, now: i64) -> PoolState {
+        read_answer(&slot.engine.handle(PoolCommand::State, now).answer).unwrap()
+    }
+
+    #[test]
+    fn a_pool_stored_by_the_release_before_versions_loads_and_keeps_working() {
+        // 697a10a's database: bare settings, counters and events (tests/fixtures/README.md).
+        let mut slot = PoolSlot {
+            store: Store::from_sql(include_str!("fixtures/pool-object-format-1.sql")),
+            ..PoolSlot::default()
+        };
+        slot.reload();
+        let now = NOW + 1_000;
+        let loaded = state(&mut slot, now);
+        assert_eq!(loaded.opens.total, 8, "the open counters came back");
+        assert_eq!(loaded.opens.by_device["smartphone"], 4);
+        assert_eq!(loaded.live.calls, 1, "the attributed call came back");
+        assert_eq!(
+            loaded.live.fallback_holders, 1,
+            "r4 still holds the fallback"
+        );
+        assert_eq!(loaded.style.label.as_deref(), Some("Call us"));
+
+        // It goes on: a call to r2's number finds r2, and new rows are written in the
+        // current (versioned) formats next to the old ones.
+        let call = json!({"op": "call", "call": {"to": "+14155550102", "from": "+12125550123", "at": now}});
+        let outcome = slot.engine.handle_json(&call.to_string(), now);
+        slot.store.apply(&outcome.writes);
+        let attribution: ringmark::pool::Attribution = read_answer(&outcome.answer).unwrap();
+        assert_eq!(attribution.candidates[0].recipient, "r2");
+        let opened = json!({"op": "open", "campaign": "launch", "recipient": "r5", "kind": "number",
+            "opener": {"device": "desktop", "opener": "person", "client": null, "proxy": null, "machine": false}});
+        let outcome = slot.engine.handle_json(&opened.to_string(), now);
+        slot.store.apply(&outcome.writes);
+        let bodies = slot.store.query("SELECT body FROM events ORDER BY seq");
+        let bodies: Vec<&str> = bodies
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["body"].as_str().unwrap())
+            .collect();
+        assert!(
+            bodies.first().unwrap().starts_with(r#"{"type":"created""#),
+            "old rows stay"
+        );
+        assert!(
+            bodies.last().unwrap().contains(r#""version":2"#),
+            "new rows are versioned"
+        );
+        // Both kinds replay together.
+        let before = state(&mut slot, now);
+        slot.reload();
+        assert_eq!(state(&mut slot, now), before);
+    }
+
+    #[test]
+    fn the_directory_stored_by_the_release_before_versions_loads() {
+        let store = Store::from_sql(include_str!("fixtures/directory-object-format-1.sql"));
+        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::LOAD);
+        let mut directory = DirectoryObject::load(&rows).unwrap();
+        for (number, pool) in [("+14155550102", "spring"), ("+14155550100", "spring")] {
+            let outcome = directory.handle(
+                DirectoryCommand::Lookup {
+                    number: number.into(),
+                },
+                NOW,
+            );
+            let entry: DirectoryEntry = read_answer(&outcome.answer).unwrap();
+            assert_eq!(entry.pool, pool, "{number}");
+        }
+    }
+
+    #[test]
+    fn a_value_from_a_newer_release_is_refused_not_misread() {
+        let mut store = Store::from_sql(include_str!("fixtures/pool-object-format-1.sql"));
+        let newer = ringmark::objects::Write::new(
+            "UPDATE kv SET v = ? WHERE k = 'stats'",
+            vec![json!(r#"{"version":9,"value":{}}"#)],
+        );
+        store.apply(&[newer]);
+        let rows = store.load_rows(PoolObject::STORED, PoolObject::LOAD);
+        let error = PoolObject::load(&rows).err().unwrap();
+        assert!(error.contains("newer release"), "{error}");
+    }
+}
+
+mod retention {
+    use super::*;
+
+    #[test]
+    fn a_pixel_only_pool_prunes_its_opens_after_the_window() {
+        let mut s = Service::new();
+        let tokens = pool(&mut s);
+        for t in &tokens {
+            fetch(&mut s, url(t, "open"));
+        }
+        assert_eq!(count(&s, "opens"), 3);
+        let alarm = s.pools["p1"]
+            .alarm
+            .expect("the first write set the retention alarm");
+        assert_eq!(alarm, NOW + prune_interval(2 * DAY as u32));
+        // A day later: still inside the window.
+        run_until(&mut s, NOW + DAY);
+        assert_eq!(count(&s, "opens"), 3);
+        // Past the window (and the next prune): gone, with no allocation ever made.
+        run_until(&mut s, NOW + 2 * DAY + prune_interval(2 * DAY as u32));
+        assert_eq!(
+            count(&s, "opens"),
+            0,
+            "opens older than the window are pruned"
+        );
+        assert!(s.pools["p1"].alarm.is_some(), "and the next prune is set");
+    }
+
+    #[test]
+    fn events_and_calls_older_than_the_window_are_pruned_too() {
+        let mut s = Service::new();
+        let tokens = pool(&mut s);
+        fetch(&mut s, url(&tokens[0], "number"));
+        let (status, body) = admin(
+            &mut s,
+            "POST",
+            "/v1/calls",
+            json!({"to": "+14155550101", "at": NOW + 60}),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(count(&s, "events") >= 3);
+        // The lease (1 h) and tail (1 day) end, then the 2-day window after them passes.
+        run_until(&mut s, NOW + 5 * DAY);
+        let (_, state) = admin(&mut s, "GET", "/v1/pools/p1", Value::Null);
+        assert_eq!(state["live"]["calls"], 0, "the call is out of the window");
+        assert_eq!(state["live"]["holders"], 0, "and so is its recipient");
+        let horizon = s.now - 2 * DAY - prune_interval(2 * DAY as u32);
+        let old = s.pools["p1"].store.query(&format!(
+            "SELECT COUNT(*) AS n FROM events WHERE at < {horizon}"
+        ));
+        assert_eq!(
+            old[0]["n"], 0,
+            "audit rows older than the window are deleted"
+        );
+        assert_eq!(count(&s, "opens"), 0);
+    }
+
+    #[test]
+    fn an_object_reloaded_from_storage_asks_for_the_alarm_again_without_pushing_it_back() {
+        let mut s = Service::new();
+        let tokens = pool(&mut s);
+        let first = s.pools["p1"].alarm.unwrap();
+        s.now = NOW + 3_600;
+        s.pools.get_mut("p1").unwrap().reload();
+        fetch(&mut s, url(&tokens[0], "open"));
+        assert_eq!(
+            s.pools["p1"].alarm,
+            Some(first),
+            "an earlier alarm already set is kept (no later than, not reset)"
+        );
+    }
+}
+
+mod deletion {
+    use super::*;
+
+    #[test]
+    fn a_deleted_pool_shows_its_fallback_still_attributes_and_is_purged_after_its_window() {
+        let mut s = Service::new();
+        let tokens = pool(&mut s);
+        let shown = fetch(&mut s, url(&tokens[0], "number"));
+        assert_eq!(shown.header_value("x-ringmark-lease"), Some("exclusive"));
+
+        s.now = NOW + 600;
+        let (status, deleted) = admin(&mut s, "DELETE", "/v1/pools/p1", Value::Null);
+        assert_eq!(status, 200, "{deleted}");
+        assert_eq!(deleted["purge_at"], NOW + 600 + 2 * DAY);
+        assert_eq!(deleted["numbers"], json!(["+14155550101", "+14155550102"]));
+        assert_eq!(deleted["numbers_free_at"], NOW + 600 + 3 * DAY);
+        // Idempotent: the same schedule again.
+        let (status, again) = admin(&mut s, "DELETE", "/v1/pools/p1", Value::Null);
+        assert_eq!((status, &again["purge_at"]), (200, &deleted["purge_at"]));
+
+        // Old emails show the fallback, and record nothing.
+        let opens = count(&s, "opens");
+        let after = fetch(&mut s, url(&tokens[1], "number"));
+        assert_eq!(after.header_value("x-ringmark-lease"), Some("fallback"));
+        fetch(&mut s, url(&tokens[1], "open"));
+        assert_eq!(count(&s, "opens"), opens, "a deleted pool records no opens");
+        // The numbers can't be reconfigured while they are quarantined.
+        let (status, body) = admin(
+            &mut s,
+            "PUT",
+            "/v1/pools/p1",
+            json!({
+            "numbers": ["+14155550101"], "fallback": "+14155550100", "lease_seconds": 3600}),
+        );
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(body["error"]["code"], "pool_deleted");
+        // Late calls are still attributed to whoever saw the number.
+        let (status, call) = admin(
+            &mut s,
+            "POST",
+            "/v1/calls",
+            json!({"to": "+14155550101", "at": NOW + 900}),
+        );
+        assert_eq!(status, 200, "{call}");
+        assert_eq!(call["recipient"], "a");
+
+        // After the window: every row is gone.
+        run_until(&mut s, NOW + 600 + 2 * DAY);
+        assert!(
+            s.pool_tables("p1").is_empty(),
+            "storage purged: {:?}",
+            s.pool_tables("p1")
+        );
+        assert_eq!(s.pools["p1"].alarm, None);
+        let (status, _) = admin(&mut s, "GET", "/v1/pools/p1", Value::Null);
+        assert_eq!(status, 404, "the pool is gone");
+        // Its numbers stay quarantined in the directory for the pool's quarantine.
+        let (status, body) = admin(
+            &mut s,
+            "PUT",
+            "/v1/pools/p2",
+            json!({
+            "numbers": ["+14155550101"], "fallback": "+14155550199", "lease_seconds": 3600}),
+        );
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (409, &json!("conflict")),
+            "{body}"
+        );
+        s.now = NOW + 600 + 3 * DAY;
+        let (status, body) = admin(
+            &mut s,
+            "PUT",
+            "/v1/pools/p2",
+            json!({
+            "numbers": ["+14155550101"], "fallback": "+14155550199", "lease_seconds": 3600}),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+mod answer_first {
+    use super::*;
+
+    #[test]
+    fn a_pixel_is_answered_before_its_open_is_recorded_and_the_open_is_not_lost() {
+        let mut s = Service::new();
+        let tokens = pool(&mut s);
+        let response =
+            s.answer(Request::new("GET", url(&tokens[0], "open")).header("user-agent", DESKTOP));
+        assert_eq!(response.status, 200);
+        assert_eq!(response.header_value("content-type"), Some("image/gif"));
+        assert_eq!(count(&s, "opens"), 0, "nothing recorded before the answer");
+        assert_eq!(
+            s.after.len(),
+            1,
+            "the open waits in the work after the response"
+        );
+        s.finish();
+        assert_eq!(count(&s, "opens"), 1, "recorded after the response");
+        // The number image needs its number, so it waits for the pool.
+        let number =
+            s.answer(Request::new("GET", url(&tokens[0], "number")).header("user-agent", DESKTOP));
+        assert!(s.after.is_empty());
+        assert_eq!(number.header_value("x-ringmark-lease"), Some("exclusive"));
+    }
+}
