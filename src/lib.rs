@@ -38,12 +38,14 @@
 #![warn(missing_docs)]
 
 pub mod backtest;
+pub mod calls;
 pub mod edge;
 pub mod error;
 pub mod http;
 pub mod objects;
 pub mod protocol;
 pub mod snippet;
+pub mod telephony;
 pub mod timestamp;
 pub mod token;
 
