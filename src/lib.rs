@@ -46,6 +46,7 @@ pub mod protocol;
 pub mod snippet;
 pub mod timestamp;
 pub mod token;
+pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
