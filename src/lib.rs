@@ -48,6 +48,7 @@ pub mod snippet;
 pub mod telephony;
 pub mod timestamp;
 pub mod token;
+pub mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
