@@ -40,6 +40,10 @@ pub enum ErrorCode {
     Conflict,
     /// The pool was deleted and waits for its data to be purged (409).
     PoolDeleted,
+    /// No call has that id (404).
+    UnknownCall,
+    /// A carrier webhook's signature does not verify (403).
+    BadSignature,
     /// The deployment is misconfigured (a missing secret) (500).
     Misconfigured,
     /// Storage or an internal step failed; nothing was written (500/503).
@@ -82,7 +86,11 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self.code {
             ErrorCode::Unauthorized => 401,
-            ErrorCode::NotFound | ErrorCode::UnknownPool | ErrorCode::UnknownNumber => 404,
+            ErrorCode::BadSignature => 403,
+            ErrorCode::NotFound
+            | ErrorCode::UnknownPool
+            | ErrorCode::UnknownNumber
+            | ErrorCode::UnknownCall => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::BadJson => 400,
             ErrorCode::InvalidField | ErrorCode::InvalidNumber => 422,

@@ -14,6 +14,7 @@
 //! (the object could not be reached) are the adapter's, and arrive at the edge
 //! as [`ObjectErrorCode::Unreachable`].
 
+use crate::calls::{CallId, CallRecord, CallStatus};
 use ringmark_classify::{DeviceClass, Opener as OpenerKind};
 use ringmark_pool::{Call, ExhaustionOutcome, LeaseKind, PoolConfig, PoolStats, Timestamp};
 use ringmark_render::Style;
@@ -32,6 +33,57 @@ pub struct PoolSettings {
     pub displays: BTreeMap<String, String>,
     /// The image style.
     pub style: Style,
+    /// How the pool takes live calls (none configured: calls are only
+    /// attributed when reported to `POST /v1/calls`).
+    #[serde(default, skip_serializing_if = "CallSettings::is_default")]
+    pub calls: CallSettings,
+}
+
+/// How a pool takes live calls from the carrier (`PUT /v1/pools/{pool}`
+/// fields `forward_to`, `whisper`, `record`, `rules`, `currency`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CallSettings {
+    /// The business line calls are forwarded to (E.164). Without it the
+    /// carrier's webhook is answered with a short message and a hang-up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_to: Option<String>,
+    /// What the agent hears before the caller is connected; `{campaign}` is
+    /// replaced by the attributed campaign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whisper: Option<String>,
+    /// Record forwarded calls (both channels, from answer).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record: bool,
+    /// Outcome rules (validated JSON, see [`crate::calls::Rules`]); `null` for none.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub rules: serde_json::Value,
+    /// Currency of rule values that name none (ISO 4217; default USD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+impl CallSettings {
+    fn is_default(&self) -> bool {
+        *self == CallSettings::default()
+    }
+
+    /// The pool's currency (USD when none was set).
+    pub fn currency(&self) -> crate::calls::Currency {
+        self.currency
+            .as_deref()
+            .and_then(|c| crate::calls::Currency::parse(c).ok())
+            .unwrap_or(crate::calls::Currency::USD)
+    }
+
+    /// The outcome rules (none when unset or, for a value stored before a
+    /// rule format change, unreadable).
+    pub fn rules(&self) -> crate::calls::Rules {
+        if self.rules.is_null() {
+            return crate::calls::Rules::none();
+        }
+        crate::calls::Rules::from_value(&self.rules, "rules", self.currency())
+            .unwrap_or_else(|_| crate::calls::Rules::none())
+    }
 }
 
 impl PoolSettings {
@@ -107,14 +159,89 @@ pub enum PoolCommand {
     /// The settings alone (no figures computed): for signing tokens and
     /// writing snippets. Reply: [`PoolSettings`].
     Settings,
-    /// A call to one of the pool's numbers. Reply: [`ringmark_pool::Attribution`].
+    /// A call reported to `POST /v1/calls`, already over: attributed and
+    /// kept under `call_id` (the same id again answers the stored call).
+    /// Reply: [`ringmark_pool::Attribution`].
     Call {
+        /// The pool's name (kept with the call).
+        pool: String,
         /// The call.
         call: Call,
+        /// Its id.
+        call_id: CallId,
+    },
+    /// A live call ringing one of the pool's numbers (the carrier's voice
+    /// webhook): attributed now and kept under `call_id`; a retried webhook
+    /// answers the stored call. Reply: [`Rung`].
+    Ring {
+        /// The pool's name (kept with the call).
+        pool: String,
+        /// The call (no duration yet).
+        call: Call,
+        /// The carrier's id for it.
+        call_id: CallId,
+    },
+    /// The carrier reported a call's status. Reply: [`CallChanged`].
+    CallStatus {
+        /// Which call.
+        call_id: CallId,
+        /// The reported status.
+        status: CallStatus,
+        /// Talk time of the forwarded leg, when reported.
+        duration_seconds: Option<u32>,
+    },
+    /// A call's transcript arrived. Reply: [`CallChanged`].
+    CallTranscript {
+        /// Which call.
+        call_id: CallId,
+        /// The text.
+        text: String,
+    },
+    /// A stored call. Reply: [`crate::calls::CallRecord`].
+    GetCall {
+        /// Which call.
+        call_id: CallId,
+    },
+    /// Someone set the call's outcome by hand (validated
+    /// [`crate::calls::ManualOutcome`] JSON). Reply: [`CallChanged`].
+    SetOutcome {
+        /// Which call.
+        call_id: CallId,
+        /// The outcome body.
+        outcome: serde_json::Value,
     },
     /// Stop leasing, answer the fallback, and delete the pool's data once its
     /// attribution window has passed. Idempotent. Reply: [`Deletion`].
     Delete,
+}
+
+/// A pool object's answer to [`PoolCommand::Ring`]: the stored call and how
+/// to connect it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rung {
+    /// The call as stored (with its attribution).
+    pub record: CallRecord,
+    /// Where to forward it, if the pool takes live calls.
+    pub forward_to: Option<String>,
+    /// The whisper, `{campaign}` already replaced.
+    pub whisper: Option<String>,
+    /// Record the forwarded call.
+    pub record_call: bool,
+    /// False when the webhook was a retry of a call already stored.
+    pub new: bool,
+}
+
+/// A pool object's answer to a change of a stored call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallChanged {
+    /// The call as stored now.
+    pub record: CallRecord,
+    /// Anything changed (and was saved).
+    pub changed: bool,
+    /// The call reached a final status just now.
+    pub completed: bool,
+    /// The outcome was set or replaced just now.
+    pub outcome_changed: bool,
 }
 
 /// A pool object's answer to [`PoolCommand::Configure`].
@@ -267,6 +394,30 @@ pub enum DirectoryCommand {
         /// E.164 number.
         number: String,
     },
+    /// Which pool owns a dialled number; remember that `call_id` went to it,
+    /// so the call's outcome can be set by id later. Reply: [`DirectoryEntry`].
+    RouteCall {
+        /// The dialled number.
+        number: String,
+        /// The call's id.
+        call_id: CallId,
+        /// When it came in.
+        at: Timestamp,
+    },
+    /// Which pool a call went to. Reply: [`CallRoute`].
+    FindCall {
+        /// The call's id.
+        call_id: CallId,
+    },
+}
+
+/// The directory's answer to [`DirectoryCommand::FindCall`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallRoute {
+    /// The pool the call went to.
+    pub pool: String,
+    /// When it came in.
+    pub at: Timestamp,
 }
 
 /// One row of the directory.
@@ -319,6 +470,8 @@ pub enum ObjectErrorCode {
     Invalid,
     /// The pool is deleted and waiting to be purged.
     Deleted,
+    /// No call with that id.
+    UnknownCall,
     /// The adapter could not reach the object (or it threw).
     Unreachable,
     /// The object failed to read its own storage.

@@ -230,11 +230,13 @@ impl WasmEdge {
         signing_key: Option<String>,
         admin_token: Option<String>,
         ip_ranges: Option<String>,
+        twilio_auth_token: Option<String>,
     ) -> WasmEdge {
         let edge = Edge::new(&EdgeConfig {
             signing_key: signing_key.unwrap_or_default(),
             admin_token: admin_token.unwrap_or_default(),
             ip_ranges: ip_ranges.unwrap_or_default(),
+            twilio_auth_token: twilio_auth_token.unwrap_or_default(),
             device_models: device_models(),
         });
         flush(&edge);
@@ -405,14 +407,15 @@ pub struct WasmPoolObject {
 
 #[wasm_bindgen(js_class = PoolObject)]
 impl WasmPoolObject {
-    /// A query answering one row `{stored}`: whether `load_query()` has tables
-    /// to read (otherwise load from no rows; the first write creates them).
+    /// A query answering one row `{stored, …}`: whether there are tables to
+    /// read (otherwise load from no rows; the first write creates them), and
+    /// which (older stores lack tables added later).
     pub fn stored_query() -> String {
         PoolObject::STORED.to_owned()
     }
-    /// The query whose rows `load` takes.
-    pub fn load_query() -> String {
-        PoolObject::LOAD.to_owned()
+    /// The query whose rows `load` takes, for the `stored_query()` row (JSON).
+    pub fn load_query(stored_row: &str) -> String {
+        PoolObject::load_query(stored_row).to_owned()
     }
     /// Rebuilds the engine from the rows of `load_query()` (JSON array of objects).
     pub fn load(rows_json: &str) -> Result<WasmPoolObject, JsError> {
@@ -442,14 +445,13 @@ pub struct WasmDirectoryObject {
 
 #[wasm_bindgen(js_class = DirectoryObject)]
 impl WasmDirectoryObject {
-    /// A query answering one row `{stored}`: whether `load_query()` has tables
-    /// to read (otherwise load from no rows; the first write creates them).
+    /// A query answering one row `{stored, …}` (see `PoolObject.stored_query`).
     pub fn stored_query() -> String {
         DirectoryObject::STORED.to_owned()
     }
-    /// The query whose rows `load` takes.
-    pub fn load_query() -> String {
-        DirectoryObject::LOAD.to_owned()
+    /// The query whose rows `load` takes, for the `stored_query()` row (JSON).
+    pub fn load_query(stored_row: &str) -> String {
+        DirectoryObject::load_query(stored_row).to_owned()
     }
     /// Rebuilds the engine from the rows of `load_query()`.
     pub fn load(rows_json: &str) -> Result<WasmDirectoryObject, JsError> {

@@ -110,7 +110,8 @@ mod stored_formats {
 
         // It goes on: a call to r2's number finds r2, and new rows are written in the
         // current (versioned) formats next to the old ones.
-        let call = json!({"op": "call", "call": {"to": "+14155550102", "from": "+12125550123", "at": now}});
+        let call = json!({"op": "call", "pool": "spring", "call_id": "CA0123456789abcdef0123456789abcdef",
+            "call": {"to": "+14155550102", "from": "+12125550123", "at": now}});
         let outcome = slot.engine.handle_json(&call.to_string(), now);
         slot.store.apply(&outcome.writes);
         let attribution: ringmark::pool::Attribution = read_answer(&outcome.answer).unwrap();
@@ -143,7 +144,7 @@ mod stored_formats {
     #[test]
     fn the_directory_stored_by_the_release_before_versions_loads() {
         let store = Store::from_sql(include_str!("fixtures/directory-object-format-1.sql"));
-        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::LOAD);
+        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
         let mut directory = DirectoryObject::load(&rows).unwrap();
         for (number, pool) in [("+14155550102", "spring"), ("+14155550100", "spring")] {
             let outcome = directory.handle(
@@ -165,7 +166,7 @@ mod stored_formats {
             vec![json!(r#"{"version":9,"value":{}}"#)],
         );
         store.apply(&[newer]);
-        let rows = store.load_rows(PoolObject::STORED, PoolObject::LOAD);
+        let rows = store.load_rows(PoolObject::STORED, PoolObject::load_query);
         let error = PoolObject::load(&rows).err().unwrap();
         assert!(error.contains("newer release"), "{error}");
     }

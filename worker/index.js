@@ -49,7 +49,7 @@ export default {
 
 async function handle(request, env, ctx) {
   if (edge === undefined) {
-    edge = new Edge(env.RINGMARK_SIGNING_KEY, env.RINGMARK_ADMIN_TOKEN, env.RINGMARK_IP_RANGES);
+    edge = new Edge(env.RINGMARK_SIGNING_KEY, env.RINGMARK_ADMIN_TOKEN, env.RINGMARK_IP_RANGES, env.TWILIO_AUTH_TOKEN);
     if (env.RINGMARK_TEST_TRAP === "1") edge.enable_test_trap(); // tests of the last resort only
   }
   const current = edge; // a reset by a concurrent request must not swap it mid-request

@@ -20,8 +20,8 @@ class EngineObject extends DurableObject {
 
   load() {
     const sql = this.ctx.storage.sql;
-    const stored = sql.exec(this.Engine.stored_query()).one().stored;
-    const rows = stored ? sql.exec(this.Engine.load_query()).toArray() : [];
+    const stored = sql.exec(this.Engine.stored_query()).one();
+    const rows = stored.stored ? sql.exec(this.Engine.load_query(JSON.stringify(stored))).toArray() : [];
     this.engine = this.Engine.load(JSON.stringify(rows));
   }
 

@@ -116,6 +116,9 @@ impl<'de> Deserialize<'de> for Amount {
 pub struct Currency([u8; 3]);
 
 impl Currency {
+    /// US dollars: a pool's currency when it names none.
+    pub const USD: Currency = Currency(*b"USD");
+
     /// Checks the shape.
     ///
     /// # Errors

@@ -11,11 +11,12 @@
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 use super::{Cont, Edge, EffectResult, Step, Target, object, valid_pool_id};
+use crate::calls::CallId;
 use crate::error::{ApiError, ErrorCode, parse_json};
 use crate::http::{Request, Response, percent_decode};
 use crate::protocol::{
-    ClaimReply, Configured, Deletion, DirectoryCommand, DirectoryEntry, ObjectError,
-    ObjectErrorCode, PoolCommand, PoolSettings, PoolState, Released,
+    CallChanged, CallRoute, CallSettings, ClaimReply, Configured, Deletion, DirectoryCommand,
+    DirectoryEntry, ObjectError, ObjectErrorCode, PoolCommand, PoolSettings, PoolState, Released,
 };
 use crate::snippet::{Platform, Snippet};
 use crate::token::{Claims, MAX_FIELD_LEN};
@@ -79,6 +80,19 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
     let method = request.method.as_str();
     let result = match segments.as_slice() {
         ["calls"] => only(method, "POST").and_then(|()| call(edge, request)),
+        ["calls", call_id, "outcome"] => {
+            only(method, "POST").and_then(|()| set_outcome(call_id, request))
+        }
+        ["calls", call_id] => only(method, "GET").and_then(|()| {
+            let call_id = parse_call_id(call_id)?;
+            Ok(forward(
+                Target::Directory,
+                &DirectoryCommand::FindCall {
+                    call_id: call_id.clone(),
+                },
+                Cont::CallFound { call_id },
+            ))
+        }),
         ["pools", pool, rest @ ..] => {
             let pool = match percent_decode(pool).filter(|p| valid_pool_id(p)) {
                 Some(p) => p,
@@ -146,6 +160,7 @@ fn refused(edge: &Edge, pool: &str, e: ObjectError) -> ApiError {
         ObjectErrorCode::Conflict => with_field(ErrorCode::Conflict, "numbers"),
         ObjectErrorCode::Invalid => ApiError::new(ErrorCode::InvalidField, e.message),
         ObjectErrorCode::Deleted => ApiError::field(ErrorCode::PoolDeleted, "pool", &e.message),
+        ObjectErrorCode::UnknownCall => with_field(ErrorCode::UnknownCall, "call_id"),
         ObjectErrorCode::BadCommand | ObjectErrorCode::Unreachable | ObjectErrorCode::Internal => {
             internal(edge, e.to_string())
         }
@@ -241,11 +256,18 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 .map_err(|e| refused(edge, &pool, e))
                 .and_then(|state| sizing_report(&pool, input, &state)),
         ),
-        Cont::CallLookup { call } => match result.answer::<DirectoryEntry>() {
+        Cont::CallLookup { call, call_id } => match result.answer::<DirectoryEntry>() {
             Ok(entry) => forward(
                 Target::Pool(entry.pool.clone()),
-                &PoolCommand::Call { call },
-                Cont::CallDone { pool: entry.pool },
+                &PoolCommand::Call {
+                    pool: entry.pool.clone(),
+                    call,
+                    call_id: call_id.clone(),
+                },
+                Cont::CallDone {
+                    pool: entry.pool,
+                    call_id,
+                },
             ),
             Err(e) if e.code == ObjectErrorCode::UnknownNumber => respond(Err(ApiError::field(
                 ErrorCode::UnknownNumber,
@@ -254,18 +276,56 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             ))),
             Err(e) => respond(Err(refused(edge, "", e))),
         },
-        Cont::CallDone { pool } => respond(
+        Cont::CallDone { pool, call_id } => respond(
             result
                 .answer::<Attribution>()
-                .map(|attribution| Response::json(200, &attribution_body(&pool, &attribution)))
+                .map(|attribution| {
+                    let mut body = attribution_body(&pool, &attribution);
+                    if let Some(map) = body.as_object_mut() {
+                        map.insert("call_id".into(), json!(call_id));
+                    }
+                    Response::json(200, &body)
+                })
                 .map_err(|e| refused(edge, &pool, e)),
         ),
-        Cont::Done | Cont::PixelRecorded | Cont::Number { .. } | Cont::Click { .. } => {
-            respond(Err(internal(
-                edge,
-                "email continuation reached the admin API".into(),
-            )))
-        }
+        Cont::OutcomeFound { call_id, outcome } => match result.answer::<CallRoute>() {
+            Ok(route) => forward(
+                Target::Pool(route.pool.clone()),
+                &PoolCommand::SetOutcome { call_id, outcome },
+                Cont::OutcomeSet { pool: route.pool },
+            ),
+            Err(e) => respond(Err(refused(edge, "", e))),
+        },
+        Cont::CallFound { call_id } => match result.answer::<CallRoute>() {
+            Ok(route) => forward(
+                Target::Pool(route.pool.clone()),
+                &PoolCommand::GetCall { call_id },
+                Cont::CallShown { pool: route.pool },
+            ),
+            Err(e) => respond(Err(refused(edge, "", e))),
+        },
+        Cont::CallShown { pool } => respond(
+            result
+                .answer::<crate::calls::CallRecord>()
+                .map(|call| Response::json(200, &json!({ "pool": pool, "call": call })))
+                .map_err(|e| refused(edge, &pool, e)),
+        ),
+        Cont::OutcomeSet { pool } => match result.answer::<CallChanged>() {
+            Ok(changed) => {
+                let body =
+                    json!({ "pool": pool, "changed": changed.changed, "call": changed.record });
+                respond(Ok(Response::json(200, &body)))
+            }
+            Err(e) => respond(Err(refused(edge, &pool, e))),
+        },
+        Cont::Done
+        | Cont::PixelRecorded
+        | Cont::Number { .. }
+        | Cont::Click { .. }
+        | Cont::Telephony(_) => respond(Err(internal(
+            edge,
+            "email continuation reached the admin API".into(),
+        ))),
     }
 }
 
@@ -340,6 +400,7 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
         })?,
         None => DisplayFormat::National,
     };
+    let calls = call_settings(&mut object)?;
     let given: BTreeMap<String, String> = match object.remove("displays") {
         Some(v) => serde_json::from_value(v)
             .map_err(|e| ApiError::field(ErrorCode::BadJson, "displays", e))?,
@@ -415,14 +476,65 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
             ApiError::field(ErrorCode::InvalidField, format!("displays.{number}"), e)
         })?;
     }
+    if let Some(forward_to) = &calls.forward_to
+        && numbers.iter().any(|n| n.as_str() == forward_to)
+    {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "forward_to",
+            "is one of the pool's own numbers (calls would loop)",
+        ));
+    }
     Ok(PoolBody {
         settings: PoolSettings {
             config,
             displays,
             style,
+            calls,
         },
         claimed,
     })
+}
+
+/// Longest whisper, characters (a few seconds of speech; Twilio's `<Say>` takes 4,096).
+pub const MAX_WHISPER_CHARS: usize = 500;
+
+/// Takes the live-call fields out of a pool body (`forward_to`, `whisper`,
+/// `record`, `rules`, `currency`) and validates them, naming the field.
+fn call_settings(object: &mut Map<String, Value>) -> Result<CallSettings, ApiError> {
+    let mut calls = CallSettings::default();
+    if let Some(v) = object.remove("forward_to").filter(|v| !v.is_null()) {
+        calls.forward_to = Some(e164("forward_to", &v)?.as_str().to_owned());
+    }
+    if let Some(v) = object.remove("whisper").filter(|v| !v.is_null()) {
+        let text = v
+            .as_str()
+            .ok_or_else(|| ApiError::field(ErrorCode::BadJson, "whisper", "expected a string"))?;
+        if text.trim().is_empty() || text.chars().count() > MAX_WHISPER_CHARS {
+            return Err(ApiError::field(
+                ErrorCode::InvalidField,
+                "whisper",
+                format!("must be 1 to {MAX_WHISPER_CHARS} characters"),
+            ));
+        }
+        calls.whisper = Some(text.to_owned());
+    }
+    if let Some(v) = object.remove("record").filter(|v| !v.is_null()) {
+        calls.record = v.as_bool().ok_or_else(|| {
+            ApiError::field(ErrorCode::BadJson, "record", "expected true or false")
+        })?;
+    }
+    if let Some(v) = object.remove("currency").filter(|v| !v.is_null()) {
+        let code = v.as_str().unwrap_or_default();
+        crate::calls::Currency::parse(code)
+            .map_err(|e| ApiError::field(ErrorCode::InvalidField, "currency", e))?;
+        calls.currency = Some(code.to_owned());
+    }
+    if let Some(v) = object.remove("rules").filter(|v| !v.is_null()) {
+        crate::calls::Rules::from_value(&v, "rules", calls.currency())?;
+        calls.rules = v;
+    }
+    Ok(calls)
 }
 
 /// `PUT /v1/pools/{pool}`: validates everything, then claims the numbers in
@@ -620,12 +732,63 @@ fn call(edge: &Edge, request: &Request) -> Result<Step, ApiError> {
         at,
         duration,
     };
+    let call_id = reported_call_id(&call);
     Ok(forward(
         Target::Directory,
-        &DirectoryCommand::Lookup {
+        &DirectoryCommand::RouteCall {
             number: call.to.clone(),
+            call_id: call_id.clone(),
+            at,
         },
-        Cont::CallLookup { call },
+        Cont::CallLookup { call, call_id },
+    ))
+}
+
+/// A call id from the path.
+fn parse_call_id(segment: &str) -> Result<CallId, ApiError> {
+    percent_decode(segment)
+        .and_then(|id| CallId::parse(&id).ok())
+        .ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidField,
+                "call_id",
+                "not a call id (a Twilio CallSid or the call_id POST /v1/calls answered)",
+            )
+        })
+}
+
+/// The id of a call reported to `POST /v1/calls`: derived from what the call
+/// is (dialled number, caller, start), so reporting the same call twice gives
+/// the same id and records it once.
+fn reported_call_id(call: &Call) -> CallId {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(call.to.as_bytes());
+    hash.update([0]);
+    hash.update(call.from.as_deref().unwrap_or("").as_bytes());
+    hash.update([0]);
+    hash.update(call.at.to_be_bytes());
+    let digest = hash.finalize();
+    let mut bytes = [0u8; 16];
+    for (b, d) in bytes.iter_mut().zip(digest.iter()) {
+        *b = *d;
+    }
+    CallId::generate(bytes)
+}
+
+/// `POST /v1/calls/{call_id}/outcome`: sets (or corrects) a call's outcome by
+/// hand; a manual outcome beats the pool's rules.
+fn set_outcome(call_id: &str, request: &Request) -> Result<Step, ApiError> {
+    let call_id = parse_call_id(call_id)?;
+    // Validated here, so a bad body touches no object.
+    crate::calls::ManualOutcome::parse(&request.body)?;
+    let outcome: Value = parse_json(&request.body)?;
+    Ok(forward(
+        Target::Directory,
+        &DirectoryCommand::FindCall {
+            call_id: call_id.clone(),
+        },
+        Cont::OutcomeFound { call_id, outcome },
     ))
 }
 

@@ -19,6 +19,7 @@
 
 pub mod admin;
 pub mod email;
+pub mod telephony;
 
 use crate::http::{Request, Response};
 use crate::protocol::{ClaimReply, PoolSettings};
@@ -38,6 +39,9 @@ pub struct EdgeConfig {
     pub signing_key: String,
     /// `RINGMARK_ADMIN_TOKEN`: the bearer token of the admin API.
     pub admin_token: String,
+    /// `TWILIO_AUTH_TOKEN`: verifies Twilio's webhook signatures; empty:
+    /// the telephony routes refuse every request.
+    pub twilio_auth_token: String,
     /// `RINGMARK_IP_RANGES`: IP-range data for the classifier (see
     /// [`ringmark_classify::IpRanges::parse`]); empty for none.
     pub ip_ranges: String,
@@ -182,6 +186,15 @@ impl Step {
         }
     }
 
+    /// Work after the response is over.
+    fn finished() -> Self {
+        Step {
+            response: None,
+            effects: Vec::new(),
+            cont: Cont::Done,
+        }
+    }
+
     /// True when nothing is left to run.
     pub fn is_done(&self) -> bool {
         self.effects.is_empty()
@@ -235,15 +248,35 @@ enum Cont {
         input: serde_json::Value,
     },
     /// The directory found (or not) the pool of a dialled number.
-    CallLookup { call: Call },
+    CallLookup {
+        call: Call,
+        call_id: crate::calls::CallId,
+    },
     /// The pool attributed the call.
-    CallDone { pool: String },
+    CallDone {
+        pool: String,
+        call_id: crate::calls::CallId,
+    },
+    /// The directory found (or not) the pool of a call whose outcome is set.
+    OutcomeFound {
+        call_id: crate::calls::CallId,
+        outcome: serde_json::Value,
+    },
+    /// The pool set the call's outcome.
+    OutcomeSet { pool: String },
+    /// The directory found (or not) the pool of a call to show.
+    CallFound { call_id: crate::calls::CallId },
+    /// The pool's stored call.
+    CallShown { pool: String },
+    /// The carrier's call webhooks (`telephony`).
+    Telephony(telephony::Cont),
 }
 
 /// The edge logic of one isolate: keys, classifier and image cache.
 pub struct Edge {
     keys: Result<Keyring, TokenError>,
     admin_token: String,
+    twilio_auth_token: String,
     classifier: Classifier,
     renderer: RefCell<Renderer>,
     log: RefCell<Vec<String>>,
@@ -290,6 +323,7 @@ impl Edge {
         Edge {
             keys,
             admin_token: config.admin_token.clone(),
+            twilio_auth_token: config.twilio_auth_token.clone(),
             classifier,
             renderer: RefCell::new(Renderer::new(RENDER_CACHE)),
             log: RefCell::new(log),
@@ -327,6 +361,9 @@ impl Edge {
             if head_or_get {
                 return email::click(self, request, rest);
             }
+        } else if let Some(rest) = path.strip_prefix("/v1/telephony/") {
+            // Authenticated by the carrier's signature, not the admin token.
+            return telephony::begin(self, request, rest);
         } else if path.starts_with("/v1/") {
             return admin::begin(self, request);
         } else if path == "/" && head_or_get {
@@ -360,16 +397,13 @@ impl Edge {
                 if let Err(e) = result.answer::<crate::protocol::Opened>() {
                     self.warn(format!("pixel open not recorded: {e}"));
                 }
-                Step {
-                    response: None,
-                    effects: Vec::new(),
-                    cont: Cont::Done,
-                }
+                Step::finished()
             }
             Cont::Number { variant } => {
                 Step::respond(email::number_image(self, variant, result.answer()))
             }
             Cont::Click { dial } => Step::respond(email::click_page(self, dial, result.answer())),
+            Cont::Telephony(cont) => telephony::resume(self, cont, result),
             cont => admin::resume(self, cont, result),
         }
     }

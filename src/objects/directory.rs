@@ -17,8 +17,9 @@
 //! A fallback is never also a tracking number, in any pool.
 
 use super::store::{Outcome, Write};
+use crate::calls::CallId;
 use crate::protocol::{
-    ClaimReply, DirectoryCommand, DirectoryEntry, ObjectError, ObjectErrorCode, Released,
+    CallRoute, ClaimReply, DirectoryCommand, DirectoryEntry, ObjectError, ObjectErrorCode, Released,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -30,10 +31,17 @@ pub struct DirectoryObject {
     numbers: BTreeMap<String, DirectoryEntry>,
     /// Fallback number → the pools using it.
     fallbacks: BTreeMap<String, BTreeSet<String>>,
-    /// Whether storage holds the schema (rows were loaded, or a write went
-    /// out); until then the first write creates it.
+    /// Call id → the pool it went to, for [`CALL_ROUTE_SECONDS`].
+    calls: BTreeMap<String, CallRoute>,
+    /// Whether this engine's writes went out with the (idempotent) schema;
+    /// the first write after every load carries it, which creates a fresh
+    /// directory's tables and adds those a newer release introduced.
     schema_written: bool,
 }
+
+/// How long the directory remembers which pool a call went to (so its
+/// outcome can be set by call id): a year and a month.
+pub const CALL_ROUTE_SECONDS: i64 = 400 * 86_400;
 
 /// One row of [`DirectoryObject::LOAD`].
 #[derive(Deserialize)]
@@ -49,16 +57,37 @@ impl DirectoryObject {
     pub const SCHEMA: &'static [&'static str] = &[
         "CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, pool TEXT NOT NULL, retired_at INTEGER, free_at INTEGER)",
         "CREATE TABLE IF NOT EXISTS fallbacks (number TEXT NOT NULL, pool TEXT NOT NULL, PRIMARY KEY (number, pool))",
+        "CREATE TABLE IF NOT EXISTS calls (call_id TEXT PRIMARY KEY, pool TEXT NOT NULL, at INTEGER NOT NULL)",
     ];
 
-    /// A query answering one row `{stored}`: 1 when the tables
-    /// [`DirectoryObject::LOAD`] reads exist (see [`super::PoolObject::STORED`]).
-    pub const STORED: &'static str = "SELECT COUNT(*) = 2 AS stored FROM sqlite_master \
-         WHERE type = 'table' AND name IN ('numbers', 'fallbacks')";
+    /// A query answering one row `{stored, calls}`: `stored` is 1 when the
+    /// tables [`DirectoryObject::LOAD`] reads exist, `calls` when the `calls`
+    /// table (added later) does too (see [`super::PoolObject::STORED`]).
+    pub const STORED: &'static str = "SELECT COALESCE(SUM(name IN ('numbers', 'fallbacks')), 0) = 2 AS stored, \
+         COALESCE(SUM(name = 'calls'), 0) AS calls FROM sqlite_master WHERE type = 'table'";
 
-    /// The query whose rows [`DirectoryObject::load`] takes.
+    /// The query whose rows [`DirectoryObject::load`] takes, for a directory
+    /// stored before the `calls` table existed.
     pub const LOAD: &'static str = "SELECT 'number' AS kind, number, pool, retired_at, free_at FROM numbers \
          UNION ALL SELECT 'fallback' AS kind, number, pool, NULL, NULL FROM fallbacks";
+
+    /// [`DirectoryObject::LOAD`] and the call routes (`retired_at` carries the call's time).
+    pub const LOAD_WITH_CALLS: &'static str = "SELECT 'number' AS kind, number, pool, retired_at, free_at FROM numbers \
+         UNION ALL SELECT 'fallback' AS kind, number, pool, NULL, NULL FROM fallbacks \
+         UNION ALL SELECT 'call' AS kind, call_id, pool, at, NULL FROM calls";
+
+    /// The load query for the schema the [`DirectoryObject::STORED`] row (JSON) describes.
+    pub fn load_query(stored_row: &str) -> &'static str {
+        let calls = serde_json::from_str::<serde_json::Value>(stored_row)
+            .ok()
+            .and_then(|row| row.get("calls").and_then(serde_json::Value::as_i64))
+            .unwrap_or(0);
+        if calls > 0 {
+            Self::LOAD_WITH_CALLS
+        } else {
+            Self::LOAD
+        }
+    }
 
     /// Rebuilds the engine from the rows of [`DirectoryObject::LOAD`] (a JSON array of objects).
     ///
@@ -67,12 +96,20 @@ impl DirectoryObject {
     pub fn load(rows_json: &str) -> Result<Self, String> {
         let rows: Vec<Row> =
             serde_json::from_str(rows_json).map_err(|e| format!("directory rows: {e}"))?;
-        let mut directory = DirectoryObject {
-            schema_written: !rows.is_empty(),
-            ..DirectoryObject::default()
-        };
+        // A loaded directory still writes its (idempotent) schema once: that
+        // adds tables a newer release introduced.
+        let mut directory = DirectoryObject::default();
         for Row { kind, entry } in rows {
-            if kind == "fallback" {
+            if kind == "call" {
+                let at = entry.retired_at.unwrap_or(0);
+                directory.calls.insert(
+                    entry.number,
+                    CallRoute {
+                        pool: entry.pool,
+                        at,
+                    },
+                );
+            } else if kind == "fallback" {
                 directory
                     .fallbacks
                     .entry(entry.number)
@@ -116,12 +153,58 @@ impl DirectoryObject {
                 quarantine_seconds,
             } => self.release(&pool, quarantine_seconds, now),
             DirectoryCommand::Lookup { number } => self.lookup(number),
+            DirectoryCommand::RouteCall {
+                number,
+                call_id,
+                at,
+            } => self.route_call(number, &call_id, at, now),
+            DirectoryCommand::FindCall { call_id } => match self.calls.get(call_id.as_str()) {
+                Some(route) => Outcome::ok(route, Vec::new()),
+                None => Outcome::error(ObjectError::field(
+                    ObjectErrorCode::UnknownCall,
+                    "call_id",
+                    format!("no call {call_id}"),
+                )),
+            },
         };
         if self.schema_written || outcome.writes.is_empty() {
             return outcome;
         }
         self.schema_written = true;
         outcome.creating(Self::SCHEMA)
+    }
+
+    /// A lookup that also remembers where the call went (and forgets routes
+    /// older than [`CALL_ROUTE_SECONDS`]).
+    fn route_call(&mut self, number: String, call_id: &CallId, at: i64, now: i64) -> Outcome {
+        let found = self.lookup(number);
+        let routed = crate::protocol::read_answer::<DirectoryEntry>(&found.answer);
+        let Ok(entry) = routed else {
+            return found;
+        };
+        let mut writes = Vec::new();
+        let horizon = now - CALL_ROUTE_SECONDS;
+        if self.calls.values().any(|c| c.at < horizon) {
+            self.calls.retain(|_, c| c.at >= horizon);
+            writes.push(Write::new(
+                "DELETE FROM calls WHERE at < ?",
+                vec![json!(horizon)],
+            ));
+        }
+        if !self.calls.contains_key(call_id.as_str()) {
+            writes.push(Write::new(
+                "INSERT OR REPLACE INTO calls (call_id, pool, at) VALUES (?, ?, ?)",
+                vec![json!(call_id.as_str()), json!(entry.pool), json!(at)],
+            ));
+            self.calls.insert(
+                call_id.as_str().to_owned(),
+                CallRoute {
+                    pool: entry.pool.clone(),
+                    at,
+                },
+            );
+        }
+        Outcome::ok(entry, writes)
     }
 
     fn lookup(&self, number: String) -> Outcome {
@@ -547,9 +630,20 @@ mod tests {
         );
         let more = claim(&mut loaded, "b", &["+15550000009"], 0);
         assert!(
-            more.writes.iter().all(|w| !w.sql.starts_with("CREATE")),
-            "a directory loaded from storage has its schema"
+            more.writes
+                .iter()
+                .take_while(|w| w.sql.starts_with("CREATE"))
+                .count()
+                == schema
+                && more
+                    .writes
+                    .iter()
+                    .skip(schema)
+                    .all(|w| !w.sql.starts_with("CREATE")),
+            "a loaded directory writes its idempotent schema once (adding newer tables)"
         );
+        let after = claim(&mut loaded, "b", &["+15550000008"], 0);
+        assert!(after.writes.iter().all(|w| !w.sql.starts_with("CREATE")));
         assert_eq!(
             code::<()>(&d.handle_json("{\"op\":\"nope\"}", 0)),
             ObjectErrorCode::BadCommand,

@@ -8,7 +8,9 @@
 //!   `snapshot` (the allocator's serde form), `snapshot_seq`, and `deleted`
 //!   (a [`Deletion`], once the pool is deleted);
 //! - `events`: the allocator's audit log, one row per event, numbered;
-//! - `opens`: one row per fetched email URL (time, device, client, machine).
+//! - `opens`: one row per fetched email URL (time, device, client, machine);
+//! - `calls`: one row per call taken or reported ([`crate::calls::CallRecord`],
+//!   keyed by its id), with its status, transcript and outcome.
 //!
 //! JSON values in rows are versioned ([`super::stored`]); the fixture of the
 //! format before versions (`tests/fixtures/pool-object-format-1.sql`) loads.
@@ -28,9 +30,12 @@
 
 use super::store::{Outcome, Write};
 use super::stored::{self, DELETION, EVENT, SETTINGS, STATS};
+use crate::calls::{
+    AttributionSummary, CallId, CallRecord, CallStatus, ManualOutcome, StatusUpdate,
+};
 use crate::protocol::{
-    Configured, Deletion, NumberReply, ObjectError, ObjectErrorCode, OpenKind, OpenStats, Opened,
-    Opener, PoolCommand, PoolSettings, PoolState,
+    CallChanged, Configured, Deletion, NumberReply, ObjectError, ObjectErrorCode, OpenKind,
+    OpenStats, Opened, Opener, PoolCommand, PoolSettings, PoolState, Rung,
 };
 use ringmark_pool::{Event, Holder, LeaseKind, Pool, Signal, Timestamp};
 use serde::Deserialize;
@@ -53,6 +58,8 @@ struct Live {
     next_seq: i64,
     since_snapshot: u32,
     deleted: Option<Deletion>,
+    /// Calls taken or reported, by id.
+    calls: BTreeMap<String, CallRecord>,
 }
 
 /// The engine behind one pool's Durable Object.
@@ -61,6 +68,11 @@ pub struct PoolObject {
     /// Whether this engine has made sure the retention alarm is set (the
     /// first write after a load asks for it).
     alarm_armed: bool,
+    /// Whether this engine's writes went out with [`PoolObject::SCHEMA`]
+    /// (idempotent `CREATE … IF NOT EXISTS`): the first write after every
+    /// load carries it, which creates the tables of a fresh object and adds
+    /// those a newer release introduced to an older one.
+    schema_ensured: bool,
 }
 
 /// One row of [`PoolObject::LOAD`]: a `kv` entry or an event.
@@ -83,25 +95,50 @@ impl PoolObject {
         "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS opens (at INTEGER NOT NULL, campaign TEXT NOT NULL, recipient TEXT NOT NULL, kind TEXT NOT NULL, device TEXT NOT NULL, opener TEXT NOT NULL, client TEXT, proxy TEXT, machine INTEGER NOT NULL)",
         "CREATE INDEX IF NOT EXISTS opens_at ON opens (at)",
+        "CREATE TABLE IF NOT EXISTS calls (call_id TEXT PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)",
     ];
 
-    /// A query answering one row `{stored}`: 1 when the tables [`PoolObject::LOAD`]
-    /// reads exist. The adapter runs `LOAD` only then, and otherwise loads from
-    /// no rows; reading `sqlite_master` creates nothing.
-    pub const STORED: &'static str = "SELECT COUNT(*) = 2 AS stored FROM sqlite_master \
-         WHERE type = 'table' AND name IN ('kv', 'events')";
+    /// A query answering one row `{stored, calls}`: `stored` is 1 when the
+    /// tables [`PoolObject::LOAD`] reads exist, `calls` when the `calls` table
+    /// (added in format 2) does too. The adapter runs the query
+    /// [`PoolObject::load_query`] picks for that row only when `stored`, and
+    /// otherwise loads from no rows; reading `sqlite_master` creates nothing.
+    pub const STORED: &'static str = "SELECT COALESCE(SUM(name IN ('kv', 'events')), 0) = 2 AS stored, \
+         COALESCE(SUM(name = 'calls'), 0) AS calls FROM sqlite_master WHERE type = 'table'";
 
-    /// The query whose rows [`PoolObject::load`] takes (as a JSON array of objects).
+    /// The query whose rows [`PoolObject::load`] takes (as a JSON array of
+    /// objects), for a pool stored before the `calls` table existed.
     pub const LOAD: &'static str = "SELECT 'kv' AS t, k AS a, v AS b FROM kv \
          UNION ALL SELECT 'ev' AS t, seq AS a, body AS b FROM events \
          WHERE seq > COALESCE((SELECT CAST(v AS INTEGER) FROM kv WHERE k = 'snapshot_seq'), 0) \
          ORDER BY t DESC, a";
+
+    /// [`PoolObject::LOAD`] and the stored calls.
+    pub const LOAD_WITH_CALLS: &'static str = "SELECT 'kv' AS t, k AS a, v AS b FROM kv \
+         UNION ALL SELECT 'ev' AS t, seq AS a, body AS b FROM events \
+         WHERE seq > COALESCE((SELECT CAST(v AS INTEGER) FROM kv WHERE k = 'snapshot_seq'), 0) \
+         UNION ALL SELECT 'call' AS t, call_id AS a, body AS b FROM calls \
+         ORDER BY t DESC, a";
+
+    /// The load query for the schema the [`PoolObject::STORED`] row (JSON) describes.
+    pub fn load_query(stored_row: &str) -> &'static str {
+        let calls = serde_json::from_str::<Value>(stored_row)
+            .ok()
+            .and_then(|row| row.get("calls").and_then(Value::as_i64))
+            .unwrap_or(0);
+        if calls > 0 {
+            Self::LOAD_WITH_CALLS
+        } else {
+            Self::LOAD
+        }
+    }
 
     /// An object with no pool configured yet.
     pub fn empty() -> Self {
         PoolObject {
             live: None,
             alarm_armed: false,
+            schema_ensured: false,
         }
     }
 
@@ -116,11 +153,17 @@ impl PoolObject {
             serde_json::from_str(rows_json).map_err(|e| format!("load rows: {e}"))?;
         let mut kv = BTreeMap::new();
         let mut events = Vec::new();
+        let mut calls = BTreeMap::new();
         for row in rows {
             let text = row.b.as_str().unwrap_or_default().to_owned();
             match row.t.as_str() {
                 "kv" => {
                     kv.insert(row.a.as_str().unwrap_or_default().to_owned(), text);
+                }
+                "call" => {
+                    let record = CallRecord::load(text.as_bytes())
+                        .map_err(|e| format!("call {}: {e}", row.a))?;
+                    calls.insert(record.call_id.as_str().to_owned(), record);
                 }
                 _ => events.push((row.a.as_i64().unwrap_or(0), text)),
             }
@@ -159,8 +202,10 @@ impl PoolObject {
                 next_seq: last + 1,
                 since_snapshot: events.len() as u32,
                 deleted,
+                calls,
             }),
             alarm_armed: false,
+            schema_ensured: false,
         })
     }
 
@@ -177,9 +222,6 @@ impl PoolObject {
 
     /// Handles one [`PoolCommand`] at time `now` (Unix seconds).
     pub fn handle(&mut self, command: PoolCommand, now: Timestamp) -> Outcome {
-        // Only a configuration writes to an unconfigured object: its first
-        // write creates the schema, in the same transaction.
-        let fresh = self.live.is_none();
         let outcome = match command {
             PoolCommand::Configure { settings } => self.configure(*settings, now),
             PoolCommand::Open {
@@ -214,22 +256,106 @@ impl PoolObject {
                 Some(live) => Outcome::ok(&live.settings, Vec::new()),
                 None => Outcome::error(unknown_pool()),
             },
-            PoolCommand::Call { call } => match self.live.as_mut() {
-                Some(live) => {
-                    let (attribution, events) = live.pool.record_call(call, now);
-                    let writes = live.persist(&events, now);
-                    Outcome::ok(attribution, writes)
-                }
+            PoolCommand::Call {
+                pool,
+                call,
+                call_id,
+            } => match self.live.as_mut() {
+                Some(live) => live.reported_call(&pool, call, call_id, now),
+                None => Outcome::error(unknown_pool()),
+            },
+            PoolCommand::Ring {
+                pool,
+                call,
+                call_id,
+            } => match self.live.as_mut() {
+                Some(live) => live.ring(&pool, call, call_id, now),
+                None => Outcome::error(unknown_pool()),
+            },
+            PoolCommand::CallStatus {
+                call_id,
+                status,
+                duration_seconds,
+            } => self.change_call(&call_id, |record, rules| {
+                let update = StatusUpdate {
+                    status,
+                    duration_seconds,
+                };
+                Ok(record.apply_status(update, rules, now))
+            }),
+            PoolCommand::CallTranscript { call_id, text } => self
+                .change_call(&call_id, |record, rules| {
+                    Ok(record.apply_transcript(&text, rules, now))
+                }),
+            PoolCommand::SetOutcome { call_id, outcome } => {
+                self.change_call(&call_id, |record, _| {
+                    let manual = ManualOutcome::from_value(&outcome)
+                        .map_err(|e| ObjectError::new(ObjectErrorCode::Invalid, e.to_string()))?;
+                    Ok(record.set_manual_outcome(&manual, now))
+                })
+            }
+            PoolCommand::GetCall { call_id } => match &self.live {
+                Some(live) => match live.calls.get(call_id.as_str()) {
+                    Some(record) => Outcome::ok(record, Vec::new()),
+                    None => Outcome::error(ObjectError::field(
+                        ObjectErrorCode::UnknownCall,
+                        "call_id",
+                        format!("no call {call_id} in this pool"),
+                    )),
+                },
                 None => Outcome::error(unknown_pool()),
             },
             PoolCommand::Delete => self.delete(now),
         };
-        let outcome = if fresh {
-            outcome.creating(Self::SCHEMA)
-        } else {
+        // The first write after a load (or of a fresh object) carries the
+        // schema, in the same transaction.
+        let outcome = if self.schema_ensured || outcome.writes.is_empty() {
             outcome
+        } else {
+            self.schema_ensured = true;
+            outcome.creating(Self::SCHEMA)
         };
         self.arm(outcome, now)
+    }
+
+    /// Applies `change` to a stored call and saves it when it changed.
+    fn change_call(
+        &mut self,
+        call_id: &CallId,
+        change: impl FnOnce(
+            &mut CallRecord,
+            &crate::calls::Rules,
+        ) -> Result<crate::calls::Change, ObjectError>,
+    ) -> Outcome {
+        let Some(live) = self.live.as_mut() else {
+            return Outcome::error(unknown_pool());
+        };
+        let rules = live.settings.calls.rules();
+        let Some(record) = live.calls.get_mut(call_id.as_str()) else {
+            return Outcome::error(ObjectError::field(
+                ObjectErrorCode::UnknownCall,
+                "call_id",
+                format!("no call {call_id} in this pool"),
+            ));
+        };
+        let change = match change(record, &rules) {
+            Ok(change) => change,
+            Err(e) => return Outcome::error(e),
+        };
+        let writes = if change.changed {
+            vec![save_call(record)]
+        } else {
+            Vec::new()
+        };
+        Outcome::ok(
+            CallChanged {
+                record: record.clone(),
+                changed: change.changed,
+                completed: change.completed,
+                outcome_changed: change.outcome_changed,
+            },
+            writes,
+        )
     }
 
     /// The object's alarm fired: prune what is older than the attribution
@@ -280,16 +406,16 @@ impl PoolObject {
         let invalid = |e: ringmark_pool::PoolError| {
             Outcome::error(ObjectError::new(ObjectErrorCode::Invalid, e.to_string()))
         };
-        let (pool, events, stats, next_seq) = match self.live.take() {
+        let (pool, events, stats, next_seq, calls) = match self.live.take() {
             Some(mut live) => match live.pool.configure(settings.config.clone(), now) {
-                Ok(events) => (live.pool, events, live.stats, live.next_seq),
+                Ok(events) => (live.pool, events, live.stats, live.next_seq, live.calls),
                 Err(e) => {
                     self.live = Some(live);
                     return invalid(e);
                 }
             },
             None => match Pool::new(settings.config.clone(), now) {
-                Ok((pool, events)) => (pool, events, OpenStats::default(), 1),
+                Ok((pool, events)) => (pool, events, OpenStats::default(), 1, BTreeMap::new()),
                 Err(e) => return invalid(e),
             },
         };
@@ -300,6 +426,7 @@ impl PoolObject {
             next_seq,
             since_snapshot: 0,
             deleted: None,
+            calls,
         };
         let mut writes = vec![Write::new(
             "INSERT OR REPLACE INTO kv (k, v) VALUES ('settings', ?)",
@@ -399,6 +526,51 @@ impl PoolObject {
     }
 }
 
+/// The row of a stored call.
+fn save_call(record: &CallRecord) -> Write {
+    Write::new(
+        "INSERT OR REPLACE INTO calls (call_id, at, body) VALUES (?, ?, ?)",
+        vec![
+            json!(record.call_id.as_str()),
+            json!(record.started_at),
+            json!(record.to_json()),
+        ],
+    )
+}
+
+/// A new stored call with the pool's attribution.
+fn new_record(
+    pool: &str,
+    call: &ringmark_pool::Call,
+    call_id: CallId,
+    attribution: &ringmark_pool::Attribution,
+) -> Result<CallRecord, ObjectError> {
+    let to = ringmark_phone::E164::parse(&call.to)
+        .map_err(|e| ObjectError::field(ObjectErrorCode::Invalid, "to", e.to_string()))?;
+    let from = call
+        .from
+        .as_deref()
+        .and_then(|f| ringmark_phone::E164::parse(f).ok());
+    Ok(CallRecord::ringing(
+        call_id,
+        pool,
+        from,
+        to,
+        Some(AttributionSummary::from_attribution(attribution)),
+        call.at,
+    ))
+}
+
+/// The pool's query for a stored call (its attribution, re-read, without recording it again).
+fn stored_call(record: &CallRecord) -> ringmark_pool::Call {
+    ringmark_pool::Call {
+        to: record.to.as_str().to_owned(),
+        from: record.from.as_ref().map(|f| f.as_str().to_owned()),
+        at: record.started_at,
+        duration: record.duration_seconds,
+    }
+}
+
 impl Live {
     /// The pool's fallback number, as shown by a deleted pool.
     fn fallback_reply(&self) -> NumberReply {
@@ -446,6 +618,84 @@ impl Live {
         write
     }
 
+    /// A call reported after the fact: attributed, and kept as completed
+    /// (with its duration, so duration rules apply). The same id again
+    /// answers the stored attribution without recording the call twice.
+    fn reported_call(
+        &mut self,
+        pool: &str,
+        call: ringmark_pool::Call,
+        call_id: CallId,
+        now: Timestamp,
+    ) -> Outcome {
+        if let Some(stored) = self.calls.get(call_id.as_str()) {
+            return Outcome::ok(self.pool.attribute(&stored_call(stored)), Vec::new());
+        }
+        let (attribution, events) = self.pool.record_call(call.clone(), now);
+        let mut record = match new_record(pool, &call, call_id, &attribution) {
+            Ok(record) => record,
+            Err(e) => return Outcome::error(e),
+        };
+        let mut writes = self.persist(&events, now);
+        let rules = self.settings.calls.rules();
+        let _ = record.apply_status(
+            StatusUpdate {
+                status: CallStatus::Completed,
+                duration_seconds: call.duration,
+            },
+            &rules,
+            now,
+        );
+        writes.push(save_call(&record));
+        self.calls
+            .insert(record.call_id.as_str().to_owned(), record);
+        Outcome::ok(attribution, writes)
+    }
+
+    /// A live call ringing: attributed now and stored; a retried webhook
+    /// answers the stored call.
+    fn ring(
+        &mut self,
+        pool: &str,
+        call: ringmark_pool::Call,
+        call_id: CallId,
+        now: Timestamp,
+    ) -> Outcome {
+        if let Some(stored) = self.calls.get(call_id.as_str()) {
+            let reply = self.rung(stored.clone(), false);
+            return Outcome::ok(reply, Vec::new());
+        }
+        let (attribution, events) = self.pool.record_call(call.clone(), now);
+        let record = match new_record(pool, &call, call_id, &attribution) {
+            Ok(record) => record,
+            Err(e) => return Outcome::error(e),
+        };
+        let mut writes = self.persist(&events, now);
+        writes.push(save_call(&record));
+        self.calls
+            .insert(record.call_id.as_str().to_owned(), record.clone());
+        Outcome::ok(self.rung(record, true), writes)
+    }
+
+    fn rung(&self, record: CallRecord, new: bool) -> Rung {
+        let calls = &self.settings.calls;
+        let campaign = record
+            .attribution
+            .as_ref()
+            .and_then(|a| a.campaign.clone())
+            .unwrap_or_default();
+        Rung {
+            forward_to: calls.forward_to.clone(),
+            whisper: calls
+                .whisper
+                .as_ref()
+                .map(|w| w.replace("{campaign}", &campaign)),
+            record_call: calls.record,
+            new,
+            record,
+        }
+    }
+
     /// Writes a snapshot covering every event so far and prunes history older
     /// than the attribution window.
     fn snapshot(&mut self, now: Timestamp) -> Vec<Write> {
@@ -469,6 +719,14 @@ impl Live {
             "DELETE FROM opens WHERE at < ?",
             vec![json!(horizon)],
         ));
+        let before = self.calls.len();
+        self.calls.retain(|_, c| c.started_at >= horizon);
+        if self.calls.len() < before {
+            writes.push(Write::new(
+                "DELETE FROM calls WHERE at < ?",
+                vec![json!(horizon)],
+            ));
+        }
         self.since_snapshot = 0;
         writes
     }
@@ -502,7 +760,10 @@ mod tests {
         // What a verified token for a pool that was never configured reaches:
         // no table, no row, no alarm, so the object keeps no storage.
         for mut pool in [PoolObject::empty(), PoolObject::load("[]").unwrap()] {
-            let call = json!({"op": "call", "call": {"to": "+14155550101", "at": 100}}).to_string();
+            let call =
+                json!({"op": "call", "pool": "p", "call_id": "CA0123456789abcdef0123456789abcdef",
+                              "call": {"to": "+14155550101", "at": 100}})
+                .to_string();
             for command in [
                 open("pixel"),
                 open("number"),

@@ -57,7 +57,9 @@ impl PoolSlot {
 
     /// What the platform does after evicting the object: a fresh engine from its storage.
     pub fn reload(&mut self) {
-        let rows = self.store.load_rows(PoolObject::STORED, PoolObject::LOAD);
+        let rows = self
+            .store
+            .load_rows(PoolObject::STORED, PoolObject::load_query);
         self.engine = PoolObject::load(&rows).expect("a pool object reloads from its own storage");
     }
 }

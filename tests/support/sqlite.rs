@@ -90,13 +90,14 @@ impl Store {
     }
 
     /// The rows an engine loads from: `LOAD` when `STORED` says its tables exist, else none.
-    pub fn load_rows(&self, stored: &str, load: &str) -> String {
-        let stored: i64 = self
-            .conn
-            .query_row(stored, [], |row| row.get(0))
-            .unwrap_or_else(|e| panic!("STORED query fails in SQLite: {e}: {stored}"));
-        if stored == 1 {
-            rows_json(&self.conn, load)
+    ///
+    /// `load` picks the query for the schema the `stored` row describes (its JSON), as
+    /// `objects.js` asks `Engine.load_query(row)`.
+    pub fn load_rows(&self, stored: &str, load: fn(&str) -> &'static str) -> String {
+        let rows: Value = serde_json::from_str(&rows_json(&self.conn, stored)).expect("JSON");
+        let row = rows.get(0).cloned().unwrap_or(Value::Null);
+        if row.get("stored").and_then(Value::as_i64) == Some(1) {
+            rows_json(&self.conn, load(&row.to_string()))
         } else {
             "[]".to_owned()
         }

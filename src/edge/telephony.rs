@@ -1,0 +1,291 @@
+//! The carrier's webhooks: calls come in, ring the business, and end.
+//!
+//! Twilio Programmable Voice calls these URLs (`POST`, form-encoded), each
+//! signed with `X-Twilio-Signature`:
+//! - `/v1/telephony/twilio/voice`: a call rings a tracking number. The
+//!   directory names its pool (and remembers the call), the pool attributes
+//!   it and stores it under its `CallSid`, and the answer is TwiML dialling
+//!   the pool's `forward_to` with the caller's number passed through, the
+//!   whisper and recording if configured, and `<Dial action>` pointing at
+//!   the status URL below. A number in no pool, or a pool without
+//!   `forward_to`, gets a short spoken message and a hang-up, never an HTTP
+//!   error (Twilio would read "an application error has occurred" to the
+//!   caller).
+//! - `/v1/telephony/twilio/status?pool=…`: the `<Dial action>` request when
+//!   the forwarded leg ends (`DialCallStatus`, `DialCallDuration`): completes
+//!   the stored call and applies the pool's outcome rules. Idempotent.
+//! - `/v1/telephony/twilio/transcription?pool=…`: a transcript
+//!   (`TranscriptionText`) for the rules. Idempotent.
+//! - `/v1/telephony/twilio/whisper?text=…`: the whisper's TwiML, played to
+//!   the agent before the caller is connected (the text was put in the URL
+//!   by the voice answer, which Twilio then signs like any request).
+//!
+//! **Nothing is read before the signature verifies**, in constant time, with
+//! `TWILIO_AUTH_TOKEN` over the URL Twilio requested and the sorted form
+//! parameters ([`crate::telephony::twilio::verify_signature`]): a missing or
+//! wrong signature is a 403 that names no object and stores nothing.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
+use super::{Edge, EffectResult, Step, Target, object, valid_pool_id};
+use crate::calls::CallId;
+use crate::error::{ApiError, ErrorCode};
+use crate::http::{Request, Response, percent_decode};
+use crate::protocol::{CallChanged, DirectoryCommand, DirectoryEntry, PoolCommand, Rung};
+use crate::telephony::twilio::{
+    self, DialPlan, StatusCallback, TWIML_CONTENT_TYPE, Transcription, VoiceWebhook,
+};
+use crate::telephony::{Form, TelephonyError};
+use ringmark_phone::E164;
+
+/// Seconds the forwarded line rings before Twilio gives up.
+pub const DIAL_TIMEOUT_SECONDS: u32 = 30;
+
+/// What the telephony routes wait for (private to the edge).
+#[derive(Debug)]
+pub(super) enum Cont {
+    /// The directory found (or not) the dialled number's pool.
+    Routed { call: VoiceCall },
+    /// The pool attributed and stored the ringing call.
+    Rang { call: VoiceCall, pool: String },
+    /// The pool applied a status or transcript.
+    Changed { what: &'static str },
+}
+
+/// A verified voice webhook, carried between steps.
+#[derive(Debug)]
+pub(super) struct VoiceCall {
+    call_id: CallId,
+    to: E164,
+    from: Option<E164>,
+    origin: String,
+}
+
+fn twiml(xml: String) -> Response {
+    Response::new(200, TWIML_CONTENT_TYPE, xml)
+}
+
+fn refuse(edge: &Edge, why: &str) -> Step {
+    edge.warn(format!("telephony: call refused: {why}"));
+    Step::respond(twiml(twilio::refuse_twiml(
+        "Sorry, this number cannot take your call right now. Goodbye.",
+    )))
+}
+
+/// The first value of query parameter `name` in `url`.
+fn query_param(url: &str, name: &str) -> Option<String> {
+    let query = url.split_once('?').map(|(_, q)| q)?;
+    let query = query.split('#').next().unwrap_or_default();
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(key).as_deref() == Some(name))
+            .then(|| percent_decode(&value.replace('+', " ")))
+            .flatten()
+    })
+}
+
+/// Reads and authenticates a Twilio request: its form, once the signature
+/// over the URL and every parameter verifies.
+fn verified_form(edge: &Edge, request: &Request) -> Result<Form, Response> {
+    let refuse = |code: ErrorCode, message: &str| ApiError::new(code, message).to_response();
+    if request.method != "POST" {
+        return Err(refuse(
+            ErrorCode::MethodNotAllowed,
+            "the carrier's webhooks are POST",
+        ));
+    }
+    if edge.twilio_auth_token.is_empty() {
+        edge.warn("telephony: TWILIO_AUTH_TOKEN is not set; refusing every webhook".into());
+        return Err(refuse(
+            ErrorCode::Misconfigured,
+            "TWILIO_AUTH_TOKEN is not set",
+        ));
+    }
+    let form = Form::parse(&request.body).map_err(|e| {
+        refuse(
+            ErrorCode::BadJson,
+            &format!("body: {e} (expected Twilio's form-encoded webhook)"),
+        )
+    })?;
+    let header = request.header_value(twilio::SIGNATURE_HEADER);
+    match twilio::verify_signature(&edge.twilio_auth_token, &request.url, &form, header) {
+        Ok(()) => Ok(form),
+        Err(TelephonyError::MissingAuthToken) => Err(refuse(
+            ErrorCode::Misconfigured,
+            "TWILIO_AUTH_TOKEN is not set",
+        )),
+        Err(_) => {
+            edge.warn("telephony: refused a request whose Twilio signature does not verify".into());
+            Err(ApiError::new(
+                ErrorCode::BadSignature,
+                "X-Twilio-Signature does not verify",
+            )
+            .to_response())
+        }
+    }
+}
+
+/// Routes a request under `/v1/telephony/`.
+pub fn begin(edge: &Edge, request: &Request, rest: &str) -> Step {
+    let form = match verified_form(edge, request) {
+        Ok(form) => form,
+        Err(response) => return Step::respond(response),
+    };
+    match rest.trim_end_matches('/') {
+        "twilio/voice" => voice(edge, request, &form),
+        "twilio/status" => status(edge, request, &form),
+        "twilio/transcription" => transcription(edge, request, &form),
+        "twilio/whisper" => {
+            let text = query_param(&request.url, "text").unwrap_or_default();
+            Step::respond(twiml(twilio::whisper_twiml(&text, "")))
+        }
+        other => Step::respond(
+            ApiError::new(
+                ErrorCode::NotFound,
+                format!("no telephony route /v1/telephony/{other}"),
+            )
+            .to_response(),
+        ),
+    }
+}
+
+fn voice(edge: &Edge, request: &Request, form: &Form) -> Step {
+    let webhook = match VoiceWebhook::from_form(form) {
+        Ok(w) => w,
+        Err(e) => return refuse(edge, &format!("unreadable voice webhook: {e}")),
+    };
+    let call = VoiceCall {
+        call_id: CallId::from_sid(&webhook.call_sid),
+        to: webhook.to,
+        from: webhook.from,
+        origin: request.origin().to_owned(),
+    };
+    Step::then(
+        object(
+            Target::Directory,
+            &DirectoryCommand::RouteCall {
+                number: call.to.as_str().to_owned(),
+                call_id: call.call_id.clone(),
+                at: edge.now(),
+            },
+        ),
+        super::Cont::Telephony(Cont::Routed { call }),
+    )
+}
+
+/// The pool named in a callback URL ringmark wrote itself (`?pool=`).
+fn callback_pool(request: &Request) -> Option<String> {
+    query_param(&request.url, "pool").filter(|p| valid_pool_id(p))
+}
+
+fn status(edge: &Edge, request: &Request, form: &Form) -> Step {
+    let hangup = || Step::respond(twiml(twilio::hangup_twiml()));
+    let (Some(pool), Ok(callback)) = (callback_pool(request), StatusCallback::from_form(form))
+    else {
+        edge.warn("telephony: unreadable status callback".into());
+        return hangup();
+    };
+    // The call is over either way: answer now, update the call after.
+    Step::respond_then(
+        twiml(twilio::hangup_twiml()),
+        object(
+            Target::Pool(pool),
+            &PoolCommand::CallStatus {
+                call_id: CallId::from_sid(callback.call_key()),
+                status: callback.status,
+                duration_seconds: callback.duration_seconds,
+            },
+        ),
+        super::Cont::Telephony(Cont::Changed { what: "status" }),
+    )
+}
+
+fn transcription(edge: &Edge, request: &Request, form: &Form) -> Step {
+    let empty = || Step::respond(twiml(twilio::hangup_twiml()));
+    let (Some(pool), Ok(transcript)) = (callback_pool(request), Transcription::from_form(form))
+    else {
+        edge.warn("telephony: unreadable transcription callback".into());
+        return empty();
+    };
+    let Some(text) = transcript.text else {
+        return empty(); // a failed transcription carries no text
+    };
+    Step::respond_then(
+        twiml(twilio::hangup_twiml()),
+        object(
+            Target::Pool(pool),
+            &PoolCommand::CallTranscript {
+                call_id: CallId::from_sid(&transcript.call_sid),
+                text,
+            },
+        ),
+        super::Cont::Telephony(Cont::Changed {
+            what: "transcription",
+        }),
+    )
+}
+
+/// Continues a telephony request with its effect's result.
+pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
+    match cont {
+        Cont::Routed { call } => match result.answer::<DirectoryEntry>() {
+            Ok(entry) => Step::then(
+                object(
+                    Target::Pool(entry.pool.clone()),
+                    &PoolCommand::Ring {
+                        pool: entry.pool.clone(),
+                        call: ringmark_pool::Call {
+                            to: call.to.as_str().to_owned(),
+                            from: call.from.as_ref().map(|f| f.as_str().to_owned()),
+                            at: edge.now(),
+                            duration: None,
+                        },
+                        call_id: call.call_id.clone(),
+                    },
+                ),
+                super::Cont::Telephony(Cont::Rang {
+                    call,
+                    pool: entry.pool,
+                }),
+            ),
+            Err(e) => refuse(edge, &format!("{}: {e}", call.to)),
+        },
+        Cont::Rang { call, pool } => match result.answer::<Rung>() {
+            Ok(rung) => dial(edge, &call, &pool, &rung),
+            Err(e) => refuse(edge, &format!("pool {pool}: {e}")),
+        },
+        Cont::Changed { what } => {
+            match result.answer::<CallChanged>() {
+                Ok(_) => {}
+                Err(e) => edge.warn(format!("telephony: {what} not applied: {e}")),
+            }
+            Step::finished()
+        }
+    }
+}
+
+/// The TwiML that forwards the call to the pool's line.
+fn dial(edge: &Edge, call: &VoiceCall, pool: &str, rung: &Rung) -> Step {
+    let Some(forward_to) = rung.forward_to.as_deref().and_then(|n| E164::parse(n).ok()) else {
+        return refuse(edge, &format!("pool {pool} has no forward_to"));
+    };
+    let encode = |s: &str| crate::http::percent_encode(s);
+    let plan = DialPlan {
+        forward_to,
+        caller_id_passthrough: call.from.clone(),
+        whisper_url: rung.whisper.as_ref().map(|text| {
+            format!(
+                "{}/v1/telephony/twilio/whisper?text={}",
+                call.origin,
+                encode(text)
+            )
+        }),
+        record: rung.record_call,
+        status_callback: format!(
+            "{}/v1/telephony/twilio/status?pool={}",
+            call.origin,
+            encode(pool)
+        ),
+        timeout_seconds: DIAL_TIMEOUT_SECONDS,
+    };
+    Step::respond(twiml(twilio::dial_twiml(&plan)))
+}

@@ -1,0 +1,278 @@
+//! The call loop through the whole service natively: Twilio's voice webhook rings a tracking
+//! number, the call is attributed and forwarded, the status and transcript callbacks complete it
+//! and the pool's rules give it an outcome, which a person can correct by hand. (The signatures
+//! here come from our own signer; `tests/e2e/calls.test.mjs` signs with Twilio's `twilio` package.)
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use support::{ADMIN, Service};
+
+use ringmark::edge::{Edge, EdgeConfig};
+use ringmark::http::{Request, Response};
+use ringmark::telephony::twilio::signature;
+use serde_json::{Value, json};
+
+const TWILIO: &str = "test-twilio-auth-token";
+const BASE: &str = "https://t.example.com";
+const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+const SID: &str = "CA0123456789abcdef0123456789abcdef";
+const CALLER: &str = "+12125550123";
+
+fn service() -> Service {
+    let mut s = Service::new();
+    s.edge = Edge::new(&EdgeConfig {
+        signing_key: support::KEY.into(),
+        admin_token: ADMIN.into(),
+        twilio_auth_token: TWILIO.into(),
+        ..EdgeConfig::default()
+    })
+    .with_clock(|| support::NOW);
+    s
+}
+
+fn admin(s: &mut Service, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let mut request = Request::new(method, &format!("{BASE}{path}"))
+        .header("authorization", &format!("Bearer {ADMIN}"));
+    if !body.is_null() {
+        request = request.body(body.to_string());
+    }
+    let r = s.run(request);
+    (
+        r.status,
+        serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+/// A pool that takes live calls, and recipient `a` shown its first number.
+fn pool(s: &mut Service, forward_to: bool) -> String {
+    let mut body = json!({
+        "numbers": ["+14155550101", "+14155550102"],
+        "fallback": "+14155550100",
+        "lease_seconds": 3600,
+        "whisper": "Call from the {campaign} email",
+        "record": true,
+        "rules": [
+            {"when": {"min_duration": 60}, "then": {"converted": true, "value": 50}},
+            {"when": {"transcript_contains": ["credit card"]}, "then": {"converted": true, "value": 100, "tag": "payment"}}
+        ]
+    });
+    if forward_to {
+        body["forward_to"] = json!("+14155559999");
+    }
+    let (status, answer) = admin(s, "PUT", "/v1/pools/p1", body);
+    assert_eq!(status, 200, "{answer}");
+    let (_, tokens) = admin(
+        s,
+        "POST",
+        "/v1/pools/p1/tokens",
+        json!({"campaign": "spring", "recipients": ["a"]}),
+    );
+    let url = tokens["tokens"][0]["number"].as_str().unwrap().to_owned();
+    let shown = s.run(Request::new("GET", &url).header("user-agent", DESKTOP));
+    assert_eq!(shown.header_value("x-ringmark-lease"), Some("exclusive"));
+    "+14155550101".into()
+}
+
+/// A form-encoded Twilio request to `url`, signed with `token` (None: unsigned).
+fn twilio(s: &mut Service, url: &str, params: &[(&str, &str)], token: Option<&str>) -> Response {
+    let pairs: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    let mut request = Request::new("POST", url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body);
+    if let Some(token) = token {
+        request = request.header("x-twilio-signature", &signature(token, url, &pairs));
+    }
+    s.run(request)
+}
+
+fn voice(s: &mut Service, to: &str, token: Option<&str>) -> (u16, String) {
+    let url = format!("{BASE}/v1/telephony/twilio/voice");
+    let params = [
+        ("CallSid", SID),
+        ("From", CALLER),
+        ("To", to),
+        ("CallStatus", "ringing"),
+    ];
+    let r = twilio(s, &url, &params, token);
+    (r.status, String::from_utf8_lossy(&r.body).into_owned())
+}
+
+fn call_state(s: &mut Service) -> Value {
+    let outcome = s.pools.get_mut("p1").unwrap();
+    let rows = outcome.store.query("SELECT body FROM calls");
+    serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn a_signed_call_is_attributed_and_forwarded_with_whisper_recording_and_status_callback() {
+    let mut s = service();
+    let to = pool(&mut s, true);
+    let (status, xml) = voice(&mut s, &to, Some(TWILIO));
+    assert_eq!(status, 200);
+    assert!(xml.contains(">+14155559999</Number>"), "{xml}");
+    assert!(xml.contains(&format!("callerId=\"{CALLER}\"")), "{xml}");
+    assert!(xml.contains("record=\"record-from-answer-dual\""), "{xml}");
+    assert!(
+        xml.contains("action=\"https://t.example.com/v1/telephony/twilio/status?pool=p1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("whisper?text=Call%20from%20the%20spring%20email"),
+        "the whisper names the attributed campaign: {xml}"
+    );
+    let call = call_state(&mut s);
+    assert_eq!(call["call_id"], SID);
+    assert_eq!(call["attribution"]["recipient"], "a");
+    assert_eq!(call["status"], "ringing");
+    // Twilio retries a webhook it got no answer to: the same call, stored once.
+    let (_, again) = voice(&mut s, &to, Some(TWILIO));
+    assert_eq!(again, xml);
+    let (_, state) = admin(&mut s, "GET", "/v1/pools/p1", Value::Null);
+    assert_eq!(state["live"]["calls"], 1, "attributed once");
+}
+
+#[test]
+fn a_missing_or_wrong_signature_is_refused_and_stores_nothing() {
+    let mut s = service();
+    let to = pool(&mut s, true);
+    let before = (s.pool_tables("p1"), s.directory_store.table_counts());
+    for token in [None, Some("not-the-auth-token")] {
+        let (status, body) = voice(&mut s, &to, token);
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains("bad_signature"), "{body}");
+    }
+    assert_eq!(
+        (s.pool_tables("p1"), s.directory_store.table_counts()),
+        before
+    );
+}
+
+#[test]
+fn a_number_in_no_pool_or_a_pool_without_forward_to_hangs_up_politely() {
+    let mut s = service();
+    let (status, xml) = voice(&mut s, "+14155550999", Some(TWILIO));
+    assert_eq!(status, 200, "never an HTTP error Twilio would read aloud");
+    assert!(xml.contains("<Say>") && xml.contains("<Hangup/>"), "{xml}");
+    let to = pool(&mut s, false);
+    let (status, xml) = voice(&mut s, &to, Some(TWILIO));
+    assert_eq!(status, 200);
+    assert!(xml.contains("<Hangup/>") && !xml.contains("<Dial"), "{xml}");
+}
+
+#[test]
+fn the_status_and_transcript_complete_the_call_and_the_rules_value_it_and_a_person_corrects_it() {
+    let mut s = service();
+    let to = pool(&mut s, true);
+    voice(&mut s, &to, Some(TWILIO));
+    let status_url = format!("{BASE}/v1/telephony/twilio/status?pool=p1");
+    let params = [
+        ("CallSid", SID),
+        ("DialCallStatus", "completed"),
+        ("DialCallDuration", "30"),
+        ("DialCallSid", "CAfedcba9876543210fedcba9876543210"),
+    ];
+    let r = twilio(&mut s, &status_url, &params, Some(TWILIO));
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("<Hangup/>"));
+    let call = call_state(&mut s);
+    assert_eq!(call["status"], "completed");
+    assert_eq!(call["duration_seconds"], 30);
+    assert!(
+        call["outcome"].is_null(),
+        "30 s is under the 60 s rule: {call}"
+    );
+    // The transcript mentions a credit card: the second rule converts it.
+    let transcript_url = format!("{BASE}/v1/telephony/twilio/transcription?pool=p1");
+    let params = [
+        ("CallSid", SID),
+        ("TranscriptionStatus", "completed"),
+        (
+            "TranscriptionText",
+            "Hi, can I pay by Credit-Card for the spring trip?",
+        ),
+    ];
+    assert_eq!(
+        twilio(&mut s, &transcript_url, &params, Some(TWILIO)).status,
+        200
+    );
+    let call = call_state(&mut s);
+    assert_eq!(call["outcome"]["converted"], true, "{call}");
+    assert_eq!(call["outcome"]["value"]["amount"], "100.00", "{call}");
+    // Twilio retries: the same callback again changes nothing.
+    assert_eq!(
+        twilio(&mut s, &transcript_url, &params, Some(TWILIO)).status,
+        200
+    );
+    assert_eq!(call_state(&mut s), call);
+    // A person knows better: the manual outcome wins over the rules.
+    let (status, body) = admin(
+        &mut s,
+        "POST",
+        &format!("/v1/calls/{SID}/outcome"),
+        json!({"converted": true, "value": 240, "currency": "USD", "tags": ["booked"]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["call"]["outcome"]["value"]["amount"], "240.00",
+        "{body}"
+    );
+    assert_eq!(
+        twilio(&mut s, &transcript_url, &params, Some(TWILIO)).status,
+        200
+    );
+    assert_eq!(call_state(&mut s)["outcome"]["value"]["amount"], "240.00");
+    // A forged callback changes nothing.
+    let forged = [
+        ("CallSid", SID),
+        ("TranscriptionStatus", "completed"),
+        ("TranscriptionText", "wrong number"),
+    ];
+    assert_eq!(
+        twilio(&mut s, &transcript_url, &forged, Some("forged")).status,
+        403
+    );
+    assert_eq!(call_state(&mut s)["outcome"]["value"]["amount"], "240.00");
+}
+
+#[test]
+fn a_reported_call_gets_an_id_its_outcome_can_be_set_by_and_reporting_it_again_is_one_call() {
+    let mut s = service();
+    let to = pool(&mut s, true);
+    let report = json!({"to": to, "from": CALLER, "at": support::NOW + 60, "duration": 75});
+    let (status, first) = admin(&mut s, "POST", "/v1/calls", report.clone());
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["recipient"], "a");
+    let call_id = first["call_id"].as_str().unwrap().to_owned();
+    assert!(call_id.starts_with("call_"), "{call_id}");
+    let (_, again) = admin(&mut s, "POST", "/v1/calls", report);
+    assert_eq!(again["call_id"], first["call_id"]);
+    let (_, state) = admin(&mut s, "GET", "/v1/pools/p1", Value::Null);
+    assert_eq!(
+        state["live"]["calls"], 1,
+        "the same call reported twice is one call"
+    );
+    // 75 s: the duration rule converted it.
+    assert_eq!(call_state(&mut s)["outcome"]["value"]["amount"], "50.00");
+    let (status, body) = admin(
+        &mut s,
+        "POST",
+        &format!("/v1/calls/{call_id}/outcome"),
+        json!({"converted": false}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["call"]["outcome"]["converted"], false);
+    for (path, want) in [
+        ("/v1/calls/CAffffffffffffffffffffffffffffffff/outcome", 404),
+        ("/v1/calls/nope/outcome", 422),
+    ] {
+        let (status, body) = admin(&mut s, "POST", path, json!({"converted": true}));
+        assert_eq!(status, want, "{path}: {body}");
+    }
+}
