@@ -44,6 +44,7 @@ pub mod error;
 pub mod http;
 pub mod objects;
 pub mod protocol;
+pub mod reports;
 pub mod snippet;
 pub mod telephony;
 pub mod timestamp;

@@ -197,6 +197,22 @@ pub enum PoolCommand {
         /// The text.
         text: String,
     },
+    /// Tokens are being issued for `recipients` of `campaign`: remember them
+    /// (for the report's recipients with tokens and its per-recipient rows).
+    /// Reply: [`PoolSettings`].
+    Issue {
+        /// The campaign.
+        campaign: String,
+        /// Its recipients (already validated by the edge).
+        recipients: Vec<String>,
+    },
+    /// A campaign's report. Reply: [`ReportReply`].
+    Report {
+        /// The campaign.
+        campaign: String,
+        /// How much beyond the summary.
+        detail: ReportDetail,
+    },
     /// A stored call. Reply: [`crate::calls::CallRecord`].
     GetCall {
         /// Which call.
@@ -229,6 +245,31 @@ pub struct Rung {
     pub record_call: bool,
     /// False when the webhook was a retry of a call already stored.
     pub new: bool,
+}
+
+/// What a report carries beyond its summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportDetail {
+    /// The figures only.
+    Summary,
+    /// And one row per recipient.
+    Recipients,
+    /// And the campaign's converted calls.
+    Conversions,
+}
+
+/// A pool object's answer to [`PoolCommand::Report`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportReply {
+    /// The figures.
+    pub summary: crate::reports::CampaignReport,
+    /// Per recipient ([`ReportDetail::Recipients`]).
+    #[serde(default)]
+    pub recipients: Vec<crate::reports::RecipientRow>,
+    /// The campaign's calls ([`ReportDetail::Conversions`]).
+    #[serde(default)]
+    pub calls: Vec<CallRecord>,
 }
 
 /// A pool object's answer to a change of a stored call.

@@ -386,6 +386,12 @@ impl WasmOutcome {
     pub fn writes(&self) -> String {
         self.outcome.writes_json()
     }
+    /// Queries to run first, JSON `[[sql, param, …], …]` (`"[]"` for none):
+    /// their rows go to the engine's `read`, whose outcome replaces this one.
+    #[wasm_bindgen(getter)]
+    pub fn reads(&self) -> String {
+        self.outcome.reads_json()
+    }
     /// Make sure the object's alarm fires no later than this (milliseconds
     /// since the epoch, as `setAlarm` takes), unless `undefined`.
     #[wasm_bindgen(getter)]
@@ -427,6 +433,13 @@ impl WasmPoolObject {
     pub fn handle(&mut self, command: &str) -> WasmOutcome {
         WasmOutcome {
             outcome: self.inner.handle_json(command, now_secs()),
+        }
+    }
+    /// The rows of the previous outcome's `reads` (JSON: one array of row
+    /// objects per query).
+    pub fn read(&mut self, results: &str) -> WasmOutcome {
+        WasmOutcome {
+            outcome: self.inner.read(results, now_secs()),
         }
     }
     /// The object's alarm fired (retention: prune, or purge a deleted pool).

@@ -276,3 +276,122 @@ fn a_reported_call_gets_an_id_its_outcome_can_be_set_by_and_reporting_it_again_i
         assert_eq!(status, want, "{path}: {body}");
     }
 }
+
+mod reports {
+    use super::*;
+
+    const GMAIL: &str =
+        "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";
+    const APPLE_MPP: &str = "Mozilla/5.0";
+
+    #[test]
+    fn the_campaign_report_and_both_csvs_show_opens_by_kind_the_call_the_conversion_and_the_value()
+    {
+        let mut s = service();
+        let to = pool(&mut s, true); // recipient `a` of `spring` opened on a desktop
+        let (_, issued) = admin(
+            &mut s,
+            "POST",
+            "/v1/pools/p1/tokens",
+            json!({"campaign": "spring", "recipients": ["a", "b", "c", "d"]}),
+        );
+        let url = |i: usize, kind: &str| issued["tokens"][i][kind].as_str().unwrap().to_owned();
+        s.run(Request::new("GET", &url(1, "open")).header("user-agent", APPLE_MPP));
+        s.run(Request::new("GET", &url(2, "number")).header("user-agent", GMAIL));
+        // a calls, talks 75 s: the duration rule values the call at 50.00.
+        voice(&mut s, &to, Some(TWILIO));
+        let status_url = format!("{BASE}/v1/telephony/twilio/status?pool=p1");
+        let params = [
+            ("CallSid", SID),
+            ("DialCallStatus", "completed"),
+            ("DialCallDuration", "75"),
+        ];
+        assert_eq!(
+            twilio(&mut s, &status_url, &params, Some(TWILIO)).status,
+            200
+        );
+
+        let (status, body) = admin(
+            &mut s,
+            "GET",
+            "/v1/pools/p1/report?campaign=spring",
+            Value::Null,
+        );
+        assert_eq!(status, 200, "{body}");
+        let r = &body["report"];
+        assert_eq!(r["recipients_with_tokens"], 4, "{r}");
+        assert_eq!(r["human_opens"], 1, "{r}");
+        assert_eq!(r["human_by_device"]["desktop"], 1);
+        assert_eq!(r["machine_opens"]["apple_mpp"], 1, "{r}");
+        assert_eq!(r["machine_opens"]["gmail_proxy"], 1, "{r}");
+        assert_eq!(r["recipients_opened"], 1);
+        assert_eq!(r["numbers_leased"], 1);
+        assert_eq!(r["calls"]["total"], 1);
+        assert_eq!(r["calls"]["attributed"], 1);
+        assert_eq!(r["calls"]["conversions"], 1);
+        assert_eq!(r["value"]["USD"], "50.00");
+        assert_eq!(r["value_per_1000_recipients"]["USD"], "12500.00");
+
+        let csv = s.run(
+            Request::new(
+                "GET",
+                &format!("{BASE}/v1/pools/p1/report?campaign=spring&format=csv"),
+            )
+            .header("authorization", &format!("Bearer {ADMIN}")),
+        );
+        assert_eq!(
+            csv.header_value("content-type"),
+            Some("text/csv; charset=utf-8")
+        );
+        let text = String::from_utf8(csv.body).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "header + one row per recipient: {text}");
+        assert!(
+            lines[0].starts_with("recipient,number,first_human_open,device,client,human_opens")
+        );
+        assert!(
+            lines[1]
+                .starts_with("a,+14155550101,2027-01-15T08:00:00Z,desktop,,1,0,1,true,50.00 USD"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].starts_with("b,,,,,0,1,0,false"), "{}", lines[2]);
+        assert!(lines[4].starts_with("d,,,,,0,0,0,false"), "{}", lines[4]);
+
+        let ads = s.run(
+            Request::new(
+                "GET",
+                &format!("{BASE}/v1/pools/p1/report?campaign=spring&format=google-ads&conversion_name=Email%20call"),
+            )
+            .header("authorization", &format!("Bearer {ADMIN}")),
+        );
+        let text = String::from_utf8(ads.body).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "Parameters:TimeZone=+0000");
+        assert_eq!(
+            lines[1],
+            "Caller's Phone Number,Call Start Time,Conversion Name,Conversion Time,Conversion Value,Conversion Currency"
+        );
+        assert_eq!(
+            lines[2],
+            "+12125550123,2027-01-15 08:00:00,Email call,2027-01-15 08:00:00,50.00,USD"
+        );
+        assert_eq!(lines.len(), 3);
+
+        for (query, field) in [
+            ("", "campaign"),
+            ("?campaign=spring&format=xml", "format"),
+            ("?campaign=spring&campaign=x", "campaign"),
+            ("?campaign=spring&limit=3", "limit"),
+        ] {
+            let (status, body) = admin(
+                &mut s,
+                "GET",
+                &format!("/v1/pools/p1/report{query}"),
+                Value::Null,
+            );
+            assert!((400..500).contains(&status), "{query}: {body}");
+            assert_eq!(body["error"]["field"], field, "{query}");
+        }
+    }
+}

@@ -28,9 +28,14 @@ class EngineObject extends DurableObject {
   // One decision of the engine, carried out: writes in one transaction, the alarm, a purge.
   async carryOut(decide) {
     if (this.engine === null) this.load();
-    const outcome = decide(this.engine);
-    const writes = JSON.parse(outcome.writes);
     const storage = this.ctx.storage;
+    let outcome = decide(this.engine);
+    // Queries the engine needs answered first (a report aggregated by SQLite).
+    for (let reads = JSON.parse(outcome.reads); reads.length > 0; reads = JSON.parse(outcome.reads)) {
+      const rows = reads.map(([statement, ...params]) => storage.sql.exec(statement, ...params).toArray());
+      outcome = this.engine.read(JSON.stringify(rows));
+    }
+    const writes = JSON.parse(outcome.writes);
     if (writes.length > 0) {
       storage.transactionSync(() => {
         for (const [statement, ...params] of writes) storage.sql.exec(statement, ...params);

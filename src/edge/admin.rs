@@ -17,6 +17,7 @@ use crate::http::{Request, Response, percent_decode};
 use crate::protocol::{
     CallChanged, CallRoute, CallSettings, ClaimReply, Configured, Deletion, DirectoryCommand,
     DirectoryEntry, ObjectError, ObjectErrorCode, PoolCommand, PoolSettings, PoolState, Released,
+    ReportDetail, ReportReply,
 };
 use crate::snippet::{Platform, Snippet};
 use crate::token::{Claims, MAX_FIELD_LEN};
@@ -119,7 +120,10 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
                 (["tokens"], "POST") => tokens(edge, pool, request),
                 (["sizing"], "GET") => sizing(pool, request),
                 (["snippet"], "POST") => snippet(edge, pool, request),
-                ([] | ["tokens"] | ["sizing"] | ["snippet"], _) => Err(method_not_allowed(method)),
+                (["report"], "GET") => report(pool, request),
+                ([] | ["tokens"] | ["sizing"] | ["snippet"] | ["report"], _) => {
+                    Err(method_not_allowed(method))
+                }
                 _ => Err(not_found(path)),
             }
         }
@@ -296,6 +300,12 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             ),
             Err(e) => respond(Err(refused(edge, "", e))),
         },
+        Cont::Report { pool, format } => respond(
+            result
+                .answer::<ReportReply>()
+                .map_err(|e| refused(edge, &pool, e))
+                .map(|reply| format.render(&pool, &reply)),
+        ),
         Cont::CallFound { call_id } => match result.answer::<CallRoute>() {
             Ok(route) => forward(
                 Target::Pool(route.pool.clone()),
@@ -637,7 +647,10 @@ fn tokens(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError
     )?;
     Ok(forward(
         Target::Pool(pool),
-        &PoolCommand::Settings,
+        &PoolCommand::Issue {
+            campaign: job.campaign.clone(),
+            recipients: job.recipients.clone(),
+        },
         Cont::Tokens(Box::new(job)),
     ))
 }
@@ -741,6 +754,112 @@ fn call(edge: &Edge, request: &Request) -> Result<Step, ApiError> {
             at,
         },
         Cont::CallLookup { call, call_id },
+    ))
+}
+
+/// How a report is answered.
+#[derive(Debug)]
+pub(super) enum ReportFormat {
+    /// The figures as JSON.
+    Json,
+    /// One row per recipient (CSV).
+    Csv,
+    /// Google Ads' offline call-conversion import (CSV), with this conversion name.
+    GoogleAds(String),
+}
+
+impl ReportFormat {
+    fn render(&self, pool: &str, reply: &ReportReply) -> Response {
+        let csv = |body: String, name: &str| {
+            Response::new(200, "text/csv; charset=utf-8", body).with_header(
+                "content-disposition",
+                &format!(
+                    "attachment; filename=\"{}\"",
+                    format!("{pool}-{}-{name}.csv", reply.summary.campaign).replace(
+                        |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '.' && c != '_',
+                        "_"
+                    )
+                ),
+            )
+        };
+        match self {
+            ReportFormat::Json => {
+                Response::json(200, &json!({ "pool": pool, "report": reply.summary }))
+            }
+            ReportFormat::Csv => csv(
+                crate::reports::recipients_csv(&reply.recipients),
+                "recipients",
+            ),
+            ReportFormat::GoogleAds(name) => csv(
+                crate::reports::google_ads_csv(&reply.summary.campaign, &reply.calls, name),
+                "google-ads",
+            ),
+        }
+    }
+}
+
+/// Longest Google Ads conversion name (Google's limit).
+pub const MAX_CONVERSION_NAME: usize = 100;
+
+/// `GET /v1/pools/{pool}/report?campaign=…[&format=csv|google-ads][&conversion_name=…]`.
+fn report(pool: String, request: &Request) -> Result<Step, ApiError> {
+    let query = request.url.split_once('?').map_or("", |(_, q)| q);
+    let mut params: BTreeMap<String, String> = BTreeMap::new();
+    for pair in query
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = percent_decode(key).unwrap_or_default();
+        let value = percent_decode(&value.replace('+', " ")).unwrap_or_default();
+        if !matches!(key.as_str(), "campaign" | "format" | "conversion_name") {
+            return Err(ApiError::field(
+                ErrorCode::BadJson,
+                key,
+                "unknown report parameter (known: campaign, format, conversion_name)",
+            ));
+        }
+        if params.insert(key.clone(), value).is_some() {
+            return Err(ApiError::field(ErrorCode::BadJson, key, "given twice"));
+        }
+    }
+    let campaign = params.remove("campaign").unwrap_or_default();
+    if campaign.is_empty() || campaign.len() > MAX_FIELD_LEN {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "campaign",
+            format!("required, 1 to {MAX_FIELD_LEN} bytes"),
+        ));
+    }
+    let name = params
+        .remove("conversion_name")
+        .unwrap_or_else(|| "ringmark call".to_owned());
+    if name.trim().is_empty() || name.chars().count() > MAX_CONVERSION_NAME {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "conversion_name",
+            format!("1 to {MAX_CONVERSION_NAME} characters"),
+        ));
+    }
+    let (format, detail) = match params.remove("format").as_deref() {
+        None | Some("json") => (ReportFormat::Json, ReportDetail::Summary),
+        Some("csv") => (ReportFormat::Csv, ReportDetail::Recipients),
+        Some("google-ads") => (ReportFormat::GoogleAds(name), ReportDetail::Conversions),
+        Some(_) => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidField,
+                "format",
+                "json, csv or google-ads",
+            ));
+        }
+    };
+    Ok(forward(
+        Target::Pool(pool.clone()),
+        &PoolCommand::Report { campaign, detail },
+        Cont::Report { pool, format },
     ))
 }
 
@@ -1022,6 +1141,14 @@ fn snippet(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiErro
             ));
         }
     };
+    // With recipients, the pool remembers them (for its reports), like the token API.
+    let command = match &tokens {
+        Some(job) => PoolCommand::Issue {
+            campaign: job.campaign.clone(),
+            recipients: job.recipients.clone(),
+        },
+        None => PoolCommand::Settings,
+    };
     let job = SnippetJob {
         pool: pool.clone(),
         platform: body.platform,
@@ -1030,7 +1157,7 @@ fn snippet(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiErro
     };
     Ok(forward(
         Target::Pool(pool),
-        &PoolCommand::Settings,
+        &command,
         Cont::Snippet(Box::new(job)),
     ))
 }

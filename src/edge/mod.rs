@@ -264,6 +264,11 @@ enum Cont {
     },
     /// The pool set the call's outcome.
     OutcomeSet { pool: String },
+    /// The pool's report, to render.
+    Report {
+        pool: String,
+        format: admin::ReportFormat,
+    },
     /// The directory found (or not) the pool of a call to show.
     CallFound { call_id: crate::calls::CallId },
     /// The pool's stored call.

@@ -35,8 +35,10 @@ use crate::calls::{
 };
 use crate::protocol::{
     CallChanged, Configured, Deletion, NumberReply, ObjectError, ObjectErrorCode, OpenKind,
-    OpenStats, Opened, Opener, PoolCommand, PoolSettings, PoolState, Rung,
+    OpenStats, Opened, Opener, PoolCommand, PoolSettings, PoolState, ReportDetail, ReportReply,
+    Rung,
 };
+use crate::reports;
 use ringmark_pool::{Event, Holder, LeaseKind, Pool, Signal, Timestamp};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -65,6 +67,8 @@ struct Live {
 /// The engine behind one pool's Durable Object.
 pub struct PoolObject {
     live: Option<Live>,
+    /// A report waiting for the rows of its queries.
+    pending: Option<(String, ReportDetail)>,
     /// Whether this engine has made sure the retention alarm is set (the
     /// first write after a load asks for it).
     alarm_armed: bool,
@@ -96,6 +100,8 @@ impl PoolObject {
         "CREATE TABLE IF NOT EXISTS opens (at INTEGER NOT NULL, campaign TEXT NOT NULL, recipient TEXT NOT NULL, kind TEXT NOT NULL, device TEXT NOT NULL, opener TEXT NOT NULL, client TEXT, proxy TEXT, machine INTEGER NOT NULL)",
         "CREATE INDEX IF NOT EXISTS opens_at ON opens (at)",
         "CREATE TABLE IF NOT EXISTS calls (call_id TEXT PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS recipients (campaign TEXT NOT NULL, recipient TEXT NOT NULL, issued_at INTEGER NOT NULL, PRIMARY KEY (campaign, recipient))",
+        "CREATE INDEX IF NOT EXISTS opens_campaign ON opens (campaign, recipient)",
     ];
 
     /// A query answering one row `{stored, calls}`: `stored` is 1 when the
@@ -137,6 +143,7 @@ impl PoolObject {
     pub fn empty() -> Self {
         PoolObject {
             live: None,
+            pending: None,
             alarm_armed: false,
             schema_ensured: false,
         }
@@ -204,6 +211,7 @@ impl PoolObject {
                 deleted,
                 calls,
             }),
+            pending: None,
             alarm_armed: false,
             schema_ensured: false,
         })
@@ -294,6 +302,44 @@ impl PoolObject {
                     Ok(record.set_manual_outcome(&manual, now))
                 })
             }
+            PoolCommand::Issue {
+                campaign,
+                recipients,
+            } => match self.live.as_mut() {
+                Some(live) if live.deleted.is_some() => Outcome::error(ObjectError::new(
+                    ObjectErrorCode::Deleted,
+                    "the pool was deleted: no new tokens",
+                )),
+                Some(live) => {
+                    let writes = recipients
+                        .iter()
+                        .map(|r| {
+                            Write::new(
+                                "INSERT OR IGNORE INTO recipients (campaign, recipient, issued_at) VALUES (?, ?, ?)",
+                                vec![json!(campaign), json!(r), json!(now)],
+                            )
+                        })
+                        .collect();
+                    Outcome::ok(&live.settings, writes)
+                }
+                None => Outcome::error(unknown_pool()),
+            },
+            PoolCommand::Report { campaign, detail } => {
+                if self.live.is_none() {
+                    return Outcome::error(unknown_pool());
+                }
+                let mut reads = vec![
+                    Write::new(reports::OPENS_BY_KIND, vec![json!(campaign)]),
+                    Write::new(reports::RECIPIENT_COUNT, vec![json!(campaign)]),
+                    Write::new(reports::OPENS_BY_RECIPIENT, vec![json!(campaign)]),
+                ];
+                if detail == ReportDetail::Recipients {
+                    reads.push(Write::new(reports::RECIPIENTS, vec![json!(campaign)]));
+                    reads.push(Write::new(reports::FIRST_HUMAN_OPEN, vec![json!(campaign)]));
+                }
+                self.pending = Some((campaign, detail));
+                return Outcome::reading(reads);
+            }
             PoolCommand::GetCall { call_id } => match &self.live {
                 Some(live) => match live.calls.get(call_id.as_str()) {
                     Some(record) => Outcome::ok(record, Vec::new()),
@@ -307,8 +353,13 @@ impl PoolObject {
             },
             PoolCommand::Delete => self.delete(now),
         };
-        // The first write after a load (or of a fresh object) carries the
-        // schema, in the same transaction.
+        self.finish(outcome, now)
+    }
+
+    /// Every outcome with writes leaves here: the first write after a load
+    /// (or of a fresh object) carries the schema, in the same transaction,
+    /// and asks for the retention alarm.
+    fn finish(&mut self, outcome: Outcome, now: Timestamp) -> Outcome {
         let outcome = if self.schema_ensured || outcome.writes.is_empty() {
             outcome
         } else {
@@ -358,6 +409,29 @@ impl PoolObject {
         )
     }
 
+    /// The rows of the queries the last outcome's `reads` named (a JSON array
+    /// with one array of row objects per query), for the report waiting on them.
+    pub fn read(&mut self, results_json: &str, now: Timestamp) -> Outcome {
+        let (Some((campaign, detail)), Some(live)) = (self.pending.take(), self.live.as_ref())
+        else {
+            return Outcome::error(ObjectError::new(
+                ObjectErrorCode::BadCommand,
+                "rows arrived with no report waiting for them",
+            ));
+        };
+        let results: Vec<Vec<Value>> = match serde_json::from_str(results_json) {
+            Ok(r) => r,
+            Err(e) => {
+                return Outcome::error(ObjectError::new(
+                    ObjectErrorCode::Internal,
+                    format!("report rows: {e}"),
+                ));
+            }
+        };
+        let rows = |i: usize| results.get(i).map(Vec::as_slice).unwrap_or_default();
+        Outcome::ok(live.report(&campaign, detail, &rows, now), Vec::new())
+    }
+
     /// The object's alarm fired: prune what is older than the attribution
     /// window (or, for a deleted pool whose window has passed, purge it all),
     /// and ask for the next alarm.
@@ -376,7 +450,8 @@ impl PoolObject {
         let writes = live.snapshot(now);
         let next = live.next_alarm(now);
         self.alarm_armed = true;
-        Outcome::ok((), writes).with_alarm(Some(next))
+        let outcome = Outcome::ok((), writes).with_alarm(Some(next));
+        self.finish(outcome, now)
     }
 
     /// The first write after a load also makes sure the retention alarm is set.
@@ -572,6 +647,77 @@ fn stored_call(record: &CallRecord) -> ringmark_pool::Call {
 }
 
 impl Live {
+    /// A campaign's report from the rows of its queries (see `PoolCommand::Report`).
+    fn report<'r>(
+        &self,
+        campaign: &str,
+        detail: ReportDetail,
+        rows: &dyn Fn(usize) -> &'r [Value],
+        now: Timestamp,
+    ) -> ReportReply {
+        let mut summary = reports::CampaignReport {
+            campaign: campaign.to_owned(),
+            recipients_with_tokens: rows(1)
+                .first()
+                .and_then(|r| r.get("n"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+            ..reports::CampaignReport::default()
+        };
+        reports::add_opens(&mut summary, rows(0));
+        let holding = |recipient: &str| {
+            let holder = Holder {
+                campaign: campaign.to_owned(),
+                recipient: recipient.to_owned(),
+            };
+            self.pool.holding(&holder, now)
+        };
+        let mut leased = std::collections::BTreeSet::new();
+        for r in rows(2) {
+            let Some(recipient) = r.get("recipient").and_then(Value::as_str) else {
+                continue;
+            };
+            if r.get("human").and_then(Value::as_u64).unwrap_or(0) > 0 {
+                summary.recipients_opened += 1;
+            }
+            if let Some(h) = holding(recipient)
+                && matches!(h.lease, LeaseKind::Exclusive | LeaseKind::Shared)
+            {
+                leased.insert(h.number);
+            }
+        }
+        summary.numbers_leased = leased.len() as u64;
+        reports::add_calls(&mut summary, self.calls.values());
+        let recipients = if detail == ReportDetail::Recipients {
+            reports::recipient_rows(
+                campaign,
+                rows(3),
+                rows(2),
+                rows(4),
+                self.calls.values(),
+                |r| holding(r).map(|h| h.number),
+            )
+        } else {
+            Vec::new()
+        };
+        let calls = if detail == ReportDetail::Conversions {
+            self.calls
+                .values()
+                .filter(|c| {
+                    c.attribution.as_ref().and_then(|a| a.campaign.as_deref()) == Some(campaign)
+                })
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        ReportReply {
+            summary,
+            recipients,
+            calls,
+        }
+    }
+
     /// The pool's fallback number, as shown by a deleted pool.
     fn fallback_reply(&self) -> NumberReply {
         let number = self.settings.config.fallback.clone();
@@ -717,6 +863,10 @@ impl Live {
         ));
         writes.push(Write::new(
             "DELETE FROM opens WHERE at < ?",
+            vec![json!(horizon)],
+        ));
+        writes.push(Write::new(
+            "DELETE FROM recipients WHERE issued_at < ?",
             vec![json!(horizon)],
         ));
         let before = self.calls.len();

@@ -23,11 +23,16 @@ impl Write {
 
 /// The result of one command or alarm: the answer, and the effects the
 /// adapter carries out before it answers — the writes (one transaction), then
-/// the alarm, then a purge.
+/// the alarm, then a purge. An outcome with `reads` is not final: the adapter
+/// runs each query and hands the rows to the engine's `read`, whose outcome
+/// takes its place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
-    /// The [`Answer`] as JSON text.
+    /// The [`Answer`] as JSON text (empty while `reads` are pending).
     pub answer: String,
+    /// Queries whose rows the engine needs before it can answer (a report
+    /// aggregated by SQLite rather than kept in memory).
+    pub reads: Vec<Write>,
     /// Statements to apply in one transaction.
     pub writes: Vec<Write>,
     /// Make sure the object's alarm fires no later than this (Unix seconds):
@@ -61,7 +66,19 @@ impl Outcome {
         let writes = if result.is_ok() { writes } else { Vec::new() };
         Outcome {
             answer: Answer::from(result).to_json(),
+            reads: Vec::new(),
             writes,
+            alarm: None,
+            purge: false,
+        }
+    }
+
+    /// Not an answer yet: run these queries and hand their rows to the engine.
+    pub fn reading(reads: Vec<Write>) -> Self {
+        Outcome {
+            answer: String::new(),
+            reads,
+            writes: Vec::new(),
             alarm: None,
             purge: false,
         }
@@ -87,8 +104,18 @@ impl Outcome {
 
     /// The writes as JSON: `[[sql, param, …], …]`, the form the JS adapter applies.
     pub fn writes_json(&self) -> String {
-        let rows: Vec<Value> = self
-            .writes
+        statements_json(&self.writes)
+    }
+
+    /// The reads as JSON, in the same form as the writes.
+    pub fn reads_json(&self) -> String {
+        statements_json(&self.reads)
+    }
+}
+
+fn statements_json(statements: &[Write]) -> String {
+    {
+        let rows: Vec<Value> = statements
             .iter()
             .map(|w| {
                 let mut row = Vec::with_capacity(w.params.len() + 1);

@@ -106,7 +106,11 @@ impl Service {
                     Target::Pool(name) => {
                         *self.commands.entry(name.clone()).or_default() += 1;
                         let slot = self.pools.entry(name.clone()).or_default();
-                        let outcome = slot.engine.handle_json(command, self.now);
+                        let mut outcome = slot.engine.handle_json(command, self.now);
+                        while !outcome.reads.is_empty() {
+                            let rows = slot.store.reads(&outcome.reads);
+                            outcome = slot.engine.read(&rows, self.now);
+                        }
                         *self.writes.entry(name.clone()).or_default() += outcome.writes.len();
                         slot.carry_out(outcome)
                     }

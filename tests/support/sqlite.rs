@@ -11,12 +11,18 @@ use std::collections::BTreeMap;
 
 /// Rows of a query, as the adapter hands them to an engine's `load`.
 fn rows_json(conn: &Connection, sql: &str) -> String {
+    rows_json_with(conn, sql, &[])
+}
+
+/// Rows of a query with `?` parameters (as the adapter binds them).
+fn rows_json_with(conn: &Connection, sql: &str, params: &[Value]) -> String {
     let mut statement = conn
         .prepare(sql)
         .unwrap_or_else(|e| panic!("engine query does not prepare in SQLite: {e}: {sql}"));
     let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
+    let params: Vec<SqlValue> = params.iter().map(to_sql).collect();
     let mut rows = statement
-        .query([])
+        .query(rusqlite::params_from_iter(params))
         .unwrap_or_else(|e| panic!("engine query fails in SQLite: {e}: {sql}"));
     let mut out = Vec::new();
     while let Some(row) = rows.next().expect("SQLite row") {
@@ -225,6 +231,18 @@ impl Store {
                 (name, usize::try_from(count).unwrap_or(0))
             })
             .collect()
+    }
+
+    /// The rows of each read an engine asked for, as the JSON array its `read` takes.
+    pub fn reads(&self, reads: &[Write]) -> String {
+        let results: Vec<Value> = reads
+            .iter()
+            .map(|r| {
+                serde_json::from_str(&rows_json_with(&self.conn, r.sql, &r.params))
+                    .expect("rows are JSON")
+            })
+            .collect();
+        Value::Array(results).to_string()
     }
 
     /// Runs a query and answers its rows as JSON (for assertions).
