@@ -79,6 +79,7 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
     let method = request.method.as_str();
     let result = match segments.as_slice() {
         ["calls"] => only(method, "POST").and_then(|()| call(edge, request)),
+        ["webhooks", id, rest @ ..] => super::webhooks::route(edge, request, id, rest),
         ["pools", pool, rest @ ..] => {
             let pool = match percent_decode(pool).filter(|p| valid_pool_id(p)) {
                 Some(p) => p,
@@ -146,6 +147,7 @@ fn refused(edge: &Edge, pool: &str, e: ObjectError) -> ApiError {
         ObjectErrorCode::Conflict => with_field(ErrorCode::Conflict, "numbers"),
         ObjectErrorCode::Invalid => ApiError::new(ErrorCode::InvalidField, e.message),
         ObjectErrorCode::Deleted => ApiError::field(ErrorCode::PoolDeleted, "pool", &e.message),
+        ObjectErrorCode::NotFound => with_field(ErrorCode::NotFound, "id"),
         ObjectErrorCode::BadCommand | ObjectErrorCode::Unreachable | ObjectErrorCode::Internal => {
             internal(edge, e.to_string())
         }
@@ -260,12 +262,14 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 .map(|attribution| Response::json(200, &attribution_body(&pool, &attribution)))
                 .map_err(|e| refused(edge, &pool, e)),
         ),
-        Cont::Done | Cont::PixelRecorded | Cont::Number { .. } | Cont::Click { .. } => {
-            respond(Err(internal(
-                edge,
-                "email continuation reached the admin API".into(),
-            )))
-        }
+        Cont::Done
+        | Cont::PixelRecorded { .. }
+        | Cont::Number { .. }
+        | Cont::Click { .. }
+        | Cont::Webhooks(_) => respond(Err(internal(
+            edge,
+            "email continuation reached the admin API".into(),
+        ))),
     }
 }
 

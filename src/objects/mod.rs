@@ -12,10 +12,12 @@
 //! Every JSON value an engine stores is versioned ([`stored`]).
 
 pub mod directory;
+pub mod outbox;
 pub mod pool;
 pub mod store;
 pub mod stored;
 
 pub use directory::DirectoryObject;
+pub use outbox::WebhooksObject;
 pub use pool::PoolObject;
-pub use store::{Outcome, Write};
+pub use store::{Fetch, Outcome, Write};

@@ -21,9 +21,29 @@ impl Write {
     }
 }
 
+/// An outbound HTTP request an object asks its adapter to make, after the
+/// outcome's writes and alarm. The adapter does not follow redirects (a 3xx
+/// is the answer), aborts after `timeout_seconds`, and hands every result
+/// back, in order, to the engine's `fetched` (status 0 and the error text
+/// when no answer came).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fetch {
+    /// `POST`, …
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Header names and values.
+    pub headers: Vec<(String, String)>,
+    /// Body text.
+    pub body: String,
+    /// Abort after this many seconds.
+    pub timeout_seconds: u32,
+}
+
 /// The result of one command or alarm: the answer, and the effects the
 /// adapter carries out before it answers — the writes (one transaction), then
-/// the alarm, then a purge.
+/// the alarm, then a purge, then the fetches (whose results go back to the
+/// engine, giving another outcome to carry out the same way).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// The [`Answer`] as JSON text.
@@ -35,6 +55,9 @@ pub struct Outcome {
     pub alarm: Option<Timestamp>,
     /// Delete all of the object's storage (and its alarm) after the writes.
     pub purge: bool,
+    /// Outbound requests to make after the rest; their results go back to
+    /// the engine (`fetched`), in this order.
+    pub fetches: Vec<Fetch>,
 }
 
 /// The statements of a schema as writes, to go first in an engine's first
@@ -64,6 +87,7 @@ impl Outcome {
             writes,
             alarm: None,
             purge: false,
+            fetches: Vec::new(),
         }
     }
 
