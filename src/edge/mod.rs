@@ -14,8 +14,10 @@
 //! objects' commands.
 //!
 //! Email-facing URLs ([`email`]) always end in a 200 image or page, whatever
-//! goes wrong; admin URLs ([`admin`]) end in JSON, with a 4xx that names the
-//! problem for bad input.
+//! goes wrong; admin URLs ([`admin`], and [`webhooks`] for outbound webhooks)
+//! end in JSON, with a 4xx that names the problem for bad input. Events for
+//! webhooks are handed to the webhooks object with [`webhooks::enqueue`], as
+//! work after the response.
 
 pub mod admin;
 pub mod email;
@@ -367,7 +369,7 @@ impl Edge {
 
     /// Starts handling a request. (Time is the objects' business, passed into
     /// their engines; the edge reads its clock only to refuse call times far
-    /// from the present.)
+    /// from the present and to date webhook events.)
     pub fn begin(&self, request: &Request) -> Step {
         let path = request.path();
         let head_or_get = matches!(request.method.as_str(), "GET" | "HEAD");
