@@ -438,4 +438,41 @@ mod tests {
         assert_eq!(count(&mut object, 2, T0 + 60), 0);
         assert_eq!(count(&mut object, 3, T0 + POOL_ALERT_INTERVAL), 1);
     }
+
+    #[test]
+    fn it_reloads_from_its_rows_and_refuses_rows_of_a_newer_release() {
+        let mut object = WebhooksObject::empty();
+        let put = register(&mut object, "a");
+        // The rows as SQLite would hand them back: the last value of each (kind, key).
+        let mut rows = BTreeMap::new();
+        for w in put.writes.iter().filter(|w| w.sql.starts_with("INSERT")) {
+            let key = (
+                w.params[0].as_str().unwrap().to_owned(),
+                w.params[1].as_str().unwrap().to_owned(),
+            );
+            rows.insert(key, w.params[2].clone());
+        }
+        let json: Vec<Value> = rows
+            .iter()
+            .map(|((kind, key), value)| json!({"kind": kind, "key": key, "value": value}))
+            .collect();
+        let text = Value::Array(json.clone()).to_string();
+        let reloaded = WebhooksObject::load(&text).unwrap();
+        assert_eq!(
+            reloaded.outbox().endpoint("a"),
+            object.outbox().endpoint("a")
+        );
+
+        let newer: Vec<Value> = json
+            .into_iter()
+            .map(|mut row| {
+                row["value"] = json!(r#"{"version":2,"value":{}}"#);
+                row
+            })
+            .collect();
+        let error = WebhooksObject::load(&Value::Array(newer).to_string())
+            .err()
+            .unwrap();
+        assert!(error.contains("newer release"), "{error}");
+    }
 }
