@@ -9,7 +9,7 @@ cargo build --release --target wasm32-unknown-unknown -p ringmark --lib
 # (__wbg_reset_state), and objects of the trapped instance then throw instead of reading fresh memory.
 wasm-bindgen --target web --remove-name-section --remove-producers-section \
   --experimental-reset-state-function \
-  --out-dir pkg target/wasm32-unknown-unknown/release/ringmark.wasm
+  --out-dir pkg "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/ringmark.wasm"
 cp data/device-models/device-models.tsv pkg/device-models.tsv
 rm -rf www/pkg && cp -r pkg www/pkg
 raw=$(stat -c %s pkg/ringmark_bg.wasm)

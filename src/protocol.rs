@@ -2,7 +2,8 @@
 //!
 //! One Durable Object per pool (`POOL` binding, named by the pool id) owns the
 //! allocator; one `DIRECTORY` object owns the number → pool map, so that a
-//! call, which carries only the dialled number, finds its pool.
+//! call, which carries only the dialled number, finds its pool; one `WEBHOOKS`
+//! object owns the outbound webhooks ([`WebhookCommand`]).
 //!
 //! Both ends are this crate, so every command is a Rust enum and every answer
 //! a Rust type: the edge sends a [`PoolCommand`] or [`DirectoryCommand`] as JSON
@@ -15,6 +16,9 @@
 //! as [`ObjectErrorCode::Unreachable`].
 
 use crate::calls::{CallId, CallRecord, CallStatus};
+use crate::webhooks::endpoint::Disabled;
+use crate::webhooks::outbox::Delivery;
+use crate::webhooks::{Endpoint, EventType, Registration, WebhookEvent};
 use ringmark_classify::{DeviceClass, Opener as OpenerKind};
 use ringmark_pool::{Call, ExhaustionOutcome, LeaseKind, PoolConfig, PoolStats, Timestamp};
 use ringmark_render::Style;
@@ -495,6 +499,115 @@ pub struct Released {
     pub free_at: Option<i64>,
 }
 
+/// A message to the deployment's one webhooks object (`WEBHOOKS` binding,
+/// named `"webhooks"`; engine: [`crate::objects::WebhooksObject`]). Each
+/// variant names the type of its reply.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum WebhookCommand {
+    /// Register or update an endpoint (a new one gets a fresh secret; an
+    /// existing one keeps its secret and is re-enabled). Reply: [`RegisteredWebhook`].
+    Register {
+        /// The endpoint id (checked by the object).
+        id: String,
+        /// The registration, already validated by the edge (URL guard included).
+        registration: Registration,
+    },
+    /// One endpoint. Reply: [`WebhookEndpoint`].
+    Get {
+        /// The endpoint id.
+        id: String,
+    },
+    /// Remove an endpoint and its deliveries. Reply: `()`.
+    Remove {
+        /// The endpoint id.
+        id: String,
+    },
+    /// An endpoint's deliveries, newest first. Reply: [`WebhookDeliveries`].
+    Deliveries {
+        /// The endpoint id.
+        id: String,
+        /// At most this many.
+        limit: usize,
+    },
+    /// Send a stored event to an endpoint again. Reply: [`Replayed`].
+    Replay {
+        /// The endpoint id.
+        id: String,
+        /// The event (`msg_…`, its `webhook-id`).
+        event_id: String,
+    },
+    /// Events that happened: one delivery per endpoint that wants each.
+    /// Idempotent per event id. Reply: [`Enqueued`].
+    Enqueue {
+        /// The events, bodies rendered.
+        events: Vec<WebhookEvent>,
+    },
+}
+
+/// An endpoint as the admin API shows it (never its secret).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    /// Its id.
+    pub id: String,
+    /// The canonical URL requests go to.
+    pub url: String,
+    /// The event types it receives.
+    pub events: Vec<EventType>,
+    /// The pools it hears about (empty: all).
+    pub pools: Vec<String>,
+    /// Seconds to wait before each retry.
+    pub retry_schedule_seconds: Vec<u32>,
+    /// When it was first registered (Unix seconds).
+    pub created: i64,
+    /// Set when deliveries stopped (retries exhausted or `410 Gone`), with why.
+    pub disabled: Option<Disabled>,
+}
+
+impl From<&Endpoint> for WebhookEndpoint {
+    fn from(e: &Endpoint) -> Self {
+        WebhookEndpoint {
+            id: e.id.clone(),
+            url: e.url.clone(),
+            events: e.events.clone(),
+            pools: e.pools.clone(),
+            retry_schedule_seconds: e.retry_schedule_seconds.clone(),
+            created: e.created,
+            disabled: e.disabled.clone(),
+        }
+    }
+}
+
+/// The webhooks object's answer to [`WebhookCommand::Register`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegisteredWebhook {
+    /// The endpoint as registered.
+    pub endpoint: WebhookEndpoint,
+    /// Its signing secret (`whsec_…`), for the receiver to verify with.
+    pub secret: String,
+}
+
+/// The webhooks object's answer to [`WebhookCommand::Deliveries`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookDeliveries {
+    /// Newest first.
+    pub deliveries: Vec<Delivery>,
+}
+
+/// The webhooks object's answer to [`WebhookCommand::Replay`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replayed {
+    /// The new delivery's id.
+    pub delivery: u64,
+}
+
+/// The webhooks object's answer to [`WebhookCommand::Enqueue`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enqueued {
+    /// Deliveries created (0 when no endpoint wants the events).
+    pub deliveries: usize,
+}
+
 /// Why an object refused a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -505,6 +618,8 @@ pub enum ObjectErrorCode {
     UnknownPool,
     /// The number belongs to no pool.
     UnknownNumber,
+    /// The thing named (a webhook, an event) does not exist; `field` says which.
+    NotFound,
     /// A number is taken by another pool, quarantined, or a shared fallback.
     Conflict,
     /// The configuration is invalid for the allocator.

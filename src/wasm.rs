@@ -1,7 +1,7 @@
 //! The one `#[wasm_bindgen]` surface, shared by the Worker and browsers.
 //!
-//! The Worker uses [`WasmEdge`] (the request loop), [`WasmPoolObject`] and
-//! [`WasmDirectoryObject`] (the Durable Objects). Browsers and the demo page
+//! The Worker uses [`WasmEdge`] (the request loop), [`WasmPoolObject`],
+//! [`WasmDirectoryObject`] and [`WasmWebhooksObject`] (the Durable Objects). Browsers and the demo page
 //! use [`classify`], [`render_number`] and [`pixel_gif`]. Both may call
 //! [`load_device_models`] first: the device-model table is data loaded beside
 //! the module (LGPL-3.0-or-later, `data/device-models/`), never compiled in.
@@ -10,7 +10,8 @@
 
 use crate::edge::{Edge, EdgeConfig, Effect, EffectResult, Step};
 use crate::http::Request;
-use crate::objects::{DirectoryObject, Outcome, PoolObject};
+use crate::objects::outbox::RANDOM_BYTES;
+use crate::objects::{DirectoryObject, Outcome, PoolObject, WebhooksObject};
 use js_sys::Object;
 use ringmark_classify::{Classifier, DeviceModels, Signals};
 use ringmark_render::{Style, Variant};
@@ -224,12 +225,15 @@ enum PlainEffect<'a> {
 #[wasm_bindgen(js_class = Edge)]
 impl WasmEdge {
     /// Reads the deployment's secrets and data (and the table
-    /// [`load_device_models`] installed).
+    /// [`load_device_models`] installed). `allow_private_webhooks` is
+    /// `RINGMARK_ALLOW_PRIVATE_WEBHOOKS` (`"1"` allows private receivers);
+    /// `twilio_auth_token` is `TWILIO_AUTH_TOKEN`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         signing_key: Option<String>,
         admin_token: Option<String>,
         ip_ranges: Option<String>,
+        allow_private_webhooks: Option<String>,
         twilio_auth_token: Option<String>,
     ) -> WasmEdge {
         let edge = Edge::new(&EdgeConfig {
@@ -238,6 +242,7 @@ impl WasmEdge {
             ip_ranges: ip_ranges.unwrap_or_default(),
             twilio_auth_token: twilio_auth_token.unwrap_or_default(),
             device_models: device_models(),
+            allow_private_webhooks: allow_private_webhooks.as_deref() == Some("1"),
         });
         flush(&edge);
         WasmEdge {
@@ -403,6 +408,17 @@ impl WasmOutcome {
     pub fn purge(&self) -> bool {
         self.outcome.purge
     }
+    /// Outbound requests to make after the rest, as plain objects
+    /// `{method, url, headers: [[name, value], …], body, timeout_seconds}`:
+    /// no redirects followed; hand the results, in order, to the engine's
+    /// `fetched(statuses, bodies)` (status 0 and the error when no answer came).
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "Array<{method: string; url: string; headers: [string, string][]; body: string; timeout_seconds: number}>"
+    )]
+    pub fn fetches(&self) -> Result<JsValue, JsError> {
+        to_plain(&self.outcome.fetches)
+    }
 }
 
 /// The engine of a pool's Durable Object.
@@ -482,6 +498,58 @@ impl WasmDirectoryObject {
     pub fn alarm(&mut self) -> WasmOutcome {
         WasmOutcome {
             outcome: Outcome::ok((), Vec::new()),
+        }
+    }
+}
+
+/// The engine of the webhooks Durable Object (outbound webhooks).
+#[wasm_bindgen(js_name = WebhooksObject)]
+pub struct WasmWebhooksObject {
+    inner: WebhooksObject,
+}
+
+/// Fresh random bytes for the engine (a new endpoint's secret).
+fn random_bytes() -> Result<[u8; RANDOM_BYTES], JsError> {
+    let mut bytes = [0u8; RANDOM_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| JsError::new(&format!("randomness: {e}")))?;
+    Ok(bytes)
+}
+
+#[wasm_bindgen(js_class = WebhooksObject)]
+impl WasmWebhooksObject {
+    /// A query answering one row `{stored}`: whether `load_query()` has tables
+    /// to read (otherwise load from no rows; the first write creates them).
+    pub fn stored_query() -> String {
+        WebhooksObject::STORED.to_owned()
+    }
+    /// The query whose rows `load` takes.
+    pub fn load_query(stored_row: &str) -> String {
+        WebhooksObject::load_query(stored_row).to_owned()
+    }
+    /// Rebuilds the engine from the rows of `load_query()`.
+    pub fn load(rows_json: &str) -> Result<WasmWebhooksObject, JsError> {
+        WebhooksObject::load(rows_json)
+            .map(|inner| WasmWebhooksObject { inner })
+            .map_err(|e| JsError::new(&e))
+    }
+    /// Handles one command.
+    pub fn handle(&mut self, command: &str) -> Result<WasmOutcome, JsError> {
+        let random = random_bytes()?;
+        Ok(WasmOutcome {
+            outcome: self.inner.handle_json(command, now_secs(), &random),
+        })
+    }
+    /// The object's alarm fired: the deliveries due, as fetches.
+    pub fn alarm(&mut self) -> WasmOutcome {
+        WasmOutcome {
+            outcome: self.inner.alarm(now_secs()),
+        }
+    }
+    /// The results of the last outcome's fetches, in order (status 0: no answer, the body says why).
+    pub fn fetched(&mut self, statuses: Vec<u16>, bodies: Vec<String>) -> WasmOutcome {
+        let results = statuses.into_iter().zip(bodies).collect();
+        WasmOutcome {
+            outcome: self.inner.fetched(results, now_secs()),
         }
     }
 }

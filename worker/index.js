@@ -33,7 +33,7 @@ const NEUTRAL_PNG = neutral_png();
 const PIXEL_GIF = pixel_gif();
 const NO_STORE = "no-cache, no-store, must-revalidate, private";
 
-export { PoolObject, DirectoryObject } from "./objects.js";
+export { PoolObject, DirectoryObject, WebhooksObject } from "./objects.js";
 
 let edge; // one per isolate: keys, classifier, image cache
 
@@ -49,7 +49,13 @@ export default {
 
 async function handle(request, env, ctx) {
   if (edge === undefined) {
-    edge = new Edge(env.RINGMARK_SIGNING_KEY, env.RINGMARK_ADMIN_TOKEN, env.RINGMARK_IP_RANGES, env.TWILIO_AUTH_TOKEN);
+    edge = new Edge(
+      env.RINGMARK_SIGNING_KEY,
+      env.RINGMARK_ADMIN_TOKEN,
+      env.RINGMARK_IP_RANGES,
+      env.RINGMARK_ALLOW_PRIVATE_WEBHOOKS,
+      env.TWILIO_AUTH_TOKEN,
+    );
     if (env.RINGMARK_TEST_TRAP === "1") edge.enable_test_trap(); // tests of the last resort only
   }
   const current = edge; // a reset by a concurrent request must not swap it mid-request

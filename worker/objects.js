@@ -2,13 +2,19 @@
 // query returns (when its tables exist at all), hands every command (an RPC
 // call from the Worker: `stub.command(text)`) and every alarm to the engine,
 // and carries out the engine's outcome before answering: its SQL writes in one
-// transaction, then the alarm it asks for, then a purge. Nothing here decides
+// transaction, then the alarm it asks for, then a purge, then the outbound requests it
+// asks for, whose results go back to the engine (`fetched`) for another outcome, carried
+// out the same way, until one asks for no requests. Nothing here decides
 // anything: the engine's first write carries its schema, so an object that is
 // only read (an unconfigured pool a token names) keeps no storage. If a command
 // fails, the engine is dropped and reloaded from storage and the command tried
 // once more, so memory never runs ahead of disk.
 import { DurableObject } from "cloudflare:workers";
-import { PoolObject as PoolEngine, DirectoryObject as DirectoryEngine } from "../pkg/ringmark.js";
+import {
+  PoolObject as PoolEngine,
+  DirectoryObject as DirectoryEngine,
+  WebhooksObject as WebhooksEngine,
+} from "../pkg/ringmark.js";
 
 class EngineObject extends DurableObject {
   constructor(ctx, env, Engine) {
@@ -25,16 +31,41 @@ class EngineObject extends DurableObject {
     this.engine = this.Engine.load(JSON.stringify(rows));
   }
 
-  // One decision of the engine, carried out: writes in one transaction, the alarm, a purge.
+  // One decision of the engine, carried out: the queries it needs answered first (a report
+  // aggregated by SQLite), then writes in one transaction, the alarm, a purge, then its requests,
+  // whose results make the next decision (until one asks for none). Answers the first.
   async carryOut(decide) {
     if (this.engine === null) this.load();
-    const storage = this.ctx.storage;
-    let outcome = decide(this.engine);
-    // Queries the engine needs answered first (a report aggregated by SQLite).
+    let outcome = this.withReads(decide(this.engine));
+    const answer = outcome.answer;
+    for (;;) {
+      await this.apply(outcome);
+      const fetches = outcome.fetches;
+      if (fetches.length === 0) return answer;
+      const results = await Promise.all(fetches.map(outbound));
+      if (this.engine === null) this.load();
+      outcome = this.withReads(
+        this.engine.fetched(
+          results.map((r) => r.status),
+          results.map((r) => r.body),
+        ),
+      );
+    }
+  }
+
+  // Runs the queries an outcome names and hands their rows to the engine, until it names none.
+  withReads(outcome) {
+    const sql = this.ctx.storage.sql;
     for (let reads = JSON.parse(outcome.reads); reads.length > 0; reads = JSON.parse(outcome.reads)) {
-      const rows = reads.map(([statement, ...params]) => storage.sql.exec(statement, ...params).toArray());
+      const rows = reads.map(([statement, ...params]) => sql.exec(statement, ...params).toArray());
       outcome = this.engine.read(JSON.stringify(rows));
     }
+    return outcome;
+  }
+
+  // Writes in one transaction, the alarm, a purge.
+  async apply(outcome) {
+    const storage = this.ctx.storage;
     const writes = JSON.parse(outcome.writes);
     if (writes.length > 0) {
       storage.transactionSync(() => {
@@ -52,7 +83,6 @@ class EngineObject extends DurableObject {
       await storage.deleteAll();
       this.engine = null;
     }
-    return outcome.answer;
   }
 
   // Runs `decide` once; on failure reloads from storage and runs it once more.
@@ -80,9 +110,25 @@ class EngineObject extends DurableObject {
     return this.twice("command", (engine) => engine.handle(text));
   }
 
-  /** The object's alarm (retention). A throw makes the platform retry it. */
+  /** The object's alarm (retention, webhook deliveries). A throw makes the platform retry it. */
   async alarm() {
     await this.twice("alarm", (engine) => engine.alarm());
+  }
+}
+
+/** One outbound request an engine asked for: never follows redirects; status 0 and the error when it failed. */
+async function outbound(f) {
+  try {
+    const answer = await fetch(f.url, {
+      method: f.method,
+      headers: f.headers,
+      body: f.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(f.timeout_seconds * 1000),
+    });
+    return { status: answer.status, body: await answer.text() };
+  } catch (e) {
+    return { status: 0, body: String(e) };
   }
 }
 
@@ -95,5 +141,11 @@ export class PoolObject extends EngineObject {
 export class DirectoryObject extends EngineObject {
   constructor(ctx, env) {
     super(ctx, env, DirectoryEngine);
+  }
+}
+
+export class WebhooksObject extends EngineObject {
+  constructor(ctx, env) {
+    super(ctx, env, WebhooksEngine);
   }
 }

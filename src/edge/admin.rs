@@ -94,6 +94,7 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
                 Cont::CallFound { call_id },
             ))
         }),
+        ["webhooks", id, rest @ ..] => super::webhooks::route(edge, request, id, rest),
         ["pools", pool, rest @ ..] => {
             let pool = match percent_decode(pool).filter(|p| valid_pool_id(p)) {
                 Some(p) => p,
@@ -165,6 +166,7 @@ fn refused(edge: &Edge, pool: &str, e: ObjectError) -> ApiError {
         ObjectErrorCode::Invalid => ApiError::new(ErrorCode::InvalidField, e.message),
         ObjectErrorCode::Deleted => ApiError::field(ErrorCode::PoolDeleted, "pool", &e.message),
         ObjectErrorCode::UnknownCall => with_field(ErrorCode::UnknownCall, "call_id"),
+        ObjectErrorCode::NotFound => with_field(ErrorCode::NotFound, "id"),
         ObjectErrorCode::BadCommand | ObjectErrorCode::Unreachable | ObjectErrorCode::Internal => {
             internal(edge, e.to_string())
         }
@@ -329,10 +331,11 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             Err(e) => respond(Err(refused(edge, &pool, e))),
         },
         Cont::Done
-        | Cont::PixelRecorded
+        | Cont::PixelRecorded { .. }
         | Cont::Number { .. }
         | Cont::Click { .. }
-        | Cont::Telephony(_) => respond(Err(internal(
+        | Cont::Telephony(_)
+        | Cont::Webhooks(_) => respond(Err(internal(
             edge,
             "email continuation reached the admin API".into(),
         ))),

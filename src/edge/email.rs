@@ -12,12 +12,129 @@
 //! an existing pool's fallback; and malformed and forged tokens take the same
 //! path, so their timing tells nothing about the plaintext.
 
-use super::{Cont, Edge, Step, Target, object, valid_pool_id};
+use super::{Cont, Edge, Step, Target, object, valid_pool_id, webhooks};
 use crate::http::{NO_STORE, Request, Response};
 use crate::protocol::{NumberReply, ObjectError, OpenKind, Opened, Opener, PoolCommand, label};
 use crate::token::{Claims, TokenError};
+use crate::webhooks::{EventData, EventType, WebhookEvent};
 use ringmark_classify::{Classification, DeviceClass, Signals};
 use ringmark_render::{PIXEL_GIF, Style, Variant};
+use serde_json::{Map, Value};
+
+/// An open as the webhook events announce it: who, from which URL, and how
+/// the opener was classified. Kept while the pool answers.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    /// The pool.
+    pub pool: String,
+    /// The campaign.
+    pub campaign: String,
+    /// The recipient.
+    pub recipient: String,
+    /// Which URL.
+    pub kind: OpenKind,
+    /// The classification.
+    pub opener: Opener,
+}
+
+impl Seen {
+    fn new(claims: &Claims, kind: OpenKind, c: &Classification) -> Box<Seen> {
+        Box::new(Seen {
+            pool: claims.pool.clone(),
+            campaign: claims.campaign.clone(),
+            recipient: claims.recipient.clone(),
+            kind,
+            opener: opener(c),
+        })
+    }
+
+    fn data(&self, number: Option<&str>, details: Map<String, Value>) -> EventData {
+        EventData {
+            pool: self.pool.clone(),
+            campaign: Some(self.campaign.clone()),
+            recipient: Some(self.recipient.clone()),
+            number: number.map(str::to_owned),
+            device: None,
+            opener: None,
+            details,
+        }
+    }
+}
+
+/// The webhook events of an open the pool answered: `open.human` or
+/// `open.machine` (with the number shown, if any), and `pool.pressure` /
+/// `pool.exhausted` when the pool's reply says so. None when the pool refused
+/// the open (an unknown pool).
+pub fn open_events(
+    edge: &Edge,
+    seen: &Seen,
+    answer: &Result<Opened, ObjectError>,
+) -> Vec<WebhookEvent> {
+    let Ok(reply) = answer else {
+        return Vec::new();
+    };
+    let number = reply.as_ref().map(|r| r.number.as_str());
+    let mut details = Map::new();
+    details.insert("source".into(), seen.kind.as_str().into());
+    if let Some(client) = &seen.opener.client {
+        details.insert("client".into(), client.as_str().into());
+    }
+    if let Some(proxy) = &seen.opener.proxy {
+        details.insert("proxy".into(), proxy.as_str().into());
+    }
+    if let Some(r) = reply {
+        details.insert("lease".into(), label(&r.lease).into());
+    }
+    let open_type = if seen.opener.machine {
+        EventType::OpenMachine
+    } else {
+        EventType::OpenHuman
+    };
+    let mut data = seen.data(number, details);
+    data.device = Some(seen.opener.device.as_str().to_owned());
+    data.opener = Some(seen.opener.opener.as_str().to_owned());
+    let mut events = vec![webhooks::event(edge, open_type, data)];
+    if let Some(r) = reply {
+        if r.pressure {
+            let mut details = Map::new();
+            details.insert("lease".into(), label(&r.lease).into());
+            events.push(webhooks::event(
+                edge,
+                EventType::PoolPressure,
+                seen.data(number, details),
+            ));
+        }
+        if let Some(outcome) = &r.exhausted {
+            let mut details = Map::new();
+            details.insert("outcome".into(), label(outcome).into());
+            events.push(webhooks::event(
+                edge,
+                EventType::PoolExhausted,
+                seen.data(number, details),
+            ));
+        }
+    }
+    events
+}
+
+/// After a pixel was answered and its open recorded: announce the open.
+pub(super) fn pixel_recorded(
+    edge: &Edge,
+    seen: &Seen,
+    answer: Result<Opened, ObjectError>,
+) -> Step {
+    if let Err(e) = &answer {
+        edge.warn(format!("pixel open not recorded: {e}"));
+    }
+    let events = open_events(edge, seen, &answer);
+    if events.is_empty() {
+        return Step::finished();
+    }
+    Step::then(
+        webhooks::enqueue(events),
+        Cont::Webhooks(webhooks::WebhookCont::Enqueued),
+    )
+}
 
 /// Classifies the opener of a request from all its headers.
 pub fn classify(edge: &Edge, request: &Request) -> Classification {
@@ -95,11 +212,15 @@ pub fn pixel(edge: &Edge, request: &Request, rest: &str) -> Step {
         return Step::respond(pixel_response());
     }
     match verify(edge, "pixel", token(rest, ".gif")) {
-        Some(claims) => Step::respond_then(
-            pixel_response(),
-            open(claims, OpenKind::Pixel, &classify(edge, request)),
-            Cont::PixelRecorded,
-        ),
+        Some(claims) => {
+            let c = classify(edge, request);
+            let seen = Seen::new(&claims, OpenKind::Pixel, &c);
+            Step::respond_then(
+                pixel_response(),
+                open(claims, OpenKind::Pixel, &c),
+                Cont::PixelRecorded { seen },
+            )
+        }
         None => Step::respond(pixel_response()),
     }
 }
@@ -138,7 +259,13 @@ pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
     let c = classify(edge, request);
     let variant = answer(&c).variant;
     match verify(edge, "number image", token(rest, ".png")) {
-        Some(claims) => Step::then(open(claims, OpenKind::Number, &c), Cont::Number { variant }),
+        Some(claims) => {
+            let seen = Seen::new(&claims, OpenKind::Number, &c);
+            Step::then(
+                open(claims, OpenKind::Number, &c),
+                Cont::Number { variant, seen },
+            )
+        }
         None => Step::respond(neutral_response()),
     }
 }
@@ -206,7 +333,13 @@ pub fn click(edge: &Edge, request: &Request, rest: &str) -> Step {
     let c = classify(edge, request);
     let dial = answer(&c).dials;
     match verify(edge, "click", rest) {
-        Some(claims) => Step::then(open(claims, OpenKind::Click, &c), Cont::Click { dial }),
+        Some(claims) => {
+            let seen = Seen::new(&claims, OpenKind::Click, &c);
+            Step::then(
+                open(claims, OpenKind::Click, &c),
+                Cont::Click { dial, seen },
+            )
+        }
         None => Step::respond(page(None)),
     }
 }

@@ -14,12 +14,15 @@
 //! objects' commands.
 //!
 //! Email-facing URLs ([`email`]) always end in a 200 image or page, whatever
-//! goes wrong; admin URLs ([`admin`]) end in JSON, with a 4xx that names the
-//! problem for bad input.
+//! goes wrong; admin URLs ([`admin`], and [`webhooks`] for outbound webhooks)
+//! end in JSON, with a 4xx that names the problem for bad input. Events for
+//! webhooks are handed to the webhooks object with [`webhooks::enqueue`], as
+//! work after the response.
 
 pub mod admin;
 pub mod email;
 pub mod telephony;
+pub mod webhooks;
 
 use crate::http::{Request, Response};
 use crate::protocol::{ClaimReply, PoolSettings};
@@ -48,6 +51,9 @@ pub struct EdgeConfig {
     /// The device-model table (`data/device-models/`, loaded beside the module when the isolate starts);
     /// empty for none.
     pub device_models: DeviceModels,
+    /// `RINGMARK_ALLOW_PRIVATE_WEBHOOKS=1`: webhook receivers may be loopback,
+    /// private or `http` URLs (local development and tests; never in production).
+    pub allow_private_webhooks: bool,
 }
 
 /// Which Durable Object an [`Effect::Object`] goes to.
@@ -57,6 +63,8 @@ pub enum Target {
     Pool(String),
     /// The deployment's one directory object.
     Directory,
+    /// The deployment's one webhooks object (outbound webhooks).
+    Webhooks,
 }
 
 impl Target {
@@ -65,6 +73,7 @@ impl Target {
         match self {
             Target::Pool(_) => "POOL",
             Target::Directory => "DIRECTORY",
+            Target::Webhooks => "WEBHOOKS",
         }
     }
 
@@ -73,6 +82,7 @@ impl Target {
         match self {
             Target::Pool(name) => name,
             Target::Directory => "directory",
+            Target::Webhooks => "webhooks",
         }
     }
 }
@@ -186,7 +196,7 @@ impl Step {
         }
     }
 
-    /// Work after the response is over.
+    /// Nothing left to do and nothing to answer (the response was sent before).
     fn finished() -> Self {
         Step {
             response: None,
@@ -214,12 +224,18 @@ fn object<C: serde::Serialize>(target: Target, command: &C) -> Effect {
 enum Cont {
     /// Nothing is left to do.
     Done,
-    /// A pixel open was recorded (or not), after the pixel was answered.
-    PixelRecorded,
-    /// Render the number image the pool answered.
-    Number { variant: Variant },
-    /// Send the recipient to their number.
-    Click { dial: bool },
+    /// A pixel open was recorded (or not), after the pixel was answered;
+    /// announce it.
+    PixelRecorded { seen: Box<email::Seen> },
+    /// Render the number image the pool answered, then announce the open.
+    Number {
+        variant: Variant,
+        seen: Box<email::Seen>,
+    },
+    /// Send the recipient to their number, then announce the open.
+    Click { dial: bool, seen: Box<email::Seen> },
+    /// A webhooks route or an enqueue of events.
+    Webhooks(webhooks::WebhookCont),
     /// The directory accepted (or refused) a claim; configure the pool next.
     PutClaimed {
         pool: String,
@@ -277,6 +293,9 @@ enum Cont {
     Telephony(telephony::Cont),
 }
 
+/// A source of random bytes: fills the buffer it is given.
+pub type RandomSource = dyn Fn(&mut [u8]);
+
 /// The edge logic of one isolate: keys, classifier and image cache.
 pub struct Edge {
     keys: Result<Keyring, TokenError>,
@@ -285,8 +304,13 @@ pub struct Edge {
     classifier: Classifier,
     renderer: RefCell<Renderer>,
     log: RefCell<Vec<String>>,
-    /// Unix seconds now: only to refuse call times far from the present.
+    /// Unix seconds now: to refuse call times far from the present, and to
+    /// date webhook events.
     clock: Box<dyn Fn() -> i64>,
+    /// Fills a buffer with random bytes (webhook event ids).
+    random: Box<RandomSource>,
+    /// Whether webhook receivers may be private addresses.
+    allow_private_webhooks: bool,
 }
 
 /// Unix seconds from the platform's clock.
@@ -300,6 +324,18 @@ fn system_now() -> i64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+}
+
+/// Random bytes from the platform (`crypto.getRandomValues` in wasm). If the
+/// source fails (it does not on the platforms ringmark runs on), the bytes
+/// come from the clock, which still makes distinct event ids in practice.
+fn system_random(buf: &mut [u8]) {
+    if getrandom::fill(buf).is_err() {
+        let seed = system_now().to_le_bytes();
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b = seed.get(i % seed.len()).copied().unwrap_or(0) ^ (i as u8);
+        }
     }
 }
 
@@ -333,7 +369,20 @@ impl Edge {
             renderer: RefCell::new(Renderer::new(RENDER_CACHE)),
             log: RefCell::new(log),
             clock: Box::new(system_now),
+            random: Box::new(system_random),
+            allow_private_webhooks: config.allow_private_webhooks,
         }
+    }
+
+    /// Replaces the platform's randomness (webhook event ids), for tests.
+    pub fn with_random(mut self, random: impl Fn(&mut [u8]) + 'static) -> Self {
+        self.random = Box::new(random);
+        self
+    }
+
+    /// Fills `buf` with random bytes from the edge's source.
+    fn fill_random(&self, buf: &mut [u8]) {
+        (self.random)(buf);
     }
 
     /// Replaces the platform clock (Unix seconds), for tests and simulations
@@ -350,7 +399,7 @@ impl Edge {
 
     /// Starts handling a request. (Time is the objects' business, passed into
     /// their engines; the edge reads its clock only to refuse call times far
-    /// from the present.)
+    /// from the present and to date webhook events.)
     pub fn begin(&self, request: &Request) -> Step {
         let path = request.path();
         let head_or_get = matches!(request.method.as_str(), "GET" | "HEAD");
@@ -398,17 +447,19 @@ impl Edge {
                 "text/plain; charset=utf-8",
                 "nothing to resume\n",
             )),
-            Cont::PixelRecorded => {
-                if let Err(e) = result.answer::<crate::protocol::Opened>() {
-                    self.warn(format!("pixel open not recorded: {e}"));
-                }
-                Step::finished()
+            Cont::PixelRecorded { seen } => email::pixel_recorded(self, &seen, result.answer()),
+            Cont::Number { variant, seen } => {
+                let answer = result.answer();
+                let events = email::open_events(self, &seen, &answer);
+                webhooks::answer_then_enqueue(email::number_image(self, variant, answer), events)
             }
-            Cont::Number { variant } => {
-                Step::respond(email::number_image(self, variant, result.answer()))
+            Cont::Click { dial, seen } => {
+                let answer = result.answer();
+                let events = email::open_events(self, &seen, &answer);
+                webhooks::answer_then_enqueue(email::click_page(self, dial, answer), events)
             }
-            Cont::Click { dial } => Step::respond(email::click_page(self, dial, result.answer())),
             Cont::Telephony(cont) => telephony::resume(self, cont, result),
+            Cont::Webhooks(cont) => webhooks::resume(self, cont, result),
             cont => admin::resume(self, cont, result),
         }
     }

@@ -21,11 +21,31 @@ impl Write {
     }
 }
 
+/// An outbound HTTP request an object asks its adapter to make, after the
+/// outcome's writes and alarm. The adapter does not follow redirects (a 3xx
+/// is the answer), aborts after `timeout_seconds`, and hands every result
+/// back, in order, to the engine's `fetched` (status 0 and the error text
+/// when no answer came).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fetch {
+    /// `POST`, …
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Header names and values.
+    pub headers: Vec<(String, String)>,
+    /// Body text.
+    pub body: String,
+    /// Abort after this many seconds.
+    pub timeout_seconds: u32,
+}
+
 /// The result of one command or alarm: the answer, and the effects the
 /// adapter carries out before it answers — the writes (one transaction), then
-/// the alarm, then a purge. An outcome with `reads` is not final: the adapter
-/// runs each query and hands the rows to the engine's `read`, whose outcome
-/// takes its place.
+/// the alarm, then a purge, then the fetches (whose results go back to the
+/// engine, giving another outcome to carry out the same way). An outcome with
+/// `reads` is not final: the adapter runs each query first and hands the rows
+/// to the engine's `read`, whose outcome takes its place.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// The [`Answer`] as JSON text (empty while `reads` are pending).
@@ -40,6 +60,9 @@ pub struct Outcome {
     pub alarm: Option<Timestamp>,
     /// Delete all of the object's storage (and its alarm) after the writes.
     pub purge: bool,
+    /// Outbound requests to make after the rest; their results go back to
+    /// the engine (`fetched`), in this order.
+    pub fetches: Vec<Fetch>,
 }
 
 /// The statements of a schema as writes, to go first in an engine's first
@@ -70,6 +93,7 @@ impl Outcome {
             writes,
             alarm: None,
             purge: false,
+            fetches: Vec::new(),
         }
     }
 
@@ -81,6 +105,7 @@ impl Outcome {
             writes: Vec::new(),
             alarm: None,
             purge: false,
+            fetches: Vec::new(),
         }
     }
 

@@ -57,6 +57,15 @@ pub const DELETION: Format = Format {
     bare: None,
 };
 
+/// One row of the webhooks object (`webhook_rows.value`: an endpoint, event,
+/// delivery or the outbox's meta row, in [`crate::webhooks::outbox`]'s form,
+/// whose meta row also carries that form's own version). 1: enveloped.
+pub const WEBHOOK_ROW: Format = Format {
+    kind: "webhook row",
+    version: 1,
+    bare: None,
+};
+
 /// The stored text of `value` in `format`'s current version.
 pub fn encode<T: Serialize>(format: Format, value: &T) -> String {
     let value = serde_json::to_value(value).unwrap_or(Value::Null);

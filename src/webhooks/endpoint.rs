@@ -101,8 +101,11 @@ impl Endpoint {
     }
 }
 
-/// A validated registration body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A validated registration body. Its serde form is how the edge hands it to
+/// the webhooks object ([`crate::protocol::WebhookCommand::Register`]);
+/// deserialising does not validate, so only [`Registration::parse`] makes one
+/// from input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
     /// Canonical URL.
     pub url: String,

@@ -2,16 +2,21 @@
 //! Object engines in process, each object's storage a real in-memory SQLite database
 //! ([`sqlite::Store`]), with its alarm. It does what `worker/index.js` and `worker/objects.js`
 //! do: runs a step's effects, answers as soon as the response is known, runs what is left after
-//! it, and carries out each engine outcome (writes in one transaction, alarm, purge).
+//! it, and carries out each engine outcome (writes in one transaction, alarm, purge, then the
+//! outbound requests it asks for, answered by a programmable fake [`Receiver`], whose results go
+//! back to the engine).
 #![allow(dead_code)] // each test binary uses its own part of it
 
 pub mod sqlite;
 
 use ringmark::edge::{Edge, EdgeConfig, Effect, EffectResult, Step, Target};
 use ringmark::http::{Request, Response};
-use ringmark::objects::{DirectoryObject, Outcome, PoolObject};
+use ringmark::objects::outbox::RANDOM_BYTES;
+use ringmark::objects::{DirectoryObject, Fetch, Outcome, PoolObject, WebhooksObject};
 use sqlite::Store;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
 
 /// The signing key of every test deployment.
 pub const KEY: &str = "test-signing-key-0123456789";
@@ -64,12 +69,100 @@ impl PoolSlot {
     }
 }
 
+/// The deployment's webhooks object: its engine, its storage and its alarm.
+pub struct WebhooksSlot {
+    pub engine: WebhooksObject,
+    pub store: Store,
+    /// Unix seconds the object's alarm is set for.
+    pub alarm: Option<i64>,
+}
+
+impl Default for WebhooksSlot {
+    fn default() -> Self {
+        WebhooksSlot {
+            engine: WebhooksObject::empty(),
+            store: Store::default(),
+            alarm: None,
+        }
+    }
+}
+
+impl WebhooksSlot {
+    /// What the platform does after evicting the object: a fresh engine from its storage.
+    pub fn reload(&mut self) {
+        let rows = self
+            .store
+            .load_rows(WebhooksObject::STORED, WebhooksObject::load_query);
+        self.engine =
+            WebhooksObject::load(&rows).expect("the webhooks object reloads from its own storage");
+    }
+}
+
+/// One request the fake receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The status it answered (0: a network error).
+    pub status: u16,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Every outbound request of the deployment lands here: it answers the statuses it was
+/// programmed with, in order (0 is a network error), then 200.
+#[derive(Default)]
+pub struct Receiver {
+    pub script: VecDeque<u16>,
+    pub received: Vec<Received>,
+}
+
+impl Receiver {
+    fn answer(
+        &mut self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: &str,
+    ) -> (u16, String) {
+        let status = self.script.pop_front().unwrap_or(200);
+        self.received.push(Received {
+            method: method.into(),
+            url: url.into(),
+            headers: headers.to_vec(),
+            body: body.into(),
+            status,
+        });
+        if status == 0 {
+            (0, "connection refused (fake receiver)".into())
+        } else {
+            (status, String::new())
+        }
+    }
+}
+
 /// The edge and the objects of one deployment.
 pub struct Service {
     pub edge: Edge,
     pub pools: HashMap<String, PoolSlot>,
     pub directory: DirectoryObject,
     pub directory_store: Store,
+    pub webhooks: WebhooksSlot,
+    /// Answers every outbound request (webhook deliveries, edge fetches).
+    pub receiver: Receiver,
+    /// Commands the webhooks object got.
+    pub webhook_commands: Vec<String>,
+    /// Draws of randomness so far (each draw is distinct and deterministic).
+    pub draws: Rc<Cell<u64>>,
     /// Commands delivered, per pool.
     pub commands: HashMap<String, usize>,
     /// SQL statements the pool objects asked to apply, per pool.
@@ -81,16 +174,40 @@ pub struct Service {
 
 impl Service {
     pub fn new() -> Self {
+        Service::with_config(EdgeConfig {
+            signing_key: KEY.into(),
+            admin_token: ADMIN.into(),
+            ..EdgeConfig::default()
+        })
+    }
+
+    /// A deployment whose webhook receivers may be private addresses
+    /// (`RINGMARK_ALLOW_PRIVATE_WEBHOOKS=1`).
+    pub fn with_private_webhooks() -> Self {
+        Service::with_config(EdgeConfig {
+            signing_key: KEY.into(),
+            admin_token: ADMIN.into(),
+            allow_private_webhooks: true,
+            ..EdgeConfig::default()
+        })
+    }
+
+    pub fn with_config(config: EdgeConfig) -> Self {
+        let draws = Rc::new(Cell::new(0u64));
+        let edge_draws = Rc::clone(&draws);
         Service {
-            edge: Edge::new(&EdgeConfig {
-                signing_key: KEY.into(),
-                admin_token: ADMIN.into(),
-                ..EdgeConfig::default()
-            })
-            .with_clock(|| NOW),
+            edge: Edge::new(&config)
+                .with_clock(|| NOW)
+                .with_random(move |buf| {
+                    fill(&edge_draws, buf);
+                }),
             pools: HashMap::new(),
             directory: DirectoryObject::default(),
             directory_store: Store::default(),
+            webhooks: WebhooksSlot::default(),
+            receiver: Receiver::default(),
+            webhook_commands: Vec::new(),
+            draws,
             commands: HashMap::new(),
             writes: HashMap::new(),
             after: Vec::new(),
@@ -119,16 +236,55 @@ impl Service {
                         self.directory_store.apply(&outcome.writes);
                         outcome.answer
                     }
+                    Target::Webhooks => {
+                        self.webhook_commands.push(command.clone());
+                        let mut random = [0u8; RANDOM_BYTES];
+                        fill(&self.draws, &mut random);
+                        let outcome = self.webhooks.engine.handle_json(command, self.now, &random);
+                        self.carry_out_webhooks(outcome)
+                    }
                 };
                 EffectResult {
                     status: 200,
                     body: answer,
                 }
             }
-            Effect::Fetch(out) => EffectResult::failed(format!(
-                "no network in the native tests ({} {})",
-                out.method, out.url
-            )),
+            Effect::Fetch(out) => {
+                let (status, body) =
+                    self.receiver
+                        .answer(&out.method, &out.url, &out.headers, &out.body);
+                EffectResult { status, body }
+            }
+        }
+    }
+
+    /// Carries out a webhooks-object outcome as `objects.js` does: writes, alarm, then its
+    /// fetches (answered by the receiver), whose results make the next outcome; returns the
+    /// first answer.
+    pub fn carry_out_webhooks(&mut self, outcome: Outcome) -> String {
+        let answer = outcome.answer.clone();
+        let mut outcome = outcome;
+        loop {
+            let slot = &mut self.webhooks;
+            slot.store.apply(&outcome.writes);
+            if let Some(at) = outcome.alarm
+                && slot.alarm.is_none_or(|current| current > at)
+            {
+                slot.alarm = Some(at);
+            }
+            assert!(!outcome.purge, "the webhooks object never purges");
+            if outcome.fetches.is_empty() {
+                return answer;
+            }
+            let results = outcome
+                .fetches
+                .iter()
+                .map(|f: &Fetch| {
+                    assert!(f.timeout_seconds > 0);
+                    self.receiver.answer(&f.method, &f.url, &f.headers, &f.body)
+                })
+                .collect();
+            outcome = self.webhooks.engine.fetched(results, self.now);
         }
     }
 
@@ -176,8 +332,21 @@ impl Service {
         response
     }
 
-    /// Fires every pool alarm due at `self.now`, as the platform would; returns how many fired.
+    /// Fires every alarm due at `self.now` (pools' and the webhooks object's), as the platform
+    /// would; returns how many fired.
     pub fn fire_alarms(&mut self) -> usize {
+        let mut fired = 0;
+        if self.webhooks.alarm.is_some_and(|at| at <= self.now) {
+            self.webhooks.alarm = None;
+            let outcome = self.webhooks.engine.alarm(self.now);
+            self.carry_out_webhooks(outcome);
+            fired += 1;
+        }
+        fired + self.fire_pool_alarms()
+    }
+
+    /// Fires every pool alarm due at `self.now`; returns how many fired.
+    fn fire_pool_alarms(&mut self) -> usize {
         let now = self.now;
         let due: Vec<String> = self
             .pools
@@ -201,5 +370,17 @@ impl Service {
             .get(pool)
             .map(|slot| slot.store.table_counts())
             .unwrap_or_default()
+    }
+}
+
+/// Deterministic "random" bytes: each draw distinct (its number in the first 8 bytes).
+fn fill(draws: &Rc<Cell<u64>>, buf: &mut [u8]) {
+    let n = draws.get() + 1;
+    draws.set(n);
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b = (i as u8).wrapping_mul(31) ^ 0x5a;
+    }
+    for (b, n) in buf.iter_mut().zip(n.to_le_bytes()) {
+        *b = n;
     }
 }
