@@ -8,7 +8,7 @@ mod support;
 
 use support::{ADMIN, Service};
 
-use ringmark::edge::{Edge, EdgeConfig};
+use ringmark::edge::EdgeConfig;
 use ringmark::http::{Request, Response};
 use ringmark::telephony::twilio::signature;
 use serde_json::{Value, json};
@@ -20,15 +20,12 @@ const SID: &str = "CA0123456789abcdef0123456789abcdef";
 const CALLER: &str = "+12125550123";
 
 fn service() -> Service {
-    let mut s = Service::new();
-    s.edge = Edge::new(&EdgeConfig {
+    Service::with_config(EdgeConfig {
         signing_key: support::KEY.into(),
         admin_token: ADMIN.into(),
         twilio_auth_token: TWILIO.into(),
         ..EdgeConfig::default()
     })
-    .with_clock(|| support::NOW);
-    s
 }
 
 fn admin(s: &mut Service, method: &str, path: &str, body: Value) -> (u16, Value) {
@@ -393,5 +390,72 @@ mod reports {
             assert!((400..500).contains(&status), "{query}: {body}");
             assert_eq!(body["error"]["field"], field, "{query}");
         }
+    }
+}
+
+mod events {
+    use super::*;
+    use ringmark::webhooks::{Secret, verify};
+
+    #[test]
+    fn a_receiver_gets_the_calls_life_as_signed_events_with_one_call_id() {
+        let mut s = service();
+        let to = pool(&mut s, true);
+        let (status, body) = admin(
+            &mut s,
+            "PUT",
+            "/v1/webhooks/crm",
+            json!({"url": "https://crm.example.com/hook",
+                   "events": ["call.started", "call.attributed", "call.completed", "call.outcome"]}),
+        );
+        assert_eq!(status, 200, "{body}");
+        let secret = Secret::parse(body["secret"].as_str().unwrap()).unwrap();
+        voice(&mut s, &to, Some(TWILIO));
+        voice(&mut s, &to, Some(TWILIO)); // Twilio's retry: announced once
+        let status_url = format!("{BASE}/v1/telephony/twilio/status?pool=p1");
+        let params = [
+            ("CallSid", SID),
+            ("DialCallStatus", "completed"),
+            ("DialCallDuration", "90"),
+        ];
+        twilio(&mut s, &status_url, &params, Some(TWILIO));
+        while let Some(at) = s.webhooks.alarm {
+            s.now = s.now.max(at);
+            s.fire_alarms();
+        }
+        let events: Vec<Value> = s
+            .receiver
+            .received
+            .iter()
+            .map(|r| {
+                let (id, ts, sig) = (
+                    r.header("webhook-id").unwrap(),
+                    r.header("webhook-timestamp").unwrap(),
+                    r.header("webhook-signature").unwrap(),
+                );
+                verify(&secret, id, ts, sig, r.body.as_bytes(), support::NOW).expect("signed");
+                serde_json::from_str(&r.body).unwrap()
+            })
+            .collect();
+        let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(
+            types,
+            [
+                "call.started",
+                "call.attributed",
+                "call.completed",
+                "call.outcome"
+            ],
+            "{events:?}"
+        );
+        for e in &events {
+            assert_eq!(e["data"]["call_id"], SID);
+            assert_eq!(e["data"]["pool"], "p1");
+            assert_eq!(e["data"]["recipient"], "a");
+            assert_eq!(e["data"]["campaign"], "spring");
+            assert_eq!(e["data"]["number"], to);
+        }
+        assert_eq!(events[2]["data"]["duration_seconds"], 90);
+        assert_eq!(events[3]["data"]["outcome"]["value"]["amount"], "50.00");
     }
 }

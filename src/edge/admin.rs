@@ -326,7 +326,8 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             Ok(changed) => {
                 let body =
                     json!({ "pool": pool, "changed": changed.changed, "call": changed.record });
-                respond(Ok(Response::json(200, &body)))
+                let events = super::call_events::changed(edge, &changed);
+                super::webhooks::answer_then_enqueue(Response::json(200, &body), events)
             }
             Err(e) => respond(Err(refused(edge, &pool, e))),
         },

@@ -20,6 +20,7 @@
 //! work after the response.
 
 pub mod admin;
+mod call_events;
 pub mod email;
 pub mod telephony;
 pub mod webhooks;

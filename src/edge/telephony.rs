@@ -253,20 +253,31 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             Ok(rung) => dial(edge, &call, &pool, &rung),
             Err(e) => refuse(edge, &format!("pool {pool}: {e}")),
         },
-        Cont::Changed { what } => {
-            match result.answer::<CallChanged>() {
-                Ok(_) => {}
-                Err(e) => edge.warn(format!("telephony: {what} not applied: {e}")),
+        Cont::Changed { what } => match result.answer::<CallChanged>() {
+            Ok(changed) => {
+                super::webhooks::then_enqueue(super::call_events::changed(edge, &changed))
             }
-            Step::finished()
-        }
+            Err(e) => {
+                edge.warn(format!("telephony: {what} not applied: {e}"));
+                Step::finished()
+            }
+        },
     }
 }
 
 /// The TwiML that forwards the call to the pool's line.
 fn dial(edge: &Edge, call: &VoiceCall, pool: &str, rung: &Rung) -> Step {
+    let events = if rung.new {
+        super::call_events::started(edge, &rung.record)
+    } else {
+        Vec::new() // a retried webhook: announced the first time
+    };
     let Some(forward_to) = rung.forward_to.as_deref().and_then(|n| E164::parse(n).ok()) else {
-        return refuse(edge, &format!("pool {pool} has no forward_to"));
+        let refused = refuse(edge, &format!("pool {pool} has no forward_to"));
+        return match refused.response {
+            Some(response) => super::webhooks::answer_then_enqueue(response, events),
+            None => refused,
+        };
     };
     let encode = |s: &str| crate::http::percent_encode(s);
     let plan = DialPlan {
@@ -287,5 +298,5 @@ fn dial(edge: &Edge, call: &VoiceCall, pool: &str, rung: &Rung) -> Step {
         ),
         timeout_seconds: DIAL_TIMEOUT_SECONDS,
     };
-    Step::respond(twiml(twilio::dial_twiml(&plan)))
+    super::webhooks::answer_then_enqueue(twiml(twilio::dial_twiml(&plan)), events)
 }

@@ -78,6 +78,19 @@ pub fn answer_then_enqueue(response: Response, events: Vec<WebhookEvent>) -> Ste
     )
 }
 
+/// Work already after the response: enqueue `events` next (nothing when
+/// there are none).
+pub fn then_enqueue(events: Vec<WebhookEvent>) -> Step {
+    if events.is_empty() {
+        return Step::finished();
+    }
+    Step {
+        response: None,
+        effects: vec![enqueue(events)],
+        cont: Cont::Webhooks(WebhookCont::Enqueued),
+    }
+}
+
 /// Builds an event that happened now (by the edge's clock), with a fresh id
 /// drawn from the edge's randomness.
 pub fn event(edge: &Edge, event_type: EventType, data: EventData) -> WebhookEvent {

@@ -2,12 +2,15 @@
 // `twilio` package's getExpectedTwilioSignature, the same code its validateRequest checks with):
 // a voice webhook for a leased number answers TwiML dialling forward_to and attributes the call;
 // a bad signature gets 403 and stores nothing; the status callback and a transcript saying
-// "credit card" mark it converted with the rule's value.
+// "credit card" mark it converted with the rule's value; a receiver on loopback, verified by the
+// `standardwebhooks` package, gets call.started, call.attributed, call.completed and call.outcome.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import http from "node:http";
 import twilio from "twilio";
-import { startWorker, freshState, api, get, UA } from "./worker.mjs";
+import { Webhook } from "standardwebhooks";
+import { startWorker, freshState, freePort, api, get, UA } from "./worker.mjs";
 
 const state = freshState();
 let worker;
@@ -15,10 +18,30 @@ const AUTH_TOKEN = /^TWILIO_AUTH_TOKEN="(.*)"$/m.exec(readFileSync(new URL("../.
 const SID = "CA00000000000000000000000000000001";
 const CALLER = "+12125550123";
 
+let receiver;
+let receiverUrl;
+/** Every delivery the receiver got: {headers, body}. */
+const received = [];
+
 before(async () => {
+  const port = await freePort();
+  receiver = http.createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body });
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise((resolve) => receiver.listen(port, "127.0.0.1", resolve));
+  receiverUrl = `http://127.0.0.1:${port}/calls`;
   worker = await startWorker(state);
 });
-after(async () => worker?.stop());
+after(async () => {
+  await worker?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
 
 /** POSTs Twilio's form to `path`, signed by the twilio package (or with `signature` as given). */
 async function twilioPost(path, params, signature) {
@@ -55,6 +78,13 @@ test("a Twilio-signed call to a leased number is attributed, forwarded and value
     .tokens;
   const shown = await get(tokens[0].number, UA.desktop);
   assert.equal(shown.headers.get("x-ringmark-lease"), "exclusive");
+
+  const hook = await api(worker.base, "PUT", "/v1/webhooks/calls", {
+    url: receiverUrl,
+    events: ["call.started", "call.attributed", "call.completed", "call.outcome"],
+  });
+  assert.equal(hook.status, 200, JSON.stringify(hook.body));
+  const webhook = new Webhook(hook.body.secret);
 
   const voice = { CallSid: SID, AccountSid: "AC00000000000000000000000000000001", From: CALLER, To: "+14155550801", CallStatus: "ringing", Direction: "inbound" };
   // A wrong signature: 403, nothing stored.
@@ -100,6 +130,24 @@ test("a Twilio-signed call to a leased number is attributed, forwarded and value
   assert.equal(manual.status, 200, JSON.stringify(manual.body));
   assert.equal(manual.body.call.outcome.value.amount, "240.00");
   assert.equal(manual.body.call.attribution.recipient, "alice", "attributed to the recipient who was shown the number");
+
+  // The receiver verifies every delivery with the Standard Webhooks library.
+  const wanted = ["call.started", "call.attributed", "call.completed", "call.outcome"];
+  for (let i = 0; i < 300; i++) {
+    const types = new Set(received.map((r) => JSON.parse(r.body).type));
+    if (wanted.every((t) => types.has(t)) && received.filter((r) => JSON.parse(r.body).type === "call.outcome").length >= 2) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const events = received.map((r) => webhook.verify(r.body, r.headers));
+  for (const type of wanted) assert.ok(events.some((e) => e.type === type), `${type} in ${JSON.stringify(events.map((e) => e.type))}`);
+  for (const e of events) {
+    assert.equal(e.data.call_id, SID);
+    assert.equal(e.data.recipient, "alice");
+    assert.equal(e.data.number, "+14155550801");
+  }
+  const outcomes = events.filter((e) => e.type === "call.outcome").map((e) => e.data.outcome.value.amount);
+  assert.deepEqual(outcomes.sort(), ["100.00", "240.00"], "the rule's outcome, then the manual one");
+  assert.throws(() => webhook.verify(received[0].body.replace("alice", "mallory"), received[0].headers));
 });
 
 test("a number in no pool hangs up politely, never an HTTP error", async () => {
