@@ -14,20 +14,54 @@
 //! - a PUT that succeeds routes each of its numbers to the pool; issued
 //!   tokens verify to what was asked; an attributed call names the pool
 //!   the directory routes its number to;
-//! - storage takes every write, and reloaded objects answer as before.
+//! - storage takes every write, and reloaded objects answer as before;
+//! - `DELETE /v1/pools/{pool}` answers the deletion's schedule (the same one
+//!   when repeated), retires the pool's numbers in the directory and stops
+//!   routing its fallback to it; until its purge the pool still answers GET,
+//!   with `deleted` set, refuses a PUT (409 `pool_deleted` once it is reached),
+//!   and its number images answer the fallback (lease `fallback`) without
+//!   recording an open or changing anything else; its alarm purges it exactly
+//!   when its purge time has come, after which it is an unknown pool;
+//! - every pool's `settings` answer agrees with its `state`, and an object
+//!   handed a command it cannot read answers `bad_command` and changes nothing.
 //!
 //! [`Edge`]: ringmark::edge::Edge
 
 use crate::json::{self, J, arm, one_in, word};
 use crate::reference;
-use crate::service::{ADMIN_TOKEN, BASE, SIGNING_KEY, Service};
+use crate::service::{ADMIN_TOKEN, BASE, Fired, SIGNING_KEY, Service, settle};
 use crate::vocab::{self, FALLBACKS, NUMBERS, OVERFLOWS};
 use arbitrary::{Arbitrary, Unstructured};
 use ringmark::edge::{Target, valid_pool_id};
 use ringmark::http::{Request, Response, percent_decode};
 use ringmark::phone::E164;
-use ringmark::token::Keyring;
+use ringmark::protocol::{DirectoryCommand, ObjectErrorCode, PoolCommand};
+use ringmark::render::PIXEL_GIF;
+use ringmark::token::{Claims, Keyring};
 use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What the target knows that the service must agree with: the pools it
+/// deleted, each with `(deleted_at, purge_at)`, until their alarm purges them.
+#[derive(Default)]
+struct Model {
+    deleted: BTreeMap<String, (i64, i64)>,
+}
+
+impl Model {
+    /// Forgets the pools the alarms purged.
+    fn fired(&mut self, fired: &[Fired]) {
+        for f in fired.iter().filter(|f| f.purged) {
+            let purge_at = self.deleted.remove(&f.pool).map(|(_, p)| p);
+            assert!(
+                purge_at.is_some_and(|p| p <= f.at),
+                "pool {} purged at {} (deleted: {purge_at:?})",
+                f.pool,
+                f.at
+            );
+        }
+    }
+}
 
 /// Error codes and the status the README documents for each.
 const CODES: &[(&str, u16)] = &[
@@ -40,6 +74,7 @@ const CODES: &[(&str, u16)] = &[
     ("invalid_field", 422),
     ("invalid_number", 422),
     ("conflict", 409),
+    ("pool_deleted", 409),
     ("misconfigured", 500),
     ("internal", 500),
 ];
@@ -475,7 +510,16 @@ fn auth(u: &mut Unstructured) -> arbitrary::Result<(Option<String>, bool)> {
 
 /// One admin request, and whether its bearer token is the right one.
 fn request(u: &mut Unstructured, now: i64) -> arbitrary::Result<(Request, bool)> {
-    let (method, path, body) = match u.int_in_range(0..=15u8)? {
+    let (method, path, body) = match u.int_in_range(0..=16u8)? {
+        16 => (
+            "DELETE".to_owned(),
+            format!("/v1/pools/{}", pool_segment(u)?),
+            if one_in(u, 4)? {
+                json::body(u, |u| J::any(u, 1))?
+            } else {
+                Vec::new()
+            },
+        ),
         0..=3 => (
             "PUT".to_owned(),
             format!("/v1/pools/{}", pool_segment(u)?),
@@ -552,9 +596,20 @@ fn named_pool(request: &Request) -> Option<String> {
     percent_decode(segment).filter(|p| valid_pool_id(p))
 }
 
+/// The pool of a `/v1/pools/{pool}` path (the pool route itself, nothing after it).
+fn pool_route(request: &Request) -> Option<String> {
+    let path = request.path().trim_end_matches('/');
+    let segment = path.strip_prefix("/v1/pools/")?;
+    if segment.contains('/') {
+        return None;
+    }
+    named_pool(request)
+}
+
 /// Checks one answer.
 fn check(
     s: &mut Service,
+    model: &mut Model,
     keys: &Keyring,
     request: &Request,
     right: bool,
@@ -593,6 +648,40 @@ fn check(
     for delivery in &s.deliveries {
         if let Target::Pool(pool) = &delivery.target {
             assert!(valid_pool_id(pool), "{what}: forwarded to pool {pool:?}");
+        }
+    }
+    assert!(s.fetches.is_empty(), "{what}: fetched {:?}", s.fetches);
+    assert_eq!(
+        s.before_response,
+        s.deliveries.len(),
+        "{what}: an admin answer waits for its object calls"
+    );
+    // A deleted pool takes no configuration; once the PUT reaches it, it says so.
+    if request.method == "PUT"
+        && right
+        && let Some(pool) = pool_route(request)
+        && model.deleted.contains_key(&pool)
+    {
+        assert!(
+            !(200..300).contains(&response.status),
+            "{what}: deleted pool {pool} took a configuration: {text}"
+        );
+        let reached = s
+            .deliveries
+            .iter()
+            .find(|d| d.target == Target::Pool(pool.clone()));
+        if let Some(delivery) = reached {
+            assert_eq!(
+                delivery.code(),
+                Some(ObjectErrorCode::Deleted),
+                "{what}: deleted pool {pool} answered {:?}",
+                delivery.result
+            );
+            assert_eq!(
+                (response.status, body["error"]["code"].as_str()),
+                (409, Some("pool_deleted")),
+                "{what}: {text}"
+            );
         }
     }
     if !right {
@@ -661,17 +750,11 @@ fn check(
             claimed.extend(config["exhaustion"]["overflow"]["number"].as_str());
             for number in claimed {
                 assert!(E164::parse(number).is_ok(), "{what}: stored {number:?}");
-                let lookup = serde_json::json!({"op": "lookup", "number": number}).to_string();
-                let now = s.now();
-                let outcome = s.directory.handle(&lookup, now);
-                let entry: Value = serde_json::from_str(&outcome.body).unwrap_or(Value::Null);
+                let lookup = s.lookup(number);
+                let entry = lookup.as_ref().unwrap_or(&Value::Null);
                 assert!(
-                    outcome.status == 200
-                        && entry["pool"] == pool.as_str()
-                        && entry["retired_at"].is_null(),
-                    "{what}: {number} is not routed to {pool}: {} {}",
-                    outcome.status,
-                    outcome.body
+                    entry["pool"] == pool.as_str() && entry["retired_at"].is_null(),
+                    "{what}: {number} is not routed to {pool}: {lookup:?}"
                 );
             }
         }
@@ -719,7 +802,7 @@ fn check(
             let routed = s
                 .deliveries
                 .first()
-                .filter(|d| d.target == Target::Directory && d.status == 200);
+                .filter(|d| d.target == Target::Directory && d.ok());
             assert!(
                 routed.is_some(),
                 "{what}: attributed without the directory: {:?}",
@@ -736,10 +819,265 @@ fn check(
                 "{what}: confidence {confidence}"
             );
         }
+        ("DELETE", Some(pool)) => {
+            assert_eq!(body["pool"], pool.as_str(), "{what}: {text}");
+            let (Some(deleted_at), Some(purge_at)) =
+                (body["deleted_at"].as_i64(), body["purge_at"].as_i64())
+            else {
+                panic!("{what}: no schedule in {text}");
+            };
+            assert!(
+                deleted_at <= s.now() && deleted_at <= purge_at,
+                "{what}: {text}"
+            );
+            match model.deleted.get(&pool) {
+                Some(&earlier) => assert_eq!(
+                    (deleted_at, purge_at),
+                    earlier,
+                    "{what}: a repeated DELETE changed the schedule: {text}"
+                ),
+                None => assert_eq!(deleted_at, s.now(), "{what}: {text}"),
+            }
+            model.deleted.insert(pool.clone(), (deleted_at, purge_at));
+            let targets: Vec<(&Target, bool)> =
+                s.deliveries.iter().map(|d| (&d.target, d.ok())).collect();
+            assert_eq!(
+                targets,
+                [
+                    (&Target::Pool(pool.clone()), true),
+                    (&Target::Directory, true)
+                ],
+                "{what}: the pool, then the directory"
+            );
+            let state = match s.pool_state(&pool) {
+                Some(Ok(state)) => state,
+                other => panic!("{what}: the deleted pool answers {other:?}"),
+            };
+            assert_eq!(
+                (
+                    state["deleted"]["deleted_at"].as_i64(),
+                    state["deleted"]["purge_at"].as_i64()
+                ),
+                (Some(deleted_at), Some(purge_at)),
+                "{what}: state {state}"
+            );
+            let mut owned: Vec<&str> = state["config"]["numbers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            owned.extend(state["config"]["exhaustion"]["overflow"]["number"].as_str());
+            let mut listed: Vec<&str> = body["numbers"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{what}: no numbers in {text}"))
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            owned.sort_unstable();
+            listed.sort_unstable();
+            assert_eq!(listed, owned, "{what}: the deletion's numbers");
+            for number in listed {
+                let lookup = s.lookup(number);
+                let entry = lookup.as_ref().unwrap_or(&Value::Null);
+                assert!(
+                    entry["pool"] == pool.as_str()
+                        && entry["retired_at"].is_i64()
+                        && entry["free_at"]
+                            .as_i64()
+                            .is_some_and(|f| body["numbers_free_at"]
+                                .as_i64()
+                                .is_some_and(|all| f <= all)),
+                    "{what}: {number} is not retired from {pool}: {lookup:?} ({text})"
+                );
+            }
+            if let Some(fallback) = state["config"]["fallback"].as_str() {
+                let lookup = s.lookup(fallback);
+                assert!(
+                    lookup.as_ref().map_or(true, |e| e["pool"] != pool.as_str()),
+                    "{what}: the fallback {fallback} still routes to deleted {pool}: {lookup:?}"
+                );
+            }
+        }
         ("GET", Some(pool)) => {
             assert_eq!(body["pool"], pool.as_str(), "{what}: {text}");
+            if pool_route(request).is_some() {
+                let deleted = (
+                    body["deleted"]["deleted_at"].as_i64(),
+                    body["deleted"]["purge_at"].as_i64(),
+                );
+                match model.deleted.get(&pool) {
+                    Some(&(d, p)) => assert_eq!(
+                        deleted,
+                        (Some(d), Some(p)),
+                        "{what}: a deleted pool's state: {text}"
+                    ),
+                    None => assert!(body["deleted"].is_null(), "{what}: {text}"),
+                }
+            }
         }
         _ => {}
+    }
+}
+
+/// A number image or pixel of pool `p1`…`p3`, with a genuine token.
+fn email_request(
+    u: &mut Unstructured,
+    keys: &Keyring,
+    model: &Model,
+) -> arbitrary::Result<(Request, String)> {
+    // Half the time a deleted pool, when there is one.
+    let deleted: Vec<&String> = model.deleted.keys().collect();
+    let pool = if !deleted.is_empty() && u.ratio(1, 2)? {
+        (*u.choose(&deleted)?).clone()
+    } else {
+        (*u.choose(&["p1", "p1", "p2", "p3"])?).to_owned()
+    };
+    let claims = Claims {
+        pool: pool.clone(),
+        campaign: (*u.choose(&["c1", "c2"])?).to_owned(),
+        recipient: (*u.choose(&["a", "b", "c"])?).to_owned(),
+    };
+    let token = keys.sign(&claims).expect("the fuzz key signs");
+    let url = if u.ratio(3, 4)? {
+        format!("{BASE}/n/{token}.png")
+    } else {
+        format!("{BASE}/o/{token}.gif")
+    };
+    let mut request = Request::new("GET", &url);
+    for (name, value) in vocab::headers(u)? {
+        request = request.header(&name, &value);
+    }
+    Ok((request, pool))
+}
+
+/// Checks an email URL's answer; a deleted pool shows its fallback and records nothing.
+fn check_email(
+    s: &mut Service,
+    model: &Model,
+    request: &Request,
+    pool: &str,
+    response: &Response,
+    before: &str,
+) {
+    let what = format!("{} {}", request.method, request.url);
+    let number = request.path().starts_with("/n/");
+    assert_eq!(response.status, 200, "{what}");
+    if number {
+        assert_eq!(
+            response.header_value("content-type"),
+            Some("image/png"),
+            "{what}"
+        );
+    } else {
+        assert_eq!(response.body, PIXEL_GIF, "{what}");
+    }
+    assert!(s.fetches.is_empty(), "{what}: fetched {:?}", s.fetches);
+    let delivery = match s.deliveries.as_slice() {
+        [delivery] => delivery.clone(),
+        other => panic!("{what}: one object call expected: {other:?}"),
+    };
+    assert_eq!(delivery.target, Target::Pool(pool.to_owned()), "{what}");
+    assert_eq!(s.before_response, usize::from(number), "{what}");
+    if !model.deleted.contains_key(pool) {
+        return;
+    }
+    assert!(
+        delivery.ok() && delivery.writes == 0,
+        "{what}: deleted pool {pool} answered {:?} with {} writes",
+        delivery.result,
+        delivery.writes
+    );
+    let after = s.fingerprint(&vocab::all_numbers());
+    assert!(
+        after == before,
+        "{what}: an open of deleted pool {pool} changed state\n--- before\n{before}\n--- after\n{after}"
+    );
+    let reply = delivery.reply();
+    if number {
+        let fallback = match s.pool_state(pool) {
+            Some(Ok(state)) => state["config"]["fallback"].clone(),
+            other => panic!("{what}: deleted pool {pool} answers {other:?}"),
+        };
+        assert!(
+            reply["lease"] == "fallback" && reply["number"] == fallback,
+            "{what}: deleted pool {pool} showed {reply}, not its fallback {fallback}"
+        );
+        let lease = response.header_value("x-ringmark-lease");
+        assert!(
+            lease.is_none_or(|l| l == "fallback"),
+            "{what}: lease {lease:?}"
+        );
+    } else {
+        assert!(reply.is_null(), "{what}: {reply}");
+    }
+}
+
+/// A command an object cannot read: arbitrary JSON, or a command with a
+/// wrong or missing op or field.
+fn unreadable_command(u: &mut Unstructured) -> arbitrary::Result<String> {
+    Ok(match arm(u, 3)? {
+        0 => String::from_utf8_lossy(&json::body(u, |u| J::any(u, 2))?).into_owned(),
+        _ => {
+            let op = vocab::pick(
+                u,
+                &[
+                    "configure",
+                    "open",
+                    "state",
+                    "settings",
+                    "call",
+                    "delete",
+                    "claim",
+                    "restore",
+                    "release",
+                    "lookup",
+                    "State",
+                    "Settings",
+                    "",
+                ],
+            )?;
+            let mut fields = vec![("op".to_owned(), J::Str(op))];
+            for _ in 0..u.int_in_range(0..=2)? {
+                fields.push((json::key(u)?, J::any(u, 1)?));
+            }
+            J::Obj(fields).text()
+        }
+    })
+}
+
+/// Every pool's `settings` agrees with its `state`, and its `deleted` with the model.
+fn invariants(s: &mut Service, model: &Model) {
+    let names: Vec<String> = s.pools.keys().cloned().collect();
+    for pool in names {
+        let state = s.pool_state(&pool).expect("listed pool");
+        let settings = s.pool_settings(&pool).expect("listed pool");
+        match (&state, &settings) {
+            (Ok(state), Ok(settings)) => {
+                for key in ["config", "style", "displays"] {
+                    assert_eq!(
+                        state[key], settings[key],
+                        "pool {pool}: settings and state disagree on {key}"
+                    );
+                }
+                let deleted = (
+                    state["deleted"]["deleted_at"].as_i64(),
+                    state["deleted"]["purge_at"].as_i64(),
+                );
+                match model.deleted.get(&pool) {
+                    Some(&(d, p)) => assert_eq!(deleted, (Some(d), Some(p)), "pool {pool}"),
+                    None => assert!(state["deleted"].is_null(), "pool {pool}: {state}"),
+                }
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.code, b.code, "pool {pool}");
+                assert!(
+                    a.code == ObjectErrorCode::UnknownPool && !model.deleted.contains_key(&pool),
+                    "pool {pool} answers {a}"
+                );
+            }
+            _ => panic!("pool {pool}: state {state:?} but settings {settings:?}"),
+        }
     }
 }
 
@@ -755,6 +1093,7 @@ fn run_steps(u: &mut Unstructured) -> arbitrary::Result<()> {
     }
     KEYS.with(|keys| -> arbitrary::Result<()> {
         let mut s = Service::new();
+        let mut model = Model::default();
         let all = vocab::all_numbers();
         // Often start from a working pool, so later requests find one.
         if one_in(u, 2)? {
@@ -774,17 +1113,70 @@ fn run_steps(u: &mut Unstructured) -> arbitrary::Result<()> {
             if u.is_empty() {
                 break; // an exhausted input only repeats its first choices
             }
-            match u.int_in_range(0..=15u8)? {
-                0 => s.advance(*u.choose(&[1, 3600, 86_400, 3_888_001, 31_622_400])?),
+            match u.int_in_range(0..=17u8)? {
+                0 => {
+                    let seconds = *u.choose(&[1, 3600, 86_400, 3_888_001, 31_622_400])?;
+                    // Alarms fire on time on the way, or late (at a firing step).
+                    if u.ratio(2, 3)? {
+                        let fired = s.advance_firing(seconds, 32);
+                        model.fired(&fired);
+                    } else {
+                        s.advance(seconds);
+                    }
+                }
                 1 => s.reload_pool(u.choose(&["p1", "p2", "p3"])?),
                 2 => s.reload_directory(&all),
+                3 => {
+                    let fired = s.fire_alarms();
+                    model.fired(&fired);
+                }
+                4 | 5 => {
+                    let (request, pool) = email_request(u, keys, &model)?;
+                    let before = s.fingerprint(&all);
+                    let response = s.run(&request);
+                    check_email(&mut s, &model, &request, &pool, &response, &before);
+                }
+                6 => {
+                    let command = unreadable_command(u)?;
+                    let now = s.now();
+                    let before = s.fingerprint(&all);
+                    let (outcome, what) = if u.ratio(1, 2)? {
+                        if serde_json::from_str::<PoolCommand>(&command).is_ok() {
+                            continue;
+                        }
+                        let pool = *u.choose(&["p1", "p2", "p3"])?;
+                        let slot = s.pools.entry(pool.to_owned()).or_default();
+                        (
+                            slot.engine.handle_json(&command, now),
+                            format!("pool {pool}"),
+                        )
+                    } else {
+                        if serde_json::from_str::<DirectoryCommand>(&command).is_ok() {
+                            continue;
+                        }
+                        (
+                            s.directory.handle_json(&command, now),
+                            "directory".to_owned(),
+                        )
+                    };
+                    let result = settle(&outcome, &what, &command);
+                    assert!(
+                        matches!(&result, Err(e) if e.code == ObjectErrorCode::BadCommand),
+                        "{what} read {command:?}: {result:?}"
+                    );
+                    let after = s.fingerprint(&all);
+                    assert!(after == before, "{what}: {command:?} changed state");
+                }
                 _ => {
                     let (request, right) = request(u, s.now())?;
                     let before = s.fingerprint(&all);
                     let response = s.run(&request);
-                    check(&mut s, keys, &request, right, &response, &before);
+                    check(
+                        &mut s, &mut model, keys, &request, right, &response, &before,
+                    );
                 }
             }
+            invariants(&mut s, &model);
         }
         s.reload_pool("p1");
         s.reload_pool("p2");

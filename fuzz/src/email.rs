@@ -24,6 +24,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use ringmark::edge::{Target, valid_pool_id};
 use ringmark::http::{NO_STORE, Request, Response};
 use ringmark::phone::E164;
+use ringmark::protocol::ObjectErrorCode;
 use ringmark::render::PIXEL_GIF;
 use ringmark::token::{Claims, Keyring};
 use serde_json::{Value, json};
@@ -322,11 +323,7 @@ fn shown_number(response: &Response) -> Option<String> {
 
 /// `exclusive + shared` leases of a pool now, from its engine.
 fn held(s: &mut Service, pool: &str) -> Option<u64> {
-    let (status, body) = s.pool_state(pool)?;
-    if status != 200 {
-        return None;
-    }
-    let v: Value = serde_json::from_str(&body).ok()?;
+    let v = s.pool_state(pool)?.ok()?;
     Some(v["live"]["exclusive"].as_u64()? + v["live"]["shared"].as_u64()?)
 }
 
@@ -418,9 +415,18 @@ fn check(
             assert_eq!(
                 s.deliveries.len(),
                 1,
-                "{what}: an authentic token makes exactly one forward"
+                "{what}: an authentic token makes exactly one object call: {:?}",
+                s.deliveries
             );
             assert_eq!(s.deliveries[0].target, Target::Pool(pool.clone()), "{what}");
+            // The pixel is answered before its open is recorded; an image or a
+            // page waits for the number it shows.
+            let before = usize::from(route != Route::Pixel);
+            assert_eq!(
+                s.before_response, before,
+                "{what}: {} object calls before the response",
+                s.before_response
+            );
         }
     }
     let Some(pool) = expected else {
@@ -437,21 +443,31 @@ fn check(
     let delivery = &s.deliveries[0];
     let Some(allowed) = configured.get(&pool) else {
         assert_eq!(
-            delivery.status, 404,
-            "{what}: an unconfigured pool answered"
+            delivery.code(),
+            Some(ObjectErrorCode::UnknownPool),
+            "{what}: an unconfigured pool answered {:?}",
+            delivery.result
         );
         assert_eq!(delivery.writes, 0, "{what}: an unconfigured pool wrote");
         assert_eq!(header(response, "x-ringmark-lease"), None, "{what}");
         assert_eq!(shown_number(response), None, "{what}");
         return;
     };
-    assert_eq!(
-        delivery.status, 200,
-        "{what}: configured pool {pool} answered {}",
-        delivery.body
+    assert!(
+        delivery.ok(),
+        "{what}: configured pool {pool} answered {:?}",
+        delivery.result
+    );
+    assert!(
+        delivery.writes > 0,
+        "{what}: configured pool {pool} recorded nothing"
     );
     match route {
-        Route::Pixel => {}
+        Route::Pixel => assert_eq!(
+            delivery.reply(),
+            &Value::Null,
+            "{what}: a pixel's open answered a number"
+        ),
         Route::Number => {
             let lease = header(response, "x-ringmark-lease");
             // A display string the renderer refuses ends in the neutral image, without headers.
@@ -459,8 +475,15 @@ fn check(
                 lease.is_none_or(|l| LEASES.contains(&l)),
                 "{what}: lease {lease:?}"
             );
-            let reply: Value = serde_json::from_str(&delivery.body).unwrap_or(Value::Null);
+            let reply = delivery.reply();
             let number = reply["number"].as_str().unwrap_or_default();
+            if let Some(lease) = lease {
+                assert_eq!(
+                    reply["lease"].as_str(),
+                    Some(lease),
+                    "{what}: the image's lease header is not the pool's answer {reply}"
+                );
+            }
             assert!(
                 allowed.contains(number),
                 "{what}: pool {pool} showed {number}, not one of its numbers {allowed:?}"
@@ -504,11 +527,21 @@ fn run_steps(u: &mut Unstructured) -> arbitrary::Result<()> {
                 break; // an exhausted input only repeats its first choices
             }
             match u.int_in_range(0..=19u8)? {
-                0 => s.advance(
-                    *u.choose(&[1, 59, 600, 3600, 86_400, 604_800, 2_678_400, 3_888_001])?,
-                ),
+                0 => {
+                    let seconds =
+                        *u.choose(&[1, 59, 600, 3600, 86_400, 604_800, 2_678_400, 3_888_001])?;
+                    // Alarms fire on time on the way, or late (at the next firing step).
+                    if u.ratio(2, 3)? {
+                        s.advance_firing(seconds, 32);
+                    } else {
+                        s.advance(seconds);
+                    }
+                }
                 1 => s.reload_pool(u.choose(&["p1", "p2", "ghost"])?),
                 2 => s.reload_directory(&all),
+                4 => {
+                    s.fire_alarms();
+                }
                 3 => {
                     let which = usize::from(u.int_in_range(0..=1u8)?);
                     let name = format!("p{}", which + 1);

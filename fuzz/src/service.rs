@@ -1,24 +1,37 @@
 //! One deployment in memory: the [`Edge`] and its Durable Objects, each
-//! object's storage a real in-memory SQLite database.
+//! object's storage a real in-memory SQLite database, each pool object with
+//! its alarm.
 //!
-//! This is `worker/index.js` and `worker/objects.js` in Rust: the request
-//! loop answers every [`Step::Forward`] by handing the command to the
-//! engine of the named object and resuming the edge with its answer, and
-//! each object applies the SQL its engine names ([`Outcome::writes`]) in one
-//! transaction before it answers. [`Service::reload_pool`] and
+//! This is `worker/index.js` and `worker/objects.js` in Rust, the loop of
+//! `tests/support/mod.rs` (`Service::answer`, `finish`, `advance`): a
+//! [`Step`]'s response is sent as soon as it is known, its [`Effect`]s run
+//! (an object's command goes to the engine of the named object, a fetch
+//! fails: there is no network) and resume the edge, until none are left;
+//! effects of a step that already answered run after the response. Each
+//! object carries out its engine's [`Outcome`] as the adapter does
+//! (`PoolSlot::carry_out`): the writes in one transaction, the alarm (the
+//! earliest wins), the purge (a fresh empty store and engine). Pool alarms
+//! fire through [`Service::fire_alarms`]. [`Service::reload_pool`] and
 //! [`Service::reload_directory`] do what the platform does when it evicts an
 //! object: a fresh engine is loaded from the rows of the engine's own `LOAD`
 //! query, which must bring it back exactly as it was.
+//!
+//! The storage is the native tests' (`tests/support/sqlite.rs`, included by path).
 
-use ringmark::edge::{Edge, EdgeConfig, Step, Target};
+use ringmark::edge::{Edge, EdgeConfig, Effect, EffectResult, Outbound, Step, Target};
 use ringmark::http::{Request, Response};
-use ringmark::objects::{DirectoryObject, Outcome, PoolObject, Write};
-use rusqlite::Connection;
-use rusqlite::types::Value as SqlValue;
-use serde_json::{Map, Value};
+use ringmark::objects::{DirectoryObject, Outcome, PoolObject};
+use ringmark::protocol::{
+    Answer, DirectoryCommand, ObjectError, ObjectErrorCode, PoolCommand, read_answer,
+};
+use serde_json::Value;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+
+#[path = "../../tests/support/sqlite.rs"]
+mod sqlite;
+pub use sqlite::Store;
 
 /// `RINGMARK_SIGNING_KEY` of the fuzzed deployment: two keys, id 7 signs,
 /// id 3 (an older key) still verifies.
@@ -56,177 +69,128 @@ TZ195\ttablet
 Pixel 8\tsmartphone
 ";
 
-/// Rows of a query, as the adapter hands them to an engine's `load`.
-fn rows_json(conn: &Connection, sql: &str) -> String {
-    let mut statement = conn
-        .prepare(sql)
-        .unwrap_or_else(|e| panic!("engine query does not prepare in SQLite: {e}: {sql}"));
-    let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
-    let mut rows = statement
-        .query([])
-        .unwrap_or_else(|e| panic!("engine query fails in SQLite: {e}: {sql}"));
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().expect("SQLite row") {
-        let mut object = Map::new();
-        for (i, name) in names.iter().enumerate() {
-            let value: SqlValue = row.get(i).expect("SQLite column");
-            object.insert(name.clone(), from_sql(value));
-        }
-        out.push(Value::Object(object));
-    }
-    Value::Array(out).to_string()
-}
-
-/// A SQLite value as workerd hands it to JavaScript (then JSON).
-fn from_sql(value: SqlValue) -> Value {
-    match value {
-        SqlValue::Null => Value::Null,
-        SqlValue::Integer(i) => Value::from(i),
-        SqlValue::Real(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-        SqlValue::Text(s) => Value::String(s),
-        SqlValue::Blob(b) => Value::from(b),
-    }
-}
-
-/// A JSON parameter as the adapter binds it (`sql.exec(statement, ...params)`).
-fn to_sql(value: &Value) -> SqlValue {
-    match value {
-        Value::Null => SqlValue::Null,
-        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => SqlValue::Integer(i),
-            None => SqlValue::Real(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => SqlValue::Text(s.clone()),
-        other => SqlValue::Text(other.to_string()),
-    }
-}
-
-/// One Durable Object's SQLite storage.
-pub struct Store {
-    conn: Connection,
-}
-
-impl Default for Store {
-    fn default() -> Self {
-        Store {
-            conn: Connection::open_in_memory().expect("in-memory SQLite"),
-        }
-    }
-}
-
-impl Store {
-    /// Applies an outcome's writes in one transaction, as `objects.js` does.
-    /// A write that SQLite refuses is an engine bug (the adapter would drop
-    /// the engine and reload it, forever): it panics, naming the statement.
-    pub fn apply(&mut self, writes: &[Write]) {
-        if writes.is_empty() {
-            return;
-        }
-        let tx = self.conn.transaction().expect("SQLite transaction");
-        for write in writes {
-            let params: Vec<SqlValue> = write.params.iter().map(to_sql).collect();
-            if let Err(e) = tx.execute(write.sql, rusqlite::params_from_iter(params)) {
-                panic!(
-                    "SQLite refused an engine write: {e}\n  {}\n  params {:?}",
-                    write.sql, write.params
-                );
-            }
-        }
-        tx.commit().expect("SQLite commit");
-    }
-
-    /// The rows an engine loads from: `LOAD` when `STORED` says its tables exist, else none.
-    pub fn load_rows(&self, stored: &str, load: &str) -> String {
-        let stored: i64 = self
-            .conn
-            .query_row(stored, [], |row| row.get(0))
-            .unwrap_or_else(|e| panic!("STORED query fails in SQLite: {e}: {stored}"));
-        if stored == 1 {
-            rows_json(&self.conn, load)
-        } else {
-            "[]".to_owned()
-        }
-    }
-
-    /// Every table's rows, sorted: the whole of what is stored.
-    pub fn dump(&self) -> String {
-        let mut tables: Vec<String> = Vec::new();
-        let mut statement = self
-            .conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .expect("sqlite_master");
-        let names = statement
-            .query_map([], |row| row.get::<_, String>(0))
-            .expect("table names");
-        for name in names {
-            let name = name.expect("table name");
-            let rows: Value =
-                serde_json::from_str(&rows_json(&self.conn, &format!("SELECT * FROM \"{name}\"")))
-                    .expect("rows are JSON");
-            let mut rows: Vec<String> = rows
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(Value::to_string)
-                .collect();
-            rows.sort();
-            tables.push(format!("{name}: {}", rows.join(", ")));
-        }
-        tables.join("\n")
-    }
-
-    /// The numbers the directory's tables hold.
-    pub fn directory_numbers(&self) -> Vec<String> {
-        let Ok(mut statement) = self
-            .conn
-            .prepare("SELECT number FROM numbers UNION SELECT number FROM fallbacks")
-        else {
-            return Vec::new(); // no schema yet
-        };
-        statement
-            .query_map([], |row| row.get::<_, String>(0))
-            .expect("directory numbers")
-            .map(|n| n.expect("number"))
-            .collect()
-    }
-}
-
-/// A pool object: its engine and its storage.
+/// A pool object: its engine, its storage and its alarm.
 pub struct PoolSlot {
     /// The engine.
     pub engine: PoolObject,
     /// Its storage.
     pub store: Store,
+    /// Unix seconds the object's alarm is set for.
+    pub alarm: Option<i64>,
 }
 
-/// Checks what every engine answer must be, then applies its writes.
-fn settle(outcome: &Outcome, store: &mut Store, what: &str, command: &str) {
-    assert!(
-        outcome.status == 200 || outcome.writes.is_empty(),
-        "{what} answered {} and still asked for writes {:?}\n  command {command}",
-        outcome.status,
-        outcome.writes
-    );
-    assert!(
-        serde_json::from_str::<Value>(&outcome.body).is_ok(),
-        "{what} answered text that is not JSON: {:?}",
-        outcome.body
-    );
-    store.apply(&outcome.writes);
+impl Default for PoolSlot {
+    fn default() -> Self {
+        PoolSlot {
+            engine: PoolObject::empty(),
+            store: Store::default(),
+            alarm: None,
+        }
+    }
 }
 
-/// Where each forward of one request went, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+impl PoolSlot {
+    /// Carries out an engine outcome as `objects.js` does (`tests/support`'s
+    /// `PoolSlot::carry_out`): writes, then the alarm (earliest wins), then a purge.
+    fn carry_out(&mut self, outcome: &Outcome) {
+        self.store.apply(&outcome.writes);
+        if let Some(at) = outcome.alarm
+            && self.alarm.is_none_or(|current| current > at)
+        {
+            self.alarm = Some(at);
+        }
+        if outcome.purge {
+            self.alarm = None;
+            self.store = Store::default();
+            self.engine = PoolObject::empty();
+        }
+    }
+}
+
+/// Checks what every engine answer must be: JSON of an [`Answer`] (`{"ok": …}`
+/// or `{"error": {"code", "message", "field"?}}` with a known code and a
+/// message), and an error never carries writes, an alarm or a purge. Returns
+/// the reply (as JSON) or the error.
+pub fn settle(outcome: &Outcome, what: &str, command: &str) -> Result<Value, ObjectError> {
+    let value: Value = serde_json::from_str(&outcome.answer).unwrap_or_else(|e| {
+        panic!(
+            "{what} answered text that is not JSON ({e}): {:?}\n  command {command}",
+            outcome.answer
+        )
+    });
+    let answer: Answer<Value> = serde_json::from_value(value.clone()).unwrap_or_else(|e| {
+        panic!("{what} answered JSON that is not an Answer ({e}): {value}\n  command {command}")
+    });
+    let keys: Vec<&String> = value
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
+    assert!(
+        keys == ["ok"] || keys == ["error"],
+        "{what} answered {value}\n  command {command}"
+    );
+    match answer {
+        Answer::Ok(reply) => Ok(reply),
+        Answer::Error(error) => {
+            assert!(
+                outcome.writes.is_empty() && outcome.alarm.is_none() && !outcome.purge,
+                "{what} refused ({error}) and still asked for writes {:?}, alarm {:?}, purge {}\n  command {command}",
+                outcome.writes,
+                outcome.alarm,
+                outcome.purge
+            );
+            assert!(
+                !error.message.is_empty(),
+                "{what} refused without a message: {value}\n  command {command}"
+            );
+            assert!(
+                error.field.as_deref().is_none_or(|f| !f.is_empty()),
+                "{what}: empty field in {value}"
+            );
+            Err(error)
+        }
+    }
+}
+
+/// One command one request sent to an object, in order.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Delivery {
     /// The object.
     pub target: Target,
-    /// Its answer's status.
-    pub status: u16,
-    /// Its answer.
-    pub body: String,
+    /// The command text.
+    pub command: String,
+    /// Its answer: the reply (JSON) or the refusal.
+    pub result: Result<Value, ObjectError>,
     /// How many writes it asked for.
     pub writes: usize,
+}
+
+impl Delivery {
+    /// The object answered `ok`.
+    pub fn ok(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// The refusal's code, if refused.
+    pub fn code(&self) -> Option<ObjectErrorCode> {
+        self.result.as_ref().err().map(|e| e.code)
+    }
+
+    /// The reply (`null` when refused).
+    pub fn reply(&self) -> &Value {
+        self.result.as_ref().unwrap_or(&Value::Null)
+    }
+}
+
+/// What one pool alarm did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fired {
+    /// The pool.
+    pub pool: String,
+    /// When it fired.
+    pub at: i64,
+    /// Whether it purged the pool's storage.
+    pub purged: bool,
 }
 
 /// The edge and the objects of one deployment.
@@ -239,8 +203,13 @@ pub struct Service {
     pub directory: DirectoryObject,
     /// The directory's storage.
     pub directory_store: Store,
-    /// What the forwards of the last [`Service::run`] did.
+    /// What the object effects of the last [`Service::run`] did, in order.
     pub deliveries: Vec<Delivery>,
+    /// How many of [`Service::deliveries`] ran before the response was known
+    /// (the rest ran after it).
+    pub before_response: usize,
+    /// Outbound fetches of the last [`Service::run`] (all fail: no network).
+    pub fetches: Vec<Outbound>,
     now: Rc<Cell<i64>>,
 }
 
@@ -273,6 +242,8 @@ impl Service {
             directory: DirectoryObject::load("[]").expect("an empty directory loads"),
             directory_store: Store::default(),
             deliveries: Vec::new(),
+            before_response: 0,
+            fetches: Vec::new(),
             now,
         }
     }
@@ -282,59 +253,124 @@ impl Service {
         self.now.get()
     }
 
-    /// Moves the clock forward.
+    /// Moves the clock forward (alarms that come due wait for [`Service::fire_alarms`]).
     pub fn advance(&mut self, seconds: i64) {
         self.now.set(self.now.get().saturating_add(seconds.max(0)));
     }
 
-    /// Sends a forward's command to its object, as the adapter does.
-    fn deliver(&mut self, target: &Target, command: &str) -> (u16, String) {
-        let now = self.now();
-        let (outcome, store, what) = match target {
-            Target::Pool(name) => {
-                let slot = self.pools.entry(name.clone()).or_insert_with(|| PoolSlot {
-                    engine: PoolObject::load("[]").expect("an empty pool loads"),
-                    store: Store::default(),
-                });
-                (slot.engine.handle(command, now), &mut slot.store, "pool")
-            }
-            Target::Directory => (
-                self.directory.handle(command, now),
-                &mut self.directory_store,
-                "directory",
-            ),
-        };
-        settle(&outcome, store, what, command);
-        self.deliveries.push(Delivery {
-            target: target.clone(),
-            status: outcome.status,
-            body: outcome.body.clone(),
-            writes: outcome.writes.len(),
-        });
-        (outcome.status, outcome.body)
-    }
-
-    /// Runs a request to its response (the Worker's fetch loop). A request
-    /// that keeps forwarding past 16 steps is a bug.
-    pub fn run(&mut self, request: &Request) -> Response {
-        self.deliveries.clear();
-        let mut step = self.edge.begin(request);
-        for _ in 0..16 {
-            match step {
-                Step::Respond(response) => {
-                    let _ = self.edge.take_log();
-                    return response;
+    /// Moves the clock forward `seconds`, firing each pool alarm at the time it
+    /// is set for on the way (at most `limit` firings; the rest fire late, at
+    /// the end).
+    pub fn advance_firing(&mut self, seconds: i64, limit: usize) -> Vec<Fired> {
+        let end = self.now().saturating_add(seconds.max(0));
+        let mut fired = Vec::new();
+        for _ in 0..limit {
+            let next = self.pools.values().filter_map(|s| s.alarm).min();
+            match next {
+                Some(at) if at <= end => {
+                    self.now.set(at.max(self.now()));
+                    fired.extend(self.fire_alarms());
                 }
-                Step::Forward(forward) => {
-                    let (status, body) = self.deliver(&forward.target, &forward.command);
-                    step = self.edge.resume(forward, status, &body);
-                }
+                _ => break,
             }
         }
-        panic!(
-            "{} {} forwarded more than 16 times: {:?}",
-            request.method, request.url, self.deliveries
-        );
+        self.now.set(end);
+        fired.extend(self.fire_alarms());
+        fired
+    }
+
+    /// Runs one effect where the adapter would.
+    fn run_effect(&mut self, effect: &Effect) -> EffectResult {
+        let now = self.now();
+        match effect {
+            Effect::Object { target, command } => {
+                let (outcome, result) = match target {
+                    Target::Pool(name) => {
+                        let slot = self.pools.entry(name.clone()).or_default();
+                        let outcome = slot.engine.handle_json(command, now);
+                        let result = settle(&outcome, &format!("pool {name}"), command);
+                        slot.carry_out(&outcome);
+                        (outcome, result)
+                    }
+                    Target::Directory => {
+                        let outcome = self.directory.handle_json(command, now);
+                        let result = settle(&outcome, "directory", command);
+                        assert!(
+                            outcome.alarm.is_none() && !outcome.purge,
+                            "the directory asked for an alarm or a purge: {outcome:?}"
+                        );
+                        self.directory_store.apply(&outcome.writes);
+                        (outcome, result)
+                    }
+                };
+                self.deliveries.push(Delivery {
+                    target: target.clone(),
+                    command: command.clone(),
+                    result,
+                    writes: outcome.writes.len(),
+                });
+                EffectResult {
+                    status: 200,
+                    body: outcome.answer,
+                }
+            }
+            Effect::Fetch(out) => {
+                self.fetches.push(out.clone());
+                EffectResult::failed(format!(
+                    "no network in the fuzzed deployment ({} {})",
+                    out.method, out.url
+                ))
+            }
+        }
+    }
+
+    /// Runs a step's effects and resumes the edge with their results, in order.
+    fn resume(&mut self, step: Step) -> Step {
+        let results: Vec<EffectResult> = step.effects.iter().map(|e| self.run_effect(e)).collect();
+        self.edge.resume(step, results)
+    }
+
+    /// Runs a request to its response and then the work left after it (the
+    /// Worker's fetch handler and its `ctx.waitUntil`), as `tests/support`'s
+    /// `Service::run` does. A request that takes more than 16 rounds of
+    /// effects, ends without a response or answers twice is a bug.
+    pub fn run(&mut self, request: &Request) -> Response {
+        self.deliveries.clear();
+        self.fetches.clear();
+        self.before_response = 0;
+        let what = format!("{} {}", request.method, request.url);
+        let mut step = self.edge.begin(request);
+        let mut response: Option<Response> = None;
+        let mut rounds = 0;
+        loop {
+            if let Some(answer) = step.response.take() {
+                assert!(
+                    response.is_none(),
+                    "{what}: work after the response made a second response ({})\n  deliveries {:?}",
+                    answer.status,
+                    self.deliveries
+                );
+                response = Some(answer);
+                self.before_response = self.deliveries.len();
+            }
+            if step.is_done() {
+                break;
+            }
+            rounds += 1;
+            assert!(
+                rounds <= 16,
+                "{what}: more than 16 rounds of effects: {:?}",
+                self.deliveries
+            );
+            step = self.resume(step);
+        }
+        let _ = self.edge.take_log();
+        response.unwrap_or_else(|| {
+            panic!(
+                "{what}: a step with neither a response nor effects, and no response sent\n  deliveries {:?}",
+                self.deliveries
+            )
+        })
     }
 
     /// An admin request with the right bearer token.
@@ -345,24 +381,62 @@ impl Service {
         self.run(&request)
     }
 
-    /// A pool's `state` answer (status, body), straight from its engine, or
-    /// `None` when no object of that name was ever addressed.
-    pub fn pool_state(&mut self, pool: &str) -> Option<(u16, String)> {
+    /// Sends a read-only command straight to a pool's engine: its answer must
+    /// write nothing.
+    fn ask_pool(&mut self, pool: &str, command: PoolCommand) -> Option<Result<Value, ObjectError>> {
         let now = self.now();
+        let text = serde_json::to_string(&command).unwrap_or_default();
         self.pools.get_mut(pool).map(|slot| {
-            let outcome = slot.engine.handle(r#"{"op":"state"}"#, now);
+            let outcome = slot.engine.handle(command, now);
+            let result = settle(&outcome, &format!("pool {pool}"), &text);
             assert!(
-                outcome.writes.is_empty(),
-                "state wrote {:?}",
-                outcome.writes
+                outcome.writes.is_empty() && outcome.alarm.is_none() && !outcome.purge,
+                "{text} wrote {:?} (alarm {:?}, purge {})",
+                outcome.writes,
+                outcome.alarm,
+                outcome.purge
             );
-            (outcome.status, outcome.body)
+            result
         })
     }
 
-    /// The directory's answer for each number it stores and each of `extra`.
-    pub fn directory_view(&mut self, extra: &[&str]) -> Vec<(String, u16, String)> {
+    /// A pool's `state` answer, straight from its engine, or `None` when no
+    /// object of that name was ever addressed.
+    pub fn pool_state(&mut self, pool: &str) -> Option<Result<Value, ObjectError>> {
+        self.ask_pool(pool, PoolCommand::State)
+    }
+
+    /// A pool's `settings` answer, straight from its engine.
+    pub fn pool_settings(&mut self, pool: &str) -> Option<Result<Value, ObjectError>> {
+        self.ask_pool(pool, PoolCommand::Settings)
+    }
+
+    /// The directory's answer for one number.
+    pub fn lookup(&mut self, number: &str) -> Result<Value, ObjectError> {
         let now = self.now();
+        let command = DirectoryCommand::Lookup {
+            number: number.to_owned(),
+        };
+        let text = serde_json::to_string(&command).unwrap_or_default();
+        let outcome = self.directory.handle(command, now);
+        let result = settle(&outcome, "directory", &text);
+        assert!(
+            outcome.writes.is_empty() && outcome.alarm.is_none() && !outcome.purge,
+            "lookup wrote {:?}",
+            outcome.writes
+        );
+        // The typed reading agrees with the generic one.
+        assert_eq!(
+            read_answer::<ringmark::protocol::DirectoryEntry>(&outcome.answer)
+                .map(|e| serde_json::to_value(e).unwrap_or_default()),
+            result,
+            "lookup {number}"
+        );
+        result
+    }
+
+    /// The directory's answer for each number it stores and each of `extra`.
+    pub fn directory_view(&mut self, extra: &[&str]) -> Vec<(String, Result<Value, ObjectError>)> {
         let mut numbers = self.directory_store.directory_numbers();
         numbers.extend(extra.iter().map(|n| (*n).to_owned()));
         numbers.sort();
@@ -370,29 +444,31 @@ impl Service {
         numbers
             .into_iter()
             .map(|number| {
-                let command = serde_json::json!({"op": "lookup", "number": number}).to_string();
-                let outcome = self.directory.handle(&command, now);
-                assert!(
-                    outcome.writes.is_empty(),
-                    "lookup wrote {:?}",
-                    outcome.writes
-                );
-                (number, outcome.status, outcome.body)
+                let result = self.lookup(&number);
+                (number, result)
             })
             .collect()
     }
 
-    /// Everything observable: each engine's answers and each store's rows.
+    /// Everything observable: each engine's answers, each store's rows and
+    /// each pool's alarm.
     pub fn fingerprint(&mut self, extra: &[&str]) -> String {
         let mut out = String::new();
         let names: Vec<String> = self.pools.keys().cloned().collect();
         for name in names {
             let state = self.pool_state(&name);
             let slot = &self.pools[&name];
-            if matches!(state, Some((404, _))) && slot.store.dump().is_empty() {
-                continue; // addressed, never configured: the same as no object at all
+            let dump = slot.store.dump();
+            if matches!(&state, Some(Err(e)) if e.code == ObjectErrorCode::UnknownPool)
+                && dump.is_empty()
+                && slot.alarm.is_none()
+            {
+                continue; // addressed, never configured (or purged): the same as no object at all
             }
-            out.push_str(&format!("pool {name}: {state:?}\n{}\n", slot.store.dump()));
+            out.push_str(&format!(
+                "pool {name}: {state:?}\nalarm {:?}\n{dump}\n",
+                slot.alarm
+            ));
         }
         let view = self.directory_view(extra);
         out.push_str(&format!(
@@ -402,10 +478,83 @@ impl Service {
         out
     }
 
+    /// Fires every pool alarm due now, as the platform does, and checks each:
+    /// the answer is `ok`; it purges iff the pool was deleted and its purge
+    /// time has come, and then the object is empty (no row, no alarm, an
+    /// unknown pool); otherwise a configured pool sets its next alarm, keeps
+    /// its configuration and counters, and reloads from storage to the same
+    /// answers.
+    pub fn fire_alarms(&mut self) -> Vec<Fired> {
+        let now = self.now();
+        let due: Vec<String> = self
+            .pools
+            .iter()
+            .filter(|(_, slot)| slot.alarm.is_some_and(|at| at <= now))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut fired = Vec::new();
+        for name in due {
+            let before = self.pool_state(&name).expect("a pool with an alarm exists");
+            let slot = self.pools.get_mut(&name).expect("due pool");
+            slot.alarm = None;
+            let outcome = slot.engine.alarm(now);
+            let what = format!("pool {name}'s alarm at {now}");
+            let reply = settle(&outcome, &what, "alarm");
+            assert!(reply.is_ok(), "{what} answered {}", outcome.answer);
+            slot.carry_out(&outcome);
+            let due_purge = before.as_ref().is_ok_and(|state| {
+                state["deleted"]["purge_at"]
+                    .as_i64()
+                    .is_some_and(|purge_at| purge_at <= now)
+            });
+            assert_eq!(
+                outcome.purge, due_purge,
+                "{what}: purge {} for state {before:?}",
+                outcome.purge
+            );
+            let after = self.pool_state(&name).expect("the pool still exists");
+            let slot = &self.pools[&name];
+            if outcome.purge {
+                assert!(
+                    slot.store.table_counts().is_empty() && slot.alarm.is_none(),
+                    "{what}: purged, but storage {:?}, alarm {:?}",
+                    slot.store.table_counts(),
+                    slot.alarm
+                );
+                assert!(
+                    matches!(&after, Err(e) if e.code == ObjectErrorCode::UnknownPool),
+                    "{what}: a purged pool answers {after:?}"
+                );
+            } else if let Ok(state) = &before {
+                assert!(
+                    outcome.alarm.is_some_and(|at| at > now) && slot.alarm.is_some(),
+                    "{what}: a configured pool's alarm set no next alarm: {outcome:?}"
+                );
+                let after = after.unwrap_or_else(|e| panic!("{what}: the pool became {e}"));
+                for key in ["config", "style", "displays", "opens", "deleted"] {
+                    assert_eq!(state[key], after[key], "{what} changed {key}");
+                }
+                self.reload_pool(&name);
+            } else {
+                assert!(
+                    outcome.writes.is_empty() && outcome.alarm.is_none(),
+                    "{what}: an unconfigured pool's alarm asked for {outcome:?}"
+                );
+            }
+            fired.push(Fired {
+                pool: name,
+                at: now,
+                purged: outcome.purge,
+            });
+        }
+        fired
+    }
+
     /// The platform evicts a pool object and loads it again from storage:
     /// its answers must not change.
     pub fn reload_pool(&mut self, pool: &str) {
         let before = self.pool_state(pool);
+        let settings_before = self.pool_settings(pool);
         let Some(slot) = self.pools.get_mut(pool) else {
             return;
         };
@@ -417,6 +566,11 @@ impl Service {
         assert_eq!(
             before, after,
             "pool {pool} answers differently after a reload from storage"
+        );
+        assert_eq!(
+            settings_before,
+            self.pool_settings(pool),
+            "pool {pool}'s settings differ after a reload from storage"
         );
     }
 
