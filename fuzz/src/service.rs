@@ -20,6 +20,7 @@
 
 use ringmark::edge::{Edge, EdgeConfig, Effect, EffectResult, Outbound, Step, Target};
 use ringmark::http::{Request, Response};
+use ringmark::objects::outbox::WebhooksObject;
 use ringmark::objects::{DirectoryObject, Outcome, PoolObject};
 use ringmark::protocol::{
     Answer, DirectoryCommand, ObjectError, ObjectErrorCode, PoolCommand, read_answer,
@@ -44,6 +45,8 @@ pub const OLDER_KEY: &str = "3:older-fuzz-signing-key-abc";
 pub const UNKNOWN_KEY: &str = "9:unknown-fuzz-signing-key-xyz";
 /// The deployment's key id 7 with another secret: its tokens are forgeries.
 pub const FORGED_KEY: &str = "7:not-the-deployments-secret!";
+/// `TWILIO_AUTH_TOKEN` of the fuzzed deployment.
+pub const TWILIO_AUTH_TOKEN: &str = "fuzz-twilio-auth-token";
 /// `RINGMARK_ADMIN_TOKEN`.
 pub const ADMIN_TOKEN: &str = "fuzz-admin-token-0123456789";
 /// The origin every request URL starts with.
@@ -210,6 +213,11 @@ pub struct Service {
     pub before_response: usize,
     /// Outbound fetches of the last [`Service::run`] (all fail: no network).
     pub fetches: Vec<Outbound>,
+    /// The webhooks object's engine (its deliveries are not fuzzed: it takes
+    /// the events the request path enqueues and must answer each).
+    pub webhooks: WebhooksObject,
+    /// Commands the webhooks object got.
+    pub webhook_commands: usize,
     now: Rc<Cell<i64>>,
 }
 
@@ -225,13 +233,25 @@ impl Service {
     pub fn new() -> Self {
         let now = Rc::new(Cell::new(START));
         let clock = Rc::clone(&now);
+        let draws = Rc::new(Cell::new(0u64));
+        let edge_draws = Rc::clone(&draws);
         let edge = Edge::new(&EdgeConfig {
             signing_key: SIGNING_KEY.into(),
             admin_token: ADMIN_TOKEN.into(),
             ip_ranges: IP_RANGES.into(),
             device_models: device_models(),
+            twilio_auth_token: TWILIO_AUTH_TOKEN.into(),
+            allow_private_webhooks: false,
         })
-        .with_clock(move || clock.get());
+        .with_clock(move || clock.get())
+        .with_random(move |buf| {
+            // Deterministic: a counter spread over the bytes (the fuzzer replays inputs).
+            let n = edge_draws.get().wrapping_add(1);
+            edge_draws.set(n);
+            for (i, b) in buf.iter_mut().enumerate() {
+                *b = (n.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> ((i % 8) * 8)) as u8 ^ i as u8;
+            }
+        });
         assert!(
             edge.take_log().is_empty(),
             "the fuzzed deployment's configuration is refused"
@@ -244,6 +264,8 @@ impl Service {
             deliveries: Vec::new(),
             before_response: 0,
             fetches: Vec::new(),
+            webhooks: WebhooksObject::empty(),
+            webhook_commands: 0,
             now,
         }
     }
@@ -287,9 +309,21 @@ impl Service {
                 let (outcome, result) = match target {
                     Target::Pool(name) => {
                         let slot = self.pools.entry(name.clone()).or_default();
-                        let outcome = slot.engine.handle_json(command, now);
+                        let mut outcome = slot.engine.handle_json(command, now);
+                        // A report's queries, answered by the pool's SQLite first.
+                        while !outcome.reads.is_empty() {
+                            let rows = slot.store.reads(&outcome.reads);
+                            outcome = slot.engine.read(&rows, now);
+                        }
                         let result = settle(&outcome, &format!("pool {name}"), command);
                         slot.carry_out(&outcome);
+                        (outcome, result)
+                    }
+                    Target::Webhooks => {
+                        self.webhook_commands += 1;
+                        let random = [self.webhook_commands as u8; ringmark::objects::outbox::RANDOM_BYTES];
+                        let outcome = self.webhooks.handle_json(command, now, &random);
+                        let result = settle(&outcome, "webhooks", command);
                         (outcome, result)
                     }
                     Target::Directory => {
@@ -558,7 +592,7 @@ impl Service {
         let Some(slot) = self.pools.get_mut(pool) else {
             return;
         };
-        let rows = slot.store.load_rows(PoolObject::STORED, PoolObject::LOAD);
+        let rows = slot.store.load_rows(PoolObject::STORED, PoolObject::load_query);
         slot.engine = PoolObject::load(&rows).unwrap_or_else(|e| {
             panic!("pool {pool} does not load from its own storage: {e}\nrows {rows}")
         });
@@ -579,7 +613,7 @@ impl Service {
         let before = self.directory_view(extra);
         let rows = self
             .directory_store
-            .load_rows(DirectoryObject::STORED, DirectoryObject::LOAD);
+            .load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
         self.directory = DirectoryObject::load(&rows).unwrap_or_else(|e| {
             panic!("the directory does not load from its own storage: {e}\nrows {rows}")
         });
