@@ -35,6 +35,7 @@
 //! Clock and randomness are always passed in, so native tests drive the
 //! whole request path deterministically.
 #![forbid(unsafe_code)]
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
 #![warn(missing_docs)]
 
 pub mod backtest;

@@ -120,7 +120,10 @@ impl Key {
 
     fn tag(&self, plaintext: &[u8]) -> [u8; TAG_LEN] {
         let mut tag = [0u8; TAG_LEN];
-        tag.copy_from_slice(&self.mac_of(plaintext).finalize().into_bytes()[..TAG_LEN]);
+        let mac = self.mac_of(plaintext).finalize().into_bytes();
+        for (t, m) in tag.iter_mut().zip(mac.iter()) {
+            *t = *m; // the first TAG_LEN bytes of the 32-byte HMAC
+        }
         tag
     }
 
@@ -136,7 +139,9 @@ impl Key {
     /// Encrypts or decrypts in place (a stream cipher is its own inverse).
     fn crypt(&self, tag: &[u8], data: &mut [u8]) {
         let mut nonce = [0u8; 12];
-        nonce.copy_from_slice(&tag[..12]);
+        for (n, t) in nonce.iter_mut().zip(tag) {
+            *n = *t; // the tag's first 12 bytes (it is TAG_LEN ≥ 12 long)
+        }
         ChaCha20::new(&self.enc.into(), &nonce.into()).apply_keystream(data);
     }
 }
@@ -203,7 +208,9 @@ impl Keyring {
     /// # Errors
     /// [`TokenError::BadField`] when a field is empty or too long.
     pub fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
-        let key = &self.keys[0];
+        let Some(key) = self.keys.first() else {
+            return Err(TokenError::BadKey("the key ring is empty".into()));
+        };
         let mut plaintext = Vec::new();
         for (name, value) in [
             ("pool", &claims.pool),
@@ -242,15 +249,22 @@ impl Keyring {
         let bytes = URL_SAFE_NO_PAD
             .decode(token.as_bytes())
             .map_err(|_| TokenError::Malformed)?;
-        if !(MIN_TOKEN_LEN..=MAX_TOKEN_LEN).contains(&bytes.len()) || bytes[0] != VERSION {
+        let (Some(&[version, key_id]), Some(body)) =
+            (bytes.first_chunk::<2>(), bytes.get(HEADER_LEN..))
+        else {
+            return Err(TokenError::Malformed);
+        };
+        if !(MIN_TOKEN_LEN..=MAX_TOKEN_LEN).contains(&bytes.len()) || version != VERSION {
             return Err(TokenError::Malformed);
         }
         let key = self
             .keys
             .iter()
-            .find(|k| k.id == bytes[1])
+            .find(|k| k.id == key_id)
             .ok_or(TokenError::Malformed)?;
-        let (tag, ciphertext) = bytes[HEADER_LEN..].split_at(TAG_LEN);
+        let (tag, ciphertext) = body
+            .split_at_checked(TAG_LEN)
+            .ok_or(TokenError::Malformed)?;
         // The tag is an HMAC over the plaintext (SIV), so decrypt into a buffer
         // first; nothing reads the buffer until the tag over it verifies.
         let mut plaintext = ciphertext.to_vec();
@@ -280,8 +294,7 @@ fn fields(mut rest: &[u8]) -> Option<[&[u8]; 3]> {
         if len == 0 || tail.len() < len {
             return None;
         }
-        *field = &tail[..len];
-        rest = &tail[len..];
+        (*field, rest) = tail.split_at_checked(len)?;
     }
     rest.is_empty().then_some(out)
 }

@@ -35,7 +35,7 @@ impl E164 {
                 _ => return Err(PhoneError::InvalidChar { c, at: i + 1 }),
             }
         }
-        let digits = &out[1..];
+        let digits = out.strip_prefix('+').unwrap_or(&out);
         if digits.starts_with('0') {
             return Err(PhoneError::LeadingZero);
         }
@@ -78,12 +78,12 @@ impl E164 {
     /// The national significant number: the digits after the country code.
     pub fn national_digits(&self) -> &str {
         let len = self.split().1;
-        &self.0[1 + len..]
+        self.0.get(1 + len..).unwrap_or_default()
     }
 
     /// Country code and its length; always found, as `parse` checked it.
     fn split(&self) -> (u16, usize) {
-        country::split(&self.0[1..]).unwrap_or((0, 0))
+        country::split(self.0.get(1..).unwrap_or_default()).unwrap_or((0, 0))
     }
 }
 

@@ -72,7 +72,7 @@ fn cut(digits: &str, lens: &[usize]) -> Option<Vec<String>> {
 /// Groups with an exact total length, or `None`.
 fn exact(digits: &str, lens: &[usize]) -> Option<Vec<String>> {
     if digits.len() == lens.iter().sum::<usize>() {
-        cut(digits, &lens[..lens.len() - 1])
+        cut(digits, lens.split_last().map_or(&[], |(_, init)| init))
     } else {
         None
     }
@@ -84,7 +84,10 @@ fn plan(cc: u16, nsn: &str) -> Option<Plan> {
         1 => nanp(nsn),
         90 => {
             let g = exact(nsn, &[3, 3, 2, 2])?;
-            let national = format!("0 ({}) {} {} {}", g[0], g[1], g[2], g[3]);
+            let [a, b, c, d] = g.as_slice() else {
+                return None;
+            };
+            let national = format!("0 ({a}) {b} {c} {d}");
             Some(Plan {
                 groups: g,
                 national,
@@ -94,7 +97,8 @@ fn plan(cc: u16, nsn: &str) -> Option<Plan> {
         44 => uk(nsn),
         33 => {
             let g = exact(nsn, &[1, 2, 2, 2, 2])?;
-            let national = format!("0{} {}", g[0], g[1..].join(" "));
+            let (first, rest) = g.split_first()?;
+            let national = format!("0{first} {}", rest.join(" "));
             Some(Plan {
                 groups: g,
                 national,
@@ -118,7 +122,10 @@ fn plan(cc: u16, nsn: &str) -> Option<Plan> {
 /// US, Canada and the rest of NANP: `(415) 555-0132`.
 fn nanp(nsn: &str) -> Option<Plan> {
     let g = exact(nsn, &[3, 3, 4])?;
-    let national = format!("({}) {}-{}", g[0], g[1], g[2]);
+    let [a, b, c] = g.as_slice() else {
+        return None;
+    };
+    let national = format!("({a}) {b}-{c}");
     Some(Plan {
         groups: g,
         national,
@@ -142,7 +149,7 @@ fn germany(nsn: &str) -> Option<Plan> {
         "30" | "40" | "69" | "89" => 2,
         "15" => 4,
         "16" | "17" => 3,
-        _ if nsn.as_bytes()[2] == b'1' || THREE.contains(&nsn.get(..3)?) => 3,
+        _ if nsn.as_bytes().get(2) == Some(&b'1') || THREE.contains(&nsn.get(..3)?) => 3,
         _ => 4,
     };
     let g = cut(nsn, &[area])?;
@@ -219,7 +226,10 @@ fn australia(nsn: &str) -> Option<Plan> {
     match nsn.as_bytes().first()? {
         b'2' | b'3' | b'7' | b'8' => {
             let g = exact(nsn, &[1, 4, 4])?;
-            let national = format!("(0{}) {} {}", g[0], g[1], g[2]);
+            let [a, b, c] = g.as_slice() else {
+                return None;
+            };
+            let national = format!("(0{a}) {b} {c}");
             Some(Plan {
                 groups: g,
                 national,
@@ -276,7 +286,8 @@ pub(crate) fn fallback_groups(digits: &str) -> Vec<String> {
             lens.extend(std::iter::repeat_n(3, (n - 2) / 3));
         }
     }
-    cut(digits, &lens[..lens.len() - 1]).unwrap_or_else(|| vec![digits.to_owned()])
+    cut(digits, lens.split_last().map_or(&[], |(_, init)| init))
+        .unwrap_or_else(|| vec![digits.to_owned()])
 }
 
 #[cfg(test)]

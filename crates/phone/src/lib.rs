@@ -20,6 +20,7 @@
 //! assert_eq!(display(&n, DisplayFormat::National), "0 (212) 555 12 34");
 //! # Ok::<(), ringmark_phone::PhoneError>(())
 //! ```
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
 #![forbid(unsafe_code)]
 
 mod country;

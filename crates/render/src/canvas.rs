@@ -48,11 +48,14 @@ impl Canvas {
 
     /// Raises the pixel at (`x`, `y`) to at least `v`; ignores pixels outside the canvas.
     pub fn raise(&mut self, x: i32, y: i32, v: u8) {
-        if x >= 0 && y >= 0 && (x as u32) < self.width && (y as u32) < self.height {
-            let cell = &mut self.px[(y as u32 * self.width + x as u32) as usize];
-            if v > *cell {
-                *cell = v;
-            }
+        if x >= 0
+            && y >= 0
+            && (x as u32) < self.width
+            && (y as u32) < self.height
+            && let Some(cell) = self.px.get_mut((y as u32 * self.width + x as u32) as usize)
+            && v > *cell
+        {
+            *cell = v;
         }
     }
 
@@ -95,7 +98,9 @@ impl Canvas {
         let width = self.width as usize;
         let origin = y0 as usize * width + x0 as usize;
         r.for_each_pixel(|i, a| {
-            let cell = &mut self.px[origin + (i / bw) * width + i % bw];
+            let Some(cell) = self.px.get_mut(origin + (i / bw) * width + i % bw) else {
+                return; // outside the canvas (the glyph was placed inside it)
+            };
             let v = ink(a.min(1.0));
             if v > *cell {
                 *cell = v;
@@ -125,7 +130,12 @@ impl Canvas {
             // Never past the middle, so the span is well-formed for any size.
             let inset = inset.min(rect.w / 2);
             let row = ((rect.y + y) * self.width + rect.x) as usize;
-            self.px[row + inset as usize..row + (rect.w - inset) as usize].fill(full);
+            if let Some(span) = self
+                .px
+                .get_mut(row + inset as usize..row + (rect.w - inset) as usize)
+            {
+                span.fill(full);
+            }
         }
         if r <= 0.0 {
             return;

@@ -34,7 +34,10 @@ impl Colour {
         if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad());
         }
-        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| bad());
+        let channel = |i: usize| {
+            let pair = hex.get(i..i + 2).ok_or_else(bad)?;
+            u8::from_str_radix(pair, 16).map_err(|_| bad())
+        };
         Ok(Colour::rgb(channel(0)?, channel(2)?, channel(4)?))
     }
 

@@ -56,11 +56,14 @@ pub(crate) fn indexed4(
         .zip(indices.chunks_exact(width as usize))
     {
         let (pairs, odd) = row.as_chunks::<2>();
-        for (byte, &[hi, lo]) in line[1..].iter_mut().zip(pairs) {
+        let Some((_filter, bytes)) = line.split_first_mut() else {
+            continue;
+        };
+        for (byte, &[hi, lo]) in bytes.iter_mut().zip(pairs) {
             *byte = (hi & 0x0f) << 4 | (lo & 0x0f);
         }
-        if let [last] = odd {
-            line[row_bytes] = (last & 0x0f) << 4;
+        if let ([last], Some(byte)) = (odd, bytes.last_mut()) {
+            *byte = (last & 0x0f) << 4;
         }
     }
     let zlib = deflate(&raw)?;

@@ -39,6 +39,7 @@
 //! assert!(img.png.starts_with(b"\x89PNG"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
 #![forbid(unsafe_code)]
 
 mod cache;
