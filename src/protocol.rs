@@ -606,6 +606,10 @@ pub struct Replayed {
 pub struct Enqueued {
     /// Deliveries created (0 when no endpoint wants the events).
     pub deliveries: usize,
+    /// The event types some enabled endpoint wants (of any pool): the edge
+    /// caches it for a short while and sends nothing nobody wants.
+    #[serde(default)]
+    pub wanted: Vec<EventType>,
 }
 
 /// Why an object refused a command.

@@ -419,4 +419,22 @@ fn opens_without_webhooks_store_nothing_in_the_webhooks_object() {
         "and nothing stored"
     );
     assert_eq!(s.webhooks.alarm, None);
+    // The answer said nobody wants anything: for the next 30 s this isolate
+    // sends nothing more, however many opens come (a blast's opens must not
+    // all queue on the one webhooks object).
+    for t in &tokens {
+        for kind in ["open", "number", "click"] {
+            open(&mut s, t[kind].as_str().unwrap(), DESKTOP);
+        }
+    }
+    s.finish();
+    assert_eq!(s.webhook_commands.len(), 1, "{:?}", s.webhook_commands);
+    // Registering an endpoint here forgets that: the next open is offered and delivered.
+    register(&mut s, "crm", json!(["open.human"]), Value::Null);
+    let before = s.webhook_commands.len();
+    open(&mut s, tokens[1]["number"].as_str().unwrap(), DESKTOP);
+    s.finish();
+    assert_eq!(s.webhook_commands.len(), before + 1);
+    deliver_until(&mut s, NOW + 60);
+    assert_eq!(s.receiver.received.len(), 1, "delivered");
 }

@@ -327,7 +327,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 let body =
                     json!({ "pool": pool, "changed": changed.changed, "call": changed.record });
                 let events = super::call_events::changed(edge, &changed);
-                super::webhooks::answer_then_enqueue(Response::json(200, &body), events)
+                super::webhooks::answer_then_enqueue(edge, Response::json(200, &body), events)
             }
             Err(e) => respond(Err(refused(edge, &pool, e))),
         },

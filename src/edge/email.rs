@@ -126,14 +126,7 @@ pub(super) fn pixel_recorded(
     if let Err(e) = &answer {
         edge.warn(format!("pixel open not recorded: {e}"));
     }
-    let events = open_events(edge, seen, &answer);
-    if events.is_empty() {
-        return Step::finished();
-    }
-    Step::then(
-        webhooks::enqueue(events),
-        Cont::Webhooks(webhooks::WebhookCont::Enqueued),
-    )
+    webhooks::then_enqueue(edge, open_events(edge, seen, &answer))
 }
 
 /// Classifies the opener of a request from all its headers.

@@ -312,6 +312,9 @@ pub struct Edge {
     random: Box<RandomSource>,
     /// Whether webhook receivers may be private addresses.
     allow_private_webhooks: bool,
+    /// When this isolate last learnt which event types some webhook endpoint
+    /// wants, and those types (see `webhooks::WANTED_TTL_SECONDS`).
+    webhooks_wanted: RefCell<Option<(i64, std::collections::BTreeSet<crate::webhooks::EventType>)>>,
 }
 
 /// Unix seconds from the platform's clock.
@@ -372,6 +375,7 @@ impl Edge {
             clock: Box::new(system_now),
             random: Box::new(system_random),
             allow_private_webhooks: config.allow_private_webhooks,
+            webhooks_wanted: RefCell::new(None),
         }
     }
 
@@ -452,12 +456,16 @@ impl Edge {
             Cont::Number { variant, seen } => {
                 let answer = result.answer();
                 let events = email::open_events(self, &seen, &answer);
-                webhooks::answer_then_enqueue(email::number_image(self, variant, answer), events)
+                webhooks::answer_then_enqueue(
+                    self,
+                    email::number_image(self, variant, answer),
+                    events,
+                )
             }
             Cont::Click { dial, seen } => {
                 let answer = result.answer();
                 let events = email::open_events(self, &seen, &answer);
-                webhooks::answer_then_enqueue(email::click_page(self, dial, answer), events)
+                webhooks::answer_then_enqueue(self, email::click_page(self, dial, answer), events)
             }
             Cont::Telephony(cont) => telephony::resume(self, cont, result),
             Cont::Webhooks(cont) => webhooks::resume(self, cont, result),

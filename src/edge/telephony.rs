@@ -255,7 +255,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
         },
         Cont::Changed { what } => match result.answer::<CallChanged>() {
             Ok(changed) => {
-                super::webhooks::then_enqueue(super::call_events::changed(edge, &changed))
+                super::webhooks::then_enqueue(edge, super::call_events::changed(edge, &changed))
             }
             Err(e) => {
                 edge.warn(format!("telephony: {what} not applied: {e}"));
@@ -275,7 +275,7 @@ fn dial(edge: &Edge, call: &VoiceCall, pool: &str, rung: &Rung) -> Step {
     let Some(forward_to) = rung.forward_to.as_deref().and_then(|n| E164::parse(n).ok()) else {
         let refused = refuse(edge, &format!("pool {pool} has no forward_to"));
         return match refused.response {
-            Some(response) => super::webhooks::answer_then_enqueue(response, events),
+            Some(response) => super::webhooks::answer_then_enqueue(edge, response, events),
             None => refused,
         };
     };
@@ -298,5 +298,5 @@ fn dial(edge: &Edge, call: &VoiceCall, pool: &str, rung: &Rung) -> Step {
         ),
         timeout_seconds: DIAL_TIMEOUT_SECONDS,
     };
-    super::webhooks::answer_then_enqueue(twiml(twilio::dial_twiml(&plan)), events)
+    super::webhooks::answer_then_enqueue(edge, twiml(twilio::dial_twiml(&plan)), events)
 }

@@ -8,7 +8,7 @@
 //!
 //! ```ignore
 //! let e = webhooks::event(edge, EventType::CallStarted, EventData { pool, number: Some(to), ..EventData::default() });
-//! webhooks::answer_then_enqueue(response, vec![e])
+//! webhooks::answer_then_enqueue(edge, response, vec![e])
 //! ```
 //!
 //! The `WEBHOOKS` object stores each event once (by id), makes one delivery
@@ -65,9 +65,35 @@ pub fn enqueue(events: Vec<WebhookEvent>) -> Effect {
     object(Target::Webhooks, &WebhookCommand::Enqueue { events })
 }
 
+/// How long an isolate trusts the set of event types some endpoint wants
+/// (seconds): an endpoint registered meanwhile gets events from every isolate
+/// within this time; until then an isolate that knows nobody wants an event
+/// type sends nothing to the webhooks object.
+pub const WANTED_TTL_SECONDS: i64 = 30;
+
+/// The events worth sending: all of them while this isolate's knowledge of
+/// what endpoints want is stale or absent (the object's answer refreshes it),
+/// only the wanted ones while it is fresh.
+fn worth_sending(edge: &Edge, events: Vec<WebhookEvent>) -> Vec<WebhookEvent> {
+    let wanted = edge.webhooks_wanted.borrow();
+    match &*wanted {
+        Some((at, types)) if edge.now() - at < WANTED_TTL_SECONDS => events
+            .into_iter()
+            .filter(|e| types.contains(&e.event_type))
+            .collect(),
+        _ => events,
+    }
+}
+
+/// Forgets what endpoints want (after this isolate changed an endpoint).
+fn forget_wanted(edge: &Edge) {
+    *edge.webhooks_wanted.borrow_mut() = None;
+}
+
 /// Answers `response` now and enqueues `events` after it (just the response
-/// when there are none).
-pub fn answer_then_enqueue(response: Response, events: Vec<WebhookEvent>) -> Step {
+/// when there are none, or none an endpoint wants).
+pub fn answer_then_enqueue(edge: &Edge, response: Response, events: Vec<WebhookEvent>) -> Step {
+    let events = worth_sending(edge, events);
     if events.is_empty() {
         return Step::respond(response);
     }
@@ -80,7 +106,8 @@ pub fn answer_then_enqueue(response: Response, events: Vec<WebhookEvent>) -> Ste
 
 /// Work already after the response: enqueue `events` next (nothing when
 /// there are none).
-pub fn then_enqueue(events: Vec<WebhookEvent>) -> Step {
+pub fn then_enqueue(edge: &Edge, events: Vec<WebhookEvent>) -> Step {
+    let events = worth_sending(edge, events);
     if events.is_empty() {
         return Step::finished();
     }
@@ -233,30 +260,36 @@ fn refused(edge: &Edge, e: ObjectError) -> ApiError {
 /// Continues a webhooks request with the object's answer.
 pub(super) fn resume(edge: &Edge, cont: WebhookCont, result: EffectResult) -> Step {
     match cont {
-        WebhookCont::Registered => respond(
-            result
-                .answer::<RegisteredWebhook>()
-                .map(|r| {
-                    let mut body = json!(r.endpoint);
-                    if let Value::Object(map) = &mut body {
-                        map.insert("secret".into(), Value::String(r.secret));
-                    }
-                    Response::json(200, &body)
-                })
-                .map_err(|e| refused(edge, e)),
-        ),
+        WebhookCont::Registered => {
+            forget_wanted(edge);
+            respond(
+                result
+                    .answer::<RegisteredWebhook>()
+                    .map(|r| {
+                        let mut body = json!(r.endpoint);
+                        if let Value::Object(map) = &mut body {
+                            map.insert("secret".into(), Value::String(r.secret));
+                        }
+                        Response::json(200, &body)
+                    })
+                    .map_err(|e| refused(edge, e)),
+            )
+        }
         WebhookCont::Endpoint => respond(
             result
                 .answer::<WebhookEndpoint>()
                 .map(|e| Response::json(200, &e))
                 .map_err(|e| refused(edge, e)),
         ),
-        WebhookCont::Removed { id } => respond(
-            result
-                .answer::<()>()
-                .map(|()| Response::json(200, &json!({"id": id, "deleted": true})))
-                .map_err(|e| refused(edge, e)),
-        ),
+        WebhookCont::Removed { id } => {
+            forget_wanted(edge);
+            respond(
+                result
+                    .answer::<()>()
+                    .map(|()| Response::json(200, &json!({"id": id, "deleted": true})))
+                    .map_err(|e| refused(edge, e)),
+            )
+        }
         WebhookCont::Deliveries { id } => respond(
             result
                 .answer::<WebhookDeliveries>()
@@ -278,8 +311,12 @@ pub(super) fn resume(edge: &Edge, cont: WebhookCont, result: EffectResult) -> St
                 .map_err(|e| refused(edge, e)),
         ),
         WebhookCont::Enqueued => {
-            if let Err(e) = result.answer::<Enqueued>() {
-                edge.warn(format!("webhook events not enqueued: {e}"));
+            match result.answer::<Enqueued>() {
+                Ok(enqueued) => {
+                    *edge.webhooks_wanted.borrow_mut() =
+                        Some((edge.now(), enqueued.wanted.into_iter().collect()));
+                }
+                Err(e) => edge.warn(format!("webhook events not enqueued: {e}")),
             }
             Step::finished()
         }

@@ -219,7 +219,15 @@ impl WebhooksObject {
                     }
                     deliveries += self.outbox.enqueue(event, now).len();
                 }
-                Ok(json!(Enqueued { deliveries }))
+                let mut wanted: Vec<EventType> = self
+                    .outbox
+                    .endpoints()
+                    .filter(|e| e.disabled.is_none())
+                    .flat_map(|e| e.events.iter().copied())
+                    .collect();
+                wanted.sort_by_key(|t| t.as_str());
+                wanted.dedup();
+                Ok(json!(Enqueued { deliveries, wanted }))
             }
         };
         let outcome = Outcome::answer(result, Vec::new());
