@@ -1,10 +1,14 @@
 //! `ringmark::backtest` on simulated sends: the truth only picks the number dialled, the
 //! default shared tail attributes far more calls than the old fallback policy at the same
-//! pool size, and stated confidence matches observed accuracy in aggregate.
+//! pool size, and stated confidence matches observed accuracy in aggregate. The event-less
+//! entry points the backtest drives the pool through agree with the ones the Worker uses.
+
+use std::collections::HashMap;
 
 use ringmark::backtest::simulate::{SendModel, pool_body, write_timeline};
 use ringmark::backtest::{Summary, run};
-use serde_json::json;
+use ringmark::pool::{Call, Discard, Exhaustion, Holder, Pool, PoolConfig, Signal};
+use serde_json::{Value, json};
 
 /// A tenth of the send (10,000 recipients) with a tenth of its pool.
 fn send() -> SendModel {
@@ -121,4 +125,84 @@ fn stated_confidence_matches_observed_accuracy_in_aggregate() {
         (acc_high - mean_high).abs() < 0.06,
         "confident calls: accuracy {acc_high:.3}, stated {mean_high:.3} over {high}"
     );
+}
+
+#[test]
+fn the_event_less_path_allocates_and_attributes_as_the_event_path_does() {
+    // A simulated send replayed through two pools side by side, on a pool small enough to
+    // exhaust under every policy: one driven by `open`/`record_call` (events returned, as the
+    // Worker drives it), one by `open_into`/`record_call_into` with `Discard` (as `run` drives
+    // it). Every allocation, every attribution and the final state agree. The lines are read
+    // as plain JSON values, independently of the backtest's own line reader.
+    let t = timeline(&send(), 2);
+    let lines: Vec<Value> = t
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let numbers: Vec<String> = (0..120)
+        .map(|i| format!("+1415{}", 2_000_000 + i))
+        .collect();
+    for exhaustion in [
+        Exhaustion::SharedTail,
+        Exhaustion::Fallback,
+        Exhaustion::StealOldestTail,
+        Exhaustion::Overflow {
+            number: "+16505550199".into(),
+        },
+        Exhaustion::Share { max_holders: 3 },
+    ] {
+        let mut config = PoolConfig::new(numbers.clone(), "+16505550100", 7_200);
+        config.exhaustion = exhaustion.clone();
+        let start = lines[0]["at"].as_i64().unwrap();
+        let (mut loud, _) = Pool::new(config.clone(), start).unwrap();
+        let (mut quiet, _) = Pool::new(config, start).unwrap();
+        let mut shown: HashMap<String, String> = HashMap::new();
+        let (mut events, mut calls) = (0usize, 0usize);
+        for line in &lines {
+            let at = line["at"].as_i64().unwrap();
+            let recipient = line["recipient"].as_str().unwrap();
+            if line["kind"] == "open" {
+                let holder = Holder::new(line["campaign"].as_str().unwrap(), recipient);
+                let signal: Signal = serde_json::from_value(line["signal"].clone()).unwrap();
+                let device = line["device"].as_str().unwrap_or("unknown");
+                let (a, e) = loud.open(&holder, signal, device, at);
+                let b = quiet.open_into(&holder, signal, device, at, &mut Discard);
+                assert_eq!(a, b, "{exhaustion:?}: {line}");
+                events += e.len();
+                if signal != Signal::Machine {
+                    shown.insert(recipient.to_owned(), a.number);
+                }
+            } else {
+                let call = Call {
+                    to: shown
+                        .get(recipient)
+                        .cloned()
+                        .unwrap_or_else(|| "+16505550100".into()),
+                    from: line["from"].as_str().map(str::to_owned),
+                    at,
+                    duration: None,
+                };
+                let (a, e) = loud.record_call(call.clone(), at);
+                let b = quiet.record_call_into(call, at, &mut Discard);
+                assert_eq!(a, b, "{exhaustion:?}: {line}");
+                events += e.len();
+                calls += 1;
+            }
+        }
+        assert!(
+            calls > 40 && events > lines.len(),
+            "{calls} calls, {events} events"
+        );
+        assert_eq!(
+            serde_json::to_value(&loud).unwrap(),
+            serde_json::to_value(&quiet).unwrap(),
+            "{exhaustion:?}"
+        );
+        assert_eq!(loud.exhaustion_counts(), quiet.exhaustion_counts());
+        assert!(
+            quiet.exhaustion_counts() != Default::default(),
+            "{exhaustion:?} never exhausted"
+        );
+    }
 }

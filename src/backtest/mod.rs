@@ -36,12 +36,17 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, Write};
 
-use ringmark_pool::{Call, Candidate, ExhaustionCounts, Holder, LeaseKind, Pool, Signal};
-use serde::{Deserialize, Serialize};
+use foldhash::fast::FixedState;
+
+use ringmark_pool::{Call, Candidate, Discard, ExhaustionCounts, Holder, LeaseKind, Pool, Signal};
+use serde::Serialize;
 
 use crate::edge::admin::pool_body;
 
+mod line;
 pub mod simulate;
+
+use line::Kind;
 
 /// Calls at or above this confidence count as confident (the and the
 /// console's threshold; `ambiguous` uses the same line).
@@ -79,35 +84,6 @@ impl From<std::io::Error> for BacktestError {
     fn from(e: std::io::Error) -> Self {
         Self::Io(e)
     }
-}
-
-/// One timeline line as read (strings borrowed where the line has no escapes).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Line<'a> {
-    at: i64,
-    kind: Kind,
-    #[serde(borrow)]
-    recipient: std::borrow::Cow<'a, str>,
-    #[serde(default, borrow)]
-    campaign: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
-    signal: Option<Signal>,
-    #[serde(default, borrow)]
-    device: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
-    from: Option<String>,
-    #[serde(default)]
-    to: Option<String>,
-    #[serde(default)]
-    duration: Option<u32>,
-}
-
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-enum Kind {
-    Open,
-    Call,
 }
 
 /// What the caller had been shown before the call.
@@ -260,8 +236,10 @@ pub fn run<R: BufRead, W: Write>(
     let overflow = config.overflow_number().map(str::to_owned);
     let mut engine: Option<Pool> = None;
     let mut holder = Holder::new("", "");
-    // Recipient → (number they were last shown, what it was).
-    let mut shown: HashMap<String, (String, Shown)> = HashMap::new();
+    // Recipient → (number they were last shown, what it was). Never iterated: the hasher's
+    // seed cannot change a result.
+    let mut shown: HashMap<String, (String, Shown), FixedState> =
+        HashMap::with_hasher(FixedState::with_seed(0));
     let mut tally = Tally::default();
     let (mut events, mut opens, mut calls) = (0u64, 0u64, 0u64);
     let (mut peak_utilisation, mut peak_exclusive) = (0.0f64, 0.0f64);
@@ -275,7 +253,7 @@ pub fn run<R: BufRead, W: Write>(
             break;
         }
         number += 1;
-        let trimmed = text.trim();
+        let trimmed = line::trim(&text);
         if trimmed.is_empty() {
             continue;
         }
@@ -283,7 +261,7 @@ pub fn run<R: BufRead, W: Write>(
             line: number,
             message,
         };
-        let line: Line = serde_json::from_str(trimmed).map_err(|e| bad(e.to_string()))?;
+        let line = line::parse(trimmed).map_err(|e| bad(e.to_string()))?;
         if line.at < last_at {
             return Err(bad(format!(
                 "at {} is earlier than the line before ({last_at}): the timeline must be sorted by time",
@@ -313,7 +291,8 @@ pub fn run<R: BufRead, W: Write>(
                 holder.recipient.clear();
                 holder.recipient.push_str(&line.recipient);
                 let device = line.device.as_deref().unwrap_or("unknown");
-                let (allocation, _) = pool.open(&holder, signal, device, line.at);
+                // Nothing reads the pool's events here: `Discard` skips building them.
+                let allocation = pool.open_into(&holder, signal, device, line.at, &mut Discard);
                 if signal != Signal::Machine {
                     let what = match allocation.lease {
                         LeaseKind::Fallback => Shown::Fallback,
@@ -359,7 +338,7 @@ pub fn run<R: BufRead, W: Write>(
                     at: line.at,
                     duration: line.duration,
                 };
-                let (attribution, _) = pool.record_call(call, line.at);
+                let attribution = pool.record_call_into(call, line.at, &mut Discard);
                 let top = attribution.candidates.first().map(|c| c.recipient.as_str());
                 let correct = top == Some(line.recipient.as_ref())
                     && line.campaign.as_deref().is_none_or(|c| {

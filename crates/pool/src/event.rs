@@ -196,3 +196,31 @@ impl Event {
         }
     }
 }
+
+/// Where a [`crate::Pool`] operation puts the events it produces. The pool hands each event
+/// over as a closure that builds it, so a sink that keeps nothing never builds one: an event
+/// carries owned strings (holders, numbers, devices), and building them costs more than the
+/// allocation itself on the open path. One generic implementation of each operation serves
+/// both kinds of caller, so the events a caller gets and the state changes it causes cannot
+/// diverge from what a caller that ignores the events causes.
+pub trait EventSink {
+    /// Takes the event `make` builds, in order; a sink may drop it without calling `make`.
+    fn emit(&mut self, make: impl FnOnce() -> Event);
+}
+
+/// The audit log: every event, in the order the operation produced them (what
+/// [`crate::Pool::open`] and [`crate::Pool::record_call`] return).
+impl EventSink for Vec<Event> {
+    fn emit(&mut self, make: impl FnOnce() -> Event) {
+        self.push(make());
+    }
+}
+
+/// A sink that drops every event unbuilt, for callers that read only an operation's return
+/// value and keep no log (the backtest replays millions of opens and reads only the numbers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Discard;
+
+impl EventSink for Discard {
+    fn emit(&mut self, _make: impl FnOnce() -> Event) {}
+}

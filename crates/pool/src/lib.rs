@@ -3,7 +3,9 @@
 //! One Durable Object per pool drives a [`Pool`]; it passes the time in, persists the
 //! [`Event`]s (or the serde snapshot of the pool) and gets back the number to render and,
 //! later, who probably called. No clock, no RNG, no I/O: the same inputs give the same
-//! outputs on every platform (research `call-tracking.md` §4.6).
+//! outputs on every platform (research `call-tracking.md` §4.6). A caller that keeps no log
+//! (the backtest) drives the same code through [`Pool::open_into`] and
+//! [`Pool::record_call_into`] with [`Discard`], which never builds the events.
 //!
 //! Why it is shaped this way (research `call-tracking.md`):
 //! * **Email callers act over days, web pools are sized for minutes** (§0.1, §2): a short
@@ -72,7 +74,7 @@ pub use config::{
     DEFAULT_QUARANTINE_SECONDS, DEFAULT_TAIL_SECONDS, Exhaustion, PoolConfig, Reuse,
 };
 pub use error::PoolError;
-pub use event::{Event, PolicyKind};
+pub use event::{Discard, Event, EventSink, PolicyKind};
 pub use lease::{Allocation, ExhaustionOutcome, Holder, Holding, LeaseKind, Signal, Timestamp};
 pub use pool::{ExhaustionCounts, Pool};
 pub use stats::PoolStats;

@@ -20,7 +20,7 @@ use crate::config::{Exhaustion, PoolConfig};
 use crate::delay::DelayModel;
 use crate::directory::{HolderIndex, Recipient, key_hash};
 use crate::error::PoolError;
-use crate::event::Event;
+use crate::event::{Event, EventSink};
 use crate::lease::{Allocation, ExhaustionOutcome, Holder, Holding, LeaseKind, Signal, Timestamp};
 use crate::reuse::{free_key, tail_key};
 
@@ -396,7 +396,7 @@ impl Pool {
             _ => return None,
         };
         Some(Holding {
-            number: slot.e164.to_string(),
+            number: String::from(&*slot.e164),
             lease,
             expires_at,
         })
@@ -481,13 +481,13 @@ impl Pool {
     pub(crate) fn holder(&self, h: u32) -> Holder {
         let r = &self.holders[h as usize];
         Holder {
-            campaign: self.campaigns[r.campaign as usize].to_string(),
-            recipient: r.recipient.to_string(),
+            campaign: String::from(&*self.campaigns[r.campaign as usize]),
+            recipient: String::from(r.recipient.as_str()),
         }
     }
 
     pub(crate) fn number(&self, s: u32) -> String {
-        self.slots[s as usize].e164.to_string()
+        String::from(&*self.slots[s as usize].e164)
     }
 
     // ----- lists and timers ------------------------------------------------------------------
@@ -560,7 +560,7 @@ impl Pool {
     }
 
     /// Processes every expiry and quarantine end at or before `now`, in time order.
-    pub(crate) fn advance(&mut self, now: i64, events: &mut Vec<Event>) {
+    pub(crate) fn advance(&mut self, now: i64, events: &mut impl EventSink) {
         loop {
             let th = self.timers.peek().map(|r| r.0);
             let ts = self.slot_timers.peek().map(|r| r.0);
@@ -595,7 +595,7 @@ impl Pool {
                 if slot.role == Role::Pool {
                     self.usable += 1;
                 }
-                events.push(Event::QuarantineEnded {
+                events.emit(|| Event::QuarantineEnded {
                     at: t,
                     number: self.number(s),
                 });
@@ -604,7 +604,7 @@ impl Pool {
         }
     }
 
-    fn expire_holder(&mut self, t: i64, h: u32, events: &mut Vec<Event>) {
+    fn expire_holder(&mut self, t: i64, h: u32, events: &mut impl EventSink) {
         let rec = &mut self.holders[h as usize];
         if rec.queued_at != t {
             return; // stale entry: a newer, earlier one was armed
@@ -629,7 +629,7 @@ impl Pool {
                     slot.released_at = Some(t);
                 }
                 self.relist(s);
-                events.push(Event::LeaseEnded {
+                events.emit(|| Event::LeaseEnded {
                     at: t,
                     number: self.number(s),
                     holder: self.holder(h),
@@ -644,7 +644,7 @@ impl Pool {
                     self.slots[s as usize].tails.retain(|&x| x != h);
                     self.relist(s);
                 }
-                events.push(Event::AssociationEnded {
+                events.emit(|| Event::AssociationEnded {
                     at: t,
                     number: self.number(s),
                     holder: self.holder(h),
@@ -820,20 +820,22 @@ impl Pool {
         self.exhaustions
     }
 
-    pub(crate) fn check_pressure(&mut self, now: i64, events: &mut Vec<Event>) {
+    pub(crate) fn check_pressure(&mut self, now: i64, events: &mut impl EventSink) {
         let u = self.utilisation();
         let high = u >= self.config.pressure_threshold;
         if high != self.pressure {
             self.pressure = high;
-            events.push(if high {
-                Event::Pressure {
-                    at: now,
-                    utilisation: u,
-                }
-            } else {
-                Event::PressureRelieved {
-                    at: now,
-                    utilisation: u,
+            events.emit(|| {
+                if high {
+                    Event::Pressure {
+                        at: now,
+                        utilisation: u,
+                    }
+                } else {
+                    Event::PressureRelieved {
+                        at: now,
+                        utilisation: u,
+                    }
                 }
             });
         }
@@ -851,20 +853,36 @@ impl Pool {
         device: &str,
         now: Timestamp,
     ) -> (Allocation, Vec<Event>) {
-        let now = self.tick(now);
         let mut events = Vec::with_capacity(2);
-        self.advance(now, &mut events);
+        let allocation = self.open_into(holder, signal, device, now, &mut events);
+        (allocation, events)
+    }
+
+    /// [`Pool::open`] with its events handed to `events` instead of returned: the same state
+    /// change and allocation (`open` is this with a `Vec`). With [`crate::Discard`] no event is
+    /// built at all: a replay that keeps no log, such as the backtest, otherwise spends about
+    /// half of each open building event strings nobody reads.
+    pub fn open_into(
+        &mut self,
+        holder: &Holder,
+        signal: Signal,
+        device: &str,
+        now: Timestamp,
+        events: &mut impl EventSink,
+    ) -> Allocation {
+        let now = self.tick(now);
+        self.advance(now, events);
         let h = self.intern_holder(&holder.campaign, &holder.recipient);
         let d = self.intern_device(device);
         let prev_slot = self.holders[h as usize].slot;
         let (slot, lease, exhausted) = match signal {
             Signal::Machine => self.open_machine(h, d, now),
-            Signal::Human | Signal::Click => self.open_human(h, d, now, &mut events),
+            Signal::Human | Signal::Click => self.open_human(h, d, now, events),
         };
         let expires_at = self.deadline(h);
         let number = self.number(slot);
         let sticky = prev_slot == slot;
-        events.push(Event::Opened {
+        events.emit(|| Event::Opened {
             at: now,
             holder: holder.clone(),
             signal,
@@ -874,16 +892,15 @@ impl Pool {
             sticky,
             expires_at,
         });
-        self.check_pressure(now, &mut events);
-        let allocation = Allocation {
+        self.check_pressure(now, events);
+        Allocation {
             number,
             lease,
             sticky,
             exhausted,
             pressure: self.pressure,
             expires_at,
-        };
-        (allocation, events)
+        }
     }
 
     pub(crate) fn held_kind(&self, s: u32) -> LeaseKind {
@@ -960,7 +977,7 @@ impl Pool {
         h: u32,
         d: u32,
         now: i64,
-        events: &mut Vec<Event>,
+        events: &mut impl EventSink,
     ) -> (u32, LeaseKind, Option<ExhaustionOutcome>) {
         let rec = &self.holders[h as usize];
         let s = rec.slot;
@@ -1020,7 +1037,7 @@ impl Pool {
         h: u32,
         d: u32,
         now: i64,
-        events: &mut Vec<Event>,
+        events: &mut impl EventSink,
     ) -> (u32, LeaseKind, Option<ExhaustionOutcome>) {
         if let Some(&(_, rank)) = self.free.first() {
             let s = self.rank_to_slot[rank as usize];
@@ -1045,7 +1062,7 @@ impl Pool {
             ExhaustionOutcome::Shared => counts.shared += 1,
             ExhaustionOutcome::Fallback => counts.fallback += 1,
         }
-        events.push(Event::Exhausted {
+        events.emit(|| Event::Exhausted {
             at: now,
             holder: self.holder(h),
             policy,
@@ -1122,11 +1139,22 @@ impl Pool {
     /// as of now. The call's candidate probabilities become caller-ID evidence for later calls
     /// from the same number, and its delays teach the pool's call-delay model.
     pub fn record_call(&mut self, call: Call, now: Timestamp) -> (Attribution, Vec<Event>) {
-        let now = self.tick(now);
         let mut events = Vec::new();
-        self.advance(now, &mut events);
+        let attribution = self.record_call_into(call, now, &mut events);
+        (attribution, events)
+    }
+
+    /// [`Pool::record_call`] with its events handed to `events` instead of returned (see
+    /// [`Pool::open_into`]): the same stored call, model update and attribution.
+    pub fn record_call_into(
+        &mut self,
+        call: Call,
+        now: Timestamp,
+        events: &mut impl EventSink,
+    ) -> Attribution {
+        let now = self.tick(now);
+        self.advance(now, events);
         let (attribution, top, scored) = self.attribute_inner(&call, self.calls.len());
-        let holder = top.map(|(h, _)| self.holder(h));
         let (linked, device) = top.unwrap_or((NONE, 0));
         let posterior = crate::attribution::posterior(&scored);
         let idx = self.calls.len() as u32;
@@ -1138,10 +1166,10 @@ impl Pool {
                 .or_default()
                 .push(idx);
         }
-        events.push(Event::CallRecorded {
+        events.emit(|| Event::CallRecorded {
             at: now,
             call: call.clone(),
-            holder,
+            holder: top.map(|(h, _)| self.holder(h)),
             confidence: attribution.confidence,
             scorer: crate::attribution::SCORER,
         });
@@ -1155,8 +1183,8 @@ impl Pool {
         if relearn_due(self.calls.len()) {
             self.relearn();
         }
-        self.check_pressure(now, &mut events);
-        (attribution, events)
+        self.check_pressure(now, events);
+        attribution
     }
 
     /// Re-estimates the call-delay model from the stored calls: a few rounds of

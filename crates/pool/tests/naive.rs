@@ -2,11 +2,15 @@
 //! written independently (plain vectors, everything recomputed from times by full scans, no
 //! indexes, no timers). Checks: identical allocations and counts, never two exclusive holders
 //! of one number, stickiness, machine signals never lease, every exhaustion has an outcome,
-//! attribution of exclusively held numbers, and log replay reproducing the snapshot.
+//! attribution of exclusively held numbers, and log replay reproducing the snapshot. A twin
+//! pool driven through the event-less entry points (`open_into`, `record_call_into` with
+//! `Discard`, as the backtest drives it) gives the same allocations, attributions and final
+//! snapshot as the one that returns its events.
 
 use proptest::prelude::*;
 use ringmark_pool::{
-    Call, Event, Exhaustion, ExhaustionOutcome, Holder, LeaseKind, Pool, PoolConfig, Signal,
+    Call, Discard, Event, Exhaustion, ExhaustionOutcome, Holder, LeaseKind, Pool, PoolConfig,
+    Signal,
 };
 
 const FALLBACK: &str = "+1900";
@@ -546,6 +550,7 @@ proptest! {
         let mut now = 1_000i64;
         let (mut pool, mut log) = Pool::new(config(mask, policy), now).unwrap();
         let mut naive = Naive::new(config(mask, policy), now);
+        let (mut quiet, _) = Pool::new(config(mask, policy), now).unwrap();
         for op in ops {
             match op {
                 Op::Open { holder: h, signal: s, dt } => {
@@ -555,6 +560,7 @@ proptest! {
                     let free_before = pool.stats(now).free;
                     let (a, ev) = pool.open(&holder(h), sig, "dev", now);
                     let want = naive.open(h, sig, now);
+                    prop_assert_eq!(&quiet.open_into(&holder(h), sig, "dev", now, &mut Discard), &a);
                     prop_assert_eq!((a.number.clone(), a.lease, a.sticky, a.exhausted), want, "open r{} {:?} at {}", h, sig, now);
                     // Machine signals never lease nor consume a free number.
                     if sig == Signal::Machine {
@@ -583,13 +589,15 @@ proptest! {
                 Op::Configure { mask, policy, dt } => {
                     now += dt;
                     log.extend(pool.configure(config(mask, policy), now).unwrap());
+                    quiet.configure(config(mask, policy), now).unwrap();
                     naive.configure(config(mask, policy), now);
                 }
                 Op::Call { number, from, dt } => {
                     now += dt;
                     let to = [UNIVERSE.as_slice(), &[FALLBACK, OVERFLOW]].concat()[number].to_owned();
                     let call = Call { to: to.clone(), from: from.map(|f| format!("+1415{f}")), at: now, duration: None };
-                    let (att, ev) = pool.record_call(call, now);
+                    let (att, ev) = pool.record_call(call.clone(), now);
+                    prop_assert_eq!(&quiet.record_call_into(call, now, &mut Discard), &att);
                     naive.now = naive.now.max(now);
                     log.extend(ev);
                     // A number only ever held by one recipient, who holds it now, with no caller ID,
@@ -607,6 +615,7 @@ proptest! {
                 Op::Prune { dt } => {
                     now += dt;
                     log.extend(pool.prune(now));
+                    quiet.prune(now);
                     naive.prune(now);
                 }
             }
@@ -626,6 +635,7 @@ proptest! {
         let replayed = Pool::replay(&log).unwrap();
         let snap = serde_json::to_value(&pool).unwrap();
         prop_assert_eq!(serde_json::to_value(&replayed).unwrap(), snap.clone());
+        prop_assert_eq!(serde_json::to_value(&quiet).unwrap(), snap.clone());
         let restored: Pool = serde_json::from_value(snap.clone()).unwrap();
         prop_assert_eq!(serde_json::to_value(&restored).unwrap(), snap);
     }

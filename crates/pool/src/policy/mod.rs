@@ -15,7 +15,7 @@ mod shared_tail;
 mod steal_oldest_tail;
 
 use crate::config::Exhaustion;
-use crate::event::{Event, PolicyKind};
+use crate::event::{EventSink, PolicyKind};
 use crate::lease::{ExhaustionOutcome, LeaseKind};
 use crate::pool::Pool;
 
@@ -30,7 +30,7 @@ pub(crate) fn take(
     h: u32,
     d: u32,
     now: i64,
-    events: &mut Vec<Event>,
+    events: &mut impl EventSink,
 ) -> (PolicyKind, Option<Placed>) {
     match pool.config.exhaustion.clone() {
         Exhaustion::SharedTail => (PolicyKind::SharedTail, shared_tail::take(pool, h, d, now)),

@@ -2,7 +2,7 @@
 //! (zar's policy), who stop being its holders (they stay in its history for attribution).
 
 use super::Placed;
-use crate::event::Event;
+use crate::event::{Event, EventSink};
 use crate::lease::{ExhaustionOutcome, LeaseKind};
 use crate::pool::{Kind, Pool};
 
@@ -11,19 +11,18 @@ pub(super) fn take(
     h: u32,
     d: u32,
     now: i64,
-    events: &mut Vec<Event>,
+    events: &mut impl EventSink,
 ) -> Option<Placed> {
     let &(_, rank) = pool.tail_list.first()?;
     let s = pool.rank_to_slot[rank as usize];
-    let to = pool.holder(h);
     let victims = std::mem::take(&mut pool.slots[s as usize].tails);
     for v in victims {
         pool.cut(v, s, now);
-        events.push(Event::Stolen {
+        events.emit(|| Event::Stolen {
             at: now,
             number: pool.number(s),
             from: pool.holder(v),
-            to: to.clone(),
+            to: pool.holder(h),
         });
     }
     pool.grant_held(h, d, s, Kind::Exclusive, now);
