@@ -165,7 +165,7 @@ pub enum PoolCommand {
     Settings,
     /// A call reported to `POST /v1/calls`, already over: attributed and
     /// kept under `call_id` (the same id again answers the stored call).
-    /// Reply: [`ringmark_pool::Attribution`].
+    /// Reply: [`Reported`].
     Call {
         /// The pool's name (kept with the call).
         pool: String,
@@ -274,6 +274,17 @@ pub struct ReportReply {
     /// The campaign's calls ([`ReportDetail::Conversions`]).
     #[serde(default)]
     pub calls: Vec<CallRecord>,
+}
+
+/// A pool object's answer to [`PoolCommand::Call`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reported {
+    /// The attribution (re-read for a call reported before).
+    pub attribution: ringmark_pool::Attribution,
+    /// The call as stored.
+    pub record: CallRecord,
+    /// False when the same call was reported before.
+    pub new: bool,
 }
 
 /// A pool object's answer to a change of a stored call.

@@ -458,4 +458,45 @@ mod events {
         assert_eq!(events[2]["data"]["duration_seconds"], 90);
         assert_eq!(events[3]["data"]["outcome"]["value"]["amount"], "50.00");
     }
+
+    #[test]
+    fn a_reported_call_is_announced_once_with_its_completion_and_outcome() {
+        let mut s = service();
+        let to = pool(&mut s, true);
+        let (status, body) = admin(
+            &mut s,
+            "PUT",
+            "/v1/webhooks/crm",
+            json!({"url": "https://crm.example.com/hook",
+                   "events": ["call.started", "call.attributed", "call.completed", "call.outcome"]}),
+        );
+        assert_eq!(status, 200, "{body}");
+        let report = json!({"to": to, "from": CALLER, "at": support::NOW + 60, "duration": 75});
+        admin(&mut s, "POST", "/v1/calls", report.clone());
+        admin(&mut s, "POST", "/v1/calls", report); // the same call again: no new events
+        while let Some(at) = s.webhooks.alarm {
+            s.now = s.now.max(at);
+            s.fire_alarms();
+        }
+        let types: Vec<String> = s
+            .receiver
+            .received
+            .iter()
+            .map(|r| {
+                serde_json::from_str::<Value>(&r.body).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "call.started",
+                "call.attributed",
+                "call.completed",
+                "call.outcome"
+            ]
+        );
+    }
 }

@@ -17,7 +17,7 @@ use crate::http::{Request, Response, percent_decode};
 use crate::protocol::{
     CallChanged, CallRoute, CallSettings, ClaimReply, Configured, Deletion, DirectoryCommand,
     DirectoryEntry, ObjectError, ObjectErrorCode, PoolCommand, PoolSettings, PoolState, Released,
-    ReportDetail, ReportReply,
+    ReportDetail, ReportReply, Reported,
 };
 use crate::snippet::{Platform, Snippet};
 use crate::token::{Claims, MAX_FIELD_LEN};
@@ -282,18 +282,29 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             ))),
             Err(e) => respond(Err(refused(edge, "", e))),
         },
-        Cont::CallDone { pool, call_id } => respond(
-            result
-                .answer::<Attribution>()
-                .map(|attribution| {
-                    let mut body = attribution_body(&pool, &attribution);
-                    if let Some(map) = body.as_object_mut() {
-                        map.insert("call_id".into(), json!(call_id));
-                    }
-                    Response::json(200, &body)
-                })
-                .map_err(|e| refused(edge, &pool, e)),
-        ),
+        Cont::CallDone { pool, call_id } => match result.answer::<Reported>() {
+            Ok(reported) => {
+                let mut body = attribution_body(&pool, &reported.attribution);
+                if let Some(map) = body.as_object_mut() {
+                    map.insert("call_id".into(), json!(call_id));
+                }
+                let mut events = Vec::new();
+                if reported.new {
+                    events = super::call_events::started(edge, &reported.record);
+                    events.extend(super::call_events::changed(
+                        edge,
+                        &CallChanged {
+                            completed: true,
+                            outcome_changed: reported.record.outcome.is_some(),
+                            changed: true,
+                            record: reported.record,
+                        },
+                    ));
+                }
+                super::webhooks::answer_then_enqueue(edge, Response::json(200, &body), events)
+            }
+            Err(e) => respond(Err(refused(edge, &pool, e))),
+        },
         Cont::OutcomeFound { call_id, outcome } => match result.answer::<CallRoute>() {
             Ok(route) => forward(
                 Target::Pool(route.pool.clone()),

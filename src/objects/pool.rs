@@ -36,7 +36,7 @@ use crate::calls::{
 use crate::protocol::{
     CallChanged, Configured, Deletion, NumberReply, ObjectError, ObjectErrorCode, OpenKind,
     OpenStats, Opened, Opener, PoolCommand, PoolSettings, PoolState, ReportDetail, ReportReply,
-    Rung,
+    Reported, Rung,
 };
 use crate::reports;
 use ringmark_pool::{Event, Holder, LeaseKind, Pool, Signal, Timestamp};
@@ -775,7 +775,12 @@ impl Live {
         now: Timestamp,
     ) -> Outcome {
         if let Some(stored) = self.calls.get(call_id.as_str()) {
-            return Outcome::ok(self.pool.attribute(&stored_call(stored)), Vec::new());
+            let reply = Reported {
+                attribution: self.pool.attribute(&stored_call(stored)),
+                record: stored.clone(),
+                new: false,
+            };
+            return Outcome::ok(reply, Vec::new());
         }
         let (attribution, events) = self.pool.record_call(call.clone(), now);
         let mut record = match new_record(pool, &call, call_id, &attribution) {
@@ -794,8 +799,13 @@ impl Live {
         );
         writes.push(save_call(&record));
         self.calls
-            .insert(record.call_id.as_str().to_owned(), record);
-        Outcome::ok(attribution, writes)
+            .insert(record.call_id.as_str().to_owned(), record.clone());
+        let reply = Reported {
+            attribution,
+            record,
+            new: true,
+        };
+        Outcome::ok(reply, writes)
     }
 
     /// A live call ringing: attributed now and stored; a retried webhook
