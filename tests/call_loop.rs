@@ -397,19 +397,32 @@ mod events {
     use super::*;
     use ringmark::webhooks::{Secret, verify};
 
-    #[test]
-    fn a_receiver_gets_the_calls_life_as_signed_events_with_one_call_id() {
-        let mut s = service();
-        let to = pool(&mut s, true);
+    /// Registers endpoint `crm` for the four call events; its secret.
+    fn call_hook(s: &mut Service) -> Secret {
         let (status, body) = admin(
-            &mut s,
+            s,
             "PUT",
             "/v1/webhooks/crm",
             json!({"url": "https://crm.example.com/hook",
                    "events": ["call.started", "call.attributed", "call.completed", "call.outcome"]}),
         );
         assert_eq!(status, 200, "{body}");
-        let secret = Secret::parse(body["secret"].as_str().unwrap()).unwrap();
+        Secret::parse(body["secret"].as_str().unwrap()).unwrap()
+    }
+
+    /// Fires the webhooks object's alarms until every delivery is made.
+    fn deliver_all(s: &mut Service) {
+        while let Some(at) = s.webhooks.alarm {
+            s.now = s.now.max(at);
+            s.fire_alarms();
+        }
+    }
+
+    #[test]
+    fn a_receiver_gets_the_calls_life_as_signed_events_with_one_call_id() {
+        let mut s = service();
+        let to = pool(&mut s, true);
+        let secret = call_hook(&mut s);
         voice(&mut s, &to, Some(TWILIO));
         voice(&mut s, &to, Some(TWILIO)); // Twilio's retry: announced once
         let status_url = format!("{BASE}/v1/telephony/twilio/status?pool=p1");
@@ -419,10 +432,7 @@ mod events {
             ("DialCallDuration", "90"),
         ];
         twilio(&mut s, &status_url, &params, Some(TWILIO));
-        while let Some(at) = s.webhooks.alarm {
-            s.now = s.now.max(at);
-            s.fire_alarms();
-        }
+        deliver_all(&mut s);
         let events: Vec<Value> = s
             .receiver
             .received
@@ -463,21 +473,11 @@ mod events {
     fn a_reported_call_is_announced_once_with_its_completion_and_outcome() {
         let mut s = service();
         let to = pool(&mut s, true);
-        let (status, body) = admin(
-            &mut s,
-            "PUT",
-            "/v1/webhooks/crm",
-            json!({"url": "https://crm.example.com/hook",
-                   "events": ["call.started", "call.attributed", "call.completed", "call.outcome"]}),
-        );
-        assert_eq!(status, 200, "{body}");
+        call_hook(&mut s);
         let report = json!({"to": to, "from": CALLER, "at": support::NOW + 60, "duration": 75});
         admin(&mut s, "POST", "/v1/calls", report.clone());
         admin(&mut s, "POST", "/v1/calls", report); // the same call again: no new events
-        while let Some(at) = s.webhooks.alarm {
-            s.now = s.now.max(at);
-            s.fire_alarms();
-        }
+        deliver_all(&mut s);
         let types: Vec<String> = s
             .receiver
             .received

@@ -268,18 +268,12 @@ impl PoolObject {
                 pool,
                 call,
                 call_id,
-            } => match self.live.as_mut() {
-                Some(live) => live.reported_call(&pool, call, call_id, now),
-                None => Outcome::error(unknown_pool()),
-            },
+            } => self.on_live(|live| live.reported_call(&pool, call, call_id, now)),
             PoolCommand::Ring {
                 pool,
                 call,
                 call_id,
-            } => match self.live.as_mut() {
-                Some(live) => live.ring(&pool, call, call_id, now),
-                None => Outcome::error(unknown_pool()),
-            },
+            } => self.on_live(|live| live.ring(&pool, call, call_id, now)),
             PoolCommand::CallStatus {
                 call_id,
                 status,
@@ -367,6 +361,14 @@ impl PoolObject {
             outcome.creating(Self::SCHEMA)
         };
         self.arm(outcome, now)
+    }
+
+    /// `f` on the configured pool, or `unknown_pool`.
+    fn on_live(&mut self, f: impl FnOnce(&mut Live) -> Outcome) -> Outcome {
+        match self.live.as_mut() {
+            Some(live) => f(live),
+            None => Outcome::error(unknown_pool()),
+        }
     }
 
     /// Applies `change` to a stored call and saves it when it changed.
