@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import twilio from "twilio";
 import { Webhook } from "standardwebhooks";
-import { startWorker, freshState, freePort, api, get, UA } from "./worker.mjs";
+import { startWorker, freshState, freePort, api, get, UA, ADMIN } from "./worker.mjs";
 
 const state = freshState();
 let worker;
@@ -148,6 +148,24 @@ test("a Twilio-signed call to a leased number is attributed, forwarded and value
   const outcomes = events.filter((e) => e.type === "call.outcome").map((e) => e.data.outcome.value.amount);
   assert.deepEqual(outcomes.sort(), ["100.00", "240.00"], "the rule's outcome, then the manual one");
   assert.throws(() => webhook.verify(received[0].body.replace("alice", "mallory"), received[0].headers));
+
+  // The campaign's report and both CSVs show the call, the conversion and its value.
+  const report = await api(worker.base, "GET", "/v1/pools/live/report?campaign=spring");
+  assert.equal(report.status, 200, JSON.stringify(report.body));
+  assert.equal(report.body.report.calls.total, 1);
+  assert.equal(report.body.report.calls.conversions, 1);
+  assert.equal(report.body.report.value.USD, "240.00");
+  const csv = await fetch(`${worker.base}/v1/pools/live/report?campaign=spring&format=csv`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
+  const rows = (await csv.text()).trim().split("\r\n");
+  assert.match(rows[1], /^alice,\+14155550801,[^,]+,desktop,,1,0,1,true,240\.00 USD,/);
+  const ads = await fetch(`${worker.base}/v1/pools/live/report?campaign=spring&format=google-ads`, {
+    headers: { authorization: `Bearer ${ADMIN}` },
+  });
+  const adsRows = (await ads.text()).trim().split("\r\n");
+  assert.equal(adsRows[0], "Parameters:TimeZone=+0000");
+  assert.match(adsRows[2], /^\+12125550123,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,ringmark call,[^,]+,240\.00,USD$/);
 });
 
 test("a number in no pool hangs up politely, never an HTTP error", async () => {
