@@ -5,8 +5,11 @@
 //! asked about, so an `Open` for a pool that was never configured answers
 //! `unknown_pool` and leaves no storage behind):
 //! - `kv`: `settings` (the [`PoolSettings`]), `stats` (open counters),
-//!   `snapshot` (the allocator's serde form), `snapshot_seq`, and `deleted`
-//!   (a [`Deletion`], once the pool is deleted);
+//!   `snapshot_seq`, and `deleted` (a [`Deletion`], once the pool is deleted);
+//! - `snapshot_parts`: the allocator's serde form, cut into numbered parts of
+//!   at most [`SNAPSHOT_PART_BYTES`] (a Durable Object's SQLite refuses any
+//!   value over 2 MB, and a pool of ten thousand recipients outgrows that;
+//!   stores of format 1 kept it whole in `kv.snapshot`, which still loads);
 //! - `events`: the allocator's audit log, one row per event, numbered;
 //! - `opens`: one row per fetched email URL (time, device, client, machine);
 //! - `calls`: one row per call taken or reported ([`crate::calls::CallRecord`],
@@ -44,8 +47,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// Events between two snapshots.
+/// Events between two snapshots, at least: also no fewer than one per
+/// [`SNAPSHOT_BYTES_PER_EVENT`] bytes of the last snapshot, so a large pool
+/// writes about that much per event on average, and a reload replays at most
+/// that many events.
 pub const SNAPSHOT_EVERY: u32 = 256;
+/// Snapshot bytes written per event on average, at most (see [`SNAPSHOT_EVERY`]).
+pub const SNAPSHOT_BYTES_PER_EVENT: usize = 4096;
+/// Largest part of a stored snapshot (below the platform's 2 MB per value).
+pub const SNAPSHOT_PART_BYTES: usize = 1_000_000;
 
 /// How often the retention alarm prunes: an eighth of the attribution window,
 /// between an hour and a day, so nothing is kept much past its window.
@@ -59,6 +69,8 @@ struct Live {
     stats: OpenStats,
     next_seq: i64,
     since_snapshot: u32,
+    /// Size of the last snapshot written or loaded (bytes).
+    snapshot_bytes: usize,
     deleted: Option<Deletion>,
     /// Calls taken or reported, by id.
     calls: BTreeMap<String, CallRecord>,
@@ -100,6 +112,7 @@ impl PoolObject {
         "CREATE TABLE IF NOT EXISTS opens (at INTEGER NOT NULL, campaign TEXT NOT NULL, recipient TEXT NOT NULL, kind TEXT NOT NULL, device TEXT NOT NULL, opener TEXT NOT NULL, client TEXT, proxy TEXT, machine INTEGER NOT NULL)",
         "CREATE INDEX IF NOT EXISTS opens_at ON opens (at)",
         "CREATE TABLE IF NOT EXISTS calls (call_id TEXT PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS snapshot_parts (part INTEGER PRIMARY KEY, body TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS recipients (campaign TEXT NOT NULL, recipient TEXT NOT NULL, issued_at INTEGER NOT NULL, PRIMARY KEY (campaign, recipient))",
         "CREATE INDEX IF NOT EXISTS opens_campaign ON opens (campaign, recipient)",
     ];
@@ -110,7 +123,8 @@ impl PoolObject {
     /// [`PoolObject::load_query`] picks for that row only when `stored`, and
     /// otherwise loads from no rows; reading `sqlite_master` creates nothing.
     pub const STORED: &'static str = "SELECT COALESCE(SUM(name IN ('kv', 'events')), 0) = 2 AS stored, \
-         COALESCE(SUM(name = 'calls'), 0) AS calls FROM sqlite_master WHERE type = 'table'";
+         COALESCE(SUM(name = 'calls'), 0) AS calls, \
+         COALESCE(SUM(name = 'snapshot_parts'), 0) AS parts FROM sqlite_master WHERE type = 'table'";
 
     /// The query whose rows [`PoolObject::load`] takes (as a JSON array of
     /// objects), for a pool stored before the `calls` table existed.
@@ -119,20 +133,27 @@ impl PoolObject {
          WHERE seq > COALESCE((SELECT CAST(v AS INTEGER) FROM kv WHERE k = 'snapshot_seq'), 0) \
          ORDER BY t DESC, a";
 
-    /// [`PoolObject::LOAD`] and the stored calls.
+    /// [`PoolObject::LOAD`], the stored calls and the snapshot's parts (every
+    /// table of format 2).
     pub const LOAD_WITH_CALLS: &'static str = "SELECT 'kv' AS t, k AS a, v AS b FROM kv \
          UNION ALL SELECT 'ev' AS t, seq AS a, body AS b FROM events \
          WHERE seq > COALESCE((SELECT CAST(v AS INTEGER) FROM kv WHERE k = 'snapshot_seq'), 0) \
          UNION ALL SELECT 'call' AS t, call_id AS a, body AS b FROM calls \
+         UNION ALL SELECT 'sp' AS t, part AS a, body AS b FROM snapshot_parts \
          ORDER BY t DESC, a";
 
-    /// The load query for the schema the [`PoolObject::STORED`] row (JSON) describes.
+    /// The load query for the schema the [`PoolObject::STORED`] row (JSON)
+    /// describes: format 1's tables, or all of format 2's (the idempotent
+    /// schema adds them together, in one transaction).
     pub fn load_query(stored_row: &str) -> &'static str {
-        let calls = serde_json::from_str::<Value>(stored_row)
-            .ok()
-            .and_then(|row| row.get("calls").and_then(Value::as_i64))
-            .unwrap_or(0);
-        if calls > 0 {
+        let has = |table: &str| {
+            serde_json::from_str::<Value>(stored_row)
+                .ok()
+                .and_then(|row| row.get(table).and_then(Value::as_i64))
+                .unwrap_or(0)
+                > 0
+        };
+        if has("calls") && has("parts") {
             Self::LOAD_WITH_CALLS
         } else {
             Self::LOAD
@@ -161,12 +182,14 @@ impl PoolObject {
         let mut kv = BTreeMap::new();
         let mut events = Vec::new();
         let mut calls = BTreeMap::new();
+        let mut parts: Vec<(i64, String)> = Vec::new();
         for row in rows {
             let text = row.b.as_str().unwrap_or_default().to_owned();
             match row.t.as_str() {
                 "kv" => {
                     kv.insert(row.a.as_str().unwrap_or_default().to_owned(), text);
                 }
+                "sp" => parts.push((row.a.as_i64().unwrap_or(0), text)),
                 "call" => {
                     let record = CallRecord::load(text.as_bytes())
                         .map_err(|e| format!("call {}: {e}", row.a))?;
@@ -179,8 +202,15 @@ impl PoolObject {
             return Ok(PoolObject::empty());
         };
         let settings: PoolSettings = stored::decode(SETTINGS, settings)?;
-        let mut pool: Pool = serde_json::from_str(kv.get("snapshot").ok_or("no snapshot")?)
-            .map_err(|e| format!("snapshot: {e}"))?;
+        // Format 2 keeps the snapshot in parts; format 1 kept it whole in kv.
+        parts.sort_by_key(|(part, _)| *part);
+        let snapshot: String = if parts.is_empty() {
+            kv.get("snapshot").cloned().ok_or("no snapshot")?
+        } else {
+            parts.into_iter().map(|(_, body)| body).collect()
+        };
+        let mut pool: Pool =
+            serde_json::from_str(&snapshot).map_err(|e| format!("snapshot: {e}"))?;
         let stats = match kv.get("stats") {
             Some(s) => stored::decode(STATS, s)?,
             None => OpenStats::default(),
@@ -208,6 +238,7 @@ impl PoolObject {
                 stats,
                 next_seq: last + 1,
                 since_snapshot: events.len() as u32,
+                snapshot_bytes: snapshot.len(),
                 deleted,
                 calls,
             }),
@@ -502,6 +533,7 @@ impl PoolObject {
             stats,
             next_seq,
             since_snapshot: 0,
+            snapshot_bytes: 0,
             deleted: None,
             calls,
         };
@@ -601,6 +633,23 @@ impl PoolObject {
         });
         Outcome::ok(reply, writes)
     }
+}
+
+/// `text` cut into pieces of at most `max` bytes, at character boundaries.
+fn parts(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = rest.len().min(max.max(4));
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let (part, tail) = rest.split_at(end);
+        rest = tail;
+        Some(part)
+    })
 }
 
 /// The row of a stored call.
@@ -742,11 +791,15 @@ impl Live {
         }
     }
 
-    /// Appends events to the audit log; snapshots every [`SNAPSHOT_EVERY`].
+    /// Appends events to the audit log; snapshots every [`SNAPSHOT_EVERY`]
+    /// events, or fewer often for a pool whose snapshot is large.
     fn persist(&mut self, events: &[Event], now: Timestamp) -> Vec<Write> {
         let mut writes: Vec<Write> = events.iter().map(|e| self.append(e, now)).collect();
         self.since_snapshot += events.len() as u32;
-        if self.since_snapshot >= SNAPSHOT_EVERY {
+        let every = u32::try_from(self.snapshot_bytes / SNAPSHOT_BYTES_PER_EVENT)
+            .unwrap_or(u32::MAX)
+            .max(SNAPSHOT_EVERY);
+        if self.since_snapshot >= every {
             writes.extend(self.snapshot(now));
         }
         writes
@@ -861,10 +914,19 @@ impl Live {
         let mut writes: Vec<Write> = pruned.iter().map(|e| self.append(e, now)).collect();
         let covered = self.next_seq - 1;
         let horizon = now - i64::from(self.pool.config().attribution_window_seconds);
+        let snapshot = serde_json::to_string(&self.pool).unwrap_or_default();
+        self.snapshot_bytes = snapshot.len();
+        writes.push(Write::new("DELETE FROM snapshot_parts", Vec::new()));
         writes.push(Write::new(
-            "INSERT OR REPLACE INTO kv (k, v) VALUES ('snapshot', ?)",
-            vec![json!(serde_json::to_string(&self.pool).unwrap_or_default())],
+            "DELETE FROM kv WHERE k = 'snapshot'",
+            Vec::new(),
         ));
+        for (part, body) in parts(&snapshot, SNAPSHOT_PART_BYTES).enumerate() {
+            writes.push(Write::new(
+                "INSERT INTO snapshot_parts (part, body) VALUES (?, ?)",
+                vec![json!(part), json!(body)],
+            ));
+        }
         writes.push(Write::new(
             "INSERT OR REPLACE INTO kv (k, v) VALUES ('snapshot_seq', ?)",
             vec![json!(covered.to_string())],

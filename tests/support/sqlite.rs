@@ -61,6 +61,9 @@ fn to_sql(value: &Value) -> SqlValue {
     }
 }
 
+/// The largest string, BLOB or row a Durable Object's SQLite stores (2 MB).
+pub const MAX_VALUE_BYTES: i32 = 2_000_000;
+
 /// One Durable Object's SQLite storage.
 pub struct Store {
     conn: Connection,
@@ -68,9 +71,15 @@ pub struct Store {
 
 impl Default for Store {
     fn default() -> Self {
-        Store {
-            conn: Connection::open_in_memory().expect("in-memory SQLite"),
-        }
+        let conn = Connection::open_in_memory().expect("in-memory SQLite");
+        // Cloudflare's SQLite-backed Durable Objects refuse any string, BLOB or row over
+        // 2 MB (developers.cloudflare.com/durable-objects/platform/limits): so does this one.
+        conn.set_limit(
+            rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH,
+            MAX_VALUE_BYTES,
+        )
+        .expect("SQLite takes the length limit");
+        Store { conn }
     }
 }
 
@@ -86,9 +95,12 @@ impl Store {
         for write in writes {
             let params: Vec<SqlValue> = write.params.iter().map(to_sql).collect();
             if let Err(e) = tx.execute(write.sql, rusqlite::params_from_iter(params)) {
+                let params = format!("{:?}", write.params);
+                let shown: String = params.chars().take(300).collect();
                 panic!(
-                    "SQLite refused an engine write: {e}\n  {}\n  params {:?}",
-                    write.sql, write.params
+                    "SQLite refused an engine write: {e}\n  {}\n  params ({} chars) {shown}…",
+                    write.sql,
+                    params.len()
                 );
             }
         }
