@@ -171,6 +171,14 @@ fn admin_routes_answer_json_errors() {
         ),
         ("DELETE", "/v1/pools/p1", Value::Null, 404, "unknown_pool"),
         (
+            "PUT",
+            "/v1/pools/huge",
+            json!({"numbers": (0..20_001).map(|i| format!("+1415{i:07}")).collect::<Vec<_>>(),
+                   "fallback": "+14159999999", "lease_seconds": 3600}),
+            422,
+            "invalid_field",
+        ),
+        (
             "GET",
             "/v1/pools/bad%20name",
             Value::Null,

@@ -417,4 +417,25 @@ mod large_pools {
             "the chunked snapshot and the events after it reload exactly"
         );
     }
+
+    #[test]
+    fn the_largest_pool_accepted_fits_the_platforms_value_limit() {
+        let mut s = Service::new();
+        let numbers: Vec<String> = (0..ringmark::edge::admin::MAX_POOL_NUMBERS)
+            .map(|i| format!("+1415{i:07}"))
+            .collect();
+        let (status, body) = admin(
+            &mut s,
+            "PUT",
+            "/v1/pools/big",
+            json!({"numbers": numbers, "fallback": "+14159999999", "lease_seconds": 3600}),
+        );
+        assert_eq!(status, 200, "{body}");
+        let largest = s.pools["big"].store.query(
+            "SELECT MAX(n) AS n FROM (SELECT LENGTH(v) AS n FROM kv UNION ALL SELECT LENGTH(body) FROM events \
+             UNION ALL SELECT LENGTH(body) FROM snapshot_parts)",
+        );
+        let largest = largest[0]["n"].as_i64().unwrap();
+        assert!(largest < 1_500_000, "largest stored value {largest} bytes");
+    }
 }

@@ -28,6 +28,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
+/// Most numbers one pool may hold. Its settings are one stored value, and a
+/// Durable Object's SQLite refuses values over 2 MB: 20,000 numbers with their
+/// display strings take about 1 MB. (The sizing forecast puts a
+/// 100,000-recipient send at a few thousand numbers.)
+pub const MAX_POOL_NUMBERS: usize = 20_000;
+
 /// Most recipients one token request may carry.
 pub const MAX_RECIPIENTS: usize = 10_000;
 
@@ -435,6 +441,16 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
     // Normalise every number to E.164 before the allocator sees it.
     let mut numbers = Vec::new();
     match object.get_mut("numbers") {
+        Some(Value::Array(list)) if list.len() > MAX_POOL_NUMBERS => {
+            return Err(ApiError::field(
+                ErrorCode::InvalidField,
+                "numbers",
+                format!(
+                    "at most {MAX_POOL_NUMBERS} numbers per pool (this has {}); split a larger send across pools",
+                    list.len()
+                ),
+            ));
+        }
         Some(Value::Array(list)) => {
             for (i, v) in list.iter_mut().enumerate() {
                 let n = e164(&format!("numbers[{i}]"), v)?;
