@@ -81,6 +81,7 @@ async function finish(current, step, env) {
     while (step.effects.length > 0) step = await resume(current, step, env);
   } catch (e) {
     console.error("ringmark: work after the response failed:", e);
+    if (isTrap(e)) restart(); // the next request starts on a fresh instance
   }
 }
 
