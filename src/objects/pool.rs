@@ -52,8 +52,10 @@ use std::collections::BTreeMap;
 /// writes about that much per event on average, and a reload replays at most
 /// that many events.
 pub const SNAPSHOT_EVERY: u32 = 256;
-/// Snapshot bytes written per event on average, at most (see [`SNAPSHOT_EVERY`]).
-pub const SNAPSHOT_BYTES_PER_EVENT: usize = 4096;
+/// Snapshot bytes written per event on average, at most (see [`SNAPSHOT_EVERY`]):
+/// a snapshot costs a few ns per byte to write and a replayed event a few µs,
+/// so a reload stays within a few times the snapshot's own load.
+pub const SNAPSHOT_BYTES_PER_EVENT: usize = 1024;
 /// Largest part of a stored snapshot (below the platform's 2 MB per value).
 pub const SNAPSHOT_PART_BYTES: usize = 1_000_000;
 
@@ -480,7 +482,7 @@ impl PoolObject {
             outcome.purge = true;
             return outcome;
         }
-        let writes = live.snapshot(now);
+        let writes = live.prune(now);
         let next = live.next_alarm(now);
         self.alarm_armed = true;
         let outcome = Outcome::ok((), writes).with_alarm(Some(next));
@@ -544,7 +546,7 @@ impl PoolObject {
         writes.extend(live.persist(&events, now));
         // A configuration change always leaves a snapshot behind it.
         if live.since_snapshot > 0 {
-            writes.extend(live.snapshot(now));
+            writes.extend(live.snapshot());
         }
         let reply = Configured {
             config: live.settings.config.clone(),
@@ -800,7 +802,7 @@ impl Live {
             .unwrap_or(u32::MAX)
             .max(SNAPSHOT_EVERY);
         if self.since_snapshot >= every {
-            writes.extend(self.snapshot(now));
+            writes.extend(self.snapshot());
         }
         writes
     }
@@ -907,20 +909,15 @@ impl Live {
         }
     }
 
-    /// Writes a snapshot covering every event so far and prunes history older
-    /// than the attribution window.
-    fn snapshot(&mut self, now: Timestamp) -> Vec<Write> {
-        let pruned = self.pool.prune(now);
-        let mut writes: Vec<Write> = pruned.iter().map(|e| self.append(e, now)).collect();
+    /// Writes a snapshot covering every event so far, in parts.
+    fn snapshot(&mut self) -> Vec<Write> {
         let covered = self.next_seq - 1;
-        let horizon = now - i64::from(self.pool.config().attribution_window_seconds);
         let snapshot = serde_json::to_string(&self.pool).unwrap_or_default();
         self.snapshot_bytes = snapshot.len();
-        writes.push(Write::new("DELETE FROM snapshot_parts", Vec::new()));
-        writes.push(Write::new(
-            "DELETE FROM kv WHERE k = 'snapshot'",
-            Vec::new(),
-        ));
+        let mut writes = vec![
+            Write::new("DELETE FROM snapshot_parts", Vec::new()),
+            Write::new("DELETE FROM kv WHERE k = 'snapshot'", Vec::new()),
+        ];
         for (part, body) in parts(&snapshot, SNAPSHOT_PART_BYTES).enumerate() {
             writes.push(Write::new(
                 "INSERT INTO snapshot_parts (part, body) VALUES (?, ?)",
@@ -931,6 +928,20 @@ impl Live {
             "INSERT OR REPLACE INTO kv (k, v) VALUES ('snapshot_seq', ?)",
             vec![json!(covered.to_string())],
         ));
+        self.since_snapshot = 0;
+        writes
+    }
+
+    /// Retention (the alarm's work): drops from the allocator and from every
+    /// table what is older than the attribution window, then snapshots.
+    /// Kept off the open path: pruning compacts the whole allocator, and the
+    /// deletes scan their tables.
+    fn prune(&mut self, now: Timestamp) -> Vec<Write> {
+        let pruned = self.pool.prune(now);
+        let mut writes: Vec<Write> = pruned.iter().map(|e| self.append(e, now)).collect();
+        writes.extend(self.snapshot());
+        let covered = self.next_seq - 1;
+        let horizon = now - i64::from(self.pool.config().attribution_window_seconds);
         writes.push(Write::new(
             "DELETE FROM events WHERE at < ? AND seq <= ?",
             vec![json!(horizon), json!(covered)],
@@ -951,7 +962,6 @@ impl Live {
                 vec![json!(horizon)],
             ));
         }
-        self.since_snapshot = 0;
         writes
     }
 }
