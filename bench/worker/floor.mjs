@@ -1,0 +1,279 @@
+// How far ringmark's email routes are from the platform's floor, in local workerd driven directly
+// (no wrangler dev proxy): ringmark and a minimal reference Worker + SQLite Durable Object
+// (bench/worker/reference/) run in one workerd started with Miniflare, each reached through its own
+// direct socket (Miniflare's `unsafeDirectSockets`: the socket is the Worker's service itself, with
+// neither wrangler dev's ProxyWorker nor Miniflare's entry worker in front). wrk (one thread,
+// 16 connections) loads each route for a fixed time after a warm-up, in alternating order over the
+// rounds; each route's figures are reported as ratios to ringmark's `GET /` and to the reference's
+// RPC insert of the same round, medians over rounds.
+//   node bench/worker/floor.mjs [seconds=10] [rounds=3] [--entry] [--disk]
+// --entry adds `GET /` through Miniflare's entry socket (what wrangler dev's proxy forwards to).
+// Durable Object storage lives on tmpfs (/dev/shm) unless --disk puts it under the temp directory as
+// `wrangler dev --persist-to` does: local workerd commits each write with an fsync, and a shared disk's
+// fsync time (printed at the start) then sets every writing route's rate, not the code under test.
+// CONNECTIONS=n changes wrk's connection count (16).
+// ROUTES=id,id,... keeps only those routes (plus `root` and `ref-rpc`, the bases of the ratios).
+// ringmark is bundled as `wrangler deploy --dry-run` bundles it (pkg/ must be built: `make build`).
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, rmSync, readdirSync, existsSync, mkdirSync, openSync, writeSync, fsyncSync, closeSync } from "node:fs";
+import { tmpdir, loadavg, cpus } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { api, UA } from "../../tests/e2e/worker.mjs";
+
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const seconds = Number(args[0] ?? 10);
+const rounds = Number(args[1] ?? 3);
+const withEntry = process.argv.includes("--entry");
+const WARM_SECONDS = 2;
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+// Fresh recipients per round for first opens, each on a free number of its own pool: enough for
+// the warm-up and the run at the highest rate seen here (checked after each run).
+const FIRST_CAPACITY = Math.min(Number(process.env.FIRST_CAPACITY ?? 10_000), 10_000);
+// A documentation address (RFC 5737): production requests always carry CF-Connecting-IP, the
+// classifier reads it; no IP ranges are configured, so it changes no classification.
+const IP = "203.0.113.7";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const work = mkdtempSync(join(tmpdir(), "ringmark-floor-"));
+const onDisk = process.argv.includes("--disk") || !existsSync("/dev/shm");
+const state = onDisk ? join(work, "state") : mkdtempSync("/dev/shm/ringmark-floor-");
+const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// ringmark, bundled exactly as for deployment.
+const outdir = join(work, "bundle");
+const dry = spawnSync(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+  cwd: root,
+  encoding: "utf8",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", WRANGLER_LOG_PATH: join(root, ".wrangler/logs") },
+});
+if (dry.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${dry.stdout}\n${dry.stderr}`);
+const ringmark = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions;
+const reference = unstable_getMiniflareWorkerOptions(join(root, "bench/worker/reference/wrangler.toml")).workerOptions;
+if (ringmark.compatibilityDate !== reference.compatibilityDate) throw new Error("compatibility dates differ");
+// The modules of a directory (index.js first), typed by extension as wrangler.toml's rules type them.
+const modules = (dir) => {
+  const type = (f) => (f.endsWith(".js") ? "ESModule" : f.endsWith(".wasm") ? "CompiledWasm" : f.endsWith(".tsv") ? "Data" : null);
+  const files = readdirSync(dir).filter(type).sort((a, b) => (b === "index.js") - (a === "index.js"));
+  return { modulesRoot: dir, modules: files.map((f) => ({ type: type(f), path: join(dir, f) })) };
+};
+delete ringmark.modulesRules; // the bundle's modules are listed one by one instead
+delete reference.modulesRules;
+const direct = [{ host: "127.0.0.1", port: 0 }];
+const mf = new Miniflare(
+  convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
+    resourcePersistencePath: state,
+    workers: [
+      { ...ringmark, name: "ringmark", ...modules(outdir), unsafeDirectSockets: direct },
+      { ...reference, name: "reference", ...modules(join(root, "bench/worker/reference")), unsafeDirectSockets: direct },
+    ],
+  }),
+);
+
+const origin = (url) => url.origin;
+try {
+  const entry = origin(await mf.ready);
+  const base = origin(await mf.unsafeGetDirectURL("ringmark"));
+  const ref = origin(await mf.unsafeGetDirectURL("reference"));
+  log(`workerd up: ringmark ${base}, reference ${ref}, entry ${entry}`);
+
+  // Pools and tokens, as the e2e tests seed them (admin API with the dev token from .dev.vars).
+  const pool = async (id, numbers) => {
+    const r = await api(base, "PUT", `/v1/pools/${id}`, { numbers, fallback: "+14155550999", lease_seconds: 86400 });
+    if (r.status !== 200) throw new Error(`PUT ${id}: ${JSON.stringify(r.body)}`);
+  };
+  const tokens = async (id, campaign, recipients) => {
+    const out = [];
+    for (let i = 0; i < recipients.length; i += 10_000) {
+      const r = await api(base, "POST", `/v1/pools/${id}/tokens`, { campaign, recipients: recipients.slice(i, i + 10_000) });
+      if (r.status !== 200) throw new Error(`tokens ${id}: ${JSON.stringify(r.body)}`);
+      out.push(...r.body.tokens.map((t) => t.token));
+    }
+    return out;
+  };
+  const numbers = (prefix, n) => Array.from({ length: n }, (_, i) => `+1${prefix}${String(i).padStart(4, "0")}`);
+  const ids = (name, n) => Array.from({ length: n }, (_, i) => `${name}-${i}`);
+
+  // The main pool: 1,000 numbers; 800 recipients opened once (their re-opens renew an exclusive
+  // lease; 800 numbers cycled in order never hit the isolate's 256-image render cache, so
+  // `reopen-hot` cycles 200 of them), 2,000 for pixel opens, 2,000 for machine opens.
+  await pool("bench", numbers("415556", 1000));
+  const reopen = await tokens("bench", "bench", ids("reopen", 800));
+  const pixel = await tokens("bench", "bench", ids("pixel", 2000));
+  const machine = await tokens("bench", "bench", ids("machine", 2000));
+  for (let i = 0; i < reopen.length; i += 16) {
+    await Promise.all(
+      reopen.slice(i, i + 16).map(async (t) => {
+        const r = await fetch(`${base}/n/${t}.png`, { headers: { "user-agent": UA.desktop, "cf-connecting-ip": IP } });
+        await r.arrayBuffer();
+        if (r.headers.get("x-ringmark-lease") !== "exclusive") throw new Error(`seed open: lease ${r.headers.get("x-ringmark-lease")}`);
+      }),
+    );
+  }
+  // First opens: one fresh pool per round, FIRST_CAPACITY recipients on twice as many numbers (so
+  // every first open takes a free number, utilisation below half); the warm-up takes the first
+  // fifth of the recipients, the run the rest.
+  const first = [];
+  for (let r = 0; r < rounds; r++) {
+    await pool(`first-${r}`, [...numbers(`41556${r}`, FIRST_CAPACITY), ...numbers(`41557${r}`, FIRST_CAPACITY)]);
+    const t = await tokens(`first-${r}`, "bench", ids("first", FIRST_CAPACITY));
+    const cut = Math.floor(t.length / 5);
+    first.push({ warm: t.slice(0, cut), run: t.slice(cut) });
+  }
+  log(`seeded: ${reopen.length} re-open, ${pixel.length} pixel, ${machine.length} machine, ${rounds}×${FIRST_CAPACITY} first-open tokens`);
+
+  // A wrk script cycling through `paths` (one wrk thread, so one Lua state: no path twice until wrapped).
+  let scripts = 0;
+  const script = (paths) => {
+    const file = join(work, `paths-${scripts++}.lua`);
+    writeFileSync(
+      file,
+      `paths = {${paths.map((p) => `"${p}"`).join(",\n")}}\ni = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
+    );
+    return file;
+  };
+  const cycle = (prefix, suffix, list) => script(list.map((t) => `${prefix}${t}${suffix}`));
+  const keys = (route) => cycle(`/${route}/`, "", ids("k", 5000));
+  const counter = { ref: 0 };
+
+  // Routes: label, base URL, user agent, the wrk script (or path) for the warm-up and for the run
+  // of round r, and how many distinct paths a run may take before wrapping (first opens only).
+  const routes = [
+    { id: "root", label: "ringmark `GET /` (no object)", url: base, path: "/" },
+    { id: "pixel", label: "ringmark `/o/{token}.gif` pixel (open recorded after the response)", url: base, script: () => cycle("/o/", ".gif", pixel) },
+    { id: "first", label: "ringmark `/n/{token}.png` first open (allocates)", url: base, warm: (r) => cycle("/n/", ".png", first[r].warm), script: (r) => cycle("/n/", ".png", first[r].run), limit: (r) => first[r].run.length },
+    { id: "reopen", label: "ringmark `/n/{token}.png` re-open (renews)", url: base, script: () => cycle("/n/", ".png", reopen) },
+    { id: "reopen-hot", label: "ringmark `/n/{token}.png` re-open, 200 recipients (their images fit the render cache)", url: base, script: () => cycle("/n/", ".png", reopen.slice(0, 200)) },
+    { id: "machine", label: "ringmark `/n/{token}.png` machine open (Gmail image proxy)", url: base, ua: UA.gmailProxy, script: () => cycle("/n/", ".png", machine) },
+    { id: "ref-root", label: "reference `GET /` (no object)", url: ref, path: "/" },
+    { id: "ref-rpc", label: "reference: 1 SQL insert in the object by RPC (`stub.record()`)", url: ref, script: () => keys(`rpc/r${counter.ref++}`) },
+    { id: "ref-fetch", label: "reference: 1 SQL insert in the object by `stub.fetch()`", url: ref, script: () => keys(`fetch/f${counter.ref++}`) },
+    { id: "ref-rpc0", label: "reference: RPC to the object, no write", url: ref, script: () => keys(`rpc0/r${counter.ref++}`) },
+    { id: "ref-fetch0", label: "reference: `stub.fetch()` to the object, no write", url: ref, script: () => keys(`fetch0/f${counter.ref++}`) },
+  ].filter((r) => (process.env.ROUTES ? true : r.id !== "reopen-hot")).filter((r) => !process.env.ROUTES || ["root", "ref-rpc", ...process.env.ROUTES.split(",")].includes(r.id));
+  if (withEntry) routes.push({ id: "entry-root", label: "ringmark `GET /` through Miniflare's entry worker", url: entry, path: "/" });
+
+  const wrk = (route, secs, file) => {
+    const target = route.path ? [`${route.url}${route.path}`] : ["-s", file, route.url];
+    const r = spawnSync(
+      "wrk",
+      ["-t1", `-c${CONNECTIONS}`, `-d${secs}s`, "--latency", "--timeout", "10s",
+       "-H", `User-Agent: ${route.ua ?? UA.desktop}`, "-H", `CF-Connecting-IP: ${IP}`, ...target],
+      { encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(r.stderr);
+    const ms = (s) => {
+      const m = s?.match(/^([\d.]+)(us|ms|s)$/);
+      return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]] : NaN;
+    };
+    const pick = (p) => ms(r.stdout.match(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m"))?.[1]);
+    return {
+      rps: Number(r.stdout.match(/Requests\/sec:\s+(\S+)/)?.[1]),
+      p50: pick(50),
+      p99: pick(99),
+      requests: Number(r.stdout.match(/(\d+) requests in/)?.[1]),
+      bad: Number(r.stdout.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0) + Number(r.stdout.match(/Socket errors:.*timeout (\d+)/)?.[1] ?? 0),
+    };
+  };
+
+  // Opens recorded in the main pool (pixel opens land after their responses).
+  const opens = async () => (await api(base, "GET", "/v1/pools/bench")).body.opens.total;
+  // Waits until the main pool's open count stops moving: no pixel open of a run still queued when the next starts.
+  const settle = async () => {
+    const started = Date.now();
+    let last = await opens();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await opens();
+      if (now === last) return Date.now() - started;
+      last = now;
+    }
+  };
+
+  // The fsync time where the objects keep their SQLite files.
+  const fsyncMs = (() => {
+    mkdirSync(state, { recursive: true });
+    const fd = openSync(join(state, "fsync-probe"), "w");
+    const ts = [];
+    for (let i = 0; i < 100; i++) {
+      writeSync(fd, Buffer.alloc(4096, 1));
+      const t = performance.now();
+      fsyncSync(fd);
+      ts.push(performance.now() - t);
+    }
+    closeSync(fd);
+    rmSync(join(state, "fsync-probe"));
+    return ts.sort((a, b) => a - b)[50];
+  })();
+  log(`object storage in ${state} (${onDisk ? "disk" : "tmpfs"}), fsync p50 ${fsyncMs.toFixed(2)} ms`);
+  const results = [];
+  log(`load ${loadavg().map((x) => x.toFixed(2)).join(" ")}; ${cpus().length} cpus; ${rounds} rounds × ${routes.length} routes × (${WARM_SECONDS}+${seconds}) s`);
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? routes : [...routes].reverse();
+    for (const route of order) {
+      wrk(route, WARM_SECONDS, route.warm ? route.warm(r) : route.script?.(r));
+      await settle();
+      const before = route.id === "pixel" ? await opens() : 0;
+      const run = wrk(route, seconds, route.script?.(r));
+      const drainMs = await settle();
+      const row = { round: r + 1, route: route.id, ...run, drainMs };
+      if (route.id === "pixel") row.recorded = (await opens()) - before;
+      if (route.limit && run.requests > route.limit(r)) row.wrapped = true;
+      results.push(row);
+      log(JSON.stringify(row));
+    }
+  }
+  const refCount = await (await fetch(`${ref}/count`)).text();
+  log(`reference object holds ${refCount} rows; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+
+  // Per round: ratios to ringmark's GET / and to the reference's RPC insert; medians over rounds.
+  const median = (xs) => {
+    const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const of = (r, id) => results.find((x) => x.round === r && x.route === id);
+  const table = [];
+  for (const route of routes) {
+    const rows = results.filter((x) => x.route === route.id);
+    const ratio = (base, field) => median(rows.map((x) => x[field] / of(x.round, base)[field]));
+    table.push({
+      route: route.label,
+      rps: median(rows.map((x) => x.rps)),
+      p50: median(rows.map((x) => x.p50)),
+      p99: median(rows.map((x) => x.p99)),
+      rootRps: ratio("root", "rps"),
+      rootP50: ratio("root", "p50"),
+      rootP99: ratio("root", "p99"),
+      floorRps: ratio("ref-rpc", "rps"),
+      floorP50: ratio("ref-rpc", "p50"),
+      floorP99: ratio("ref-rpc", "p99"),
+      bad: rows.reduce((a, x) => a + x.bad, 0),
+      wrapped: rows.some((x) => x.wrapped),
+    });
+  }
+  const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+  console.log("| route | req/s | p50 | p99 | req/s ÷ `GET /` | p50 ÷ `GET /` | p99 ÷ `GET /` | req/s ÷ floor | p50 ÷ floor | p99 ÷ floor |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const t of table) {
+    console.log(
+      `| ${t.route}${t.bad ? ` (${t.bad} bad)` : ""}${t.wrapped ? " (tokens wrapped)" : ""} | ${f(t.rps, 0)} | ${f(t.p50)} ms | ${f(t.p99)} ms | ${f(t.rootRps)} | ${f(t.rootP50)} | ${f(t.rootP99)} | ${f(t.floorRps)} | ${f(t.floorP50)} | ${f(t.floorP99)} |`,
+    );
+  }
+  const rpcVsFetch = (field) => median([...new Set(results.map((x) => x.round))].map((r) => of(r, "ref-fetch")[field] / of(r, "ref-rpc")[field]));
+  console.log(
+    `\nfetch ÷ RPC (reference, median of per-round ratios): req/s ${f(rpcVsFetch("rps"))}, p50 ${f(rpcVsFetch("p50"))}, p99 ${f(rpcVsFetch("p99"))}`,
+  );
+  const px = results.filter((x) => x.route === "pixel");
+  console.log(
+    `pixel opens recorded ÷ pixel responses: ${px.map((x) => `${x.recorded}/${x.requests}`).join(", ")}; drain after the run: ${px.map((x) => `${(x.drainMs / 1000).toFixed(1)} s`).join(", ")}`,
+  );
+  console.log(`\nper run:\n${results.map((x) => JSON.stringify(x)).join("\n")}`);
+} finally {
+  await mf.dispose();
+  rmSync(work, { recursive: true, force: true });
+  rmSync(state, { recursive: true, force: true });
+}
