@@ -173,11 +173,14 @@ impl Keyring {
         let text = text.trim();
         let mut keys = Vec::new();
         if text.contains(':') {
-            for part in text.split(',') {
+            for (n, part) in text.split(',').enumerate() {
                 let (id, secret) = part
                     .trim()
                     .split_once(':')
-                    .ok_or_else(|| TokenError::BadKey(format!("'{part}' is not id:secret")))?;
+                    // Never echo the part: without its colon it may be a secret.
+                    .ok_or_else(|| {
+                        TokenError::BadKey(format!("part {} is not id:secret", n + 1))
+                    })?;
                 let id: u8 = id
                     .trim()
                     .parse()
@@ -201,6 +204,16 @@ impl Keyring {
                 .map(|(id, secret)| Key::derive(*id, secret))
                 .collect(),
         })
+    }
+
+    /// How many keys the ring holds (for `/healthz`; never their material).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the ring holds no key (a parsed ring always holds one).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
     }
 
     /// Issues a token for one recipient of one campaign, signed with the newest key.

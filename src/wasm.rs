@@ -5,6 +5,7 @@
 //! use [`classify`], [`render_number`] and [`pixel_gif`]. Both may call
 //! [`load_device_models`] first: the device-model table is data loaded beside
 //! the module (LGPL-3.0-or-later, `data/device-models/`), never compiled in.
+//! The Worker also calls [`load_ip_ranges`] with `data/ip-ranges/ip-ranges.txt`.
 //! Values cross the boundary as primitives, strings and byte arrays;
 //! `classify` returns a plain object described by the TypeScript types below.
 
@@ -13,7 +14,7 @@ use crate::http::Request;
 use crate::objects::outbox::RANDOM_BYTES;
 use crate::objects::{DirectoryObject, Outcome, PoolObject, WebhooksObject};
 use js_sys::Object;
-use ringmark_classify::{Classifier, DeviceModels, Signals};
+use ringmark_classify::{Classifier, DeviceModels, IpRanges, Signals};
 use ringmark_render::{Style, Variant};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -43,6 +44,27 @@ thread_local! {
     /// The table [`load_device_models`] installed (empty until then): used by
     /// [`classify`], [`answer`] and every [`WasmEdge`] made afterwards.
     static DEVICE_MODELS: RefCell<DeviceModels> = RefCell::default();
+    /// The ranges [`load_ip_ranges`] installed (empty until then): used by
+    /// every [`WasmEdge`] made afterwards, with `RINGMARK_IP_RANGES` added.
+    static IP_RANGES: RefCell<IpRanges> = RefCell::default();
+}
+
+/// Loads the IP-range file — the bytes of `data/ip-ranges/ip-ranges.txt`
+/// (`<cidr>,<owner>` lines, see `ringmark_classify::IpRanges::parse`) — for
+/// every `Edge` created afterwards, which adds `RINGMARK_IP_RANGES` to it.
+/// Returns how many ranges it holds. Throws on malformed data, naming the
+/// line, and keeps the ranges it had. (A file beside the module rather than
+/// the variable alone: a Worker variable holds at most 5 KB, a few hundred
+/// ranges; published proxy and relay lists are far larger.)
+#[wasm_bindgen]
+pub fn load_ip_ranges(data: &[u8]) -> Result<u32, JsError> {
+    let text = std::str::from_utf8(data)
+        .map_err(|e| JsError::new(&format!("ip ranges: not UTF-8 text ({e})")))?;
+    let ranges =
+        IpRanges::parse(text, None).map_err(|e| JsError::new(&format!("ip ranges: {e}")))?;
+    let n = ranges.len() as u32;
+    IP_RANGES.with(|r| *r.borrow_mut() = ranges);
+    Ok(n)
 }
 
 fn device_models() -> DeviceModels {
@@ -67,17 +89,29 @@ pub fn load_device_models(table: &[u8]) -> Result<u32, JsError> {
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = console)]
-    fn warn(line: &str);
+    #[wasm_bindgen(js_namespace = console, js_name = log)]
+    fn console_log(line: &str);
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(line: &str);
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(line: &str);
 }
 
 fn now_secs() -> i64 {
     (js_sys::Date::now() / 1000.0).floor() as i64
 }
 
+/// Prints the edge's log lines, one JSON object each, at their level
+/// (Workers Logs indexes the JSON fields).
 fn flush(edge: &Edge) {
+    use crate::edge::log::Level;
     for line in edge.take_log() {
-        warn(&format!("ringmark: {line}"));
+        let json = line.to_json();
+        match line.level {
+            Level::Info => console_log(&json),
+            Level::Warn => console_warn(&json),
+            Level::Error => console_error(&json),
+        }
     }
 }
 
@@ -227,7 +261,9 @@ impl WasmEdge {
     /// Reads the deployment's secrets and data (and the table
     /// [`load_device_models`] installed). `allow_private_webhooks` is
     /// `RINGMARK_ALLOW_PRIVATE_WEBHOOKS` (`"1"` allows private receivers);
-    /// `twilio_auth_token` is `TWILIO_AUTH_TOKEN`.
+    /// `twilio_auth_token` is `TWILIO_AUTH_TOKEN`; `base_url` is
+    /// `RINGMARK_BASE_URL`. The ranges [`load_ip_ranges`] installed come
+    /// first, `ip_ranges` (`RINGMARK_IP_RANGES`) is added to them.
     #[wasm_bindgen(constructor)]
     pub fn new(
         signing_key: Option<String>,
@@ -235,11 +271,14 @@ impl WasmEdge {
         ip_ranges: Option<String>,
         allow_private_webhooks: Option<String>,
         twilio_auth_token: Option<String>,
+        base_url: Option<String>,
     ) -> WasmEdge {
         let edge = Edge::new(&EdgeConfig {
             signing_key: signing_key.unwrap_or_default(),
             admin_token: admin_token.unwrap_or_default(),
             ip_ranges: ip_ranges.unwrap_or_default(),
+            ip_range_file: IP_RANGES.with(|r| r.borrow().clone()),
+            base_url: base_url.unwrap_or_default(),
             twilio_auth_token: twilio_auth_token.unwrap_or_default(),
             device_models: device_models(),
             allow_private_webhooks: allow_private_webhooks.as_deref() == Some("1"),

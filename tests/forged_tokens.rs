@@ -203,7 +203,7 @@ fn forged_altered_and_random_tokens_never_reach_an_object() {
         s.edge
             .take_log()
             .iter()
-            .all(|l| l.contains("refused token"))
+            .all(|l| l.msg.contains("refused token"))
     );
     assert_eq!(s.pools.len(), 1, "no pool object was created");
     assert_eq!(
@@ -314,9 +314,9 @@ fn malformed_and_bad_mac_tokens_take_one_path() {
     let log = s.edge.take_log();
     assert!(
         log.iter()
-            .any(|l| l.ends_with("token signature does not verify"))
+            .any(|l| l.msg.ends_with("token signature does not verify"))
     );
-    assert!(log.iter().any(|l| l.ends_with("token is malformed")));
+    assert!(log.iter().any(|l| l.msg.ends_with("token is malformed")));
 }
 
 #[test]

@@ -5,10 +5,14 @@ import wasmModule from "../pkg/ringmark_bg.wasm";
 // The device-model table: data beside the module (LGPL-3.0-or-later, see data/device-models/README.md),
 // bundled as bytes (wrangler.toml: a Data module).
 import deviceModels from "../data/device-models/device-models.tsv";
+// IP ranges of image proxies, relays and scanners (data/ip-ranges/README.md), bundled the same way; a
+// Worker variable holds at most 5 KB, so RINGMARK_IP_RANGES is only added to these.
+import ipRanges from "../data/ip-ranges/ip-ranges.txt";
 import {
   initSync,
   __wbg_reset_state,
   load_device_models,
+  load_ip_ranges,
   warm_up,
   neutral_png,
   pixel_gif,
@@ -20,9 +24,10 @@ initSync({ module: wasmModule });
 // `wrangler deploy` refuse to start it rather than serve opens without it.
 start();
 
-/** What the module needs after (re-)instantiation: the device-model table, and its request path compiled. */
+/** What the module needs after (re-)instantiation: the device-model table, the IP ranges, and its request path compiled. */
 function start() {
   load_device_models(new Uint8Array(deviceModels));
+  load_ip_ranges(new Uint8Array(ipRanges));
   warm_up(); // compile the request path at startup, not during the first open
 }
 
@@ -55,6 +60,7 @@ async function handle(request, env, ctx) {
       env.RINGMARK_IP_RANGES,
       env.RINGMARK_ALLOW_PRIVATE_WEBHOOKS,
       env.TWILIO_AUTH_TOKEN,
+      env.RINGMARK_BASE_URL,
     );
     if (env.RINGMARK_TEST_TRAP === "1") edge.enable_test_trap(); // tests of the last resort only
   }
@@ -68,26 +74,26 @@ async function handle(request, env, ctx) {
   // Run effects until the response is known; what is left runs after it.
   while (!step.has_response) {
     if (step.effects.length === 0) throw new Error("ringmark: a step with neither response nor effects");
-    step = await resume(current, step, env);
+    step = await resume(current, step, env, request);
   }
   const response = toResponse(step, request.method === "HEAD");
-  if (step.effects.length > 0) ctx.waitUntil(finish(current, step, env));
+  if (step.effects.length > 0) ctx.waitUntil(finish(current, step, env, request));
   return response;
 }
 
 /** Runs the effects left after the response was sent, to the end; failures are logged, never thrown. */
-async function finish(current, step, env) {
+async function finish(current, step, env, request) {
   try {
-    while (step.effects.length > 0) step = await resume(current, step, env);
+    while (step.effects.length > 0) step = await resume(current, step, env, request);
   } catch (e) {
-    console.error("ringmark: work after the response failed:", e);
+    log("error", `work after the response failed: ${e}`, request);
     if (isTrap(e)) restart(); // the next request starts on a fresh instance
   }
 }
 
 /** Runs a step's effects concurrently and resumes the edge with their results, in order. */
-async function resume(current, step, env) {
-  const results = await Promise.all(step.effects.map((effect) => run(effect, env)));
+async function resume(current, step, env, request) {
+  const results = await Promise.all(step.effects.map((effect) => run(effect, env, request)));
   return current.resume(
     step,
     results.map((r) => r.status),
@@ -96,7 +102,7 @@ async function resume(current, step, env) {
 }
 
 /** One effect: a command to a Durable Object (RPC), or an outbound request. Status 0: it failed. */
-async function run(effect, env) {
+async function run(effect, env, request) {
   try {
     if (effect.kind === "object") {
       const namespace = env[effect.binding];
@@ -113,7 +119,7 @@ async function run(effect, env) {
     }
     return { status: 0, body: `unknown effect ${effect.kind}` };
   } catch (e) {
-    console.warn(`ringmark: ${effect.kind} effect failed:`, e);
+    log("warn", `${effect.kind} effect failed: ${e}`, request);
     return { status: 0, body: String(e) };
   }
 }
@@ -136,7 +142,8 @@ function lastResort(request, error) {
   try {
     path = new URL(request.url).pathname;
   } catch {}
-  console.error(`ringmark: ${request.method} ${path} failed; answering the fallback:`, error);
+  // The route's kind, never the path: an email URL's path is its token.
+  log("error", `${request.method} ${routeKind(path)} request failed; answering the fallback: ${error}`, request);
   if (isTrap(error)) restart();
   const head = request.method === "HEAD";
   if (path.startsWith("/n/")) return fixed(200, "image/png", NEUTRAL_PNG, head);
@@ -178,6 +185,45 @@ function restart() {
     __wbg_reset_state();
     start();
   } catch (e) {
-    console.error("ringmark: re-instantiating the module failed:", e);
+    log("error", `re-instantiating the module failed: ${e}`, null);
   }
+}
+
+/**
+ * Prints one of the adapter's own lines in the shape of the module's (src/edge/log.rs): one JSON object
+ * `{level, msg, request_id, route}`. The adapter's lines come from failures outside Rust (an effect that
+ * threw, a trap), so the module cannot word them; they name no path, token or address.
+ */
+function log(level, msg, request) {
+  let route = "startup";
+  let requestId = null;
+  if (request) {
+    try {
+      route = routeKind(new URL(request.url).pathname);
+    } catch {
+      route = "other";
+    }
+    const ray = request.headers.get("cf-ray");
+    requestId = ray && /^[A-Za-z0-9-]{1,64}$/.test(ray) ? ray : null;
+  }
+  const line = JSON.stringify({ level, msg, request_id: requestId, route });
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}
+
+/**
+ * The kind of route of a path, as `route_kind` in src/edge/log.rs words it (repeated here because the
+ * last resort runs when the module cannot).
+ */
+function routeKind(path) {
+  if (path.startsWith("/o/")) return "pixel";
+  if (path.startsWith("/n/")) return "number";
+  if (path.startsWith("/c/")) return "click";
+  if (path.startsWith("/v1/telephony/")) return "telephony";
+  if (path.startsWith("/v1/webhooks")) return "webhooks";
+  if (path.startsWith("/v1/")) return "admin";
+  if (path === "/healthz") return "healthz";
+  if (path === "/") return "root";
+  return "other";
 }

@@ -94,7 +94,17 @@ class EngineObject extends DurableObject {
       // engine threw before it). Reload from storage and try once more: after the Worker
       // re-instantiated the wasm module (a trap), the old engine belongs to the dead
       // instance and its first use throws.
-      console.warn(`ringmark: object ${what} failed; reloading from storage and retrying:`, first);
+      // One JSON line like the module's (src/edge/log.rs). Only the error's name: its message may quote
+      // stored rows (recipient ids); if the retry fails too, the error reaches the Worker's edge, which
+      // logs it scrubbed of the request's recipient ids.
+      console.warn(
+        JSON.stringify({
+          level: "warn",
+          msg: `object ${what} failed (${first?.name ?? "error"}); reloading from storage and retrying`,
+          request_id: null,
+          route: "object",
+        }),
+      );
       this.engine = null;
       try {
         return await this.carryOut(decide);

@@ -25,9 +25,10 @@ fn apply(conn: &mut Connection, writes: &[Write]) {
             .iter()
             .map(|p| match p {
                 Value::Null => rusqlite::types::Value::Null,
-                Value::Number(n) => n
-                    .as_i64()
-                    .map_or(rusqlite::types::Value::Null, rusqlite::types::Value::Integer),
+                Value::Number(n) => n.as_i64().map_or(
+                    rusqlite::types::Value::Null,
+                    rusqlite::types::Value::Integer,
+                ),
                 Value::String(s) => rusqlite::types::Value::Text(s.clone()),
                 other => rusqlite::types::Value::Text(other.to_string()),
             })
@@ -125,14 +126,33 @@ fn main() {
     );
     let total = e + w + q;
     let us = |x: f64| x * 1e6;
-    println!("pool object, one number-image open ({opens} opens x 5 rounds, 2,000 numbers, half machine opens), medians:");
+    println!(
+        "pool object, one number-image open ({opens} opens x 5 rounds, 2,000 numbers, half machine opens), medians:"
+    );
     println!("  decode command (inside the engine step) {:7.2} us", us(d));
     println!(
         "  engine step, the median open (no snapshot) {:7.2} us; the mean below spreads the snapshot written every 256+ events",
         us(median(engine_median))
     );
-    println!("  engine step (decode + allocate + events + reply) {:7.2} us  {:4.1}%", us(e), 100.0 * e / total);
-    println!("  writes to JSON for the adapter         {:7.2} us  {:4.1}%", us(w), 100.0 * w / total);
-    println!("  SQLite transaction ({writes_per_open:.2} statements)    {:7.2} us  {:4.1}%", us(q), 100.0 * q / total);
-    println!("  total                                   {:7.2} us  = {:.1}x the one-insert floor ({:.2} us)", us(total), total / f, us(f));
+    println!(
+        "  engine step (decode + allocate + events + reply) {:7.2} us  {:4.1}%",
+        us(e),
+        100.0 * e / total
+    );
+    println!(
+        "  writes to JSON for the adapter         {:7.2} us  {:4.1}%",
+        us(w),
+        100.0 * w / total
+    );
+    println!(
+        "  SQLite transaction ({writes_per_open:.2} statements)    {:7.2} us  {:4.1}%",
+        us(q),
+        100.0 * q / total
+    );
+    println!(
+        "  total                                   {:7.2} us  = {:.1}x the one-insert floor ({:.2} us)",
+        us(total),
+        total / f,
+        us(f)
+    );
 }

@@ -45,14 +45,100 @@ fn forward<T: Serialize>(target: Target, command: &T, cont: Cont) -> Step {
     Step::then(object(target, command), cont)
 }
 
-/// Constant-time comparison of the presented bearer token with the secret.
+/// Shortest admin token accepted.
+pub const MIN_ADMIN_TOKEN: usize = 16;
+
+/// The admin API's bearer tokens: `RINGMARK_ADMIN_TOKEN` holds one, or two
+/// separated by a comma while the token rotates (old and new both accepted
+/// until every client has the new one; see `docs/DEPLOY.md`).
+///
+/// Why a list in the one secret rather than a second `…_NEXT` secret: a
+/// rotation is then one `wrangler secret put` per step (add the new token
+/// after the old, later put the new one alone), the secret's name never
+/// changes, and it reads like `RINGMARK_SIGNING_KEY`'s list of keys. A comma
+/// cannot occur in a token (generate them with `openssl rand -hex 32`).
+pub struct AdminTokens {
+    tokens: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for AdminTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print a token.
+        f.debug_struct("AdminTokens")
+            .field("count", &self.tokens.len())
+            .finish()
+    }
+}
+
+impl AdminTokens {
+    /// Most tokens accepted at once: the current one and its successor.
+    pub const MAX: usize = 2;
+
+    /// Reads `RINGMARK_ADMIN_TOKEN`: one token, or two separated by a comma,
+    /// each at least [`MIN_ADMIN_TOKEN`] characters (surrounding spaces are
+    /// ignored).
+    ///
+    /// # Errors
+    /// What is wrong, never echoing a token or its length.
+    pub fn parse(text: &str) -> Result<AdminTokens, String> {
+        if text.trim().is_empty() {
+            return Err("not set".into());
+        }
+        let tokens: Vec<Vec<u8>> = text
+            .split(',')
+            .map(|t| t.trim().as_bytes().to_vec())
+            .collect();
+        if tokens.len() > Self::MAX {
+            return Err(format!(
+                "holds {} comma-separated tokens; at most {} (the current one and the next)",
+                tokens.len(),
+                Self::MAX
+            ));
+        }
+        if let Some(i) = tokens.iter().position(|t| t.len() < MIN_ADMIN_TOKEN) {
+            return Err(format!(
+                "token {} is shorter than {MIN_ADMIN_TOKEN} characters",
+                i + 1
+            ));
+        }
+        Ok(AdminTokens { tokens })
+    }
+
+    /// How many tokens are accepted (1, or 2 during a rotation).
+    pub fn count(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether `presented` is one of the tokens. Each token is compared in
+    /// constant time, all of them every time, and the results are combined
+    /// without branching: the timing says neither whether nor which matched.
+    pub fn accepts(&self, presented: &[u8]) -> bool {
+        let mut matched = 0u8;
+        for secret in &self.tokens {
+            matched |= u8::from(constant_time_eq(presented, secret));
+        }
+        matched == 1
+    }
+}
+
+/// Whether `presented` equals `secret`, in time that depends only on the
+/// secret's length (every byte is compared, no early exit).
+fn constant_time_eq(presented: &[u8], secret: &[u8]) -> bool {
+    let mut diff = presented.len() ^ secret.len();
+    for (i, b) in secret.iter().enumerate() {
+        diff |= usize::from(b ^ presented.get(i).copied().unwrap_or(0));
+    }
+    std::hint::black_box(diff) == 0
+}
+
+/// Constant-time comparison of the presented bearer token with the admin tokens.
 fn authorised(edge: &Edge, request: &Request) -> Result<(), ApiError> {
-    if edge.admin_token.len() < 16 {
+    let Ok(tokens) = &edge.admin_tokens else {
         return Err(ApiError::new(
             ErrorCode::Misconfigured,
-            "RINGMARK_ADMIN_TOKEN is not set (or shorter than 16 characters)",
+            "RINGMARK_ADMIN_TOKEN is not set (or shorter than 16 characters, or more than two tokens)",
         ));
-    }
+    };
     let presented = request
         .header_value("authorization")
         .and_then(|h| {
@@ -62,12 +148,7 @@ fn authorised(edge: &Edge, request: &Request) -> Result<(), ApiError> {
         .unwrap_or("")
         .trim()
         .as_bytes();
-    let secret = edge.admin_token.as_bytes();
-    let mut diff = presented.len() ^ secret.len();
-    for (i, b) in secret.iter().enumerate() {
-        diff |= usize::from(b ^ presented.get(i).copied().unwrap_or(0));
-    }
-    if diff == 0 {
+    if tokens.accepts(presented) {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -674,7 +755,7 @@ fn tokens(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError
         &pool,
         body.campaign,
         body.recipients,
-        request.origin(),
+        edge.issuing_origin(request),
     )?;
     Ok(forward(
         Target::Pool(pool),
@@ -1157,7 +1238,8 @@ fn snippet(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiErro
                 "must start with https:// (or http://)",
             ));
         }
-        None => request.origin().to_owned(),
+        // RINGMARK_BASE_URL when set, else the origin this request came in on.
+        None => edge.issuing_origin(request).to_owned(),
     };
     let tokens = match (body.campaign, body.recipients) {
         (Some(campaign), Some(recipients)) => {

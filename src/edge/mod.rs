@@ -18,17 +18,24 @@
 //! end in JSON, with a 4xx that names the problem for bad input. Events for
 //! webhooks are handed to the webhooks object with [`webhooks::enqueue`], as
 //! work after the response.
+//!
+//! `GET /healthz` ([`health`]) reports whether the isolate can serve. Every
+//! log line is one JSON object ([`log`]) naming the request and its route
+//! kind, scrubbed of the request's tokens, recipient ids and addresses.
 
 pub mod admin;
 mod call_events;
 pub mod email;
+pub mod health;
+pub mod log;
 pub mod telephony;
 pub mod webhooks;
 
 use crate::http::{Request, Response};
 use crate::protocol::{ClaimReply, PoolSettings};
 use crate::token::{Keyring, TokenError};
-use ringmark_classify::{Classifier, DeviceModels};
+use log::{Level, LogLine, RequestLog};
+use ringmark_classify::{Classifier, DeviceModels, IpRanges};
 use ringmark_pool::Call;
 use ringmark_render::{Renderer, Variant};
 use std::cell::RefCell;
@@ -41,14 +48,24 @@ const RENDER_CACHE: usize = 256;
 pub struct EdgeConfig {
     /// `RINGMARK_SIGNING_KEY`: signs and verifies tokens (see [`Keyring::parse`]).
     pub signing_key: String,
-    /// `RINGMARK_ADMIN_TOKEN`: the bearer token of the admin API.
+    /// `RINGMARK_ADMIN_TOKEN`: the bearer token of the admin API, or two
+    /// separated by a comma while it rotates (see [`admin::AdminTokens`]).
     pub admin_token: String,
     /// `TWILIO_AUTH_TOKEN`: verifies Twilio's webhook signatures; empty:
     /// the telephony routes refuse every request.
     pub twilio_auth_token: String,
     /// `RINGMARK_IP_RANGES`: IP-range data for the classifier (see
-    /// [`ringmark_classify::IpRanges::parse`]); empty for none.
+    /// [`ringmark_classify::IpRanges::parse`]), added to [`Self::ip_range_file`];
+    /// empty for none. A Worker variable holds at most 5 KB, so the bulk of
+    /// the data is the file; the variable is for a few ranges of one's own.
     pub ip_ranges: String,
+    /// The IP-range file bundled beside the module (`data/ip-ranges/ip-ranges.txt`,
+    /// parsed when the isolate starts); empty for none.
+    pub ip_range_file: IpRanges,
+    /// `RINGMARK_BASE_URL`: the `https://host[:port]` origin issued URLs and
+    /// snippets point at (a custom domain), instead of the origin the admin
+    /// request came in on; empty for that default. See [`parse_base_url`].
+    pub base_url: String,
     /// The device-model table (`data/device-models/`, loaded beside the module when the isolate starts);
     /// empty for none.
     pub device_models: DeviceModels,
@@ -167,6 +184,9 @@ pub struct Step {
     /// Effects to run concurrently before resuming.
     pub effects: Vec<Effect>,
     cont: Cont,
+    /// The request's log context (id, route kind, values to scrub), carried
+    /// to the steps after this one.
+    log: RequestLog,
 }
 
 impl Step {
@@ -176,6 +196,8 @@ impl Step {
             response: Some(response),
             effects: Vec::new(),
             cont: Cont::Done,
+
+            log: RequestLog::default(),
         }
     }
 
@@ -185,6 +207,8 @@ impl Step {
             response: None,
             effects: vec![effect],
             cont,
+
+            log: RequestLog::default(),
         }
     }
 
@@ -194,6 +218,8 @@ impl Step {
             response: Some(response),
             effects: vec![effect],
             cont,
+
+            log: RequestLog::default(),
         }
     }
 
@@ -203,6 +229,8 @@ impl Step {
             response: None,
             effects: Vec::new(),
             cont: Cont::Done,
+
+            log: RequestLog::default(),
         }
     }
 
@@ -300,11 +328,19 @@ pub type RandomSource = dyn Fn(&mut [u8]);
 /// The edge logic of one isolate: keys, classifier and image cache.
 pub struct Edge {
     keys: Result<Keyring, TokenError>,
-    admin_token: String,
+    admin_tokens: Result<admin::AdminTokens, String>,
     twilio_auth_token: String,
+    /// `RINGMARK_BASE_URL`: `Ok(None)` when unset, the error when invalid
+    /// (then requests' own origins are used and `/healthz` fails).
+    base_url: Result<Option<String>, String>,
+    /// What was loaded at start, for `/healthz`.
+    loaded: health::Loaded,
     classifier: Classifier,
     renderer: RefCell<Renderer>,
-    log: RefCell<Vec<String>>,
+    log: RefCell<Vec<LogLine>>,
+    /// The log context of the request being handled (swapped in and out of
+    /// its steps by `begin` and `resume`).
+    request_log: RefCell<RequestLog>,
     /// Unix seconds now: to refuse call times far from the present, and to
     /// date webhook events.
     clock: Box<dyn Fn() -> i64>,
@@ -349,29 +385,59 @@ impl Edge {
     /// the problem is logged and the admin API reports it.
     pub fn new(config: &EdgeConfig) -> Self {
         let mut log = Vec::new();
+        let mut error = |msg: String| {
+            log.push(LogLine {
+                level: Level::Error,
+                msg,
+                request_id: None,
+                route: "startup",
+            });
+        };
         let keys = Keyring::parse(&config.signing_key);
         if let Err(e) = &keys {
-            log.push(format!("RINGMARK_SIGNING_KEY is unusable: {e}"));
+            error(format!("RINGMARK_SIGNING_KEY is unusable: {e}"));
         }
-        let classifier = if config.ip_ranges.trim().is_empty() {
-            Classifier::new()
+        let admin_tokens = admin::AdminTokens::parse(&config.admin_token);
+        if let Err(e) = &admin_tokens {
+            error(format!("RINGMARK_ADMIN_TOKEN is unusable: {e}"));
+        }
+        let base_url = parse_base_url(&config.base_url);
+        if let Err(e) = &base_url {
+            error(format!("RINGMARK_BASE_URL is ignored: {e}"));
+        }
+        let mut ranges = config.ip_range_file.clone();
+        let ip_ranges_file = ranges.len();
+        let ip_ranges_variable = if config.ip_ranges.trim().is_empty() {
+            None
         } else {
-            match ringmark_classify::IpRanges::parse(&config.ip_ranges, None) {
-                Ok(ranges) => Classifier::with_ip_ranges(ranges),
+            match IpRanges::parse(&config.ip_ranges, None) {
+                Ok(extra) => {
+                    let n = extra.len();
+                    ranges = ranges.merge(extra);
+                    Some(Ok(n))
+                }
                 Err(e) => {
-                    log.push(format!("RINGMARK_IP_RANGES ignored: {e}"));
-                    Classifier::new()
+                    error(format!("RINGMARK_IP_RANGES ignored: {e}"));
+                    Some(Err(e.to_string()))
                 }
             }
-        }
-        .with_device_models(config.device_models.clone());
+        };
+        let classifier =
+            Classifier::with_ip_ranges(ranges).with_device_models(config.device_models.clone());
         Edge {
             keys,
-            admin_token: config.admin_token.clone(),
+            admin_tokens,
             twilio_auth_token: config.twilio_auth_token.clone(),
+            base_url,
+            loaded: health::Loaded {
+                device_models: config.device_models.len(),
+                ip_ranges_file,
+                ip_ranges_variable,
+            },
             classifier,
             renderer: RefCell::new(Renderer::new(RENDER_CACHE)),
             log: RefCell::new(log),
+            request_log: RefCell::new(RequestLog::startup()),
             clock: Box::new(system_now),
             random: Box::new(system_random),
             allow_private_webhooks: config.allow_private_webhooks,
@@ -406,6 +472,14 @@ impl Edge {
     /// their engines; the edge reads its clock only to refuse call times far
     /// from the present and to date webhook events.)
     pub fn begin(&self, request: &Request) -> Step {
+        *self.request_log.borrow_mut() = RequestLog::for_request(request);
+        let mut step = self.route(request);
+        step.log = self.request_log.replace(RequestLog::startup());
+        step
+    }
+
+    /// Routes a request to its handler.
+    fn route(&self, request: &Request) -> Step {
         let path = request.path();
         let head_or_get = matches!(request.method.as_str(), "GET" | "HEAD");
         if let Some(rest) = path.strip_prefix("/o/") {
@@ -425,6 +499,8 @@ impl Edge {
             return telephony::begin(self, request, rest);
         } else if path.starts_with("/v1/") {
             return admin::begin(self, request);
+        } else if path == "/healthz" && head_or_get {
+            return health::healthz(self, request);
         } else if path == "/" && head_or_get {
             return Step::respond(Response::new(
                 200,
@@ -441,7 +517,15 @@ impl Edge {
 
     /// Continues a request with the results of the step's effects, in the
     /// order the step listed them.
-    pub fn resume(&self, step: Step, results: Vec<EffectResult>) -> Step {
+    pub fn resume(&self, mut step: Step, results: Vec<EffectResult>) -> Step {
+        *self.request_log.borrow_mut() = std::mem::take(&mut step.log);
+        let mut next = self.continue_with(step, results);
+        next.log = self.request_log.replace(RequestLog::startup());
+        next
+    }
+
+    /// Hands a step's results to the route that planned it.
+    fn continue_with(&self, step: Step, results: Vec<EffectResult>) -> Step {
         let mut results = results.into_iter();
         let result = results
             .next()
@@ -473,14 +557,90 @@ impl Edge {
         }
     }
 
-    /// Takes the log lines gathered since the last call (the adapter prints them).
-    pub fn take_log(&self) -> Vec<String> {
+    /// Takes the log lines gathered since the last call (the adapter prints
+    /// each as its [`LogLine::to_json`]).
+    pub fn take_log(&self) -> Vec<LogLine> {
         std::mem::take(&mut *self.log.borrow_mut())
     }
 
+    /// Logs a warning about the request being handled.
     fn warn(&self, line: String) {
-        self.log.borrow_mut().push(line);
+        self.log_line(Level::Warn, &line);
     }
+
+    /// Logs `msg` under the current request's id and route kind, scrubbed of
+    /// its sensitive values (see [`log`]). The id is drawn on the first line
+    /// of a request without `cf-ray`, so requests that log nothing draw no
+    /// randomness.
+    fn log_line(&self, level: Level, msg: &str) {
+        let mut ctx = self.request_log.borrow_mut();
+        if ctx.request_id.is_none() && ctx.route != "startup" {
+            ctx.request_id = Some(log::random_id(|buf| self.fill_random(buf)));
+        }
+        let msg = log::scrub(msg, ctx.sensitive(self.keys.as_ref().ok()));
+        self.log.borrow_mut().push(LogLine {
+            level,
+            msg,
+            request_id: ctx.request_id.clone(),
+            route: ctx.route,
+        });
+    }
+
+    /// The origin issued URLs point at: `RINGMARK_BASE_URL` when set and
+    /// valid, else the origin the request came in on.
+    fn issuing_origin<'a>(&'a self, request: &'a Request) -> &'a str {
+        match &self.base_url {
+            Ok(Some(url)) => url,
+            _ => request.origin(),
+        }
+    }
+}
+
+/// Reads `RINGMARK_BASE_URL`: empty is unset (`Ok(None)`); otherwise an
+/// `https://` origin — host and optional port, no path, query, fragment or
+/// credentials (a trailing `/` is dropped) — so URLs built as
+/// `{base}/o/{token}.gif` are what the operator expects.
+///
+/// # Errors
+/// Why the value is not such an origin.
+pub fn parse_base_url(text: &str) -> Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let Some(authority) = text.strip_prefix("https://") else {
+        return Err("must start with https://".into());
+    };
+    let authority = authority.strip_suffix('/').unwrap_or(authority);
+    if authority.is_empty() {
+        return Err("names no host".into());
+    }
+    if authority.contains(['/', '?', '#']) {
+        return Err("must be an origin (https://host[:port]), without a path".into());
+    }
+    if authority.contains('@') {
+        return Err("must not carry credentials".into());
+    }
+    // A host name or IPv4 address, then an optional `:port` (no IPv6 literals:
+    // a deployment's public origin is a domain).
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && !host.starts_with(['.', '-'])
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'));
+    if !host_ok {
+        return Err("has an invalid host".into());
+    }
+    if let Some(port) = port
+        && port.parse::<u16>().map_or(true, |p| p == 0)
+    {
+        return Err("has an invalid port".into());
+    }
+    Ok(Some(format!("https://{}", authority.to_ascii_lowercase())))
 }
 
 /// A pool id as it may appear in a URL and a Durable Object name.

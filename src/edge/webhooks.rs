@@ -115,6 +115,7 @@ pub fn then_enqueue(edge: &Edge, events: Vec<WebhookEvent>) -> Step {
         response: None,
         effects: vec![enqueue(events)],
         cont: Cont::Webhooks(WebhookCont::Enqueued),
+        log: super::log::RequestLog::default(),
     }
 }
 

@@ -32,7 +32,9 @@ test("a wasm trap on a number image still answers the neutral image with 200, an
   assert.equal(trapped.headers.get("content-type"), "image/png");
   assert.equal(trapped.headers.get("cache-control"), "no-cache, no-store, must-revalidate, private");
   assert.deepEqual(trapped.bytes, neutral, "the same bytes Rust answers for a bad token");
-  assert.ok(await logged(/ringmark: GET \/n\/ringmark-test-trap\.png failed/), worker.output());
+  // One JSON line naming the route's kind, never its path (an email URL's path is its token).
+  assert.ok(await logged(/\{"level":"error","msg":"GET number request failed; answering the fallback/), worker.output());
+  assert.match(worker.output(), /"route":"number"/);
   assert.match(worker.output(), /RuntimeError|unreachable/, "the trap itself is logged");
 
   // The module was re-instantiated: a whole flow works on the fresh instance.

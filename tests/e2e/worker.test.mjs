@@ -23,6 +23,45 @@ before(async () => {
 });
 after(async () => worker?.stop());
 
+test("GET /healthz: ready, with the device-model table and IP ranges counted and no secret shown", async () => {
+  const r = await fetch(`${worker.base}/healthz`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get("cache-control"), "no-cache, no-store, must-revalidate, private");
+  const text = await r.text();
+  const body = JSON.parse(text);
+  assert.equal(body.status, "ok");
+  assert.match(body.version, /^\d+\.\d+\.\d+/);
+  assert.deepEqual(body.checks.signing_key, { ok: true, keys: 1 });
+  assert.deepEqual(body.checks.admin_token, { ok: true, tokens: 1 });
+  assert.equal(body.checks.twilio_auth_token.set, true);
+  assert.ok(body.checks.device_models.count > 1000, "the bundled table was loaded");
+  assert.equal(body.checks.ip_ranges.ok, true);
+  assert.equal(body.checks.ip_ranges.file, 0, "the shipped file lists no range yet");
+  for (const secret of ["dev-signing-key", "dev-admin-token", "dev-twilio-auth-token"]) assert.ok(!text.includes(secret));
+});
+
+test("log lines are JSON objects naming the request and route, never the token", async () => {
+  const forged = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  const r = await fetch(`${worker.base}/o/${forged}.gif`, { headers: { "cf-ray": "0123456789abcdef-TST" } });
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+  let line;
+  for (let i = 0; i < 50 && !line; i++) {
+    // wrangler prefixes and may decorate what the Worker prints: take the JSON object out of each line.
+    line = (worker.output().match(/\{"level":.*?"route":"[a-z]+"\}/g) ?? []).filter(
+      (l) => l.includes('"route":"pixel"') && l.includes("refused token"),
+    )[0];
+    if (!line) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(line, worker.output());
+  const parsed = JSON.parse(line);
+  assert.equal(parsed.level, "warn");
+  assert.equal(parsed.route, "pixel");
+  assert.match(parsed.msg, /refused token/);
+  assert.match(parsed.request_id, /^[A-Za-z0-9-]{1,64}$/, "cf-ray, or a random id when the platform sent none");
+  assert.ok(!worker.output().includes(forged), "the token is never logged");
+});
+
 test("admin API refuses requests without the bearer token", async () => {
   for (const token of [null, "wrong-token-wrong-token"]) {
     const r = await api(worker.base, "GET", "/v1/pools/spring", undefined, token);
