@@ -213,7 +213,7 @@ test("a verified token for a never-configured pool gets the neutral answers and 
   const configured = poolObjects();
   assert.equal(withStorage(configured).length, withStorage(objects).length + 1, "configuring writes the schema");
   const ghostTables = configured.find((o) => !objects.some((p) => p.file === o.file))?.tables;
-  assert.deepEqual(ghostTables, ["calls", "events", "kv", "opens", "recipients"]);
+  assert.deepEqual(ghostTables, ["calls", "events", "kv", "opens", "recipients", "snapshot_parts"]);
   const opened = await get(url("n", ghost), UA.desktop);
   assert.equal(opened.headers.get("x-ringmark-lease"), "exclusive", "the same token now opens its pool");
 });
