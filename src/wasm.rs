@@ -208,10 +208,11 @@ pub fn pixel_gif() -> Vec<u8> {
     ringmark_render::PIXEL_GIF.to_vec()
 }
 
-/// The neutral image's bytes: what `/n/{token}.png` answers when no pool can be
-/// derived (a 1×1 transparent PNG, stretched by the snippet's `width`/`height`
-/// to its box). The Worker copies them, and the pixel's, into JS at isolate
-/// start, so it can still answer an image URL if the module itself fails.
+/// The neutral image's bytes: what `/n/{token}.png` answers when it cannot be
+/// served a number (a transparent PNG of the default snippet box at 2×, see
+/// `ringmark_render::neutral_image`). The Worker copies them, and the pixel's,
+/// into JS at isolate start, so it can still answer an image URL of the same
+/// size if the module itself fails.
 #[wasm_bindgen]
 pub fn neutral_png() -> Vec<u8> {
     ringmark_render::neutral_image().png

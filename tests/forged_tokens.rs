@@ -89,8 +89,13 @@ fn assert_refused(url: &str, ua: &str, response: &Response) {
         assert_eq!(&response.body[6..10], &[1, 0, 1, 0], "1×1");
     } else if url.contains("/n/") {
         assert_eq!(content_type, "image/png", "{url}");
-        assert_eq!(response.body, ringmark_render::neutral_image().png, "{url}");
-        assert_eq!(png_size(&response.body), (1, 1), "{url}");
+        let neutral = ringmark_render::neutral_image();
+        assert_eq!(response.body, neutral.png, "{url}");
+        assert_eq!(
+            png_size(&response.body),
+            (neutral.width * 2, neutral.height * 2),
+            "{url}: the default snippet box at 2×, never a stretched 1×1"
+        );
         assert!(response.header_value("x-ringmark-lease").is_none(), "{url}");
     } else {
         assert!(content_type.starts_with("text/html"), "{url} {ua}");
@@ -343,8 +348,9 @@ fn a_token_issued_in_the_old_format_still_opens() {
     );
     let response = s.run(get(&url, DESKTOP));
     assert_eq!(response.header_value("x-ringmark-lease"), Some("exclusive"));
-    assert!(
-        png_size(&response.body).0 > 1,
-        "the number, not the neutral image"
+    assert_ne!(
+        response.body,
+        ringmark_render::neutral_image().png,
+        "the number, not the neutral image (which has the same box)"
     );
 }

@@ -32,8 +32,8 @@ function start() {
 }
 
 // The last resort's answers, copied out of wasm while it is known to work: the same bytes Rust answers
-// for a token that names no pool (a 1×1 transparent PNG that the snippet's width/height stretch to its
-// box) and the tracking pixel.
+// for a number image it cannot serve a number (a transparent PNG of the default snippet box at 2×, so a
+// trap never shows a blank square or moves the layout) and the tracking pixel.
 const NEUTRAL_PNG = neutral_png();
 const PIXEL_GIF = pixel_gif();
 const NO_STORE = "no-cache, no-store, must-revalidate, private";

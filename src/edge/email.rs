@@ -7,7 +7,8 @@
 //!
 //! A token that does not verify — malformed, forged or altered — is answered
 //! here and now, before any Durable Object is named: the pixel, the neutral
-//! image, or the call page without a number. Nothing it claims is read (see
+//! image (transparent, of the default snippet box: never a blank square), or
+//! the call page without a number. Nothing it claims is read (see
 //! [`crate::token`]), so a forgery can neither create a pool object nor show
 //! an existing pool's fallback; and malformed and forged tokens take the same
 //! path, so their timing tells nothing about the plaintext.
@@ -263,15 +264,23 @@ pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
     }
 }
 
-/// The image for a request that cannot be tied to a configured pool: a 1×1
-/// transparent PNG, which the snippet's `width`/`height` stretch over the
-/// number's box, so the slot shows nothing (and the `alt` text's number is
-/// still in the HTML).
+/// The image for a number-image request that cannot be served a number: a
+/// token that does not verify (malformed, forged, an unfilled merge field
+/// such as `*|RM_TOKEN|*`, signed by a key no longer in the key ring), a pool
+/// never configured or purged, a pool object that failed. It is
+/// [`ringmark_render::neutral_image`]: transparent, of the default snippet
+/// box (see [`ringmark_render::NEUTRAL_DISPLAY`]) at 2×, so the slot keeps the
+/// number's size and shows nothing — never a 1×1 image that the snippet's
+/// `width` and `height:auto` would stretch into a large blank square. Only a
+/// verified answer from a pool says which style it has, so nothing else can
+/// be matched; a deleted pool, which still answers, shows its fallback number.
 fn neutral_response() -> Response {
     Response::image("image/png", ringmark_render::neutral_image().png)
 }
 
-/// Renders the number a pool answered; any failure ends in a neutral image.
+/// Renders the number a pool answered; any failure ends in a neutral image of
+/// the snippet's box ([`ringmark_render::neutral_image`], or, when the
+/// number cannot be drawn, [`ringmark_render::neutral_image_in`] the pool's style).
 pub fn number_image(
     edge: &Edge,
     variant: Variant,
@@ -310,8 +319,13 @@ pub fn number_image(
             response
         }
         Err(e) => {
+            // The pool answered, so its style is known: the neutral image takes
+            // the box its snippet declares (for a fallback of the neutral shape).
             edge.warn(format!("number image: render failed: {e}"));
-            neutral_response()
+            Response::image(
+                "image/png",
+                ringmark_render::neutral_image_in(&reply.style).png,
+            )
         }
     }
 }

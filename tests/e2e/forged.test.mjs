@@ -20,6 +20,7 @@ import { initSync, Edge } from "../../pkg/ringmark.js";
 const state = freshState();
 let worker;
 let tokens; // issued for pool "real"
+let snippetBox; // [width, height] of pool "real"'s snippet: default style, like the neutral image's box
 
 /** Every pool object in the local state: its file and the tables it holds (besides wrangler's own). */
 function poolObjects() {
@@ -116,7 +117,9 @@ function assertRefused(route, r, what) {
     assert.equal(r.bytes.length, 43, what);
   } else if (route === "n") {
     assert.equal(r.headers.get("content-type"), "image/png", what);
-    assert.deepEqual(pngSize(r.bytes), [1, 1], `${what}: the neutral image`);
+    // Never a blank box: the snippet's box at 2× (never a 1×1 image stretched into a blank square).
+    const [w, h] = snippetBox;
+    assert.deepEqual(pngSize(r.bytes), [2 * w, 2 * h], `${what}: the neutral image of the snippet's box`);
     assert.equal(r.headers.get("x-ringmark-lease"), null, what);
   } else {
     assert.match(r.headers.get("content-type"), /text\/html/, what);
@@ -144,6 +147,9 @@ before(async () => {
   });
   assert.equal(r.status, 200);
   tokens = r.body.tokens.map((t) => t.token);
+  const snippet = await api(worker.base, "POST", "/v1/pools/real/snippet", { platform: "mailchimp" });
+  assert.equal(snippet.status, 200, JSON.stringify(snippet.body));
+  snippetBox = [snippet.body.width, snippet.body.height];
   // One real open, so the pool has opens and a lease on disk.
   const open = await get(url("n", tokens[0]), UA.desktop);
   assert.equal(open.headers.get("x-ringmark-lease"), "exclusive");
@@ -207,7 +213,7 @@ test("a verified token for a never-configured pool gets the neutral answers and 
   const configured = poolObjects();
   assert.equal(withStorage(configured).length, withStorage(objects).length + 1, "configuring writes the schema");
   const ghostTables = configured.find((o) => !objects.some((p) => p.file === o.file))?.tables;
-  assert.deepEqual(ghostTables, ["calls", "events", "kv", "opens", "recipients"]);
+  assert.deepEqual(ghostTables, ["calls", "events", "kv", "opens", "recipients", "snapshot_parts"]);
   const opened = await get(url("n", ghost), UA.desktop);
   assert.equal(opened.headers.get("x-ringmark-lease"), "exclusive", "the same token now opens its pool");
 });

@@ -8,10 +8,15 @@ import { startWorker, freshState, api, get, UA } from "./worker.mjs";
 
 const PNG = [0x89, 0x50, 0x4e, 0x47];
 const starts = (bytes, magic) => magic.every((b, i) => bytes[i] === b);
+/** A PNG's [width, height] from its IHDR chunk. */
+const pngSize = (bytes) => {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  return [view.getUint32(16), view.getUint32(20)];
+};
 const POOL = { numbers: ["+14155550301", "+14155550302"], fallback: "+14155550300", lease_seconds: 3600 };
 
 let worker;
-let neutral; // the bytes Rust answers for a token that names no pool
+let neutral; // the bytes Rust answers for a token that names no pool (the neutral image)
 
 before(async () => {
   worker = await startWorker(freshState(), { vars: { RINGMARK_TEST_TRAP: "1" } });
@@ -40,6 +45,10 @@ test("a wasm trap on a number image still answers the neutral image with 200, an
   // The module was re-instantiated: a whole flow works on the fresh instance.
   let r = await api(worker.base, "PUT", "/v1/pools/hard", POOL);
   assert.equal(r.status, 200, JSON.stringify(r.body));
+  // The last resort's image has the snippet's box (default style) at 2×: never a blank square.
+  const snippet = await api(worker.base, "POST", "/v1/pools/hard/snippet", {});
+  assert.equal(snippet.status, 200, JSON.stringify(snippet.body));
+  assert.deepEqual(pngSize(trapped.bytes), [2 * snippet.body.width, 2 * snippet.body.height]);
   r = await api(worker.base, "POST", "/v1/pools/hard/tokens", { campaign: "c", recipients: ["a", "b"] });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const image = await get(r.body.tokens[0].number, UA.desktop);

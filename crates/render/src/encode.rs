@@ -1,6 +1,7 @@
 //! Palette PNG encoding: 16 colours at 4 bits per pixel, written directly — signature, `IHDR`, `PLTE`, one
 //! `IDAT`, `IEND` — around a zlib stream from `miniz_oxide` (the deflate engine the `png` crate itself
-//! uses through `flate2`). The paper is opaque, so there is no `tRNS`.
+//! uses through `flate2`). The paper is opaque, so a number image has no `tRNS`; only [`transparent`], the
+//! neutral image, is a 1-bit palette of one fully transparent entry.
 //!
 //! Why not the `png` crate's encoder: measured on these images (`bench/render/RESULTS.md`), most of the
 //! encode time was setting up a fresh deflate state per image (hash chains and a 64 KB LZ buffer,
@@ -67,20 +68,50 @@ pub(crate) fn indexed4(
         }
     }
     let zlib = deflate(&raw)?;
+    let plte: Vec<u8> = palette.iter().flat_map(|c| [c.r, c.g, c.b]).collect();
+    Ok(indexed_png(width, height, 4, &plte, None, &zlib))
+}
 
-    let mut out = Vec::with_capacity(zlib.len() + 8 + 25 + 60 + 12 + 12);
+/// Encodes a fully transparent `width × height` image: 1 bit per pixel, a palette of one entry (white)
+/// that `tRNS` marks fully transparent, every index 0. The rows are all zeros, so the image is about a
+/// hundred bytes whatever its size: the neutral image, which must take a number's box and show nothing.
+pub(crate) fn transparent(width: u32, height: u32) -> Result<Vec<u8>, RenderError> {
+    if width == 0 || height == 0 {
+        return Err(RenderError::Encode(format!(
+            "a {width}×{height} transparent image"
+        )));
+    }
+    // Each scanline: filter type 0, then one bit per pixel, all index 0.
+    let raw = vec![0; ((width as usize).div_ceil(8) + 1) * height as usize];
+    let zlib = deflate(&raw)?;
+    Ok(indexed_png(width, height, 1, &[0xff; 3], Some(&[0]), &zlib))
+}
+
+/// The PNG file of an indexed image: signature, `IHDR` (colour type 3 at `depth` bits), `PLTE`, an
+/// optional `tRNS` (alpha per palette entry), one `IDAT` holding `zlib`, `IEND`.
+fn indexed_png(
+    width: u32,
+    height: u32,
+    depth: u8,
+    plte: &[u8],
+    trns: Option<&[u8]>,
+    zlib: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(zlib.len() + plte.len() + 8 + 25 + 12 + 13 + 12 + 12);
     out.extend_from_slice(b"\x89PNG\r\n\x1a\n");
     let mut ihdr = [0; 13];
     ihdr[..4].copy_from_slice(&width.to_be_bytes());
     ihdr[4..8].copy_from_slice(&height.to_be_bytes());
-    // Bit depth 4, colour type 3 (indexed), deflate, adaptive-filter method 0, no interlace.
-    ihdr[8..].copy_from_slice(&[4, 3, 0, 0, 0]);
+    // Bit depth, colour type 3 (indexed), deflate, adaptive-filter method 0, no interlace.
+    ihdr[8..].copy_from_slice(&[depth, 3, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
-    let plte: Vec<u8> = palette.iter().flat_map(|c| [c.r, c.g, c.b]).collect();
-    chunk(&mut out, b"PLTE", &plte);
-    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"PLTE", plte);
+    if let Some(alpha) = trns {
+        chunk(&mut out, b"tRNS", alpha);
+    }
+    chunk(&mut out, b"IDAT", zlib);
     chunk(&mut out, b"IEND", &[]);
-    Ok(out)
+    out
 }
 
 /// Appends one chunk: length, type, data, CRC-32 of type and data.
@@ -137,6 +168,8 @@ mod tests {
         assert!(indexed4(3, 2, &[0; 5], &palette).is_err());
         assert!(indexed4(0, 0, &[], &palette).is_err());
         assert!(indexed4(3, 2, &[0; 6], &palette).is_ok());
+        assert!(transparent(0, 5).is_err());
+        assert!(transparent(5, 0).is_err());
     }
 
     #[test]

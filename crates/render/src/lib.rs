@@ -28,8 +28,10 @@
 //! * **Validation up front**: [`Style::validate`] refuses labels with characters the font lacks (naming
 //!   them), malformed colours, sizes out of range and unreadable colour pairs, and [`validate_display`]
 //!   applies the same checks to a number's display string, so the admin API fails, not the open.
-//! * **Caching**: [`Renderer`] keeps recent images per isolate (bounded LRU); requests that cannot be tied
-//!   to a pool get [`neutral_image`], never an error.
+//! * **Caching**: [`Renderer`] keeps recent images per isolate (bounded LRU).
+//! * **Never a blank box**: a number-image request that cannot be served a number gets [`neutral_image`],
+//!   never an error: a transparent image of the box of [`NEUTRAL_DISPLAY`] in the default style, computed
+//!   by the same [`display_size`] that sizes the snippet and every number image.
 //!
 //! ```
 //! use ringmark_render::{number_image, Style, Variant};
@@ -66,7 +68,8 @@ pub use style::{
 /// A rendered image: PNG bytes at 2x plus the intended CSS display size.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Image {
-    /// The PNG file (4-bit palette, opaque, `2 × width` by `2 × height` pixels).
+    /// The PNG file (`2 × width` by `2 × height` pixels; a number is a 4-bit palette on opaque paper, the
+    /// neutral image a 1-bit palette of one transparent entry).
     pub png: Vec<u8>,
     /// Display width in CSS pixels (1x); the same for both variants, see [`display_size`].
     pub width: u32,
@@ -121,14 +124,51 @@ fn plan<'a>(display: &str, style: &'a Style) -> Result<layout::Plan<'a>, RenderE
     Ok(layout::Plan::new(face, display, style))
 }
 
-/// The image for a request whose pool cannot be derived (bad or forged token): a 1×1 transparent PNG, so
-/// the slot shows nothing. Never fails.
+/// The display string whose box the neutral image takes: a ten-digit North American number in national
+/// format, the shape `ringmark_phone::display` gives every `+1` number by default.
+///
+/// A number image URL that cannot be served a number (a token that does not verify, an unfilled merge
+/// field, a pool never configured or purged, a pool object failing) cannot know the pool's style or its
+/// fallback's shape, so it cannot know the pool's snippet box: it takes this display's box in the default
+/// style. That is exactly the box of every default-style pool of `+1` numbers shown nationally; other
+/// pools' snippets declare their own box and the email client scales the neutral image into it
+/// (`height:auto` keeps its aspect ratio, so the slot keeps about the number's height and shows nothing).
+/// The digits are irrelevant (tabular figures, see [`display_size`]); only the shape counts.
+pub const NEUTRAL_DISPLAY: &str = "(000) 000-0000";
+
+/// The image for a number-image request that cannot be served a number: a fully transparent PNG of the
+/// box [`display_size`] gives [`NEUTRAL_DISPLAY`] in the default [`Style`], at 2× like every number
+/// image, so the snippet's slot keeps its size (the layout never jumps) and shows nothing — where a 1×1
+/// image would be stretched by the snippet's `width` and `height:auto` into a large blank square. Built
+/// once per isolate (about 100 bytes). Never fails; see [`neutral_image_in`].
 pub fn neutral_image() -> Image {
-    Image {
-        png: pixel::NEUTRAL_PNG.to_vec(),
+    thread_local! {
+        static NEUTRAL: std::cell::OnceCell<Image> = const { std::cell::OnceCell::new() };
+    }
+    NEUTRAL.with(|cell| {
+        cell.get_or_init(|| neutral_image_in(&Style::default()))
+            .clone()
+    })
+}
+
+/// The neutral image in `style`: transparent, of the box [`display_size`] gives [`NEUTRAL_DISPLAY`] in
+/// `style` (the default style's if `style` is refused). For a pool whose style is known but whose number
+/// cannot be drawn, this is its snippet's box when its fallback has the neutral display's shape.
+///
+/// Never fails: should the font or the encoder fail (a build defect, which no test allows), the answer is
+/// a 1×1 transparent PNG, still a valid image.
+pub fn neutral_image_in(style: &Style) -> Image {
+    let size = display_size(NEUTRAL_DISPLAY, style)
+        .or_else(|_| display_size(NEUTRAL_DISPLAY, &Style::default()));
+    let image = size.and_then(|(width, height)| {
+        let png = encode::transparent(width * 2, height * 2)?;
+        Ok(Image { png, width, height })
+    });
+    image.unwrap_or_else(|_| Image {
+        png: pixel::BLANK_1X1_PNG.to_vec(),
         width: 1,
         height: 1,
-    }
+    })
 }
 
 #[cfg(test)]

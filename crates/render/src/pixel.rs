@@ -1,4 +1,4 @@
-//! Fixed images that need no rendering: the tracking pixel and the neutral image for unknown pools.
+//! Fixed images that need no rendering: the tracking pixel, and the neutral image's last resort.
 
 /// The smallest valid transparent 1×1 GIF (43 bytes): GIF89a, a 2-entry global colour table, a graphic
 /// control extension marking index 0 transparent, and one LZW-coded pixel of index 0. Shorter "GIFs" that
@@ -14,9 +14,10 @@ pub const PIXEL_GIF: &[u8] = &[
     0x3b, // trailer
 ];
 
-/// A 1×1 fully transparent PNG (95 bytes: 1-bit palette with one entry, `tRNS` alpha 0), so an image slot
-/// whose pool cannot be found shows nothing rather than a broken-image icon.
-pub(crate) const NEUTRAL_PNG: &[u8] = &[
+/// A 1×1 fully transparent PNG (95 bytes: 1-bit palette with one entry, `tRNS` alpha 0): what
+/// [`crate::neutral_image_in`] answers only if the box-sized neutral image cannot be built (a build defect),
+/// so an image URL still gets a valid image rather than a broken-image icon.
+pub(crate) const BLANK_1X1_PNG: &[u8] = &[
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
     0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x01, 0x03, 0x00, 0x00, 0x00, 0x25, 0xdb, 0x56,
     0xca, 0x00, 0x00, 0x00, 0x03, 0x50, 0x4c, 0x54, 0x45, 0xff, 0xff, 0xff, 0xa7, 0xc4, 0x1b, 0xc8,

@@ -6,7 +6,8 @@
 //! antialiased, at most 4 KB at the default style, and one display box shared by both variants.
 
 use ringmark_render::{
-    Colour, Image, PIXEL_GIF, Shape, Style, Variant, display_size, neutral_image, number_image,
+    Colour, Image, NEUTRAL_DISPLAY, PIXEL_GIF, Shape, Style, Variant, display_size, neutral_image,
+    neutral_image_in, number_image,
 };
 use std::path::PathBuf;
 
@@ -266,20 +267,68 @@ fn pixel_gif_is_a_valid_transparent_1x1_gif() {
     assert!(decoder.read_next_frame().expect("trailer").is_none());
 }
 
-#[test]
-fn neutral_image_is_a_transparent_1x1_png() {
-    let img = neutral_image();
-    assert_eq!((img.width, img.height), (1, 1));
-    let mut decoder = png::Decoder::new(std::io::Cursor::new(&img.png));
-    decoder.set_transformations(png::Transformations::EXPAND);
+/// Decodes a PNG to RGBA: its size and pixels.
+fn decode_rgba(png_bytes: &[u8]) -> ((u32, u32), Vec<u8>) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::ALPHA);
     let mut reader = decoder.read_info().expect("png header");
     let mut buf = vec![0; reader.output_buffer_size().expect("size")];
     let info = reader.next_frame(&mut buf).expect("png data");
+    assert_eq!(info.color_type, png::ColorType::Rgba);
+    buf.truncate(info.buffer_size());
+    ((info.width, info.height), buf)
+}
+
+#[test]
+fn neutral_image_is_a_transparent_png_of_the_default_number_box() {
+    let img = neutral_image();
+    let default_box = display_size(NEUTRAL_DISPLAY, &Style::default()).expect("size");
+    assert_eq!((img.width, img.height), default_box);
+    // The box of every default-style +1 number shown nationally, whatever its digits.
     assert_eq!(
-        (info.width, info.height, info.color_type),
-        (1, 1, png::ColorType::Rgba)
+        display_size("(415) 555-0132", &Style::default()),
+        Ok(default_box)
     );
-    assert_eq!(buf[3], 0, "transparent");
+    let (size, rgba) = decode_rgba(&img.png);
+    assert_eq!(
+        size,
+        (img.width * 2, img.height * 2),
+        "drawn at 2× like a number"
+    );
+    assert!(
+        rgba.chunks_exact(4).all(|px| px[3] == 0),
+        "every pixel transparent"
+    );
+    assert!(img.png.len() < 200, "{} bytes", img.png.len());
+    assert_eq!(neutral_image(), img, "the same image every time");
+}
+
+#[test]
+fn neutral_image_in_a_style_takes_that_styles_box() {
+    let styled = Style {
+        label: Some("Call us".into()),
+        font_px: 28,
+        ..Style::default()
+    };
+    let img = neutral_image_in(&styled);
+    assert_eq!(
+        (img.width, img.height),
+        display_size(NEUTRAL_DISPLAY, &styled).expect("size")
+    );
+    assert_ne!(
+        (img.width, img.height),
+        (neutral_image().width, neutral_image().height)
+    );
+    let (size, rgba) = decode_rgba(&img.png);
+    assert_eq!(size, (img.width * 2, img.height * 2));
+    assert!(rgba.chunks_exact(4).all(|px| px[3] == 0));
+    // A refused style falls back to the default box rather than failing.
+    let refused = Style {
+        font_px: 0,
+        ..Style::default()
+    };
+    assert!(refused.validate().is_err());
+    assert_eq!(neutral_image_in(&refused), neutral_image());
 }
 
 #[test]
