@@ -242,6 +242,7 @@ impl Service {
             device_models: device_models(),
             twilio_auth_token: TWILIO_AUTH_TOKEN.into(),
             allow_private_webhooks: false,
+            ..EdgeConfig::default()
         })
         .with_clock(move || clock.get())
         .with_random(move |buf| {
