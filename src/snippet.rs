@@ -9,7 +9,6 @@
 //! from a CSV column uploaded with the recipient list.
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
-use crate::edge::email::escape;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -140,6 +139,22 @@ pub fn csv_field(value: &str) -> String {
     } else {
         value
     }
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -438,7 +438,7 @@ mod transitions {
         ]);
         let cb = StatusCallback::from_form(&form).unwrap();
         let mut c = call();
-        assert_eq!(c.call_id, CallId::from_sid(cb.call_key()));
+        assert_eq!(c.call_id, cb.call_key().call_id());
         let change = c.apply_status(StatusUpdate::from(&cb), &example_rules(), T0 + 70);
         assert!(change.completed && change.outcome_changed);
         assert!(c.outcome.unwrap().converted);

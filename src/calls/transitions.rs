@@ -24,7 +24,6 @@ use super::record::{AttributionSummary, CURRENT_VERSION, CallRecord};
 use super::rules::{Facts, Rules};
 use super::status::CallStatus;
 use super::{MAX_TRANSCRIPT_BYTES, bound_text};
-use crate::telephony::twilio::StatusCallback;
 use ringmark_phone::E164;
 
 /// What a step changed.
@@ -46,15 +45,6 @@ pub struct StatusUpdate {
     pub status: CallStatus,
     /// Talk time in seconds, when reported.
     pub duration_seconds: Option<u32>,
-}
-
-impl From<&StatusCallback> for StatusUpdate {
-    fn from(cb: &StatusCallback) -> StatusUpdate {
-        StatusUpdate {
-            status: cb.status,
-            duration_seconds: cb.duration_seconds,
-        }
-    }
 }
 
 impl CallRecord {

@@ -373,8 +373,8 @@ fn page(reply: Option<&NumberReply>) -> Response {
     let main = match reply {
         Some(r) => format!(
             "<p>Call us on</p><p class=\"n\"><a href=\"tel:{}\">{}</a></p>",
-            escape(&r.number),
-            escape(&r.display)
+            crate::snippet::escape(&r.number),
+            crate::snippet::escape(&r.display)
         ),
         None => "<p>This call link is no longer valid. Please use the number in the email.</p>"
             .to_owned(),
@@ -387,22 +387,6 @@ fn page(reply: Option<&NumberReply>) -> Response {
          .n{{font-size:2em;font-weight:600}}a{{color:#1d4ed8}}</style></head><body>{main}</body></html>"
     );
     Response::new(200, "text/html; charset=utf-8", html).with_header("cache-control", NO_STORE)
-}
-
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
 }
 
 /// Anything else: a plain 404 (not an email URL, so no image is owed).

@@ -154,7 +154,7 @@ fn voice(edge: &Edge, request: &Request, form: &Form) -> Step {
         Err(e) => return refuse(edge, &format!("unreadable voice webhook: {e}")),
     };
     let call = VoiceCall {
-        call_id: CallId::from_sid(&webhook.call_sid),
+        call_id: webhook.call_sid.call_id(),
         to: webhook.to,
         from: webhook.from,
         origin: request.origin().to_owned(),
@@ -190,7 +190,7 @@ fn status(edge: &Edge, request: &Request, form: &Form) -> Step {
         object(
             Target::Pool(pool),
             &PoolCommand::CallStatus {
-                call_id: CallId::from_sid(callback.call_key()),
+                call_id: callback.call_key().call_id(),
                 status: callback.status,
                 duration_seconds: callback.duration_seconds,
             },
@@ -214,7 +214,7 @@ fn transcription(edge: &Edge, request: &Request, form: &Form) -> Step {
         object(
             Target::Pool(pool),
             &PoolCommand::CallTranscript {
-                call_id: CallId::from_sid(&transcript.call_sid),
+                call_id: transcript.call_sid.call_id(),
                 text,
             },
         ),

@@ -301,27 +301,36 @@ fn node_escape(s: &str, out: &mut String) {
 /// (`/v1/calls/{call_id}`): nothing else may get in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct CallSid(String);
+pub struct CallSid(String, crate::calls::CallId);
 
 impl CallSid {
     /// Checks the shape: `CA` followed by exactly 32 hex digits (either case,
-    /// kept as written; Twilio writes lower case).
+    /// kept as written; Twilio writes lower case). The check is the call
+    /// model's ([`crate::calls::CallId::from_sid`]): a SID is a call id.
     ///
     /// # Errors
     /// A message naming what is wrong.
     pub fn parse(s: &str) -> Result<CallSid, String> {
-        let hex = s
-            .strip_prefix("CA")
-            .ok_or_else(|| "a CallSid starts with \"CA\"".to_owned())?;
-        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err("a CallSid is \"CA\" and 32 hex digits".to_owned());
-        }
-        Ok(CallSid(s.to_owned()))
+        crate::calls::CallId::from_sid(s).map(|id| CallSid(s.to_owned(), id))
     }
 
     /// The SID as Twilio wrote it.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The stored call's id: the SID itself.
+    pub fn call_id(&self) -> crate::calls::CallId {
+        self.1.clone()
+    }
+}
+
+impl From<&StatusCallback> for crate::calls::StatusUpdate {
+    fn from(cb: &StatusCallback) -> crate::calls::StatusUpdate {
+        crate::calls::StatusUpdate {
+            status: cb.status,
+            duration_seconds: cb.duration_seconds,
+        }
     }
 }
 
