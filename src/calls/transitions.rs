@@ -38,7 +38,8 @@ pub struct Change {
     pub outcome_changed: bool,
 }
 
-/// A provider-neutral status report (what [`StatusCallback`] boils down to).
+/// A provider-neutral status report (what a carrier callback, such as
+/// [`crate::telephony::twilio::StatusCallback`], boils down to).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatusUpdate {
     /// The reported status.
