@@ -55,7 +55,7 @@ const reference = unstable_getMiniflareWorkerOptions(join(root, "bench/worker/re
 if (ringmark.compatibilityDate !== reference.compatibilityDate) throw new Error("compatibility dates differ");
 // The modules of a directory (index.js first), typed by extension as wrangler.toml's rules type them.
 const modules = (dir) => {
-  const type = (f) => (f.endsWith(".js") ? "ESModule" : f.endsWith(".wasm") ? "CompiledWasm" : f.endsWith(".tsv") ? "Data" : null);
+  const type = (f) => (f.endsWith(".js") ? "ESModule" : f.endsWith(".wasm") ? "CompiledWasm" : f.endsWith(".tsv") || f.endsWith(".txt") ? "Data" : null);
   const files = readdirSync(dir).filter(type).sort((a, b) => (b === "index.js") - (a === "index.js"));
   return { modulesRoot: dir, modules: files.map((f) => ({ type: type(f), path: join(dir, f) })) };
 };
@@ -263,10 +263,12 @@ try {
       `| ${t.route}${t.bad ? ` (${t.bad} bad)` : ""}${t.wrapped ? " (tokens wrapped)" : ""} | ${f(t.rps, 0)} | ${f(t.p50)} ms | ${f(t.p99)} ms | ${f(t.rootRps)} | ${f(t.rootP50)} | ${f(t.rootP99)} | ${f(t.floorRps)} | ${f(t.floorP50)} | ${f(t.floorP99)} |`,
     );
   }
-  const rpcVsFetch = (field) => median([...new Set(results.map((x) => x.round))].map((r) => of(r, "ref-fetch")[field] / of(r, "ref-rpc")[field]));
-  console.log(
-    `\nfetch ÷ RPC (reference, median of per-round ratios): req/s ${f(rpcVsFetch("rps"))}, p50 ${f(rpcVsFetch("p50"))}, p99 ${f(rpcVsFetch("p99"))}`,
-  );
+  if (results.some((x) => x.route === "ref-fetch")) {
+    const rpcVsFetch = (field) => median([...new Set(results.map((x) => x.round))].map((r) => of(r, "ref-fetch")[field] / of(r, "ref-rpc")[field]));
+    console.log(
+      `\nfetch ÷ RPC (reference, median of per-round ratios): req/s ${f(rpcVsFetch("rps"))}, p50 ${f(rpcVsFetch("p50"))}, p99 ${f(rpcVsFetch("p99"))}`,
+    );
+  }
   const px = results.filter((x) => x.route === "pixel");
   console.log(
     `pixel opens recorded ÷ pixel responses: ${px.map((x) => `${x.recorded}/${x.requests}`).join(", ")}; drain after the run: ${px.map((x) => `${(x.drainMs / 1000).toFixed(1)} s`).join(", ")}`,
