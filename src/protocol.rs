@@ -465,6 +465,23 @@ pub enum DirectoryCommand {
         /// The call's id.
         call_id: CallId,
     },
+    /// The pools that own numbers or a fallback, by name (at most `limit`
+    /// after `after`). Reply: [`PoolList`].
+    Pools {
+        /// Only pools named after this one.
+        after: Option<String>,
+        /// At most this many.
+        limit: usize,
+    },
+}
+
+/// The directory's answer to [`DirectoryCommand::Pools`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolList {
+    /// Pool names, sorted.
+    pub pools: Vec<String>,
+    /// Whether more pools follow the last one.
+    pub more: bool,
 }
 
 /// The directory's answer to [`DirectoryCommand::FindCall`].

@@ -640,3 +640,41 @@ fn the_snippet_csv_defuses_formula_cells() {
         );
     }
 }
+
+#[test]
+fn the_pool_list_shows_every_pool_with_its_figures_a_page_at_a_time() {
+    let mut s = Service::new();
+    let (status, body) = s.admin("GET", "/v1/pools", Value::Null);
+    assert_eq!((status, &body["pools"]), (200, &json!([])), "{body}");
+    for i in 0..101 {
+        let pool = json!({"numbers": [format!("+1415556{i:04}")], "fallback": format!("+1415557{i:04}"),
+                          "lease_seconds": 3600});
+        let (status, body) = s.admin("PUT", &format!("/v1/pools/p{i:03}"), pool);
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, first) = s.admin("GET", "/v1/pools", Value::Null);
+    assert_eq!(status, 200, "{first}");
+    let pools = first["pools"].as_array().unwrap();
+    assert_eq!(pools.len(), 100);
+    assert_eq!(pools[0]["pool"], "p000");
+    assert_eq!(pools[0]["numbers"], 1);
+    assert_eq!(pools[0]["fallback"], "+14155570000");
+    assert_eq!(first["more"], true);
+    assert_eq!(first["next_after"], "p099");
+    let (_, second) = s.admin("GET", "/v1/pools?after=p099", Value::Null);
+    assert_eq!(second["pools"].as_array().unwrap().len(), 1);
+    assert_eq!(second["pools"][0]["pool"], "p100");
+    assert_eq!(second["more"], false);
+    let (status, body) = s.admin("GET", "/v1/pools?after=../x", Value::Null);
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("after")),
+        "{body}"
+    );
+    let (status, body) = s.admin("GET", "/v1/pools?limit=5", Value::Null);
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (400, &json!("limit")),
+        "{body}"
+    );
+}

@@ -168,6 +168,7 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
     let method = request.method.as_str();
     let result = match segments.as_slice() {
         ["calls"] => only(method, "POST").and_then(|()| call(edge, request)),
+        ["pools"] => only(method, "GET").and_then(|()| list_pools(request)),
         ["calls", call_id, "outcome"] => {
             only(method, "POST").and_then(|()| set_outcome(call_id, request))
         }
@@ -406,6 +407,26 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 .map_err(|e| refused(edge, &pool, e))
                 .map(|reply| format.render(&pool, &reply)),
         ),
+        Cont::PoolList => match result.answer::<crate::protocol::PoolList>() {
+            Ok(list) if list.pools.is_empty() => respond(Ok(Response::json(
+                200,
+                &json!({ "pools": [], "more": false }),
+            ))),
+            Ok(list) => Step {
+                response: None,
+                effects: list
+                    .pools
+                    .iter()
+                    .map(|pool| super::object(Target::Pool(pool.clone()), &PoolCommand::State))
+                    .collect(),
+                cont: Cont::PoolsListed {
+                    names: list.pools,
+                    more: list.more,
+                },
+                log: Default::default(),
+            },
+            Err(e) => respond(Err(refused(edge, "", e))),
+        },
         Cont::CallFound { call_id } => match result.answer::<CallRoute>() {
             Ok(route) => forward(
                 Target::Pool(route.pool.clone()),
@@ -434,6 +455,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
         | Cont::Number { .. }
         | Cont::Click { .. }
         | Cont::Telephony(_)
+        | Cont::PoolsListed { .. }
         | Cont::Webhooks(_) => respond(Err(internal(
             edge,
             "email continuation reached the admin API".into(),
@@ -973,6 +995,86 @@ fn report(pool: String, request: &Request) -> Result<Step, ApiError> {
         &PoolCommand::Report { campaign, detail },
         Cont::Report { pool, format },
     ))
+}
+
+/// Pools listed per page of `GET /v1/pools`.
+pub const POOLS_PER_PAGE: usize = 100;
+
+/// `GET /v1/pools[?after=name]`: every pool the directory knows, with its
+/// figures (each pool's object asked at once), a page at a time.
+fn list_pools(request: &Request) -> Result<Step, ApiError> {
+    let query = request.url.split_once('?').map_or("", |(_, q)| q);
+    let mut after = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("after", v)) => {
+                let v = percent_decode(v)
+                    .filter(|p| valid_pool_id(p))
+                    .ok_or_else(|| {
+                        ApiError::field(ErrorCode::InvalidField, "after", "not a pool id")
+                    })?;
+                after = Some(v);
+            }
+            _ => {
+                return Err(ApiError::field(
+                    ErrorCode::BadJson,
+                    pair.split('=').next().unwrap_or(pair),
+                    "unknown parameter (known: after)",
+                ));
+            }
+        }
+    }
+    Ok(forward(
+        Target::Directory,
+        &DirectoryCommand::Pools {
+            after,
+            limit: POOLS_PER_PAGE,
+        },
+        Cont::PoolList,
+    ))
+}
+
+/// The answer of `GET /v1/pools`: one summary per pool whose state came back.
+pub(super) fn pools_listed(
+    edge: &Edge,
+    names: Vec<String>,
+    more: bool,
+    results: Vec<EffectResult>,
+) -> Step {
+    let mut summaries = Vec::new();
+    for (pool, result) in names.iter().zip(results) {
+        match result.answer::<PoolState>() {
+            Ok(state) => summaries.push(pool_summary(pool, &state)),
+            // Numbers still routed to a purged pool: the directory lists it, the pool is gone.
+            Err(e) if e.code == ObjectErrorCode::UnknownPool => {}
+            Err(e) => {
+                edge.warn(format!("pool list: pool {pool} did not answer: {e}"));
+                summaries.push(json!({ "pool": pool, "error": e.message }));
+            }
+        }
+    }
+    let next = if more { names.last().cloned() } else { None };
+    respond(Ok(Response::json(
+        200,
+        &json!({ "pools": summaries, "more": more, "next_after": next }),
+    )))
+}
+
+/// A pool's line in `GET /v1/pools`.
+fn pool_summary(pool: &str, state: &PoolState) -> Value {
+    json!({
+        "pool": pool,
+        "numbers": state.config.numbers.len(),
+        "fallback": state.config.fallback,
+        "utilisation": state.live.utilisation,
+        "pressure": state.live.pressure,
+        "exclusive": state.live.exclusive,
+        "holders": state.live.holders,
+        "calls": state.live.calls,
+        "opens": {"total": state.opens.total, "human": state.opens.human, "machine": state.opens.machine},
+        "exhaustions": state.live.exhaustions,
+        "deleted": state.deleted,
+    })
 }
 
 /// A call id from the path.

@@ -318,6 +318,10 @@ enum Cont {
         pool: String,
         format: admin::ReportFormat,
     },
+    /// The directory listed pools: ask each for its state.
+    PoolList,
+    /// Every listed pool's state, in the order listed (all results at once).
+    PoolsListed { names: Vec<String>, more: bool },
     /// The directory found (or not) the pool of a call to show.
     CallFound { call_id: crate::calls::CallId },
     /// The pool's stored call.
@@ -530,6 +534,9 @@ impl Edge {
 
     /// Hands a step's results to the route that planned it.
     fn continue_with(&self, step: Step, results: Vec<EffectResult>) -> Step {
+        if let Cont::PoolsListed { names, more } = step.cont {
+            return admin::pools_listed(self, names, more, results);
+        }
         let mut results = results.into_iter();
         let result = results
             .next()

@@ -158,6 +158,23 @@ impl DirectoryObject {
                 call_id,
                 at,
             } => self.route_call(number, &call_id, at, now),
+            DirectoryCommand::Pools { after, limit } => {
+                let names: std::collections::BTreeSet<&String> = self
+                    .numbers
+                    .values()
+                    .map(|e| &e.pool)
+                    .chain(self.fallbacks.values().flatten())
+                    .filter(|p| after.as_ref().is_none_or(|a| *p > a))
+                    .collect();
+                let pools: Vec<String> = names.iter().take(limit).map(|p| (*p).clone()).collect();
+                Outcome::ok(
+                    crate::protocol::PoolList {
+                        more: names.len() > pools.len(),
+                        pools,
+                    },
+                    Vec::new(),
+                )
+            }
             DirectoryCommand::FindCall { call_id } => match self.calls.get(call_id.as_str()) {
                 Some(route) => Outcome::ok(route, Vec::new()),
                 None => Outcome::error(ObjectError::field(

@@ -126,3 +126,14 @@ test("a deleted pool shows its fallback, still attributes calls, and its alarm p
   assert.equal(taken.status, 409, JSON.stringify(taken.body));
   assert.equal(taken.body.error.code, "conflict");
 });
+
+test("the pool list asks every pool at once and leaves out purged ones", async () => {
+  const list = await api(worker.base, "GET", "/v1/pools");
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  const names = list.body.pools.map((p) => p.pool);
+  assert.ok(names.includes("pixels"), JSON.stringify(names));
+  assert.ok(!names.includes("brief"), "a purged pool is not listed");
+  const pixels = list.body.pools.find((p) => p.pool === "pixels");
+  assert.equal(pixels.opens.total, 3);
+  assert.equal(pixels.numbers, 1);
+});
