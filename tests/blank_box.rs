@@ -15,7 +15,7 @@
 
 mod support;
 
-use support::{ADMIN, KEY, NOW, Service};
+use support::{ADMIN, BASE, KEY, NOW, Service};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -26,21 +26,9 @@ use ringmark::snippet::Platform;
 use ringmark::token::{Claims, Keyring};
 use serde_json::{Value, json};
 
-const BASE: &str = "https://t.example.com";
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
 const DAY: i64 = 86_400;
-
-fn admin(s: &mut Service, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let mut request = Request::new(method, &format!("{BASE}{path}"))
-        .header("authorization", &format!("Bearer {ADMIN}"));
-    if !body.is_null() {
-        request = request.body(body.to_string());
-    }
-    let response = s.run(request);
-    let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-    (response.status, json)
-}
 
 fn get(url: &str, ua: &str) -> Request {
     Request::new("GET", url).header("user-agent", ua)
@@ -61,10 +49,9 @@ fn with_pool(s: &mut Service, style: Value) -> String {
     if !style.is_null() {
         body["style"] = style;
     }
-    let (status, answer) = admin(s, "PUT", "/v1/pools/p1", body);
+    let (status, answer) = s.admin("PUT", "/v1/pools/p1", body);
     assert_eq!(status, 200, "{answer}");
-    let (status, answer) = admin(
-        s,
+    let (status, answer) = s.admin(
         "POST",
         "/v1/pools/p1/tokens",
         json!({"campaign": "c1", "recipients": ["a"]}),
@@ -75,8 +62,7 @@ fn with_pool(s: &mut Service, style: Value) -> String {
 
 /// The snippet's `width` and `height` for pool `p1`, as its HTML writes them.
 fn snippet_box(s: &mut Service) -> (u32, u32) {
-    let (status, body) = admin(
-        s,
+    let (status, body) = s.admin(
         "POST",
         "/v1/pools/p1/snippet",
         json!({"platform": "mailchimp"}),
@@ -265,7 +251,7 @@ fn a_pool_never_configured_or_purged_answers_the_box() {
     }
 
     // Deleted: old emails show the fallback, drawn in the pool's style in the same box.
-    let (status, deleted) = admin(&mut s, "DELETE", "/v1/pools/p1", Value::Null);
+    let (status, deleted) = s.admin("DELETE", "/v1/pools/p1", Value::Null);
     assert_eq!(status, 200, "{deleted}");
     for ua in [DESKTOP, IPHONE] {
         let response = s.run(get(&image_url(&token), ua));
@@ -367,8 +353,7 @@ fn a_number_that_cannot_be_drawn_answers_its_pools_box() {
         ),
         "a styled pool's box is its own"
     );
-    let (status, answer) = admin(
-        &mut s,
+    let (status, answer) = s.admin(
         "POST",
         "/v1/pools/p1/tokens",
         json!({"campaign": "c1", "recipients": ["a"]}),

@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{ADMIN, Service};
+use support::{ADMIN, BASE, Service};
 
 use ringmark::edge::EdgeConfig;
 use ringmark::http::{Request, Response};
@@ -14,7 +14,6 @@ use ringmark::telephony::twilio::signature;
 use serde_json::{Value, json};
 
 const TWILIO: &str = "test-twilio-auth-token";
-const BASE: &str = "https://t.example.com";
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const SID: &str = "CA0123456789abcdef0123456789abcdef";
 const CALLER: &str = "+12125550123";
@@ -26,19 +25,6 @@ fn service() -> Service {
         twilio_auth_token: TWILIO.into(),
         ..EdgeConfig::default()
     })
-}
-
-fn admin(s: &mut Service, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let mut request = Request::new(method, &format!("{BASE}{path}"))
-        .header("authorization", &format!("Bearer {ADMIN}"));
-    if !body.is_null() {
-        request = request.body(body.to_string());
-    }
-    let r = s.run(request);
-    (
-        r.status,
-        serde_json::from_slice(&r.body).unwrap_or(Value::Null),
-    )
 }
 
 /// A pool that takes live calls, and recipient `a` shown its first number.
@@ -57,10 +43,9 @@ fn pool(s: &mut Service, forward_to: bool) -> String {
     if forward_to {
         body["forward_to"] = json!("+14155559999");
     }
-    let (status, answer) = admin(s, "PUT", "/v1/pools/p1", body);
+    let (status, answer) = s.admin("PUT", "/v1/pools/p1", body);
     assert_eq!(status, 200, "{answer}");
-    let (_, tokens) = admin(
-        s,
+    let (_, tokens) = s.admin(
         "POST",
         "/v1/pools/p1/tokens",
         json!({"campaign": "spring", "recipients": ["a"]}),
@@ -131,7 +116,7 @@ fn a_signed_call_is_attributed_and_forwarded_with_whisper_recording_and_status_c
     // Twilio retries a webhook it got no answer to: the same call, stored once.
     let (_, again) = voice(&mut s, &to, Some(TWILIO));
     assert_eq!(again, xml);
-    let (_, state) = admin(&mut s, "GET", "/v1/pools/p1", Value::Null);
+    let (_, state) = s.admin("GET", "/v1/pools/p1", Value::Null);
     assert_eq!(state["live"]["calls"], 1, "attributed once");
 }
 
@@ -209,8 +194,7 @@ fn the_status_and_transcript_complete_the_call_and_the_rules_value_it_and_a_pers
     );
     assert_eq!(call_state(&mut s), call);
     // A person knows better: the manual outcome wins over the rules.
-    let (status, body) = admin(
-        &mut s,
+    let (status, body) = s.admin(
         "POST",
         &format!("/v1/calls/{SID}/outcome"),
         json!({"converted": true, "value": 240, "currency": "USD", "tags": ["booked"]}),
@@ -243,22 +227,21 @@ fn a_reported_call_gets_an_id_its_outcome_can_be_set_by_and_reporting_it_again_i
     let mut s = service();
     let to = pool(&mut s, true);
     let report = json!({"to": to, "from": CALLER, "at": support::NOW + 60, "duration": 75});
-    let (status, first) = admin(&mut s, "POST", "/v1/calls", report.clone());
+    let (status, first) = s.admin("POST", "/v1/calls", report.clone());
     assert_eq!(status, 200, "{first}");
     assert_eq!(first["recipient"], "a");
     let call_id = first["call_id"].as_str().unwrap().to_owned();
     assert!(call_id.starts_with("call_"), "{call_id}");
-    let (_, again) = admin(&mut s, "POST", "/v1/calls", report);
+    let (_, again) = s.admin("POST", "/v1/calls", report);
     assert_eq!(again["call_id"], first["call_id"]);
-    let (_, state) = admin(&mut s, "GET", "/v1/pools/p1", Value::Null);
+    let (_, state) = s.admin("GET", "/v1/pools/p1", Value::Null);
     assert_eq!(
         state["live"]["calls"], 1,
         "the same call reported twice is one call"
     );
     // 75 s: the duration rule converted it.
     assert_eq!(call_state(&mut s)["outcome"]["value"]["amount"], "50.00");
-    let (status, body) = admin(
-        &mut s,
+    let (status, body) = s.admin(
         "POST",
         &format!("/v1/calls/{call_id}/outcome"),
         json!({"converted": false}),
@@ -269,7 +252,7 @@ fn a_reported_call_gets_an_id_its_outcome_can_be_set_by_and_reporting_it_again_i
         ("/v1/calls/CAffffffffffffffffffffffffffffffff/outcome", 404),
         ("/v1/calls/nope/outcome", 422),
     ] {
-        let (status, body) = admin(&mut s, "POST", path, json!({"converted": true}));
+        let (status, body) = s.admin("POST", path, json!({"converted": true}));
         assert_eq!(status, want, "{path}: {body}");
     }
 }
@@ -286,8 +269,7 @@ mod reports {
     {
         let mut s = service();
         let to = pool(&mut s, true); // recipient `a` of `spring` opened on a desktop
-        let (_, issued) = admin(
-            &mut s,
+        let (_, issued) = s.admin(
             "POST",
             "/v1/pools/p1/tokens",
             json!({"campaign": "spring", "recipients": ["a", "b", "c", "d"]}),
@@ -308,12 +290,7 @@ mod reports {
             200
         );
 
-        let (status, body) = admin(
-            &mut s,
-            "GET",
-            "/v1/pools/p1/report?campaign=spring",
-            Value::Null,
-        );
+        let (status, body) = s.admin("GET", "/v1/pools/p1/report?campaign=spring", Value::Null);
         assert_eq!(status, 200, "{body}");
         let r = &body["report"];
         assert_eq!(r["recipients_with_tokens"], 4, "{r}");
@@ -381,12 +358,8 @@ mod reports {
             ("?campaign=spring&campaign=x", "campaign"),
             ("?campaign=spring&limit=3", "limit"),
         ] {
-            let (status, body) = admin(
-                &mut s,
-                "GET",
-                &format!("/v1/pools/p1/report{query}"),
-                Value::Null,
-            );
+            let (status, body) =
+                s.admin("GET", &format!("/v1/pools/p1/report{query}"), Value::Null);
             assert!((400..500).contains(&status), "{query}: {body}");
             assert_eq!(body["error"]["field"], field, "{query}");
         }
@@ -399,9 +372,7 @@ mod events {
 
     /// Registers endpoint `crm` for the four call events; its secret.
     fn call_hook(s: &mut Service) -> Secret {
-        let (status, body) = admin(
-            s,
-            "PUT",
+        let (status, body) = s.admin("PUT",
             "/v1/webhooks/crm",
             json!({"url": "https://crm.example.com/hook",
                    "events": ["call.started", "call.attributed", "call.completed", "call.outcome"]}),
@@ -475,8 +446,8 @@ mod events {
         let to = pool(&mut s, true);
         call_hook(&mut s);
         let report = json!({"to": to, "from": CALLER, "at": support::NOW + 60, "duration": 75});
-        admin(&mut s, "POST", "/v1/calls", report.clone());
-        admin(&mut s, "POST", "/v1/calls", report); // the same call again: no new events
+        s.admin("POST", "/v1/calls", report.clone());
+        s.admin("POST", "/v1/calls", report); // the same call again: no new events
         deliver_all(&mut s);
         let types: Vec<String> = s
             .receiver

@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{ADMIN, NOW, Service};
+use support::{ADMIN, BASE, NOW, Service};
 
 use ringmark::edge::{Effect, EffectResult, Target};
 use ringmark::http::{Request, Response};
@@ -16,30 +16,8 @@ use serde_json::{Value, json};
 
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
-const BASE: &str = "https://t.example.com";
 
 impl Service {
-    fn admin(&mut self, method: &str, path: &str, body: Value) -> (u16, Value) {
-        let mut request = Request::new(method, &format!("{BASE}{path}"))
-            .header("authorization", &format!("Bearer {ADMIN}"));
-        if !body.is_null() {
-            request = request.body(body.to_string());
-        }
-        let response = self.run(request);
-        let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        (response.status, json)
-    }
-
-    /// An admin request with a body sent as is (not re-serialised JSON).
-    fn admin_raw(&mut self, method: &str, path: &str, body: &str) -> (u16, Value) {
-        let request = Request::new(method, &format!("{BASE}{path}"))
-            .header("authorization", &format!("Bearer {ADMIN}"))
-            .body(body);
-        let response = self.run(request);
-        let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        (response.status, json)
-    }
-
     /// The edge's first step for an admin request, asserting it answers at once
     /// (refused before any object is asked, so nothing can have been written).
     fn refused_at_once(&self, method: &str, path: &str, body: &str) -> (u16, Value) {

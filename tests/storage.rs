@@ -7,7 +7,7 @@
 mod support;
 
 use support::sqlite::Store;
-use support::{ADMIN, NOW, PoolSlot, Service};
+use support::{NOW, PoolSlot, Service};
 
 use ringmark::http::{Request, Response};
 use ringmark::objects::pool::prune_interval;
@@ -16,21 +16,7 @@ use ringmark::protocol::{DirectoryCommand, DirectoryEntry, PoolCommand, PoolStat
 use serde_json::{Value, json};
 
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
-const BASE: &str = "https://t.example.com";
 const DAY: i64 = 86_400;
-
-fn admin(s: &mut Service, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let mut request = Request::new(method, &format!("{BASE}{path}"))
-        .header("authorization", &format!("Bearer {ADMIN}"));
-    if !body.is_null() {
-        request = request.body(body.to_string());
-    }
-    let response = s.run(request);
-    (
-        response.status,
-        serde_json::from_slice(&response.body).unwrap_or(Value::Null),
-    )
-}
 
 fn fetch(s: &mut Service, url: &str) -> Response {
     s.run(Request::new("GET", url).header("user-agent", DESKTOP))
@@ -46,10 +32,9 @@ fn pool(s: &mut Service) -> Vec<Value> {
         "attribution_window_seconds": 2 * DAY,
         "quarantine_seconds": 3 * DAY,
     });
-    let (status, answer) = admin(s, "PUT", "/v1/pools/p1", body);
+    let (status, answer) = s.admin("PUT", "/v1/pools/p1", body);
     assert_eq!(status, 200, "{answer}");
-    let (status, answer) = admin(
-        s,
+    let (status, answer) = s.admin(
         "POST",
         "/v1/pools/p1/tokens",
         json!({"campaign": "c1", "recipients": ["a", "b", "c"]}),
@@ -217,8 +202,7 @@ mod retention {
         let mut s = Service::new();
         let tokens = pool(&mut s);
         fetch(&mut s, url(&tokens[0], "number"));
-        let (status, body) = admin(
-            &mut s,
+        let (status, body) = s.admin(
             "POST",
             "/v1/calls",
             json!({"to": "+14155550101", "at": NOW + 60}),
@@ -227,7 +211,7 @@ mod retention {
         assert!(count(&s, "events") >= 3);
         // The lease (1 h) and tail (1 day) end, then the 2-day window after them passes.
         run_until(&mut s, NOW + 5 * DAY);
-        let (_, state) = admin(&mut s, "GET", "/v1/pools/p1", Value::Null);
+        let (_, state) = s.admin("GET", "/v1/pools/p1", Value::Null);
         assert_eq!(state["live"]["calls"], 0, "the call is out of the window");
         assert_eq!(state["live"]["holders"], 0, "and so is its recipient");
         let horizon = s.now - 2 * DAY - prune_interval(2 * DAY as u32);
@@ -268,13 +252,13 @@ mod deletion {
         assert_eq!(shown.header_value("x-ringmark-lease"), Some("exclusive"));
 
         s.now = NOW + 600;
-        let (status, deleted) = admin(&mut s, "DELETE", "/v1/pools/p1", Value::Null);
+        let (status, deleted) = s.admin("DELETE", "/v1/pools/p1", Value::Null);
         assert_eq!(status, 200, "{deleted}");
         assert_eq!(deleted["purge_at"], NOW + 600 + 2 * DAY);
         assert_eq!(deleted["numbers"], json!(["+14155550101", "+14155550102"]));
         assert_eq!(deleted["numbers_free_at"], NOW + 600 + 3 * DAY);
         // Idempotent: the same schedule again.
-        let (status, again) = admin(&mut s, "DELETE", "/v1/pools/p1", Value::Null);
+        let (status, again) = s.admin("DELETE", "/v1/pools/p1", Value::Null);
         assert_eq!((status, &again["purge_at"]), (200, &deleted["purge_at"]));
 
         // Old emails show the fallback, and record nothing.
@@ -284,8 +268,7 @@ mod deletion {
         fetch(&mut s, url(&tokens[1], "open"));
         assert_eq!(count(&s, "opens"), opens, "a deleted pool records no opens");
         // The numbers can't be reconfigured while they are quarantined.
-        let (status, body) = admin(
-            &mut s,
+        let (status, body) = s.admin(
             "PUT",
             "/v1/pools/p1",
             json!({
@@ -294,8 +277,7 @@ mod deletion {
         assert_eq!(status, 409, "{body}");
         assert_eq!(body["error"]["code"], "pool_deleted");
         // Late calls are still attributed to whoever saw the number.
-        let (status, call) = admin(
-            &mut s,
+        let (status, call) = s.admin(
             "POST",
             "/v1/calls",
             json!({"to": "+14155550101", "at": NOW + 900}),
@@ -311,11 +293,10 @@ mod deletion {
             s.pool_tables("p1")
         );
         assert_eq!(s.pools["p1"].alarm, None);
-        let (status, _) = admin(&mut s, "GET", "/v1/pools/p1", Value::Null);
+        let (status, _) = s.admin("GET", "/v1/pools/p1", Value::Null);
         assert_eq!(status, 404, "the pool is gone");
         // Its numbers stay quarantined in the directory for the pool's quarantine.
-        let (status, body) = admin(
-            &mut s,
+        let (status, body) = s.admin(
             "PUT",
             "/v1/pools/p2",
             json!({
@@ -327,8 +308,7 @@ mod deletion {
             "{body}"
         );
         s.now = NOW + 600 + 3 * DAY;
-        let (status, body) = admin(
-            &mut s,
+        let (status, body) = s.admin(
             "PUT",
             "/v1/pools/p2",
             json!({
@@ -424,8 +404,7 @@ mod large_pools {
         let numbers: Vec<String> = (0..ringmark::edge::admin::MAX_POOL_NUMBERS)
             .map(|i| format!("+1415{i:07}"))
             .collect();
-        let (status, body) = admin(
-            &mut s,
+        let (status, body) = s.admin(
             "PUT",
             "/v1/pools/big",
             json!({"numbers": numbers, "fallback": "+14159999999", "lease_seconds": 3600}),

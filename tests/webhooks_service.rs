@@ -9,36 +9,21 @@ mod support;
 use ringmark::http::{Request, Response};
 use ringmark::webhooks::{Secret, verify};
 use serde_json::{Value, json};
-use support::{ADMIN, NOW, Received, Service};
+use support::{BASE, NOW, Received, Service};
 
-const BASE: &str = "https://t.example.com";
 const DESKTOP: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const GMAIL_PROXY: &str =
     "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";
 const RECEIVER: &str = "https://hooks.example.com/ringmark";
 
-fn admin(s: &mut Service, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let mut request = Request::new(method, &format!("{BASE}{path}"))
-        .header("authorization", &format!("Bearer {ADMIN}"));
-    if !body.is_null() {
-        request = request.body(body.to_string());
-    }
-    let response = s.run(request);
-    let json = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-    (response.status, json)
-}
-
 /// A pool of two numbers and tokens for three recipients.
 fn pool(s: &mut Service) -> Vec<Value> {
-    let (status, body) = admin(
-        s,
-        "PUT",
+    let (status, body) = s.admin("PUT",
         "/v1/pools/p1",
         json!({"numbers": ["+14155550101", "+14155550102"], "fallback": "+14155550100", "lease_seconds": 3600}),
     );
     assert_eq!(status, 200, "{body}");
-    let (status, body) = admin(
-        s,
+    let (status, body) = s.admin(
         "POST",
         "/v1/pools/p1/tokens",
         json!({"campaign": "c1", "recipients": ["a", "b", "c"]}),
@@ -49,8 +34,7 @@ fn pool(s: &mut Service) -> Vec<Value> {
 
 /// Registers webhook `id` for `events`; returns its secret.
 fn register(s: &mut Service, id: &str, events: Value, schedule: Value) -> Secret {
-    let (status, body) = admin(
-        s,
+    let (status, body) = s.admin(
         "PUT",
         &format!("/v1/webhooks/{id}"),
         json!({"url": RECEIVER, "events": events, "retry_schedule_seconds": schedule}),
@@ -178,7 +162,7 @@ fn failed_attempts_are_retried_with_the_same_id_and_listed() {
         verified(&secret, r, ts);
     }
 
-    let (status, listed) = admin(&mut s, "GET", "/v1/webhooks/crm/deliveries", Value::Null);
+    let (status, listed) = s.admin("GET", "/v1/webhooks/crm/deliveries", Value::Null);
     assert_eq!(status, 200, "{listed}");
     let deliveries = listed["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 1);
@@ -203,7 +187,7 @@ fn an_exhausted_schedule_disables_the_webhook_and_a_replay_needs_it_re_enabled()
     deliver_until(&mut s, NOW + 10);
     assert_eq!(s.receiver.received.len(), 2);
 
-    let (status, endpoint) = admin(&mut s, "GET", "/v1/webhooks/crm", Value::Null);
+    let (status, endpoint) = s.admin("GET", "/v1/webhooks/crm", Value::Null);
     assert_eq!(status, 200);
     assert!(
         endpoint.get("secret").is_none(),
@@ -216,8 +200,7 @@ fn an_exhausted_schedule_disables_the_webhook_and_a_replay_needs_it_re_enabled()
         .unwrap()
         .to_owned();
 
-    let (status, body) = admin(
-        &mut s,
+    let (status, body) = s.admin(
         "POST",
         "/v1/webhooks/crm/replay",
         json!({"event_id": event_id}),
@@ -226,8 +209,7 @@ fn an_exhausted_schedule_disables_the_webhook_and_a_replay_needs_it_re_enabled()
 
     // PUT again re-enables it with the same secret; the replay goes out with the same id.
     register(&mut s, "crm", json!(["open.human"]), json!([1]));
-    let (status, body) = admin(
-        &mut s,
+    let (status, body) = s.admin(
         "POST",
         "/v1/webhooks/crm/replay",
         json!({"event_id": event_id}),
@@ -240,8 +222,7 @@ fn an_exhausted_schedule_disables_the_webhook_and_a_replay_needs_it_re_enabled()
     assert_eq!(last.header("webhook-id"), Some(event_id.as_str()));
     assert_eq!(last.status, 200);
 
-    let (status, body) = admin(
-        &mut s,
+    let (status, body) = s.admin(
         "POST",
         "/v1/webhooks/crm/replay",
         json!({"event_id": "msg_nope"}),
@@ -320,22 +301,20 @@ fn deliveries_survive_a_reload_from_versioned_rows() {
 #[test]
 fn routes_validate_their_input_and_name_the_field() {
     let mut s = Service::new();
-    let (status, body) = admin(&mut s, "GET", "/v1/webhooks/nope", Value::Null);
+    let (status, body) = s.admin("GET", "/v1/webhooks/nope", Value::Null);
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("not_found"))
     );
-    let (status, _) = admin(&mut s, "DELETE", "/v1/webhooks/nope", Value::Null);
+    let (status, _) = s.admin("DELETE", "/v1/webhooks/nope", Value::Null);
     assert_eq!(status, 404);
-    let (status, body) = admin(
-        &mut s,
+    let (status, body) = s.admin(
         "PUT",
         "/v1/webhooks/bad%20id",
         json!({"url": RECEIVER, "events": ["open.human"]}),
     );
     assert_eq!((status, body["error"]["field"].as_str()), (422, Some("id")));
-    let (status, body) = admin(
-        &mut s,
+    let (status, body) = s.admin(
         "PUT",
         "/v1/webhooks/a",
         json!({"url": RECEIVER, "events": ["open.sideways"]}),
@@ -344,31 +323,21 @@ fn routes_validate_their_input_and_name_the_field() {
         (status, body["error"]["field"].as_str()),
         (422, Some("events[0]"))
     );
-    let (status, _) = admin(&mut s, "POST", "/v1/webhooks/a", Value::Null);
+    let (status, _) = s.admin("POST", "/v1/webhooks/a", Value::Null);
     assert_eq!(status, 405);
-    let (status, body) = admin(
-        &mut s,
-        "GET",
-        "/v1/webhooks/a/deliveries?limit=0",
-        Value::Null,
-    );
+    let (status, body) = s.admin("GET", "/v1/webhooks/a/deliveries?limit=0", Value::Null);
     assert_eq!(
         (status, body["error"]["field"].as_str()),
         (422, Some("limit"))
     );
 
     register(&mut s, "a", json!(["call.started"]), json!([5]));
-    let (status, body) = admin(
-        &mut s,
-        "GET",
-        "/v1/webhooks/a/deliveries?limit=5",
-        Value::Null,
-    );
+    let (status, body) = s.admin("GET", "/v1/webhooks/a/deliveries?limit=5", Value::Null);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["deliveries"], json!([]));
-    let (status, body) = admin(&mut s, "DELETE", "/v1/webhooks/a", Value::Null);
+    let (status, body) = s.admin("DELETE", "/v1/webhooks/a", Value::Null);
     assert_eq!((status, &body["deleted"]), (200, &json!(true)));
-    let (status, _) = admin(&mut s, "GET", "/v1/webhooks/a", Value::Null);
+    let (status, _) = s.admin("GET", "/v1/webhooks/a", Value::Null);
     assert_eq!(status, 404);
     // No token, no webhooks.
     let r = s.run(Request::new("GET", &format!("{BASE}/v1/webhooks/a")));
@@ -379,7 +348,7 @@ fn routes_validate_their_input_and_name_the_field() {
 fn private_receivers_are_refused_unless_the_deployment_allows_them() {
     let private = json!({"url": "http://127.0.0.1:8080/hook", "events": ["open.human"]});
     let mut s = Service::new();
-    let (status, body) = admin(&mut s, "PUT", "/v1/webhooks/local", private.clone());
+    let (status, body) = s.admin("PUT", "/v1/webhooks/local", private.clone());
     assert_eq!(
         (status, body["error"]["field"].as_str()),
         (422, Some("url")),
@@ -392,8 +361,7 @@ fn private_receivers_are_refused_unless_the_deployment_allows_them() {
         "https://[::1]/h",
         "https://169.254.169.254/latest",
     ] {
-        let (status, body) = admin(
-            &mut s,
+        let (status, body) = s.admin(
             "PUT",
             "/v1/webhooks/local",
             json!({"url": url, "events": ["open.human"]}),
@@ -402,7 +370,7 @@ fn private_receivers_are_refused_unless_the_deployment_allows_them() {
     }
 
     let mut s = Service::with_private_webhooks();
-    let (status, body) = admin(&mut s, "PUT", "/v1/webhooks/local", private);
+    let (status, body) = s.admin("PUT", "/v1/webhooks/local", private);
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["url"], "http://127.0.0.1:8080/hook");
 }

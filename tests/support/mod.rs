@@ -22,6 +22,8 @@ use std::rc::Rc;
 pub const KEY: &str = "test-signing-key-0123456789";
 /// The admin token of every test deployment.
 pub const ADMIN: &str = "test-admin-token-0123456789";
+/// The origin of every test request.
+pub const BASE: &str = "https://t.example.com";
 /// The deployment's clock at the start of every test (2027-01-15T08:00:00Z).
 pub const NOW: i64 = 1_800_000_000;
 
@@ -170,6 +172,36 @@ pub struct Service {
     /// Steps whose response was sent, with effects still to run (what `ctx.waitUntil` holds).
     pub after: Vec<Step>,
     pub now: i64,
+}
+
+impl Service {
+    /// An admin request with the deployment's bearer token and a JSON body
+    /// (`null`: none); the status and the JSON answer.
+    pub fn admin(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let body = if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        };
+        self.admin_raw(method, path, &body)
+    }
+
+    /// An admin request with a body sent as is (not re-serialised JSON).
+    pub fn admin_raw(&mut self, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+        let mut request = Request::new(method, &format!("{BASE}{path}"))
+            .header("authorization", &format!("Bearer {ADMIN}"));
+        if !body.is_empty() {
+            request = request.body(body);
+        }
+        let response = self.run(request);
+        let json = serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
+        (response.status, json)
+    }
 }
 
 impl Service {
