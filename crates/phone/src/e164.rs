@@ -65,7 +65,7 @@ impl E164 {
     }
 
     /// The RFC 3966 URI for links and `Location:` headers, `"tel:+14155550132"`: global form, no visual
-    /// separators, no parameters (call-tracking.md §4.7: never append a query).
+    /// separators, no parameters (RFC 3966 allows parameters, but dialers differ on them: none is appended).
     pub fn tel_uri(&self) -> String {
         format!("tel:{}", self.0)
     }

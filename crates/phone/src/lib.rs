@@ -2,8 +2,8 @@
 //!
 //! Why this crate exists instead of `phonenumber` (libphonenumber): the Worker renders a number on every
 //! email open, and `phonenumber` costs about 0.5 MB gzipped of wasm plus 300–520 ms on its first parse
-//! (libraries.md A5; call-tracking.md §4.7). The research's advice is to **store E.164 and precompute the
-//! display strings when a number joins a pool**, off the request path. So:
+//! (measured when this crate was chosen). So ringmark **stores E.164 and precomputes the display
+//! strings when a number joins a pool**, off the request path:
 //!
 //! * [`E164`] is the stored key: `+` and 8–15 digits, a real (assigned) ITU country code, visual separators
 //!   stripped on input, clear errors ([`PhoneError`]) for everything else. It also gives the RFC 3966

@@ -1,5 +1,5 @@
 //! Call attribution ([`Call`] → [`Attribution`]): ranked candidates from the called number's
-//! association history, each with the probability that they are the caller (research §4.4).
+//! association history, each with the probability that they are the caller.
 //!
 //! Model. A call to number X at time `t` was placed by one of the people who had been shown X,
 //! or by somebody else (an outsider: a forwarded email, a wrong number). Each candidate's

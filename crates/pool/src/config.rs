@@ -1,6 +1,6 @@
 //! Pool configuration as the admin API sends it ([`PoolConfig`]), its defaults and validation.
 //!
-//! Defaults follow the research (call-tracking.md §4): exclusive renewals capped at 7 days
+//! Defaults, and why: exclusive renewals capped at 7 days
 //! (zar's `MAX_RENEWAL_AGE`), a 7-day tail (95% of eventual openers have opened by then),
 //! 45-day quarantine (FCC number aging), a 30-day attribution window (zar's route cache), LRU
 //! reuse, a shared tail when no number is free (the fallback number only when every number is

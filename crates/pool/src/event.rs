@@ -3,7 +3,7 @@
 //! Two families. *Input* events (`created`, `configured`, `opened`, `call_recorded`, `pruned`)
 //! carry a request and its recorded outcome; [`crate::Pool::apply`] re-executes the request at the
 //! event's time and checks the outcome, so replaying the log rebuilds the state exactly
-//! (research §4.6). *Derived* events (lease and tail ends, quarantine, exhaustion, steals,
+//! (so the log, not the snapshot, is the record of truth). *Derived* events (lease and tail ends, quarantine, exhaustion, steals,
 //! pressure) are consequences of inputs and of time; replay recomputes them, so applying one is
 //! a no-op. Lease expiry is a function of time: it is reported by the first operation at or
 //! after the expiry, stamped with the expiry time itself.

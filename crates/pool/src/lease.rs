@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Unix seconds. Always passed in by the caller (no clock in this crate).
 pub type Timestamp = i64;
 
-/// The identity a number is leased to: one recipient of one campaign (research §4.1).
+/// The identity a number is leased to: one recipient of one campaign.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Holder {
     /// Campaign identifier.
@@ -25,7 +25,7 @@ impl Holder {
     }
 }
 
-/// How much the request says about a human being present (research §4.5).
+/// How much the request says about a human being present.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {

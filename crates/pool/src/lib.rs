@@ -3,20 +3,20 @@
 //! One Durable Object per pool drives a [`Pool`]; it passes the time in, persists the
 //! [`Event`]s (or the serde snapshot of the pool) and gets back the number to render and,
 //! later, who probably called. No clock, no RNG, no I/O: the same inputs give the same
-//! outputs on every platform (research `call-tracking.md` §4.6). A caller that keeps no log
+//! outputs on every platform, so a pool object replays its log exactly. A caller that keeps no log
 //! (the backtest) drives the same code through [`Pool::open_into`] and
 //! [`Pool::record_call_into`] with [`Discard`], which never builds the events.
 //!
-//! Why it is shaped this way (research `call-tracking.md`):
-//! * **Email callers act over days, web pools are sized for minutes** (§0.1, §2): a short
+//! Why it is shaped this way:
+//! * **Email callers act over days, web pools are sized for minutes**: a short
 //!   *exclusive* lease (a guaranteed minimum, Invoca's `lifetime_seconds`, renewed by human
 //!   signals up to `max_lease_seconds` of age, zar's 7-day cap) is followed by a long *tail* in
 //!   which the number stays attributable to its last holder and is not handed out (unless
 //!   stolen); then it is free. Calls are ranked by state, recency and caller ID, and the
 //!   answer says honestly when it is ambiguous (CTM likelihood, Call Dynamics).
-//! * **Least-recently-released reuse** (§0.3, §4.2): maximises the gap between two holders
+//! * **Least-recently-released reuse**: maximises the gap between two holders
 //!   of one number and is deterministic; ties by E.164. A seeded random order is opt-in.
-//! * **Exhaustion is an explicit, reported policy** (§0.4, §4.3): `shared_tail` (default:
+//! * **Exhaustion is an explicit, reported policy**: `shared_tail` (default:
 //!   reuse the tail number shown longest ago and keep its holders as candidates; the fallback
 //!   only when every number is inside an exclusive lease), `fallback`, `overflow`,
 //!   `steal_oldest_tail`, `share` (one file each in `policy/`); every exhaustion is in the
@@ -26,13 +26,14 @@
 //!   called number in the window is a candidate, weighed by the call-delay density at the time
 //!   since they saw it and by caller-ID evidence; the pool re-learns the delay model from its
 //!   own calls.
-//! * **Proxies do not eat the pool** (§0.2, §4.5): a [`Signal::Machine`] (Apple MPP prefetch,
+//! * **Proxies do not eat the pool**: a [`Signal::Machine`] (Apple MPP prefetch,
 //!   scanners, bots, image proxies) never takes an exclusive lease. A recipient who already
 //!   holds a number (exclusive, shared or tail) gets that number back; one who holds nothing
 //!   gets a *soft hold* on the pool's fallback number (so machines never consume a free
 //!   number), lasting `tail_seconds` and refreshed by later machine signals. A later human
 //!   signal upgrades the recipient to an exclusive number.
-//! * **Quarantine** (§1b, FCC aging): numbers leaving the pool wait `quarantine_seconds`
+//! * **Quarantine** (as carriers age disconnected numbers before reassigning them; in the US,
+//!   the FCC's number-aging rule, 47 CFR § 52.15(f)): numbers leaving the pool wait `quarantine_seconds`
 //!   (45 days) before reuse; re-adding a quarantined number keeps it quarantined until then.
 //!
 //! Lease rules in full, for a recipient's request at time `now`:

@@ -1,6 +1,6 @@
 //! Ordering keys for the free list and the tail list: least-recently-released (LRU) or a
-//! seeded pseudo-random order (research §4.2: LRU maximises the gap between two holders of a
-//! number; random is opt-in).
+//! seeded pseudo-random order (LRU maximises the gap between two holders of a number, which keeps
+//! late calls resolvable; random is opt-in).
 //!
 //! The random order is *stateless*: a number's key is a SplitMix64 hash of (seed, number,
 //! release time), so the smallest key among the free numbers is a uniform pick, and replaying a

@@ -1,5 +1,5 @@
 //! Pool health at a given time ([`PoolStats`]): how many numbers are in each state,
-//! utilisation (Call Dynamics' >75% rule, research §1b) and exhaustion counts.
+//! utilisation (Call Dynamics advises adding numbers above 75 %: <https://support.calldynamics.com.au/support/solutions/articles/17000088350-how-to-monitor-pool-utilisation>) and exhaustion counts.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,14 +1,16 @@
-//! Pool sizing for per-recipient email (research §2): Little's law over the email open curve,
+//! Pool sizing for per-recipient email: Little's law over the email open curve,
 //! with an Erlang-B margin.
 //!
 //! Model. Eventual human openers `N = recipients × human_open_rate` open after a delay whose
-//! CDF is Mailchimp's (⅓ at 1 h, 53% at 6 h, 78% at 1 d, 95% at 7 d, research key E22) with an assumed 1%
+//! CDF is Mailchimp's (⅓ at 1 h, 53% at 6 h, 78% at 1 d, 95% at 7 d:
+//! <https://blog.mailchimp.com/nearly-one-third-of-opens-occur-within-1-hour/>) with an assumed 1%
 //! in the first minute and 100% at 30 days, linear below one minute and log-linear between the
 //! points. Sends are spread uniformly over `send_spread_hours` (0 = blast). Concurrent leases
 //! `L(t) = A(t) − A(t − W)` (A = cumulative opens, W = lease); the peak of `L` is the fluid
 //! (Little's law) demand. The recommended size is the smallest `M` whose Erlang-B blocking
 //! probability at offered load `a = peak` is at most `target_exhaustion`
-//! (`E(r) = a·E(r−1) / (r + a·E(r−1))`, research keys M2, M3).
+//! (the standard recursion `E(r) = a·E(r−1) / (r + a·E(r−1))`, `E(0) = 1`; e.g. GNU Octave's
+//! `queueing` package, <https://octave.sourceforge.io/queueing/function/erlangb.html>).
 
 mod accuracy;
 
