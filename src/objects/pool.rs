@@ -666,29 +666,6 @@ fn save_call(record: &CallRecord) -> Write {
     )
 }
 
-/// A new stored call with the pool's attribution.
-fn new_record(
-    pool: &str,
-    call: &ringmark_pool::Call,
-    call_id: CallId,
-    attribution: &ringmark_pool::Attribution,
-) -> Result<CallRecord, ObjectError> {
-    let to = ringmark_phone::E164::parse(&call.to)
-        .map_err(|e| ObjectError::field(ObjectErrorCode::Invalid, "to", e.to_string()))?;
-    let from = call
-        .from
-        .as_deref()
-        .and_then(|f| ringmark_phone::E164::parse(f).ok());
-    Ok(CallRecord::ringing(
-        call_id,
-        pool,
-        from,
-        to,
-        Some(AttributionSummary::from_attribution(attribution)),
-        call.at,
-    ))
-}
-
 /// The pool's query for a stored call (its attribution, re-read, without recording it again).
 fn stored_call(record: &CallRecord) -> ringmark_pool::Call {
     ringmark_pool::Call {
@@ -839,24 +816,21 @@ impl Live {
             };
             return Outcome::ok(reply, Vec::new());
         }
-        let (attribution, events) = self.pool.record_call(call.clone(), now);
-        let mut record = match new_record(pool, &call, call_id, &attribution) {
-            Ok(record) => record,
+        let duration = call.duration;
+        let (attribution, mut record, mut writes) = match self.take_call(pool, call, call_id, now) {
+            Ok(taken) => taken,
             Err(e) => return Outcome::error(e),
         };
-        let mut writes = self.persist(&events, now);
         let rules = self.settings.calls.rules();
         let _ = record.apply_status(
             StatusUpdate {
                 status: CallStatus::Completed,
-                duration_seconds: call.duration,
+                duration_seconds: duration,
             },
             &rules,
             now,
         );
-        writes.push(save_call(&record));
-        self.calls
-            .insert(record.call_id.as_str().to_owned(), record.clone());
+        writes.push(self.keep_call(&record));
         let reply = Reported {
             attribution,
             record,
@@ -878,16 +852,49 @@ impl Live {
             let reply = self.rung(stored.clone(), false);
             return Outcome::ok(reply, Vec::new());
         }
-        let (attribution, events) = self.pool.record_call(call.clone(), now);
-        let record = match new_record(pool, &call, call_id, &attribution) {
-            Ok(record) => record,
+        let (_, record, mut writes) = match self.take_call(pool, call, call_id, now) {
+            Ok(taken) => taken,
             Err(e) => return Outcome::error(e),
         };
-        let mut writes = self.persist(&events, now);
-        writes.push(save_call(&record));
+        writes.push(self.keep_call(&record));
+        Outcome::ok(self.rung(record, true), writes)
+    }
+
+    /// A new call: checked first, so a refused one changes nothing; then
+    /// attributed and recorded by the allocator (its events to persist), and
+    /// its record built from the attribution.
+    fn take_call(
+        &mut self,
+        pool: &str,
+        call: ringmark_pool::Call,
+        call_id: CallId,
+        now: Timestamp,
+    ) -> Result<(ringmark_pool::Attribution, CallRecord, Vec<Write>), ObjectError> {
+        let to = ringmark_phone::E164::parse(&call.to)
+            .map_err(|e| ObjectError::field(ObjectErrorCode::Invalid, "to", e.to_string()))?;
+        let from = call
+            .from
+            .as_deref()
+            .and_then(|f| ringmark_phone::E164::parse(f).ok());
+        let at = call.at;
+        let (attribution, events) = self.pool.record_call(call, now);
+        let record = CallRecord::ringing(
+            call_id,
+            pool,
+            from,
+            to,
+            Some(AttributionSummary::from_attribution(&attribution)),
+            at,
+        );
+        let writes = self.persist(&events, now);
+        Ok((attribution, record, writes))
+    }
+
+    /// Keeps a new call in memory; its row.
+    fn keep_call(&mut self, record: &CallRecord) -> Write {
         self.calls
             .insert(record.call_id.as_str().to_owned(), record.clone());
-        Outcome::ok(self.rung(record, true), writes)
+        save_call(record)
     }
 
     fn rung(&self, record: CallRecord, new: bool) -> Rung {
@@ -1066,6 +1073,27 @@ mod tests {
             let error = read_answer::<Value>(&outcome.answer).unwrap_err();
             assert_eq!(error.code, ObjectErrorCode::BadCommand, "{text}");
         }
+    }
+
+    #[test]
+    fn a_call_the_object_refuses_leaves_the_allocator_as_it_was() {
+        let mut pool = PoolObject::empty();
+        assert!(read_answer::<Configured>(&pool.handle_json(&configure(), 100).answer).is_ok());
+        let state = |p: &mut PoolObject| p.handle_json(r#"{"op":"state"}"#, 200).answer;
+        let before = state(&mut pool);
+        for op in ["call", "ring"] {
+            let call = json!({"op": op, "pool": "p", "call_id": "CA0123456789abcdef0123456789abcdef",
+                              "call": {"to": "not a number", "at": 150}});
+            let outcome = pool.handle_json(&call.to_string(), 200);
+            let error = read_answer::<Value>(&outcome.answer).unwrap_err();
+            assert_eq!(error.code, ObjectErrorCode::Invalid, "{op}");
+            assert!(outcome.writes.is_empty(), "{op}");
+        }
+        assert_eq!(
+            state(&mut pool),
+            before,
+            "no call was recorded in memory either"
+        );
     }
 
     #[test]
