@@ -186,10 +186,6 @@ fn add_value(sums: &mut BTreeMap<String, u64>, call: &CallRecord) {
     }
 }
 
-fn money(hundredths: u64) -> String {
-    format!("{}.{:02}", hundredths / 100, hundredths % 100)
-}
-
 /// Whether the call's best candidate is a recipient of `campaign`.
 fn of_campaign(call: &CallRecord, campaign: &str) -> bool {
     call.attribution
@@ -235,10 +231,12 @@ pub fn add_calls<'a>(report: &mut CampaignReport, calls: impl IntoIterator<Item 
                 / u128::from(recipients);
             report.value_per_1000_recipients.insert(
                 currency.clone(),
-                money(u64::try_from(per).unwrap_or(u64::MAX)),
+                crate::calls::money::hundredths_text(u64::try_from(per).unwrap_or(u64::MAX)),
             );
         }
-        report.value.insert(currency, money(hundredths));
+        report
+            .value
+            .insert(currency, crate::calls::money::hundredths_text(hundredths));
     }
 }
 
@@ -316,7 +314,9 @@ pub fn recipient_rows<'a>(
         if let Some(values) = sums.get(recipient) {
             e.value = values
                 .iter()
-                .map(|(currency, h)| format!("{} {currency}", money(*h)))
+                .map(|(currency, h)| {
+                    format!("{} {currency}", crate::calls::money::hundredths_text(*h))
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
         }
@@ -384,12 +384,16 @@ pub fn google_ads_csv<'a>(
         if !of_campaign(call, campaign) {
             continue;
         }
-        let (value, currency) = outcome
-            .value
-            .as_ref()
-            .map_or((String::new(), String::new()), |m| {
-                (money(m.amount.hundredths()), m.currency.as_str().to_owned())
-            });
+        let (value, currency) =
+            outcome
+                .value
+                .as_ref()
+                .map_or((String::new(), String::new()), |m| {
+                    (
+                        crate::calls::money::hundredths_text(m.amount.hundredths()),
+                        m.currency.as_str().to_owned(),
+                    )
+                });
         let converted_at = call
             .ended_at
             .unwrap_or(call.started_at)

@@ -92,8 +92,14 @@ impl Amount {
 
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+        f.write_str(&hundredths_text(self.0))
     }
+}
+
+/// Hundredths as exact decimal text (`4999` → `"49.99"`), for amounts and for
+/// sums of them, which may exceed one amount's range.
+pub fn hundredths_text(hundredths: u64) -> String {
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
 impl Serialize for Amount {

@@ -65,10 +65,15 @@ fn twiml(xml: String) -> Response {
 }
 
 fn refuse(edge: &Edge, why: &str) -> Step {
+    Step::respond(refusal(edge, why))
+}
+
+/// The spoken refusal and hang-up for a call ringmark won't forward (logged).
+fn refusal(edge: &Edge, why: &str) -> Response {
     edge.warn(format!("telephony: call refused: {why}"));
-    Step::respond(twiml(twilio::refuse_twiml(
+    twiml(twilio::refuse_twiml(
         "Sorry, this number cannot take your call right now. Goodbye.",
-    )))
+    ))
 }
 
 /// The first value of query parameter `name` in `url`.
@@ -273,11 +278,8 @@ fn dial(edge: &Edge, call: &VoiceCall, pool: &str, rung: &Rung) -> Step {
         Vec::new() // a retried webhook: announced the first time
     };
     let Some(forward_to) = rung.forward_to.as_deref().and_then(|n| E164::parse(n).ok()) else {
-        let refused = refuse(edge, &format!("pool {pool} has no forward_to"));
-        return match refused.response {
-            Some(response) => super::webhooks::answer_then_enqueue(edge, response, events),
-            None => refused,
-        };
+        let refused = refusal(edge, &format!("pool {pool} has no forward_to"));
+        return super::webhooks::answer_then_enqueue(edge, refused, events);
     };
     let encode = |s: &str| crate::http::percent_encode(s);
     let plan = DialPlan {

@@ -16,7 +16,7 @@
 //! fallback cannot be given to one pool and is refused with the pools named.
 //! A fallback is never also a tracking number, in any pool.
 
-use super::store::{Outcome, Write};
+use super::store::{Outcome, Write, stored_has};
 use crate::calls::CallId;
 use crate::protocol::{
     CallRoute, ClaimReply, DirectoryCommand, DirectoryEntry, ObjectError, ObjectErrorCode, Released,
@@ -78,11 +78,7 @@ impl DirectoryObject {
 
     /// The load query for the schema the [`DirectoryObject::STORED`] row (JSON) describes.
     pub fn load_query(stored_row: &str) -> &'static str {
-        let calls = serde_json::from_str::<serde_json::Value>(stored_row)
-            .ok()
-            .and_then(|row| row.get("calls").and_then(serde_json::Value::as_i64))
-            .unwrap_or(0);
-        if calls > 0 {
+        if stored_has(stored_row, "calls") {
             Self::LOAD_WITH_CALLS
         } else {
             Self::LOAD

@@ -31,7 +31,7 @@
 //! records no opens, still attributes calls, and at the end of its window its
 //! alarm purges all of its storage.
 
-use super::store::{Outcome, Write};
+use super::store::{Outcome, Write, stored_has};
 use super::stored::{self, DELETION, EVENT, SETTINGS, STATS};
 use crate::calls::{
     AttributionSummary, CallId, CallRecord, CallStatus, ManualOutcome, StatusUpdate,
@@ -148,14 +148,7 @@ impl PoolObject {
     /// describes: format 1's tables, or all of format 2's (the idempotent
     /// schema adds them together, in one transaction).
     pub fn load_query(stored_row: &str) -> &'static str {
-        let has = |table: &str| {
-            serde_json::from_str::<Value>(stored_row)
-                .ok()
-                .and_then(|row| row.get(table).and_then(Value::as_i64))
-                .unwrap_or(0)
-                > 0
-        };
-        if has("calls") && has("parts") {
+        if stored_has(stored_row, "calls") && stored_has(stored_row, "parts") {
             Self::LOAD_WITH_CALLS
         } else {
             Self::LOAD

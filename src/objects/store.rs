@@ -65,6 +65,16 @@ pub struct Outcome {
     pub fetches: Vec<Fetch>,
 }
 
+/// Whether the row an engine's `STORED` query answered (JSON, as the adapter
+/// hands it to `load_query`) counts at least one `table`: how an engine picks
+/// the load query that fits an older store.
+pub fn stored_has(stored_row: &str, table: &str) -> bool {
+    serde_json::from_str::<Value>(stored_row)
+        .ok()
+        .and_then(|row| row.get(table).and_then(Value::as_i64))
+        .is_some_and(|n| n > 0)
+}
+
 /// The statements of a schema as writes, to go first in an engine's first
 /// write: storage is created by the first thing worth keeping, never by a
 /// read, so an object that is only asked about (an unconfigured pool a token
