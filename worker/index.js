@@ -71,20 +71,26 @@ async function handle(request, env, ctx) {
     ? new Uint8Array()
     : new Uint8Array(await request.arrayBuffer());
   let step = current.begin(request.method, request.url, headers, body);
-  // Run effects until the response is known; what is left runs after it.
+  // Run effects until the response is known; what is left runs after it. (`step.effects` copies
+  // the effects out of wasm: read once per step.)
+  let effects = step.effects;
   while (!step.has_response) {
-    if (step.effects.length === 0) throw new Error("ringmark: a step with neither response nor effects");
-    step = await resume(current, step, env, request);
+    if (effects.length === 0) throw new Error("ringmark: a step with neither response nor effects");
+    step = await resume(current, step, effects, env, request);
+    effects = step.effects;
   }
   const response = toResponse(step, request.method === "HEAD");
-  if (step.effects.length > 0) ctx.waitUntil(finish(current, step, env, request));
+  if (effects.length > 0) ctx.waitUntil(finish(current, step, effects, env, request));
   return response;
 }
 
 /** Runs the effects left after the response was sent, to the end; failures are logged, never thrown. */
-async function finish(current, step, env, request) {
+async function finish(current, step, effects, env, request) {
   try {
-    while (step.effects.length > 0) step = await resume(current, step, env, request);
+    while (effects.length > 0) {
+      step = await resume(current, step, effects, env, request);
+      effects = step.effects;
+    }
   } catch (e) {
     log("error", `work after the response failed: ${e}`, request);
     if (isTrap(e)) restart(); // the next request starts on a fresh instance
@@ -92,8 +98,8 @@ async function finish(current, step, env, request) {
 }
 
 /** Runs a step's effects concurrently and resumes the edge with their results, in order. */
-async function resume(current, step, env, request) {
-  const results = await Promise.all(step.effects.map((effect) => run(effect, env, request)));
+async function resume(current, step, effects, env, request) {
+  const results = await Promise.all(effects.map((effect) => run(effect, env, request)));
   return current.resume(
     step,
     results.map((r) => r.status),
