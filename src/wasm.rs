@@ -248,6 +248,7 @@ enum PlainEffect<'a> {
         binding: &'static str,
         name: &'a str,
         command: &'a str,
+        coalesce: bool,
     },
     Fetch {
         method: &'a str,
@@ -357,12 +358,13 @@ impl WasmStep {
     }
 
     /// The effects to run, as plain objects:
-    /// `{kind: "object", binding, name, command}` (call the Durable Object
-    /// `env[binding].getByName(name)` with `command`) or
+    /// `{kind: "object", binding, name, command, coalesce}` (call the Durable
+    /// Object `env[binding].getByName(name)` with `command`; when `coalesce`,
+    /// it may go with others for the same object in one `commands([…])` call) or
     /// `{kind: "fetch", method, url, headers: [[name, value], …], body}`.
     #[wasm_bindgen(
         getter,
-        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string}>"
+        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string; coalesce: boolean} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string}>"
     )]
     pub fn effects(&self) -> Result<JsValue, JsError> {
         let effects: Vec<PlainEffect<'_>> = self
@@ -370,10 +372,15 @@ impl WasmStep {
             .iter()
             .flat_map(|s| s.effects.iter())
             .map(|effect| match effect {
-                Effect::Object { target, command } => PlainEffect::Object {
+                Effect::Object {
+                    target,
+                    command,
+                    coalesce,
+                } => PlainEffect::Object {
                     binding: target.binding(),
                     name: target.name(),
                     command,
+                    coalesce: *coalesce,
                 },
                 Effect::Fetch(out) => PlainEffect::Fetch {
                     method: &out.method,
@@ -417,6 +424,8 @@ impl WasmStep {
 #[wasm_bindgen(js_name = Outcome)]
 pub struct WasmOutcome {
     outcome: Outcome,
+    /// One answer per command of a batch (`handle_batch`); `None` for one command.
+    answers: Option<Vec<String>>,
 }
 
 #[wasm_bindgen(js_class = Outcome)]
@@ -425,6 +434,12 @@ impl WasmOutcome {
     #[wasm_bindgen(getter)]
     pub fn answer(&self) -> String {
         self.outcome.answer.clone()
+    }
+    /// For a batch (`handle_batch`), one answer text per command, in order;
+    /// `undefined` for one command.
+    #[wasm_bindgen(getter)]
+    pub fn answers(&self) -> Option<Vec<String>> {
+        self.answers.clone()
     }
     /// The writes, JSON `[[sql, param, …], …]`, to apply in one transaction.
     #[wasm_bindgen(getter)]
@@ -467,6 +482,15 @@ pub struct WasmPoolObject {
     inner: PoolObject,
 }
 
+impl From<Outcome> for WasmOutcome {
+    fn from(outcome: Outcome) -> Self {
+        WasmOutcome {
+            outcome,
+            answers: None,
+        }
+    }
+}
+
 #[wasm_bindgen(js_class = PoolObject)]
 impl WasmPoolObject {
     /// A query answering one row `{stored, …}`: whether there are tables to
@@ -487,22 +511,25 @@ impl WasmPoolObject {
     }
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> WasmOutcome {
+        self.inner.handle_json(command, now_secs()).into()
+    }
+    /// Handles opens coalesced into one call: one answer per command
+    /// (`answers`), their writes in one outcome.
+    pub fn handle_batch(&mut self, commands: Vec<String>) -> WasmOutcome {
+        let (answers, outcome) = self.inner.handle_batch(&commands, now_secs());
         WasmOutcome {
-            outcome: self.inner.handle_json(command, now_secs()),
+            outcome,
+            answers: Some(answers),
         }
     }
     /// The rows of the previous outcome's `reads` (JSON: one array of row
     /// objects per query).
     pub fn read(&mut self, results: &str) -> WasmOutcome {
-        WasmOutcome {
-            outcome: self.inner.read(results, now_secs()),
-        }
+        self.inner.read(results, now_secs()).into()
     }
     /// The object's alarm fired (retention: prune, or purge a deleted pool).
     pub fn alarm(&mut self) -> WasmOutcome {
-        WasmOutcome {
-            outcome: self.inner.alarm(now_secs()),
-        }
+        self.inner.alarm(now_secs()).into()
     }
 }
 
@@ -530,15 +557,11 @@ impl WasmDirectoryObject {
     }
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> WasmOutcome {
-        WasmOutcome {
-            outcome: self.inner.handle_json(command, now_secs()),
-        }
+        self.inner.handle_json(command, now_secs()).into()
     }
     /// The directory sets no alarm; an alarm left by an older release does nothing.
     pub fn alarm(&mut self) -> WasmOutcome {
-        WasmOutcome {
-            outcome: Outcome::ok((), Vec::new()),
-        }
+        Outcome::ok((), Vec::new()).into()
     }
 }
 
@@ -575,21 +598,15 @@ impl WasmWebhooksObject {
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> Result<WasmOutcome, JsError> {
         let random = random_bytes()?;
-        Ok(WasmOutcome {
-            outcome: self.inner.handle_json(command, now_secs(), &random),
-        })
+        Ok(self.inner.handle_json(command, now_secs(), &random).into())
     }
     /// The object's alarm fired: the deliveries due, as fetches.
     pub fn alarm(&mut self) -> WasmOutcome {
-        WasmOutcome {
-            outcome: self.inner.alarm(now_secs()),
-        }
+        self.inner.alarm(now_secs()).into()
     }
     /// The results of the last outcome's fetches, in order (status 0: no answer, the body says why).
     pub fn fetched(&mut self, statuses: Vec<u16>, bodies: Vec<String>) -> WasmOutcome {
         let results = statuses.into_iter().zip(bodies).collect();
-        WasmOutcome {
-            outcome: self.inner.fetched(results, now_secs()),
-        }
+        self.inner.fetched(results, now_secs()).into()
     }
 }

@@ -13,7 +13,7 @@
 //! an existing pool's fallback; and malformed and forged tokens take the same
 //! path, so their timing tells nothing about the plaintext.
 
-use super::{Cont, Edge, Step, Target, object, valid_pool_id, webhooks};
+use super::{Cont, Edge, Step, Target, coalesced, valid_pool_id, webhooks};
 use crate::http::{NO_STORE, Request, Response};
 use crate::protocol::{NumberReply, ObjectError, OpenKind, Opened, Opener, PoolCommand, label};
 use crate::token::{Claims, TokenError};
@@ -190,7 +190,7 @@ fn open(claims: Claims, kind: OpenKind, c: &Classification) -> super::Effect {
         kind,
         opener: opener(c),
     };
-    object(Target::Pool(claims.pool), &command)
+    coalesced(Target::Pool(claims.pool), &command)
 }
 
 /// The transparent 1×1 GIF, never cached.

@@ -120,6 +120,16 @@ pub enum Effect {
         target: Target,
         /// The command.
         command: String,
+        /// Whether the adapter may send this command together with others
+        /// for the same object in one call (`commands([…])`, answered one
+        /// answer per command, in order: see
+        /// [`crate::objects::PoolObject::handle_batch`]) when a call to that
+        /// object is already under way. Only opens are: many of them arrive
+        /// at once (an Apple Mail Privacy Protection burst), each costs the
+        /// object little, and one round trip and one transaction for many
+        /// is most of what a pool object can gain under load. The answer
+        /// each command gets is the one it would get alone.
+        coalesce: bool,
     },
     /// An outbound HTTP request; its status and body come back.
     Fetch(Outbound),
@@ -249,6 +259,16 @@ fn object<C: serde::Serialize>(target: Target, command: &C) -> Effect {
     Effect::Object {
         target,
         command: serde_json::to_string(command).unwrap_or_default(),
+        coalesce: false,
+    }
+}
+
+/// A command for an object that may travel with others (see `coalesce`).
+fn coalesced<C: serde::Serialize>(target: Target, command: &C) -> Effect {
+    Effect::Object {
+        target,
+        command: serde_json::to_string(command).unwrap_or_default(),
+        coalesce: true,
     }
 }
 

@@ -59,6 +59,14 @@ pub const SNAPSHOT_BYTES_PER_EVENT: usize = 1024;
 /// Largest part of a stored snapshot (below the platform's 2 MB per value).
 pub const SNAPSHOT_PART_BYTES: usize = 1_000_000;
 
+/// Most opens one coalesced call carries ([`PoolObject::handle_batch`]): the
+/// Worker sends at most this many in one call, and the engine refuses the rest.
+pub const MAX_BATCH: usize = 64;
+
+/// The statement that saves the open counters: it replaces the whole value,
+/// so of a batch's opens only the last one's is written.
+const SAVE_STATS: &str = "INSERT OR REPLACE INTO kv (k, v) VALUES ('stats', ?)";
+
 /// How often the retention alarm prunes: an eighth of the attribution window,
 /// between an hour and a day, so nothing is kept much past its window.
 pub fn prune_interval(window_seconds: u32) -> i64 {
@@ -252,6 +260,54 @@ impl PoolObject {
                 format!("command: {e}"),
             )),
         }
+    }
+
+    /// Handles opens the Worker coalesced into one call (see
+    /// [`crate::edge::Effect::Object`]'s `coalesce`): each command as
+    /// [`PoolObject::handle_json`] would, in order, with one answer per
+    /// command, and their writes in one outcome — one transaction instead of
+    /// one each, and the open counters saved once instead of once per open.
+    /// Only `open` commands are taken (they never read, fetch or purge); any
+    /// other command, or any beyond [`MAX_BATCH`], is refused on its own
+    /// without touching the rest.
+    ///
+    /// Same answers and same storage as the commands sent one by one (held by
+    /// `tests/storage.rs`); if carrying the outcome out fails, the adapter
+    /// reloads the engine from storage and retries the whole batch, as for
+    /// one command.
+    pub fn handle_batch(&mut self, commands: &[String], now: Timestamp) -> (Vec<String>, Outcome) {
+        let mut answers = Vec::with_capacity(commands.len());
+        let mut merged = Outcome::ok((), Vec::new());
+        merged.answer.clear(); // the answers are `answers`, one per command
+        for (i, text) in commands.iter().enumerate() {
+            let outcome = match serde_json::from_str::<PoolCommand>(text) {
+                Ok(_) if i >= MAX_BATCH => Outcome::error(ObjectError::new(
+                    ObjectErrorCode::BadCommand,
+                    format!("a batch carries at most {MAX_BATCH} commands"),
+                )),
+                Ok(command @ PoolCommand::Open { .. }) => self.handle(command, now),
+                Ok(_) => Outcome::error(ObjectError::new(
+                    ObjectErrorCode::BadCommand,
+                    "only opens are taken in a batch",
+                )),
+                Err(e) => Outcome::error(ObjectError::new(
+                    ObjectErrorCode::BadCommand,
+                    format!("command: {e}"),
+                )),
+            };
+            answers.push(outcome.answer);
+            merged.writes.extend(outcome.writes);
+            merged = merged.with_alarm(outcome.alarm);
+        }
+        // Earlier saves of the counters are overwritten by the last, in the same transaction.
+        if let Some(last) = merged.writes.iter().rposition(|w| w.sql == SAVE_STATS) {
+            let mut i = 0;
+            merged.writes.retain(|w| {
+                i += 1;
+                w.sql != SAVE_STATS || i - 1 == last
+            });
+        }
+        (answers, merged)
     }
 
     /// Handles one [`PoolCommand`] at time `now` (Unix seconds).
@@ -602,7 +658,7 @@ impl PoolObject {
                 ],
             ),
             Write::new(
-                "INSERT OR REPLACE INTO kv (k, v) VALUES ('stats', ?)",
+                SAVE_STATS,
                 vec![json!(stored::encode(STATS, &live.stats))],
             ),
         ];

@@ -250,8 +250,23 @@ impl Service {
     /// Runs one effect where the adapter would.
     pub fn run_effect(&mut self, effect: &Effect) -> EffectResult {
         match effect {
-            Effect::Object { target, command } => {
+            Effect::Object {
+                target,
+                command,
+                coalesce,
+            } => {
                 let answer = match target {
+                    Target::Pool(name) if *coalesce => {
+                        // The adapter sends a coalescable command in a batch (of one here,
+                        // when no call to the object is under way).
+                        *self.commands.entry(name.clone()).or_default() += 1;
+                        let slot = self.pools.entry(name.clone()).or_default();
+                        let (mut answers, outcome) =
+                            slot.engine.handle_batch(std::slice::from_ref(command), self.now);
+                        *self.writes.entry(name.clone()).or_default() += outcome.writes.len();
+                        slot.carry_out(outcome);
+                        answers.pop().expect("one answer per command of a batch")
+                    }
                     Target::Pool(name) => {
                         *self.commands.entry(name.clone()).or_default() += 1;
                         let slot = self.pools.entry(name.clone()).or_default();
