@@ -248,7 +248,7 @@ enum PlainEffect<'a> {
         binding: &'static str,
         name: &'a str,
         command: &'a str,
-        coalesce: bool,
+        coalesce: Option<u32>,
     },
     Fetch {
         method: &'a str,
@@ -359,12 +359,13 @@ impl WasmStep {
 
     /// The effects to run, as plain objects:
     /// `{kind: "object", binding, name, command, coalesce}` (call the Durable
-    /// Object `env[binding].getByName(name)` with `command`; when `coalesce`,
-    /// it may go with others for the same object in one `commands([…])` call) or
+    /// Object `env[binding].getByName(name)` with `command`; when `coalesce` is
+    /// a number, it may go with others for the same object in one
+    /// `commands([…])` call, waiting up to that many milliseconds for them) or
     /// `{kind: "fetch", method, url, headers: [[name, value], …], body}`.
     #[wasm_bindgen(
         getter,
-        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string; coalesce: boolean} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string}>"
+        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string; coalesce: number | null} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string}>"
     )]
     pub fn effects(&self) -> Result<JsValue, JsError> {
         let effects: Vec<PlainEffect<'_>> = self

@@ -435,7 +435,11 @@ mod coalesced_opens {
             "displays": {}, "style": {}
         }});
         let outcome = slot.engine.handle_json(&configure.to_string(), NOW);
-        assert!(read_answer::<Value>(&outcome.answer).is_ok(), "{}", outcome.answer);
+        assert!(
+            read_answer::<Value>(&outcome.answer).is_ok(),
+            "{}",
+            outcome.answer
+        );
         slot.store.apply(&outcome.writes);
         slot
     }
@@ -443,7 +447,11 @@ mod coalesced_opens {
     /// An open of recipient `r{who}`: a pixel, a number image or a click, by a person or a machine.
     fn open(who: u8, kind: u8, machine: bool) -> String {
         let kind = ["pixel", "number", "click"][usize::from(kind % 3)];
-        let (device, opener) = if machine { ("unknown", "prefetch") } else { ("desktop", "person") };
+        let (device, opener) = if machine {
+            ("unknown", "prefetch")
+        } else {
+            ("desktop", "person")
+        };
         json!({"op": "open", "campaign": "c", "recipient": format!("r{who}"), "kind": kind,
                "opener": {"device": device, "opener": opener, "client": null,
                           "proxy": if machine { json!("Apple Mail Privacy Protection") } else { Value::Null },
@@ -499,8 +507,16 @@ mod coalesced_opens {
         let commands: Vec<String> = (0..10).map(|i| open(i, 0, i % 2 == 0)).collect();
         let (answers, outcome) = slot.engine.handle_batch(&commands, NOW);
         assert_eq!(answers.len(), 10);
-        let saves = outcome.writes.iter().filter(|w| w.sql.contains("'stats'")).count();
-        let rows = outcome.writes.iter().filter(|w| w.sql.starts_with("INSERT INTO opens")).count();
+        let saves = outcome
+            .writes
+            .iter()
+            .filter(|w| w.sql.contains("'stats'"))
+            .count();
+        let rows = outcome
+            .writes
+            .iter()
+            .filter(|w| w.sql.starts_with("INSERT INTO opens"))
+            .count();
         assert_eq!((saves, rows), (1, 10));
     }
 
@@ -522,8 +538,16 @@ mod coalesced_opens {
         // The opens that fit are answered (the first MAX_BATCH commands, two of them refused):
         assert!(codes[2..MAX_BATCH].iter().all(Option::is_none));
         // and the two past the limit are refused, without writes of their own.
-        assert!(codes[MAX_BATCH..].iter().all(|c| c.as_deref() == Some("BadCommand")));
-        let rows = outcome.writes.iter().filter(|w| w.sql.starts_with("INSERT INTO opens")).count();
+        assert!(
+            codes[MAX_BATCH..]
+                .iter()
+                .all(|c| c.as_deref() == Some("BadCommand"))
+        );
+        let rows = outcome
+            .writes
+            .iter()
+            .filter(|w| w.sql.starts_with("INSERT INTO opens"))
+            .count();
         assert_eq!(rows, MAX_BATCH - 2);
     }
 }

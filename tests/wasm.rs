@@ -123,7 +123,12 @@ fn edge_plans_a_number_image_through_the_pool_object() {
     let request = Request::new("GET", &format!("https://t.example/n/{token}.png"))
         .header("user-agent", IPHONE);
     let step = edge.begin(&request);
-    let [Effect::Object { target, command, .. }] = step.effects.as_slice() else {
+    let [
+        Effect::Object {
+            target, command, ..
+        },
+    ] = step.effects.as_slice()
+    else {
         panic!("a valid token goes to its pool");
     };
     assert_eq!(*target, Target::Pool("p1".into()));

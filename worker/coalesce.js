@@ -7,13 +7,20 @@
 // Under a burst (Apple Mail Privacy Protection fetching every image of a send) the object then pays
 // one round trip and one transaction per batch instead of per open.
 //
-// Workers rules this respects: an I/O object (a stub) is used only by the request that made it,
-// so each batch is sent by one of its own requests, with its own stub, in its own context; when a
-// call ends, every request still waiting is woken by resolving a promise it made itself (workerd
-// runs that continuation in the waiting request's own context), and the first to run sends the
-// queue. The sender keeps its request alive until the call ends (`ctx.waitUntil`), so a client that
-// disconnects does not strand the batch; and a waiter that has not been woken after `STALE_MS`
-// sends the queue itself, so no lost call can hold a lane forever.
+// Workers rules this respects: an I/O object (a stub) may only be used by the request that made it,
+// and a call is only made from code that surely runs in its request's own context: the request's
+// own handler, the continuation of its own call, or its own timer. (A continuation woken by another
+// request's promise is not enough: in workerd it passes a context check and yet its calls fail with
+// "Cannot perform I/O on behalf of a different request", measured under load.) So:
+// - a command finding the object idle is sent at once by its own request — unless it may linger
+//   (a pixel's open, whose answer is already sent: `linger_ms` from the module), when its request
+//   waits that long on its own timer for company first; a command that may not linger, arriving
+//   meanwhile, sends the queue at once;
+// - when a call ends, its sender sends what queued meanwhile, with its own stub, and keeps doing so
+//   for up to `RELAY_MS` (its request kept alive by `ctx.waitUntil`), which drains a burst;
+// - every waiting request also looks again on its own timer every `POLL_MS`, and sends the queue
+//   itself when no call is under way, or when the one under way is older than `STALE_MS` (its
+//   request ended without it settling): no lane waits forever on a lost call.
 //
 // Losing nothing: each request awaits its own command's answer (the pixel's inside `ctx.waitUntil`,
 // after its response), exactly as it would a call of its own, so an open is never acknowledged,
@@ -21,20 +28,28 @@
 
 /** Most commands in one call: `MAX_BATCH` in src/objects/pool.rs (the object refuses more). */
 const MAX_BATCH = 64;
+/** How long the sender of a call goes on sending what queued meanwhile. */
+const RELAY_MS = 1_000;
+/** How often a waiting request looks at its lane on its own timer. */
+const POLL_MS = 20;
 /** A call to an object that has not ended after this long is given up on by the waiters. */
 const STALE_MS = 10_000;
 
-/** Per object (`binding/name`): the commands waiting, and the call under way, if any. */
+/**
+ * Per object (`binding/name`): the commands waiting, the call under way (`{started}`) if any, and
+ * whether a request is lingering for company before sending.
+ */
 const lanes = new Map();
 
 /**
- * Sends `command` to the object behind `stub` (named `key`), with others if a call is under way;
- * resolves with its own answer text, rejects if its call failed.
+ * Sends `command` to the object behind `stub` (named `key`), with others if a call is under way or
+ * after up to `lingerMs` waiting for company; resolves with its own answer text, rejects if its
+ * call failed.
  */
-export function coalesce(key, stub, command, ctx) {
+export function coalesce(key, stub, command, ctx, lingerMs) {
   let lane = lanes.get(key);
   if (lane === undefined) {
-    lane = { queue: [], call: null };
+    lane = { queue: [], call: null, lingering: false };
     lanes.set(key, lane);
   }
   let resolve;
@@ -43,50 +58,56 @@ export function coalesce(key, stub, command, ctx) {
     resolve = res;
     reject = rej;
   });
-  const item = { command, resolve, reject, sent: false, wake: null };
+  const item = { command, resolve, reject, sent: false };
   lane.queue.push(item);
-  take(key, lane, stub, ctx, item);
+  if (lane.call === null && lingerMs > 0 && !lane.lingering) {
+    lane.lingering = true;
+    setTimeout(() => {
+      lane.lingering = false;
+      if (item.sent) return;
+      if (lane.call === null) send(key, lane, stub, ctx, Date.now());
+      else poll(key, lane, stub, ctx, item);
+    }, lingerMs);
+  } else if (lane.call === null && lingerMs === 0) {
+    send(key, lane, stub, ctx, Date.now());
+  } else {
+    poll(key, lane, stub, ctx, item);
+  }
   return answer;
 }
 
-/** Sends the queue if no call is under way; otherwise waits (in this request) for one to end. */
-function take(key, lane, stub, ctx, item) {
-  if (item.sent) return;
-  const current = lane.call;
-  if (current === null) {
-    send(key, lane, stub, ctx);
-    return;
-  }
-  let timer;
-  new Promise((wake) => {
-    item.wake = wake;
-    timer = setTimeout(wake, STALE_MS);
-  }).then(() => {
-    clearTimeout(timer);
-    item.wake = null;
-    // Still the same call after STALE_MS: it was lost (its request ended without it settling).
-    if (lane.call === current && !item.sent) lane.call = null;
-    take(key, lane, stub, ctx, item);
-  });
+/** On this request's own timer: sends the queue if the lane is free (or its call lost), until sent. */
+function poll(key, lane, stub, ctx, item) {
+  setTimeout(() => {
+    if (item.sent) return;
+    if (lane.call !== null && Date.now() - lane.call.started > STALE_MS) lane.call = null;
+    if (lane.call === null && !lane.lingering) send(key, lane, stub, ctx, Date.now());
+    else poll(key, lane, stub, ctx, item);
+  }, POLL_MS);
 }
 
-/** Sends up to MAX_BATCH queued commands as one call, from the calling request. */
-function send(key, lane, stub, ctx) {
+/**
+ * Sends up to MAX_BATCH queued commands as one call from this request; when it ends, settles them
+ * and, until `RELAY_MS` after `since`, sends what queued meanwhile the same way.
+ */
+function send(key, lane, stub, ctx, since) {
   const batch = lane.queue.splice(0, MAX_BATCH);
   for (const item of batch) item.sent = true;
-  const call = {};
+  const call = { started: Date.now() };
   lane.call = call;
-  const done = stub.commands(batch.map((item) => item.command)).then(
-    (answers) => ended(() => batch.forEach((item, i) => item.resolve(answers[i]))),
-    (error) => ended(() => batch.forEach((item) => item.reject(error))),
-  );
-  ctx.waitUntil(done);
-
-  function ended(settle) {
+  const ended = (settle) => {
     if (lane.call === call) lane.call = null;
-    // Wake the waiting before settling this batch, while this request is surely still alive.
-    for (const item of lane.queue) item.wake?.();
-    if (lane.queue.length === 0 && lane.call === null && lanes.get(key) === lane) lanes.delete(key);
     settle();
-  }
+    if (lane.queue.length === 0) {
+      if (lane.call === null && !lane.lingering && lanes.get(key) === lane) lanes.delete(key);
+    } else if (lane.call === null && Date.now() - since < RELAY_MS) {
+      send(key, lane, stub, ctx, since);
+    }
+  };
+  ctx.waitUntil(
+    stub.commands(batch.map((item) => item.command)).then(
+      (answers) => ended(() => batch.forEach((item, i) => item.resolve(answers[i]))),
+      (error) => ended(() => batch.forEach((item) => item.reject(error))),
+    ),
+  );
 }

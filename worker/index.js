@@ -110,16 +110,17 @@ async function resume(current, step, effects, env, request, ctx) {
 
 /**
  * One effect: a command to a Durable Object (RPC; with others for the same object when the module
- * marked it `coalesce`, see coalesce.js), or an outbound request. Status 0: it failed.
+ * gave it a `coalesce` linger time, see coalesce.js), or an outbound request. Status 0: it failed.
  */
 async function run(effect, env, request, ctx) {
   try {
     if (effect.kind === "object") {
       const namespace = env[effect.binding];
       const stub = namespace.get(namespace.idFromName(effect.name));
-      const body = effect.coalesce
-        ? await coalesce(`${effect.binding}/${effect.name}`, stub, effect.command, ctx)
-        : await stub.command(effect.command);
+      const body =
+        effect.coalesce == null
+          ? await stub.command(effect.command)
+          : await coalesce(`${effect.binding}/${effect.name}`, stub, effect.command, ctx, effect.coalesce);
       return { status: 200, body };
     }
     if (effect.kind === "fetch") {

@@ -182,6 +182,12 @@ fn verify(edge: &Edge, route: &str, token: &str) -> Option<Claims> {
     }
 }
 
+/// How long a pixel's open may wait for others to travel with to the pool
+/// object (see `Effect::Object`'s `coalesce`): its answer is already sent, and
+/// in a burst an isolate then sends one call per quarter second per pool rather
+/// than one per open. Short enough that counts read a moment later are whole.
+pub const PIXEL_LINGER_MS: u32 = 250;
+
 /// The command recording an open of `claims`' recipient, sent to their pool.
 fn open(claims: Claims, kind: OpenKind, c: &Classification) -> super::Effect {
     let command = PoolCommand::Open {
@@ -190,7 +196,12 @@ fn open(claims: Claims, kind: OpenKind, c: &Classification) -> super::Effect {
         kind,
         opener: opener(c),
     };
-    coalesced(Target::Pool(claims.pool), &command)
+    let linger = if kind == OpenKind::Pixel {
+        PIXEL_LINGER_MS
+    } else {
+        0
+    };
+    coalesced(Target::Pool(claims.pool), &command, linger)
 }
 
 /// The transparent 1×1 GIF, never cached.

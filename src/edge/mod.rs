@@ -120,16 +120,19 @@ pub enum Effect {
         target: Target,
         /// The command.
         command: String,
-        /// Whether the adapter may send this command together with others
-        /// for the same object in one call (`commands([…])`, answered one
-        /// answer per command, in order: see
-        /// [`crate::objects::PoolObject::handle_batch`]) when a call to that
-        /// object is already under way. Only opens are: many of them arrive
-        /// at once (an Apple Mail Privacy Protection burst), each costs the
-        /// object little, and one round trip and one transaction for many
-        /// is most of what a pool object can gain under load. The answer
-        /// each command gets is the one it would get alone.
-        coalesce: bool,
+        /// `None`: send alone. `Some(linger_ms)`: the adapter may send this
+        /// command together with others for the same object in one call
+        /// (`commands([…])`, one answer per command, in order: see
+        /// [`crate::objects::PoolObject::handle_batch`]) — at once when the
+        /// object is idle and `linger_ms` is 0, otherwise when the call under
+        /// way ends, or after waiting up to `linger_ms` for company. Only
+        /// opens travel together: many arrive at once (an Apple Mail Privacy
+        /// Protection burst), each costs the object little, and one round trip
+        /// and one transaction for many is most of what a pool object can gain
+        /// under load. Only a pixel lingers: its answer is already sent, so
+        /// nobody waits for it. The answer each command gets is the one it
+        /// would get alone.
+        coalesce: Option<u32>,
     },
     /// An outbound HTTP request; its status and body come back.
     Fetch(Outbound),
@@ -259,16 +262,17 @@ fn object<C: serde::Serialize>(target: Target, command: &C) -> Effect {
     Effect::Object {
         target,
         command: serde_json::to_string(command).unwrap_or_default(),
-        coalesce: false,
+        coalesce: None,
     }
 }
 
-/// A command for an object that may travel with others (see `coalesce`).
-fn coalesced<C: serde::Serialize>(target: Target, command: &C) -> Effect {
+/// A command for an object that may travel with others, waiting up to
+/// `linger_ms` for them when the object is idle (see `coalesce`).
+fn coalesced<C: serde::Serialize>(target: Target, command: &C, linger_ms: u32) -> Effect {
     Effect::Object {
         target,
         command: serde_json::to_string(command).unwrap_or_default(),
-        coalesce: true,
+        coalesce: Some(linger_ms),
     }
 }
 

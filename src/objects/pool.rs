@@ -657,10 +657,7 @@ impl PoolObject {
                     json!(i64::from(opener.machine)),
                 ],
             ),
-            Write::new(
-                SAVE_STATS,
-                vec![json!(stored::encode(STATS, &live.stats))],
-            ),
+            Write::new(SAVE_STATS, vec![json!(stored::encode(STATS, &live.stats))]),
         ];
         if kind == OpenKind::Pixel {
             return Outcome::ok(Opened::None, writes);

@@ -256,13 +256,14 @@ impl Service {
                 coalesce,
             } => {
                 let answer = match target {
-                    Target::Pool(name) if *coalesce => {
+                    Target::Pool(name) if coalesce.is_some() => {
                         // The adapter sends a coalescable command in a batch (of one here,
                         // when no call to the object is under way).
                         *self.commands.entry(name.clone()).or_default() += 1;
                         let slot = self.pools.entry(name.clone()).or_default();
-                        let (mut answers, outcome) =
-                            slot.engine.handle_batch(std::slice::from_ref(command), self.now);
+                        let (mut answers, outcome) = slot
+                            .engine
+                            .handle_batch(std::slice::from_ref(command), self.now);
                         *self.writes.entry(name.clone()).or_default() += outcome.writes.len();
                         slot.carry_out(outcome);
                         answers.pop().expect("one answer per command of a batch")
