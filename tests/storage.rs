@@ -551,3 +551,109 @@ mod coalesced_opens {
         assert_eq!(rows, MAX_BATCH - 2);
     }
 }
+
+/// A recipient forgotten on request (`DELETE /v1/pools/{pool}/recipients/{id}`): no stored row
+/// names them afterwards, the pool keeps working, and a call to the number they held is not
+/// pinned on anyone else.
+mod forgetting_a_recipient {
+    use super::*;
+
+    const ALICE: &str = "alice.42@example.com";
+
+    fn setup(s: &mut Service) -> (Value, Value) {
+        let (status, answer) = s.admin(
+            "PUT",
+            "/v1/pools/p1",
+            json!({"numbers": ["+14155550101", "+14155550102"], "fallback": "+14155550100",
+                   "lease_seconds": 3600}),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let (status, answer) = s.admin(
+            "POST",
+            "/v1/pools/p1/tokens",
+            json!({"campaign": "spring", "recipients": [ALICE, "bob"]}),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let tokens = answer["tokens"].as_array().unwrap().clone();
+        (tokens[0].clone(), tokens[1].clone())
+    }
+
+    #[test]
+    fn leaves_no_row_naming_them_and_keeps_their_place_unnamed() {
+        let mut s = Service::new();
+        let (alice, bob) = setup(&mut s);
+        fetch(&mut s, url(&alice, "open"));
+        let held = fetch(&mut s, url(&alice, "number"));
+        assert_eq!(held.header_value("x-ringmark-lease"), Some("exclusive"));
+        fetch(&mut s, url(&bob, "number"));
+        let (status, call) = s.admin(
+            "POST",
+            "/v1/calls",
+            json!({"to": "+14155550101", "at": NOW + 60}),
+        );
+        assert_eq!(
+            (status, call["recipient"].as_str()),
+            (200, Some(ALICE)),
+            "{call}"
+        );
+        assert!(s.pools["p1"].store.dump().contains(ALICE));
+
+        let path = "/v1/pools/p1/recipients/alice.42%40example.com";
+        let (status, answer) = s.admin("DELETE", path, Value::Null);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            (answer["holders"].as_u64(), answer["calls"].as_u64()),
+            (Some(1), Some(1))
+        );
+        let dump = s.pools["p1"].store.dump();
+        let naming: Vec<&str> = dump.lines().filter(|l| l.contains(ALICE)).collect();
+        assert!(naming.is_empty(), "stored rows still name them: {naming:?}");
+
+        // A later call to the number Alice held goes to her unnamed place, not to Bob.
+        let (status, call) = s.admin(
+            "POST",
+            "/v1/calls",
+            json!({"to": "+14155550101", "at": NOW + 120}),
+        );
+        assert_eq!(status, 200, "{call}");
+        assert_eq!(call["recipient"], Value::Null, "{call}");
+        assert!(
+            call["candidates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["recipient"] != json!("bob"))
+        );
+        // The stored call keeps its confidence and loses the id.
+        let (_, state) = s.admin("GET", "/v1/pools/p1", Value::Null);
+        assert_eq!(state["live"]["calls"], 2, "{state}");
+        // The pool reloads from what was stored, and Bob keeps his number.
+        s.pools.get_mut("p1").unwrap().reload();
+        let again = fetch(&mut s, url(&bob, "number"));
+        assert_eq!(again.header_value("x-ringmark-lease"), Some("exclusive"));
+        // Forgetting again finds nothing; an unknown pool or an empty id is refused.
+        let (status, answer) = s.admin("DELETE", path, Value::Null);
+        assert_eq!(
+            (status, answer["holders"].as_u64()),
+            (200, Some(0)),
+            "{answer}"
+        );
+        let (status, _) = s.admin("DELETE", "/v1/pools/nope/recipients/x", Value::Null);
+        assert_eq!(status, 404);
+        let (status, answer) = s.admin("PUT", "/v1/pools/p1/recipients/x", Value::Null);
+        assert_eq!(status, 405, "{answer}");
+    }
+
+    #[test]
+    fn ids_that_could_pass_for_a_forgotten_place_are_never_issued() {
+        let mut s = Service::new();
+        setup(&mut s);
+        let (status, answer) = s.admin(
+            "POST",
+            "/v1/pools/p1/tokens",
+            json!({"campaign": "spring", "recipients": ["ok", "\u{1}erased:0"]}),
+        );
+        assert_eq!(status, 422, "{answer}");
+        assert_eq!(answer["error"]["field"], "recipients[1]", "{answer}");
+    }
+}

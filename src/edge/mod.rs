@@ -306,6 +306,8 @@ enum Cont {
     PoolState { pool: String },
     /// The pool was deleted; release its numbers in the directory next.
     Deleted { pool: String },
+    /// A recipient was forgotten.
+    Forgot { pool: String },
     /// The directory released the deleted pool's numbers.
     Released {
         pool: String,

@@ -37,9 +37,9 @@ use crate::calls::{
     AttributionSummary, CallId, CallRecord, CallStatus, ManualOutcome, StatusUpdate,
 };
 use crate::protocol::{
-    CallChanged, Configured, Deletion, NumberReply, ObjectError, ObjectErrorCode, OpenKind,
-    OpenStats, Opened, Opener, PoolCommand, PoolSettings, PoolState, ReportDetail, ReportReply,
-    Reported, Rung,
+    CallChanged, Configured, Deletion, Forgotten, NumberReply, ObjectError, ObjectErrorCode,
+    OpenKind, OpenStats, Opened, Opener, PoolCommand, PoolSettings, PoolState, ReportDetail,
+    ReportReply, Reported, Rung,
 };
 use crate::reports;
 use ringmark_pool::{Event, Holder, LeaseKind, Pool, Signal, Timestamp};
@@ -428,6 +428,7 @@ impl PoolObject {
                 None => Outcome::error(unknown_pool()),
             },
             PoolCommand::Delete => self.delete(now),
+            PoolCommand::Forget { recipient } => self.forget(&recipient, now),
         };
         self.finish(outcome, now)
     }
@@ -629,6 +630,58 @@ impl PoolObject {
         // The purge must not wait for the next prune.
         let purge_at = deletion.purge_at;
         Outcome::ok(deletion, writes).with_alarm(Some(purge_at))
+    }
+
+    /// Forgets `recipient` (see [`PoolCommand::Forget`]), in one transaction:
+    /// the allocator renames their holder records ([`Pool::forget`]) and a
+    /// snapshot taken after it replaces the stored one, the audit events up to
+    /// it are deleted (they name the recipient, and the snapshot covers them),
+    /// their opens and issued tokens are deleted, and calls attributed to them keep their
+    /// attribution's confidence and lose the id (reason `erased`).
+    fn forget(&mut self, recipient: &str, now: Timestamp) -> Outcome {
+        let Some(live) = self.live.as_mut() else {
+            return Outcome::error(unknown_pool());
+        };
+        let (holders, events) = live.pool.forget(recipient, now);
+        let mut writes = vec![
+            Write::new(
+                "DELETE FROM opens WHERE recipient = ?",
+                vec![json!(recipient)],
+            ),
+            Write::new(
+                "DELETE FROM recipients WHERE recipient = ?",
+                vec![json!(recipient)],
+            ),
+        ];
+        let mut calls = 0u64;
+        let named: Vec<CallRecord> = live
+            .calls
+            .values()
+            .filter(|c| {
+                c.attribution
+                    .as_ref()
+                    .is_some_and(|a| a.recipient.as_deref() == Some(recipient))
+            })
+            .cloned()
+            .collect();
+        for mut record in named {
+            if let Some(a) = record.attribution.as_mut() {
+                a.recipient = None;
+                a.reason = "erased".to_owned();
+            }
+            writes.push(live.keep_call(&record));
+            calls += 1;
+        }
+        if holders > 0 {
+            writes.extend(events.iter().map(|e| live.append(e, now)));
+            writes.extend(live.snapshot());
+            writes.push(Write::new(
+                "DELETE FROM events WHERE seq < ?",
+                vec![json!(live.next_seq)],
+            ));
+        }
+        let outcome = Outcome::ok(Forgotten { holders, calls }, writes);
+        self.finish(outcome, now)
     }
 
     fn open(&mut self, holder: Holder, kind: OpenKind, opener: &Opener, now: Timestamp) -> Outcome {
