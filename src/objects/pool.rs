@@ -736,21 +736,52 @@ impl PoolObject {
     }
 }
 
-/// `text` cut into pieces of at most `max` bytes, at character boundaries.
-fn parts(text: &str, max: usize) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
+/// `value` as JSON text cut into parts of at most `max` bytes (at character
+/// boundaries), and the text's whole length, without ever holding the whole
+/// text: a large pool's snapshot (a 1M-recipient send's is 150 MB) would
+/// otherwise sit in memory once more, plus the slack of a doubling buffer,
+/// next to the parts made from it. `None` if `value` cannot be serialised.
+fn json_parts<T: serde::Serialize>(value: &T, max: usize) -> Option<(Vec<String>, usize)> {
+    struct Parts {
+        done: Vec<String>,
+        current: Vec<u8>,
+        max: usize,
+        total: usize,
+    }
+    impl std::io::Write for Parts {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.current.extend_from_slice(buf);
+            self.total += buf.len();
+            while self.current.len() > self.max {
+                // Back to the first byte of the character at the cut (never a continuation byte).
+                let mut cut = self.max;
+                while cut > 0 && self.current.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
+                    cut -= 1;
+                }
+                let mut next = Vec::with_capacity(self.max + 64);
+                next.extend(self.current.drain(cut..));
+                let part = std::mem::replace(&mut self.current, next);
+                self.done
+                    .push(String::from_utf8(part).map_err(std::io::Error::other)?);
+            }
+            Ok(buf.len())
         }
-        let mut end = rest.len().min(max.max(4));
-        while !rest.is_char_boundary(end) {
-            end -= 1;
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
-        let (part, tail) = rest.split_at(end);
-        rest = tail;
-        Some(part)
-    })
+    }
+    let max = max.max(4);
+    let mut parts = Parts {
+        done: Vec::new(),
+        current: Vec::with_capacity(max + 64),
+        max,
+        total: 0,
+    };
+    serde_json::to_writer(&mut parts, value).ok()?;
+    if !parts.current.is_empty() {
+        parts.done.push(String::from_utf8(parts.current).ok()?);
+    }
+    Some((parts.done, parts.total))
 }
 
 /// The row of a stored call.
@@ -1018,16 +1049,17 @@ impl Live {
     /// Writes a snapshot covering every event so far, in parts.
     fn snapshot(&mut self) -> Vec<Write> {
         let covered = self.next_seq - 1;
-        let snapshot = serde_json::to_string(&self.pool).unwrap_or_default();
-        self.snapshot_bytes = snapshot.len();
+        let (parts, bytes) =
+            json_parts(&self.pool, SNAPSHOT_PART_BYTES).unwrap_or_default();
+        self.snapshot_bytes = bytes;
         let mut writes = vec![
             Write::new("DELETE FROM snapshot_parts", Vec::new()),
             Write::new("DELETE FROM kv WHERE k = 'snapshot'", Vec::new()),
         ];
-        for (part, body) in parts(&snapshot, SNAPSHOT_PART_BYTES).enumerate() {
+        for (part, body) in parts.into_iter().enumerate() {
             writes.push(Write::new(
                 "INSERT INTO snapshot_parts (part, body) VALUES (?, ?)",
-                vec![json!(part), json!(body)],
+                vec![json!(part), Value::String(body)],
             ));
         }
         writes.push(Write::new(
@@ -1193,6 +1225,18 @@ mod tests {
             before,
             "no call was recorded in memory either"
         );
+    }
+
+    #[test]
+    fn json_parts_cut_whole_characters_and_join_to_the_text() {
+        let value = json!({"ids": (0..200).map(|i| format!("réçipient-{i}-€𝄞")).collect::<Vec<_>>()});
+        let text = serde_json::to_string(&value).unwrap();
+        for max in [4, 5, 7, 64, 1000, text.len(), text.len() + 1] {
+            let (parts, total) = json_parts(&value, max).unwrap();
+            assert_eq!(total, text.len());
+            assert!(parts.iter().all(|p| !p.is_empty() && p.len() <= max), "max {max}");
+            assert_eq!(parts.concat(), text, "max {max}");
+        }
     }
 
     #[test]
