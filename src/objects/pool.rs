@@ -1049,8 +1049,7 @@ impl Live {
     /// Writes a snapshot covering every event so far, in parts.
     fn snapshot(&mut self) -> Vec<Write> {
         let covered = self.next_seq - 1;
-        let (parts, bytes) =
-            json_parts(&self.pool, SNAPSHOT_PART_BYTES).unwrap_or_default();
+        let (parts, bytes) = json_parts(&self.pool, SNAPSHOT_PART_BYTES).unwrap_or_default();
         self.snapshot_bytes = bytes;
         let mut writes = vec![
             Write::new("DELETE FROM snapshot_parts", Vec::new()),
@@ -1229,12 +1228,16 @@ mod tests {
 
     #[test]
     fn json_parts_cut_whole_characters_and_join_to_the_text() {
-        let value = json!({"ids": (0..200).map(|i| format!("réçipient-{i}-€𝄞")).collect::<Vec<_>>()});
+        let value =
+            json!({"ids": (0..200).map(|i| format!("réçipient-{i}-€𝄞")).collect::<Vec<_>>()});
         let text = serde_json::to_string(&value).unwrap();
         for max in [4, 5, 7, 64, 1000, text.len(), text.len() + 1] {
             let (parts, total) = json_parts(&value, max).unwrap();
             assert_eq!(total, text.len());
-            assert!(parts.iter().all(|p| !p.is_empty() && p.len() <= max), "max {max}");
+            assert!(
+                parts.iter().all(|p| !p.is_empty() && p.len() <= max),
+                "max {max}"
+            );
             assert_eq!(parts.concat(), text, "max {max}");
         }
     }
