@@ -256,6 +256,11 @@ enum PlainEffect<'a> {
         headers: &'a [(String, String)],
         body: &'a str,
     },
+    DataPoint {
+        blobs: &'a [String],
+        doubles: &'a [f64],
+        indexes: &'a [String],
+    },
 }
 
 #[wasm_bindgen(js_class = Edge)]
@@ -264,7 +269,8 @@ impl WasmEdge {
     /// [`load_device_models`] installed). `allow_private_webhooks` is
     /// `RINGMARK_ALLOW_PRIVATE_WEBHOOKS` (`"1"` allows private receivers);
     /// `twilio_auth_token` is `TWILIO_AUTH_TOKEN`; `base_url` is
-    /// `RINGMARK_BASE_URL`. The ranges [`load_ip_ranges`] installed come
+    /// `RINGMARK_BASE_URL`; `analytics` is whether an Analytics Engine
+    /// dataset is bound as `OPENS`. The ranges [`load_ip_ranges`] installed come
     /// first, `ip_ranges` (`RINGMARK_IP_RANGES`) is added to them.
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -274,6 +280,7 @@ impl WasmEdge {
         allow_private_webhooks: Option<String>,
         twilio_auth_token: Option<String>,
         base_url: Option<String>,
+        analytics: Option<bool>,
     ) -> WasmEdge {
         let edge = Edge::new(&EdgeConfig {
             signing_key: signing_key.unwrap_or_default(),
@@ -284,6 +291,7 @@ impl WasmEdge {
             twilio_auth_token: twilio_auth_token.unwrap_or_default(),
             device_models: device_models(),
             allow_private_webhooks: allow_private_webhooks.as_deref() == Some("1"),
+            analytics: analytics == Some(true),
         });
         flush(&edge);
         WasmEdge {
@@ -362,10 +370,11 @@ impl WasmStep {
     /// Object `env[binding].getByName(name)` with `command`; when `coalesce` is
     /// a number, it may go with others for the same object in one
     /// `commands([…])` call, waiting up to that many milliseconds for them) or
-    /// `{kind: "fetch", method, url, headers: [[name, value], …], body}`.
+    /// `{kind: "fetch", method, url, headers: [[name, value], …], body}` or
+    /// `{kind: "data_point", blobs, doubles, indexes}` (`env.OPENS.writeDataPoint`).
     #[wasm_bindgen(
         getter,
-        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string; coalesce: number | null} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string}>"
+        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string; coalesce: number | null} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string} | {kind: \"data_point\"; blobs: string[]; doubles: number[]; indexes: string[]}>"
     )]
     pub fn effects(&self) -> Result<JsValue, JsError> {
         let effects: Vec<PlainEffect<'_>> = self
@@ -388,6 +397,11 @@ impl WasmStep {
                     url: &out.url,
                     headers: &out.headers,
                     body: &out.body,
+                },
+                Effect::DataPoint(point) => PlainEffect::DataPoint {
+                    blobs: &point.blobs,
+                    doubles: &point.doubles,
+                    indexes: &point.indexes,
                 },
             })
             .collect();

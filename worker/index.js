@@ -62,6 +62,7 @@ async function handle(request, env, ctx) {
       env.RINGMARK_ALLOW_PRIVATE_WEBHOOKS,
       env.TWILIO_AUTH_TOKEN,
       env.RINGMARK_BASE_URL,
+      env.OPENS !== undefined, // an Analytics Engine dataset for open counts (optional; wrangler.toml)
     );
     if (env.RINGMARK_TEST_TRAP === "1") edge.enable_test_trap(); // tests of the last resort only
   }
@@ -110,7 +111,8 @@ async function resume(current, step, effects, env, request, ctx) {
 
 /**
  * One effect: a command to a Durable Object (RPC; with others for the same object when the module
- * gave it a `coalesce` linger time, see coalesce.js), or an outbound request. Status 0: it failed.
+ * gave it a `coalesce` linger time, see coalesce.js), an outbound request, or an Analytics Engine data
+ * point. Status 0: it failed.
  */
 async function run(effect, env, request, ctx) {
   try {
@@ -122,6 +124,11 @@ async function run(effect, env, request, ctx) {
           ? await stub.command(effect.command)
           : await coalesce(`${effect.binding}/${effect.name}`, stub, effect.command, ctx, effect.coalesce);
       return { status: 200, body };
+    }
+    if (effect.kind === "data_point") {
+      // Analytics Engine: fire and forget (writeDataPoint returns nothing and never waits).
+      env.OPENS?.writeDataPoint({ blobs: effect.blobs, doubles: effect.doubles, indexes: effect.indexes });
+      return { status: 200, body: "" };
     }
     if (effect.kind === "fetch") {
       const answer = await fetch(effect.url, {

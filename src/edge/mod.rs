@@ -76,6 +76,11 @@ pub struct EdgeConfig {
     /// `RINGMARK_ALLOW_PRIVATE_WEBHOOKS=1`: webhook receivers may be loopback,
     /// private or `http` URLs (local development and tests; never in production).
     pub allow_private_webhooks: bool,
+    /// A Workers Analytics Engine dataset is bound as `OPENS` (optional, see
+    /// wrangler.toml): every open also writes one data point there
+    /// ([`Effect::DataPoint`]), for dashboards and SQL over open counts
+    /// without asking the pool objects.
+    pub analytics: bool,
 }
 
 /// Which Durable Object an [`Effect::Object`] goes to.
@@ -136,6 +141,22 @@ pub enum Effect {
     },
     /// An outbound HTTP request; its status and body come back.
     Fetch(Outbound),
+    /// Write one data point to the Analytics Engine dataset bound as `OPENS`
+    /// (`writeDataPoint`, which returns nothing and never waits): status 200
+    /// and an empty body come back.
+    DataPoint(DataPoint),
+}
+
+/// One Analytics Engine data point (developers.cloudflare.com/analytics/analytics-engine/):
+/// up to 20 strings, 20 numbers and one index (the sampling key).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DataPoint {
+    /// Dimensions, in a fixed order the docs of the route that writes them name.
+    pub blobs: Vec<String>,
+    /// Values.
+    pub doubles: Vec<f64>,
+    /// The sampling key (one).
+    pub indexes: Vec<String>,
 }
 
 /// An outbound HTTP request.
@@ -238,6 +259,13 @@ impl Step {
 
             log: RequestLog::default(),
         }
+    }
+
+    /// Also runs `effect`, if any, after this step's own (whose results come
+    /// first, so the continuation reads the same ones).
+    fn also(mut self, effect: Option<Effect>) -> Self {
+        self.effects.extend(effect);
+        self
     }
 
     /// Nothing left to do and nothing to answer (the response was sent before).
@@ -382,6 +410,8 @@ pub struct Edge {
     random: Box<RandomSource>,
     /// Whether webhook receivers may be private addresses.
     allow_private_webhooks: bool,
+    /// Whether opens write data points to the `OPENS` dataset.
+    analytics: bool,
     /// When this isolate last learnt which event types some webhook endpoint
     /// wants, and those types (see `webhooks::WANTED_TTL_SECONDS`).
     webhooks_wanted: RefCell<Option<(i64, std::collections::BTreeSet<crate::webhooks::EventType>)>>,
@@ -475,6 +505,7 @@ impl Edge {
             clock: Box::new(system_now),
             random: Box::new(system_random),
             allow_private_webhooks: config.allow_private_webhooks,
+            analytics: config.analytics,
             webhooks_wanted: RefCell::new(None),
         }
     }

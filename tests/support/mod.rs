@@ -171,6 +171,8 @@ pub struct Service {
     pub writes: HashMap<String, usize>,
     /// Steps whose response was sent, with effects still to run (what `ctx.waitUntil` holds).
     pub after: Vec<Step>,
+    /// Analytics Engine data points written (when the edge has `analytics`).
+    pub data_points: Vec<ringmark::edge::DataPoint>,
     pub now: i64,
 }
 
@@ -243,6 +245,7 @@ impl Service {
             commands: HashMap::new(),
             writes: HashMap::new(),
             after: Vec::new(),
+            data_points: Vec::new(),
             now: NOW,
         }
     }
@@ -295,6 +298,13 @@ impl Service {
                 EffectResult {
                     status: 200,
                     body: answer,
+                }
+            }
+            Effect::DataPoint(point) => {
+                self.data_points.push(point.clone());
+                EffectResult {
+                    status: 200,
+                    body: String::new(),
                 }
             }
             Effect::Fetch(out) => {
