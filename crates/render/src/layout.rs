@@ -25,10 +25,16 @@
 //! Sizes are rounded up to even pixels so the 1x CSS size is exact.
 
 use crate::canvas::{Canvas, Rect};
-use crate::encode::{self, PALETTE_LEN};
+use crate::encode::{self, Palette};
 use crate::font::{Face, Line};
 use crate::icon;
-use crate::{Colour, Image, RenderError, Shape, Style, Variant};
+use crate::{Image, RenderError, Shape, Style, Variant};
+
+/// The widest box, in CSS px: the usual email column (600 px, the width email templates are built to).
+/// A wider image would only be scaled down by the snippet's `max-width:100%` — at the cost of bytes — so
+/// a style and number whose box would be wider are drawn at the largest font size that fits instead (a
+/// 40 px font with a long label; never the default style).
+pub const BOX_MAX_WIDTH: u32 = 600;
 
 /// Device pixels per CSS pixel.
 const SCALE: f32 = 2.0;
@@ -44,7 +50,7 @@ fn quantise(c: f32, steps: f32) -> u8 {
     (c.clamp(0.0, 1.0) * steps + 0.5) as u8
 }
 
-/// Text variant: number line with an optional caption above.
+/// Text variant: number line with an optional caption above, each glyph ringed by a halo of `paper`.
 mod text {
     pub const LABEL_EM: f32 = 0.7;
     /// Smallest label, in CSS px: below this a caption stops being legible.
@@ -53,8 +59,16 @@ mod text {
     pub const PAD_X_EM: f32 = 0.2;
     pub const PAD_TOP_EM: f32 = 0.15;
     pub const PAD_BOTTOM_EM: f32 = 0.1;
-    /// Palette: 0 paper ..= 15 ink.
-    pub const STEPS: f32 = 15.0;
+    /// Halo radius around every glyph: a little under Roboto Medium's stem (≈ 0.1 em), so the halo reads
+    /// as an outline, not a box, and counters (the holes of 0, 6, 8, 9) stay open.
+    pub const HALO_EM: f32 = 0.08;
+    /// Copies of each glyph on the halo's circle (the dilation is their union with the glyph): 12 keep
+    /// the scallops between neighbouring copies under a quarter pixel at the largest size.
+    pub const HALO_COPIES: usize = 12;
+    /// Palette layout: 0 transparent, 1..=4 paper at rising alpha (the halo's antialiased rim), 5 paper,
+    /// 6..=15 paper→ink (the glyphs, drawn on the opaque halo).
+    pub const HALO_STEPS: f32 = 3.0;
+    pub const INK_STEPS: f32 = 12.0;
 }
 
 /// Button variant.
@@ -64,7 +78,8 @@ mod button {
     pub const ICON_EM: f32 = 0.9;
     pub const ICON_GAP_EM: f32 = 0.45;
     pub const LABEL_GAP_EM: f32 = 0.5;
-    /// Palette layout: 0 paper, 1..=3 paper→button edge blends, 4 button, 5..=15 button→button_ink.
+    /// Palette layout: 0 transparent, 1..=3 button at rising alpha (the antialiased edge), 4 button,
+    /// 5..=15 button→button_ink.
     pub const EDGE_STEPS: f32 = 4.0;
     pub const INK_STEPS: f32 = 11.0;
 }
@@ -90,9 +105,30 @@ pub(crate) struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// Lays out a validated `display`/`style` pair for both variants and picks the shared box.
+    /// Lays out a validated `display`/`style` pair for both variants and picks the shared box: at
+    /// `font_px`, or — when that box would be wider than [`BOX_MAX_WIDTH`] CSS px — at the largest size
+    /// whose box fits it.
     pub fn new(face: &'a Face, display: &str, style: &'a Style) -> Plan<'a> {
         let em = f32::from(style.font_px) * SCALE;
+        let plan = Plan::at(face, display, style, em);
+        let max = BOX_MAX_WIDTH * SCALE as u32;
+        if plan.width <= max {
+            return plan;
+        }
+        // Widths grow linearly with the em (plus rounding to even pixels): scale, then step down until the
+        // rounding fits too (one or two steps).
+        let mut em = em * max as f32 / plan.width as f32;
+        loop {
+            let plan = Plan::at(face, display, style, em);
+            if plan.width <= max || em < 1.0 {
+                return plan;
+            }
+            em *= 0.995;
+        }
+    }
+
+    /// Both variants laid out at `em` device pixels per em.
+    fn at(face: &'a Face, display: &str, style: &'a Style, em: f32) -> Plan<'a> {
         let number = face.line(display, em);
         let line_box = |size: f32| (face.ascent + face.descent) * size;
 
@@ -137,11 +173,17 @@ impl<'a> Plan<'a> {
 
     /// Draws `variant` on the shared canvas and encodes it.
     pub fn render(&self, variant: Variant) -> Result<Image, RenderError> {
-        let (canvas, palette) = match variant {
-            Variant::Text => self.text(),
-            Variant::Button => self.button(),
+        let (canvas, palette, ramps) = match variant {
+            Variant::Text => (self.text(), text_palette(self.style), TEXT_RAMPS),
+            Variant::Button => (self.button(), button_palette(self.style), BUTTON_RAMPS),
         };
-        let png = encode::indexed4(canvas.width, canvas.height, canvas.pixels(), &palette)?;
+        let png = encode::within_budget(
+            canvas.width,
+            canvas.height,
+            canvas.pixels(),
+            &palette,
+            &ramps,
+        )?;
         Ok(Image {
             png,
             width: self.width / 2,
@@ -149,25 +191,47 @@ impl<'a> Plan<'a> {
         })
     }
 
-    fn text(&self) -> (Canvas, [Colour; PALETTE_LEN]) {
-        let (face, em, style) = (self.face, self.em, self.style);
+    fn text(&self) -> Canvas {
+        use text::{HALO_COPIES, HALO_EM, HALO_STEPS, INK_STEPS};
+        let (face, em) = (self.face, self.em);
         let mut canvas = Canvas::new(self.width, self.height);
         let x = (text::PAD_X_EM * em).round();
         let mut top = (self.height as f32 - self.text_h) / 2.0 + text::PAD_TOP_EM * em;
+        let mut lines = Vec::with_capacity(2);
         if let Some((label, px)) = &self.text_label {
-            let ink = |c: f32| quantise(c * text::LABEL_STRENGTH, text::STEPS);
-            face.draw(label, x, (top + face.ascent * px).round(), ink, &mut canvas);
+            lines.push((
+                label,
+                *px,
+                (top + face.ascent * px).round(),
+                text::LABEL_STRENGTH,
+            ));
             top += (face.ascent + face.descent) * px;
         }
-        let ink = |c: f32| quantise(c, text::STEPS);
-        let baseline = (top + face.ascent * em).round();
-        face.draw(&self.number, x, baseline, ink, &mut canvas);
-
-        let palette = std::array::from_fn(|i| style.paper.mix(style.ink, i as f32 / text::STEPS));
-        (canvas, palette)
+        lines.push((&self.number, em, (top + face.ascent * em).round(), 1.0));
+        // The halo first: the glyphs' union with copies of themselves on a circle of its radius (a
+        // dilation), in the halo's indices; then the glyphs, whose indices all lie above the halo's.
+        let halo = |c: f32| quantise(c, HALO_STEPS);
+        for (line, size, baseline, _) in &lines {
+            let radius = HALO_EM * size;
+            face.draw(line, x, *baseline, halo, &mut canvas);
+            for k in 0..HALO_COPIES {
+                let angle = std::f32::consts::TAU * k as f32 / HALO_COPIES as f32;
+                let (sin, cos) = angle.sin_cos();
+                let (dx, dy) = (radius * cos, radius * sin);
+                face.draw(line, x + dx, *baseline + dy, halo, &mut canvas);
+            }
+        }
+        for (line, _, baseline, strength) in &lines {
+            let ink = |c: f32| match quantise(c * strength, INK_STEPS) {
+                0 => 0,
+                t => HALO_STEPS as u8 + t,
+            };
+            face.draw(line, x, *baseline, ink, &mut canvas);
+        }
+        canvas
     }
 
-    fn button(&self) -> (Canvas, [Colour; PALETTE_LEN]) {
+    fn button(&self) -> Canvas {
         use button::{EDGE_STEPS, INK_STEPS};
         let (face, em, style) = (self.face, self.em, self.style);
         let mut canvas = Canvas::new(self.width, self.height);
@@ -202,16 +266,54 @@ impl<'a> Plan<'a> {
         }
         face.draw(&self.number, x.round(), baseline, ink, &mut canvas);
 
-        let palette = std::array::from_fn(|i| {
-            let i = i as f32;
-            if i <= EDGE_STEPS {
-                style.paper.mix(style.button, i / EDGE_STEPS)
-            } else {
-                style
-                    .button
-                    .mix(style.button_ink, (i - EDGE_STEPS) / INK_STEPS)
-            }
-        });
-        (canvas, palette)
+        canvas
     }
 }
+
+/// The text variant's palette (see [`text`]): transparent, the halo's rim in `paper` at rising alpha,
+/// opaque `paper`, then blends to `ink`.
+fn text_palette(style: &Style) -> Palette {
+    use text::{HALO_STEPS, INK_STEPS};
+    std::array::from_fn(|i| {
+        let i = i as f32;
+        if i <= HALO_STEPS {
+            (style.paper, alpha(i / HALO_STEPS))
+        } else {
+            (
+                style.paper.mix(style.ink, (i - HALO_STEPS) / INK_STEPS),
+                255,
+            )
+        }
+    })
+}
+
+/// The button's palette (see [`button`]): transparent, the edge in `button` at rising alpha, opaque
+/// `button`, then blends to `button_ink`.
+fn button_palette(style: &Style) -> Palette {
+    use button::{EDGE_STEPS, INK_STEPS};
+    std::array::from_fn(|i| {
+        let i = i as f32;
+        if i <= EDGE_STEPS {
+            (style.button, alpha(i / EDGE_STEPS))
+        } else {
+            (
+                style
+                    .button
+                    .mix(style.button_ink, (i - EDGE_STEPS) / INK_STEPS),
+                255,
+            )
+        }
+    })
+}
+
+/// Coverage 0..=1 as an 8-bit alpha.
+fn alpha(coverage: f32) -> u8 {
+    (coverage.clamp(0.0, 1.0) * 255.0 + 0.5) as u8
+}
+
+/// The palettes' two ramps, as (first, last) index: what [`encode::within_budget`] may coarsen.
+const TEXT_RAMPS: [(u8, u8); 2] = [(0, text::HALO_STEPS as u8), (text::HALO_STEPS as u8, 15)];
+const BUTTON_RAMPS: [(u8, u8); 2] = [
+    (0, button::EDGE_STEPS as u8),
+    (button::EDGE_STEPS as u8, 15),
+];

@@ -57,8 +57,10 @@ mod style;
 
 pub use cache::Renderer;
 pub use colour::Colour;
+pub use encode::MAX_PNG_BYTES;
 pub use error::RenderError;
 pub use font::can_draw;
+pub use layout::BOX_MAX_WIDTH;
 pub use pixel::PIXEL_GIF;
 pub use style::{
     FONT_PX_MAX, FONT_PX_MIN, LABEL_MAX_CHARS, MIN_CONTRAST, NUMBER_MAX_CHARS, Shape, Style,
