@@ -1,7 +1,8 @@
 //! Palette PNG encoding: 16 colours at 4 bits per pixel, written directly — signature, `IHDR`, `PLTE`, one
 //! `IDAT`, `IEND` — around a zlib stream from `miniz_oxide` (the deflate engine the `png` crate itself
-//! uses through `flate2`). The paper is opaque, so a number image has no `tRNS`; only [`transparent`], the
-//! neutral image, is a 1-bit palette of one fully transparent entry.
+//! uses through `flate2`). A number image's palette carries alpha (`tRNS`): its corners and the space around
+//! its text are transparent; [`transparent`], the neutral image, is a 1-bit palette of one fully
+//! transparent entry.
 //!
 //! Why not the `png` crate's encoder: measured on these images (`bench/render/RESULTS.md`), most of the
 //! encode time was setting up a fresh deflate state per image (hash chains and a 64 KB LZ buffer,
@@ -11,7 +12,17 @@
 //! the `png` crate (a dev-dependency), which checks the chunk CRCs and the zlib Adler-32.
 //!
 //! Rows are written with filter type 0 (none): palette indices are labels, not intensities, so the
-//! prediction filters only add entropy here (measured: 4–21 % larger at levels 3–9, never smaller).
+//! prediction filters only add entropy here (measured: 4–21 % larger at levels 3–9, never smaller; again
+//! on the largest styles, `cargo run --release -p ringmark-render --example encode_choices`: Sub, Up,
+//! Paeth and per-row adaptive 5–20 % larger, and one index per byte (8-bit depth) 3–10 % larger than
+//! two per byte).
+//!
+//! **Within 4 KB** ([`within_budget`]): the first try is level 4 as drawn, which every default-size
+//! image passes; over 4 KB, level 10 (1–15 % smaller on the large styles), then fewer antialiasing
+//! steps. Measured on the largest styles (same example): 16 → 8 steps saves 15–20 %, → 4 steps 34–37 %.
+//! Not tried: Zopfli, whose authors report 3–8 % smaller output than zlib's best at about 80× its time
+//! (Alakuijala and Vandevenne, "Data compression using Zopfli", Google, 2013) — too slow for an open,
+//! and too little to replace the coarser steps.
 
 use crate::{Colour, RenderError};
 use miniz_oxide::deflate::core::{
@@ -25,7 +36,9 @@ pub(crate) const PALETTE_LEN: usize = 16;
 /// A palette: each entry's colour and alpha (255 opaque, 0 transparent).
 pub(crate) type Palette = [(Colour, u8); PALETTE_LEN];
 
-/// The most bytes a number image may take (see [`within_budget`]).
+/// The most bytes a number image may take: 4 KB at 2×, in every style. An image drawn over it is encoded
+/// again at deflate's slowest level, then with fewer antialiasing steps, until it fits (see the
+/// crate documentation).
 pub const MAX_PNG_BYTES: usize = 4096;
 
 /// Deflate level (miniz scale 0..=10) of the first try. Chosen by measurement (RESULTS.md): level 4 is
