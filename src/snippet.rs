@@ -14,8 +14,8 @@
 //! * declares `color-scheme: light dark` (and Apple's older
 //!   `supported-color-schemes`) on its table, so clients that honour the
 //!   property treat the block as dark-ready instead of recolouring it
-//!   (caniemail.com, "color-scheme"; Litmus, "The Ultimate Guide to Dark Mode
-//!   for Email Marketers");
+//!   (parcel.io, "Guide to color scheme in email": the `color-scheme` meta
+//!   and property, `supported-color-schemes` for older Apple Mail);
 //! * styles the `alt` text as the number — bold, the style's size — in a colour
 //!   that reads on a white and on a dark page ([`alt_colour`]), so a client that
 //!   blocks images and shows alt text (Thunderbird, Apple Mail and Gmail with
