@@ -87,6 +87,15 @@ fn styles() -> Result<Vec<(&'static str, Style)>, Box<dyn Error>> {
             },
         ),
         (
+            "largest: 40 px german",
+            Style {
+                label: Some("Jetzt anrufen".into()),
+                font_px: 40,
+                button: c("#7c3aed")?,
+                ..Style::default()
+            },
+        ),
+        (
             "large czech",
             Style {
                 label: Some("Zavolejte nám".into()),

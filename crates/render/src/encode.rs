@@ -18,8 +18,8 @@
 //! two per byte).
 //!
 //! **Within 4 KB** ([`within_budget`]): the first try is level 4 as drawn, which every default-size
-//! image passes; over 4 KB, level 10 (1–15 % smaller on the large styles), then fewer antialiasing
-//! steps. Measured on the largest styles (same example): 16 → 8 steps saves 15–20 %, → 4 steps 34–37 %.
+//! image passes; over 4 KB, level 6 (2–8 % smaller on the large styles; see [`LEVEL_SMALL`] for why not
+//! 9 or 10), then fewer antialiasing steps. Measured on the largest styles (same example): 16 → 8 steps saves 15–20 %, → 4 steps 34–37 %.
 //! Not tried: Zopfli, whose authors report 3–8 % smaller output than zlib's best at about 80× its time
 //! (Alakuijala and Vandevenne, "Data compression using Zopfli", Google, 2013) — too slow for an open,
 //! and too little to replace the coarser steps.
@@ -37,7 +37,7 @@ pub(crate) const PALETTE_LEN: usize = 16;
 pub(crate) type Palette = [(Colour, u8); PALETTE_LEN];
 
 /// The most bytes a number image may take: 4 KB at 2×, in every style. An image drawn over it is encoded
-/// again at deflate's slowest level, then with fewer antialiasing steps, until it fits (see the
+/// again at a stronger deflate level, then with fewer antialiasing steps, until it fits (see the
 /// crate documentation).
 pub const MAX_PNG_BYTES: usize = 4096;
 
@@ -45,26 +45,28 @@ pub const MAX_PNG_BYTES: usize = 4096;
 /// about twice as fast as level 6 for 1–6 % more bytes; levels 1–2 are up to 40 % faster but 5–35 %
 /// larger.
 const LEVEL: u8 = 4;
-/// Deflate level of every later try: miniz's slowest (`UBER`), 5–12 % smaller than level 4 on these
-/// images, for the few large styles that need it.
-const LEVEL_MAX: u8 = 10;
+/// Deflate level of every later try, for the few large styles that need it: 2–8 % smaller than level 4
+/// on them. Measured (native, `cargo bench -p ringmark-render --bench render`, 32 px labelled text
+/// through the tries): level 6 ≈ 4 ms for the whole ladder, level 9 7–9 ms, level 10 14–18 ms, each
+/// ending on the same or the next coarser step.
+const LEVEL_SMALL: u8 = 6;
 
 /// The tries of [`within_budget`], in order: deflate level and how many steps each of the palette's two
 /// ramps keeps (`None`: all of them).
 const LADDER: [(u8, Option<(u8, u8)>); 7] = [
     (LEVEL, None),
-    (LEVEL_MAX, None),
-    (LEVEL_MAX, Some((3, 7))),
-    (LEVEL_MAX, Some((2, 5))),
-    (LEVEL_MAX, Some((2, 3))),
-    (LEVEL_MAX, Some((1, 2))),
-    (LEVEL_MAX, Some((1, 1))),
+    (LEVEL_SMALL, None),
+    (LEVEL_SMALL, Some((3, 7))),
+    (LEVEL_SMALL, Some((2, 5))),
+    (LEVEL_SMALL, Some((2, 3))),
+    (LEVEL_SMALL, Some((1, 2))),
+    (LEVEL_SMALL, Some((1, 1))),
 ];
 
-/// Encodes `indices` within [`MAX_PNG_BYTES`]: first as drawn at the fast level, then at the slowest
+/// Encodes `indices` within [`MAX_PNG_BYTES`]: first as drawn at the fast level, then at a stronger
 /// level, then with each of the palette's `ramps` (first and last index of a run of blends, such as paper
 /// → ink) coarsened to fewer steps — the antialiasing loses levels, the shapes stay where they are —
-/// until one fits. Only large styles (a 40 px font with a label) go past the first try, and at most the
+/// until one fits. Only large styles (32–40 px fonts) go past the first try, and at most the
 /// last try's image is returned if nothing fits (no style the layout allows gets there; tested).
 pub(crate) fn within_budget(
     width: u32,
@@ -272,7 +274,7 @@ mod tests {
         let a: Vec<u8> = (0..999u32).map(|i| (i * 7 % 16) as u8).collect();
         let b: Vec<u8> = (0..999u32).map(|i| (i / 50 % 16) as u8).collect();
         let first = indexed4(37, 27, &a, &palette, LEVEL).expect("a");
-        indexed4(37, 27, &b, &palette, LEVEL_MAX).expect("b in between, at another level");
+        indexed4(37, 27, &b, &palette, LEVEL_SMALL).expect("b in between, at another level");
         assert_eq!(
             indexed4(37, 27, &a, &palette, LEVEL).expect("a again"),
             first

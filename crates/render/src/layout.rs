@@ -15,9 +15,9 @@
 //! All geometry is in device pixels of the 2x image, derived from `em` = 2 × `font_px`:
 //! * **Text**: the number on one line, 0.2 em left padding (and at least as much on the right), 0.15 em
 //!   above and 0.1 em below the font's line boxes (so every number of a pool has the same height); an
-//!   optional label line above it at 0.7 em (at least 11 CSS px), 80 % strength; each glyph ringed by a
-//!   halo of paper 0.08 em wide (of its own line's size), drawn as the union of the glyph and 12 copies
-//!   of it on a circle of that radius. Palette: transparent, 2 rim steps, paper, 12 steps to ink.
+//!   optional label line above it at 0.7 em (at least 11 CSS px), 80 % strength; the glyphs ringed by a
+//!   halo of paper 0.08 em wide (the number's em, whole pixels), the glyphs' coverage dilated by an
+//!   octagon of that radius. Palette: transparent, 2 rim steps, paper, 12 steps to ink.
 //! * **Button**: a filled shape 2.4 em high (48 CSS px at the default 20 px: above the 44 px touch-target
 //!   guideline), 0.85 em padding, the handset icon (0.9 em), then the label and the number on one line,
 //!   centred on the cap height, 0.5 em between label and number. Palette: transparent, 3 edge steps at
@@ -66,9 +66,6 @@ mod text {
     /// Halo radius around every glyph: a little under Roboto Medium's stem (≈ 0.1 em), so the halo reads
     /// as an outline, not a box, and counters (the holes of 0, 6, 8, 9) stay open.
     pub const HALO_EM: f32 = 0.08;
-    /// Copies of each glyph on the halo's circle (the dilation is their union with the glyph): 12 keep
-    /// the scallops between neighbouring copies under a quarter pixel at the largest size.
-    pub const HALO_COPIES: usize = 12;
     /// Palette layout: 0 transparent, 1..=2 paper at rising alpha (the halo's antialiased rim), 3 paper,
     /// 4..=15 paper→ink (the glyphs, drawn on the opaque halo). Measured: a rim of 2 steps instead of 4
     /// saves ≈ 5 % on a default image and does not show at 2x.
@@ -197,41 +194,69 @@ impl<'a> Plan<'a> {
     }
 
     fn text(&self) -> Canvas {
-        use text::{HALO_COPIES, HALO_EM, HALO_STEPS, INK_STEPS};
+        use text::{HALO_EM, HALO_STEPS, INK_STEPS, LABEL_STRENGTH};
         let (face, em) = (self.face, self.em);
         let mut canvas = Canvas::new(self.width, self.height);
         let x = (text::PAD_X_EM * em).round();
         let mut top = (self.height as f32 - self.text_h) / 2.0 + text::PAD_TOP_EM * em;
-        let mut lines = Vec::with_capacity(2);
-        if let Some((label, px)) = &self.text_label {
-            lines.push((
-                label,
-                *px,
-                (top + face.ascent * px).round(),
-                text::LABEL_STRENGTH,
-            ));
-            top += (face.ascent + face.descent) * px;
-        }
-        lines.push((&self.number, em, (top + face.ascent * em).round(), 1.0));
-        // The halo first: the glyphs' union with copies of themselves on a circle of its radius (a
-        // dilation), in the halo's indices; then the glyphs, whose indices all lie above the halo's.
-        let halo = |c: f32| quantise(c, HALO_STEPS);
-        for (line, size, baseline, _) in &lines {
-            let radius = HALO_EM * size;
-            face.draw(line, x, *baseline, halo, &mut canvas);
-            for k in 0..HALO_COPIES {
-                let angle = std::f32::consts::TAU * k as f32 / HALO_COPIES as f32;
-                let (sin, cos) = angle.sin_cos();
-                let (dx, dy) = (radius * cos, radius * sin);
-                face.draw(line, x + dx, *baseline + dy, halo, &mut canvas);
-            }
-        }
-        for (line, _, baseline, strength) in &lines {
-            let ink = |c: f32| match quantise(c * strength, INK_STEPS) {
+        // The glyphs, in the ink's indices (all above the halo's).
+        let ink = |strength: f32| {
+            move |c: f32| match quantise(c * strength, INK_STEPS) {
                 0 => 0,
                 t => HALO_STEPS as u8 + t,
+            }
+        };
+        if let Some((label, px)) = &self.text_label {
+            let baseline = (top + face.ascent * px).round();
+            face.draw(label, x, baseline, ink(LABEL_STRENGTH), &mut canvas);
+            top += (face.ascent + face.descent) * px;
+        }
+        let baseline = (top + face.ascent * em).round();
+        face.draw(&self.number, x, baseline, ink(1.0), &mut canvas);
+        // The halo: the glyphs' coverage dilated by its radius, into the halo's indices wherever no glyph
+        // is. The label's coverage peaks at its strength, which counts as full. Only the rectangle of the
+        // text's line boxes (plus the radius and a glyph's overhang) is dilated: about half the box,
+        // whose width is usually the button's.
+        let radius = (HALO_EM * em).round().max(1.0) as u32;
+        let (w, h) = (self.width as usize, self.height as usize);
+        let pad = radius as f32 + 0.15 * em + 2.0;
+        let first_top = (self.height as f32 - self.text_h) / 2.0 + text::PAD_TOP_EM * em;
+        let content_w = self
+            .number
+            .width
+            .max(self.text_label.as_ref().map_or(0.0, |(l, _)| l.width));
+        let x0 = (x - pad).max(0.0) as usize;
+        let x1 = ((x + content_w + pad).ceil() as usize).min(w);
+        let y0 = (first_top - pad).max(0.0) as usize;
+        let y1 = ((baseline + face.descent * em + pad).ceil() as usize).min(h);
+        if x0 >= x1 || y0 >= y1 {
+            return canvas;
+        }
+        let sub_w = x1 - x0;
+        let mut coverage: Vec<u8> = Vec::with_capacity(sub_w * (y1 - y0));
+        for row in canvas.pixels().chunks_exact(w).skip(y0).take(y1 - y0) {
+            if let Some(span) = row.get(x0..x1) {
+                coverage.extend(span.iter().map(|&i| i.saturating_sub(HALO_STEPS as u8)));
+            }
+        }
+        let halo = crate::canvas::dilate(&coverage, sub_w, y1 - y0, radius);
+        // Dilated coverage (0..=INK_STEPS) to the halo's index, looked up rather than computed per pixel.
+        let full = INK_STEPS * LABEL_STRENGTH;
+        let index: [u8; 16] = std::array::from_fn(|d| quantise(d as f32 / full, HALO_STEPS));
+        let rows = canvas
+            .pixels_mut()
+            .chunks_exact_mut(w)
+            .skip(y0)
+            .take(y1 - y0);
+        for (row, halo_row) in rows.zip(halo.chunks_exact(sub_w)) {
+            let Some(span) = row.get_mut(x0..x1) else {
+                continue;
             };
-            face.draw(line, x, *baseline, ink, &mut canvas);
+            for (px, &d) in span.iter_mut().zip(halo_row) {
+                if *px == 0 {
+                    *px = index.get(usize::from(d & 15)).copied().unwrap_or(0);
+                }
+            }
         }
         canvas
     }

@@ -17,7 +17,7 @@
 //!   unknown background.
 //! * **At most [`MAX_PNG_BYTES`] (4 KB) in every style**: a box is at most [`BOX_MAX_WIDTH`] (600) CSS px
 //!   wide, the usual email column; glyph pens sit on whole CSS pixels so repeated digits are repeated
-//!   bytes for deflate; and an image over 4 KB is encoded again at deflate's slowest level, then with
+//!   bytes for deflate; and an image over 4 KB is encoded again at a stronger deflate level, then with
 //!   fewer antialiasing steps, until it fits (only 32–40 px styles with labels get there; tested with
 //!   the largest styles). Measured choices in `encode.rs` and BENCHMARKS.md.
 //! * **2x pixels, 1x size**: [`Image::width`]/[`Image::height`] are the CSS size to put in the HTML
