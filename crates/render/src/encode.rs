@@ -13,16 +13,16 @@
 //!
 //! Rows are written with filter type 0 (none): palette indices are labels, not intensities, so the
 //! prediction filters only add entropy here (measured: 4–21 % larger at levels 3–9, never smaller; again
-//! on the largest styles, `cargo run --release -p ringmark-render --example encode_choices`: Sub, Up,
-//! Paeth and per-row adaptive 5–20 % larger, and one index per byte (8-bit depth) 3–10 % larger than
-//! two per byte).
+//! on the current images with `cargo run --release -p ringmark-render --example encode_choices`: on the
+//! "Call us" text and button, Sub, Up, Paeth and per-row adaptive are 12–25 % larger, and one index per
+//! byte (8-bit depth) 8–9 % larger than two per byte).
 //!
 //! **Within 4 KB** ([`within_budget`]): the first try is level 4 as drawn, which every default-size
 //! image passes; over 4 KB, level 6 (2–8 % smaller on the large styles; see [`LEVEL_SMALL`] for why not
-//! 9 or 10), then fewer antialiasing steps. Measured on the largest styles (same example): 16 → 8 steps saves 15–20 %, → 4 steps 34–37 %.
-//! Not tried: Zopfli, whose authors report 3–8 % smaller output than zlib's best at about 80× its time
-//! (Alakuijala and Vandevenne, "Data compression using Zopfli", Google, 2013) — too slow for an open,
-//! and too little to replace the coarser steps.
+//! 9 or 10), then fewer antialiasing steps. Measured with the same example: merging 16 indices into 8
+//! saves 19–24 %, into 4 saves 36–40 %. Not tried: Zopfli, whose authors report 3–8 % smaller output
+//! than zlib's best at about 80× its time (Alakuijala and Vandevenne, "Data compression using Zopfli",
+//! Google, 2013) — too slow for an open, and too little to replace the coarser steps.
 
 use crate::{Colour, RenderError};
 use miniz_oxide::deflate::core::{
