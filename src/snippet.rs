@@ -153,7 +153,7 @@ impl<'a> Snippet<'a> {
             "<!-- ringmark: per-recipient call number ({platform:?}) -->\n\
              <table role=\"presentation\" border=\"0\" cellpadding=\"0\" cellspacing=\"0\" \
              style=\"border-collapse:collapse;color-scheme:light dark;supported-color-schemes:light dark\">\n\
-             <tr><td align=\"left\" style=\"padding:0\">\n\
+             <tr><td align=\"center\" style=\"padding:0\">\n\
              {button}\
              <!--[if !mso]><!-->\
              <a href=\"{base}/c/{token}\" target=\"_blank\" style=\"text-decoration:none;color:{alt_colour}\">\

@@ -18,8 +18,8 @@
 //! * **At most [`MAX_PNG_BYTES`] (4 KB) in every style**: a box is at most [`BOX_MAX_WIDTH`] (600) CSS px
 //!   wide, the usual email column; glyph pens sit on whole CSS pixels so repeated digits are repeated
 //!   bytes for deflate; and an image over 4 KB is encoded again at a stronger deflate level, then with
-//!   fewer antialiasing steps, until it fits (only 32–40 px styles with labels get there; tested with
-//!   the largest styles). Measured choices in `encode.rs` and BENCHMARKS.md.
+//!   fewer antialiasing steps, until it fits (only 32–40 px styles get there, mostly with labels;
+//!   tested with the largest styles). Measured choices in `encode.rs` and BENCHMARKS.md.
 //! * **2x pixels, 1x size**: [`Image::width`]/[`Image::height`] are the CSS size to put in the HTML
 //!   `width`/`height` attributes (honoured by Outlook desktop); the PNG has twice as many pixels for
 //!   high-density screens.
