@@ -172,15 +172,41 @@ fn to_plain<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
 pub fn render_number(display: &str, variant: &str, style_json: &str) -> Result<Vec<u8>, JsError> {
     let variant: Variant = serde_json::from_value(serde_json::Value::String(variant.to_owned()))
         .map_err(|_| JsError::new("variant must be \"text\" or \"button\""))?;
+    let style = parse_style(style_json)?;
+    let image = ringmark_render::number_image(display, variant, &style)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(image.png)
+}
+
+/// The email snippet of a pool (`ringmark snippet`, `POST /v1/pools/{pool}/snippet`):
+/// `platform` as the API names it (`"mailchimp"`, …, `"plain"`), the fallback's
+/// display string, and its style as JSON (`""` for the default). For pages that
+/// preview the snippet as an email client shows it.
+#[wasm_bindgen]
+pub fn snippet_html(
+    base_url: &str,
+    platform: &str,
+    fallback_display: &str,
+    style_json: &str,
+) -> Result<String, JsError> {
+    let platform: crate::snippet::Platform =
+        serde_json::from_value(serde_json::Value::String(platform.to_owned()))
+            .map_err(|e| JsError::new(&format!("platform: {e}")))?;
+    let style = parse_style(style_json)?;
+    let snippet = crate::snippet::Snippet::new(base_url, platform, fallback_display, &style)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(snippet.html())
+}
+
+/// A style from JSON (`""`: the default), validated.
+fn parse_style(style_json: &str) -> Result<Style, JsError> {
     let style: Style = if style_json.trim().is_empty() {
         Style::default()
     } else {
         serde_json::from_str(style_json).map_err(|e| JsError::new(&format!("style: {e}")))?
     };
     style.validate().map_err(|e| JsError::new(&e.to_string()))?;
-    let image = ringmark_render::number_image(display, variant, &style)
-        .map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(image.png)
+    Ok(style)
 }
 
 /// Runs the request path's code once, so V8 compiles it while the isolate

@@ -1433,22 +1433,16 @@ impl SnippetJob {
         let style = &settings.style;
         // Display strings are checked when a pool is saved; one stored before that
         // check existed may still be undrawable: name it, so a new PUT fixes it.
-        let (width, height) = ringmark_render::display_size(&display, style).map_err(|e| {
-            ApiError::field(
-                ErrorCode::InvalidField,
-                format!("displays.{fallback}"),
-                format!("{e} (the pool's stored display cannot be drawn: PUT the pool again)"),
-            )
-        })?;
-        let html = Snippet {
-            base_url: &self.base_url,
-            platform: self.platform,
-            fallback_display: &display,
-            width,
-            height,
-            alt_prefix: "Call",
-        }
-        .html();
+        let snippet =
+            Snippet::new(&self.base_url, self.platform, &display, style).map_err(|e| {
+                ApiError::field(
+                    ErrorCode::InvalidField,
+                    format!("displays.{fallback}"),
+                    format!("{e} (the pool's stored display cannot be drawn: PUT the pool again)"),
+                )
+            })?;
+        let (width, height) = (snippet.width, snippet.height);
+        let html = snippet.html();
         let mut body = Map::new();
         body.insert("pool".into(), json!(self.pool));
         body.insert("platform".into(), json!(self.platform));
