@@ -196,8 +196,21 @@ fn variant_of(variant: &str) -> Result<Variant, JsError> {
 fn style_of(style: Option<js_sys::Object>) -> Result<Style, JsError> {
     let style: Style = match style {
         None => Style::default(),
-        Some(object) => serde_wasm_bindgen::from_value(object.into())
-            .map_err(|e| JsError::new(&format!("style: {e}")))?,
+        Some(object) => {
+            // serde-wasm-bindgen reads only the fields it knows, so `deny_unknown_fields` does
+            // not apply: refuse a misspelt field here, as the Worker's JSON reader does.
+            let known = js_sys::Object::keys(&plain(&Style::default())?.into());
+            for key in js_sys::Object::keys(&object).iter() {
+                if !known.includes(&key, 0) {
+                    return Err(JsError::new(&format!(
+                        "style: unknown field `{}`",
+                        key.as_string().unwrap_or_default()
+                    )));
+                }
+            }
+            serde_wasm_bindgen::from_value(object.into())
+                .map_err(|e| JsError::new(&format!("style: {e}")))?
+        }
     };
     style
         .validate()
