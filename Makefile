@@ -32,6 +32,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p ringmark --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p ringmark-browser -p ringmark-browser-simulate --lib --target wasm32-unknown-unknown -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 test-native:
