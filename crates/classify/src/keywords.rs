@@ -215,6 +215,12 @@ impl Hits {
         self.any.iter().zip(&set.0).any(|(a, b)| a & b != 0)
     }
 
+    /// Whether any keyword of `set` occurs at the start of a word.
+    #[inline]
+    pub(crate) fn has_any_word_start(&self, set: &KwSet) -> bool {
+        self.word_start.iter().zip(&set.0).any(|(a, b)| a & b != 0)
+    }
+
     /// The position in `r`'s list of the first listed keyword that occurs.
     pub(crate) fn first_of(&self, r: &Ranked) -> Option<usize> {
         let mut best = u8::MAX;

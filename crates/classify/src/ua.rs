@@ -107,6 +107,12 @@ impl<'a> Ua<'a> {
         self.hits.has_any(set)
     }
 
+    /// Whether any keyword of `set` occurs at the start of a word.
+    #[inline]
+    pub fn has_any_word_start(&self, set: &KwSet) -> bool {
+        self.hits.has_any_word_start(set)
+    }
+
     /// The position in `r`'s list of the first listed keyword that occurs.
     #[inline]
     pub fn first_of(&self, r: &Ranked) -> Option<usize> {

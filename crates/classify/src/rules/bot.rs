@@ -4,9 +4,9 @@
 //! naming a non-browser product, or a product comment with no platform at all.
 
 use super::device;
-use crate::DeviceClass;
 use crate::keywords::{KwSet, kw};
 use crate::ua::Ua;
+use crate::{DeviceClass, Signals};
 
 /// Words that only programs put in their UA ("bot" itself is judged by [`bot_word`]).
 const BOT_WORDS: &[&str] = &[
@@ -63,6 +63,24 @@ const BOT_WORDS: &[&str] = &[
     "observatory",
     "favicon",
     "research",
+    // Monitoring, performance and SEO services drive a real browser and only add their name, after a normal
+    // Chrome/Safari UA or inside its comment (`… Safari/537.36 by Siteimprove`, `(X11; Linux x86_64;
+    // Catchpoint)`, WebPageTest's `PTST 2.264`): the vendor's name is the one sign, so the names are listed.
+    "catchpoint",
+    "siteimprove",
+    "gtmetrix",
+    "dareboost",
+    "speedcurve",
+    "site24x7",
+    "statuscake",
+    "uptrends",
+    "webpagetest",
+    "thousandeyes",
+    "ptst ",
+    // Google's AdSense crawler in a phone's guise (`…; Mediapartners-Google) Chrome/…`).
+    "mediapartners",
+    // A JavaScript runtime naming itself, like `python` and `java/` above.
+    "node.js",
 ];
 
 /// Words that name a feed (RSS/Atom) reader or aggregator: bot evidence unless [`feed_reader`] says otherwise.
@@ -99,8 +117,10 @@ const LIBRARY_TOKENS: &[&str] = &[
     "reqwest",
 ];
 
-/// Contact URLs and the `compatible;` comment.
+/// Contact URLs, the `compatible;` comment, unfilled UA templates.
 const KEYWORDS: &[&str] = &[
+    "{}",
+    "_version]",
     "http://",
     "https://",
     "+http",
@@ -161,7 +181,10 @@ pub(crate) fn feed_reader(ua: &Ua) -> Option<DeviceClass> {
 
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {
-    if ((program_word(ua) || ua.has_any(&FEED_SET)) && !excused(ua)) || bot_word(ua) {
+    if bot_word(ua) || unfilled_template(ua) {
+        return true;
+    }
+    if ((program_word(ua) && !app_name_on_handheld(ua)) || ua.has_any(&FEED_SET)) && !excused(ua) {
         return true;
     }
     // A contact URL or e-mail address: browsers never carry one.
@@ -190,7 +213,7 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         ];
         let desktop_os = [
             "linux", "x11", "mac os", "macos", "amiga", "haiku", "syllable", "beos", "bsd",
-            "sunos", "os/2",
+            "sunos", "os/2", "unix", "risc os", "win16", "68k", "fedora", "cp/m",
         ];
         if !browser.iter().any(|b| name.starts_with(b))
             && !name.contains("windows")
@@ -200,6 +223,59 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         }
     }
     false
+}
+
+/// A `Sec-CH-UA` brand list naming a headless browser (`"HeadlessChrome";v="124"`): Chromium sends the brand
+/// list on every request, and in headless mode names itself there even when the UA was overridden to look like
+/// a normal Chrome. A headless browser is driven by a program, so it is a machine.
+pub(crate) fn headless_brand(s: &Signals) -> bool {
+    s.sec_ch_ua.is_some_and(|b| {
+        b.as_bytes()
+            .windows(b"headless".len())
+            .any(|w| w.eq_ignore_ascii_case(b"headless"))
+    })
+}
+
+/// A UA built from a template its program never filled in: an empty `{}` standing as a comment field (`(…;
+/// Windows NT 5.1; {}; SV1)`) or a `[…_VERSION]` placeholder (`AppleWebKit/[WEBKIT_VERSION]`). A browser writes
+/// its own UA; only code that assembles one leaves these. (An app's JSON blob with an empty object, `"extra":"{}"`,
+/// is not a comment field.)
+fn unfilled_template(ua: &Ua) -> bool {
+    let field = ua.find(kw!("{}")).is_some_and(|i| {
+        let l = ua.lower();
+        let before = i.checked_sub(1).and_then(|j| l.get(j));
+        matches!(before, Some(b' ' | b'(' | b';'))
+            && matches!(l.get(i + 2), None | Some(b';' | b')' | b' '))
+    });
+    field || ua.has(kw!("_version]"))
+}
+
+/// A phone or tablet app whose product name merely contains a weak program word (`CamScanner/6.27` after an
+/// Android WebView UA, `LeapHTTPClient/8.0` after `(iPad4,4; iOS 12.4.2)`). The app runs on a concrete device:
+/// an Android WebView (`; wv)`) or an iOS hardware identifier (`iPad4,4`, `iPhone12,1`), which only apps
+/// write; and the program words occur only inside its longer name (none starts a word). Crawlers in a
+/// handheld's guise copy a browser's UA, not a WebView's, and name themselves as a word of their own
+/// (`BingPreview/1.0b` after a space starts a word) or with a strong word (`Bytespider`), judged as before.
+fn app_name_on_handheld(ua: &Ua) -> bool {
+    let app = (ua.has(kw!("android")) && ua.has(kw!("; wv)"))) || ios_hardware_id(ua);
+    // (Only `crawl` and `spider` of the strong words: `http` is part of an app's `…HTTPClient`, and a contact URL
+    // is judged on its own.)
+    app && !ua.has_any_word_start(&BOT_SET)
+        && !ua.has(kw!("crawl"))
+        && !ua.has(kw!("spider"))
+        && !ua.has_word_start(kw!("php/"))
+}
+
+/// `iPhone<n>,<n>` / `iPad<n>,<n>`: Apple's hardware identifier, which apps read from the system and browsers
+/// never show.
+fn ios_hardware_id(ua: &Ua) -> bool {
+    [kw!("iphone"), kw!("ipad")].into_iter().any(|k| {
+        ua.find(k).is_some_and(|i| {
+            let rest = ua.lower().get(i + k.text().len()..).unwrap_or_default();
+            let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+            digits > 0 && rest.get(digits) == Some(&b',')
+        })
+    })
 }
 
 /// One of the [`BOT_WORDS`], or `PHP/` as a word of its own (not the `FirePHP/` a Firefox extension appends
@@ -250,12 +326,15 @@ fn bot_word(ua: &Ua) -> bool {
             Some(&c) => !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw[i + 2] == b't',
         };
         let cubot = i >= 2 && &l[i - 2..i] == b"cu";
-        ends && !cubot && !model.as_ref().is_some_and(|m| m.contains(&i))
+        // Written as a word is written: `bot`, `Bot` or `BOT`. Mixed case (`NrbOt0CE`) is a random token (a
+        // session or tracking id glued onto a person's UA), not a name.
+        let shape = matches!(raw.get(i..i + 3), Some(b"bot" | b"Bot" | b"BOT"));
+        ends && shape && !cubot && !model.as_ref().is_some_and(|m| m.contains(&i))
     })
 }
 
-/// An e-mail address: `name@host.tld` with an alphabetic top-level domain (`android@88.0.4324.181`, which
-/// Ecosia appends as a version, is not one).
+/// A contact e-mail address: `name@host.tld` with an alphabetic top-level domain (`android@88.0.4324.181`, which
+/// Ecosia appends as a version, is not one), unless it tags a browser (see [`tags_a_browser`]).
 fn has_email(ua: &Ua) -> bool {
     if !ua.has_at() {
         return false;
@@ -273,5 +352,36 @@ fn has_email(ua: &Ua) -> bool {
             && host.contains(&b'.')
             && tld.len() >= 2
             && tld.iter().all(u8::is_ascii_alphabetic)
+            && !tags_a_browser(ua, i)
     })
+}
+
+/// Whether the address at byte `at` follows a browser's own product tokens outside any comment (`… Gecko/20100101
+/// Firefox/104.0 + name@host.me`, also with the spaces squeezed out): bug-bounty programmes ask researchers to
+/// tag their own browser this way, so the request is still a person's. A crawler's contact address sits inside
+/// its comment (`(compatible; FooBot/1.0; +bot@host.com)`) or beside its own product name, with no browser
+/// token before it.
+fn tags_a_browser(ua: &Ua, at: usize) -> bool {
+    let l = ua.lower();
+    let before = &l[..at.min(l.len())];
+    // The separator before the address's local part: a space, `+` or nothing (`… Safari/537.36+name@host`), not
+    // the `;` of a list the agent appends about itself (`… Safari/537.36; +collection@host`).
+    let local = before
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        .count();
+    let sep = before[..before.len() - local]
+        .iter()
+        .rev()
+        .find(|&&c| c != b' ' && c != b'+');
+    if matches!(sep, Some(b';' | b',')) {
+        return false;
+    }
+    let open = before.iter().filter(|&&c| c == b'(').count();
+    let close = before.iter().filter(|&&c| c == b')').count();
+    let browser = [kw!("firefox/"), kw!("chrome/"), kw!("safari/")]
+        .into_iter()
+        .any(|k| ua.find(k).is_some_and(|i| i < at));
+    open == close && browser
 }

@@ -35,6 +35,7 @@ const KEYWORDS: &[&str] = &[
     "oneoutlook/",
     "cfnetwork/",
     "thunderbird/",
+    "icedove/",
     "postbox",
     "airmail",
     "lotus-notes/",
@@ -250,6 +251,10 @@ pub(crate) fn try_client(ua: &Ua, signals: &Signals) -> Option<ClientHit> {
     }
     if ua.has(kw!("thunderbird/")) {
         return client("Thunderbird", Some(Desktop));
+    }
+    // Debian's rebuild of Thunderbird under its own name (2007–2017): `Gecko/20100101 Icedove/45.6.0`.
+    if ua.has(kw!("icedove/")) {
+        return client("Icedove", Some(Desktop));
     }
     if ua.has(kw!("postbox")) {
         return client("Postbox", Some(Desktop));
