@@ -220,12 +220,13 @@ impl<'a> Ua<'a> {
     }
 }
 
-/// Fillers that sit between the Android version and the model code: a locale (`en-us`, `zh-Hans-CN`), `U`,
+/// Fillers that sit between the Android version and the model code: a locale (`en-us`, `zh-Hans-CN`, `de-`), `U`,
 /// `wv`, architecture words, or a `Mobile`/`Tablet` marker.
 fn is_filler(part: &str) -> bool {
     let b = part.as_bytes();
     let alpha = |c: &u8| c.is_ascii_alphabetic();
-    let locale = (5..=10).contains(&b.len())
+    // (Also a locale whose region was left empty: `de-`.)
+    let locale = (b.len() == 3 || (5..=10).contains(&b.len()))
         && b[..2].iter().all(alpha)
         && matches!(b[2], b'-' | b'_')
         && b[3..].iter().all(|c| alpha(c) || *c == b'-');

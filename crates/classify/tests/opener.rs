@@ -61,6 +61,11 @@ fn an_address_after_a_browser_is_a_person() {
                 PERSON,
             ),
             (
+                "hunter7@bugbounty.example Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:128.0) Gecko/20100101 Firefox/128.0",
+                Desktop,
+                PERSON,
+            ),
+            (
                 "Mozilla/5.0 (compatible; ExampleCrawler/2.0; +crawler@search.example)",
                 Bot,
                 MACHINE,
@@ -87,7 +92,13 @@ fn bot_is_a_word_not_a_random_token() {
                 Desktop,
                 PERSON,
             ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36/uBot4QzR-31",
+                Desktop,
+                PERSON,
+            ),
             ("ExampleBot/1.0", Bot, MACHINE),
+            ("ExampleBot2/1.0", Bot, MACHINE),
             ("EXAMPLEBOT/1.0", Bot, MACHINE),
             ("Mozilla/5.0 (compatible; examplebot/3.1)", Bot, MACHINE),
         ],
@@ -119,7 +130,13 @@ fn old_and_rare_desktop_platforms() {
                 Desktop,
                 PERSON,
             ),
+            (
+                "Mozilla/5.0 (illumos; rv:91.0) Gecko/20100101 Firefox/91.0",
+                Desktop,
+                PERSON,
+            ),
             ("OC/16.0.1234.1000 (Skype for Business)", Desktop, PERSON),
+            ("Microsoft Office/16.0", Desktop, PERSON),
             (
                 "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Lync 16.0.1234; Pro)",
                 Desktop,
@@ -206,6 +223,16 @@ fn programs_in_a_browsers_guise_are_machines() {
                 MACHINE,
             ),
             (
+                "example-runner 2.1.0 (2-1-stable; go1.22.3; linux/amd64)",
+                Bot,
+                MACHINE,
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko; Google Page Speed Insights) Chrome/120.0.0.0 Safari/537.36",
+                Bot,
+                MACHINE,
+            ),
+            (
                 "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; {}; SV1)",
                 Bot,
                 MACHINE,
@@ -246,6 +273,55 @@ fn tablet_evidence_without_mobile_tokens() {
             (
                 "Mozilla/5.0 (Linux; Tizen 3.0; SAMSUNG SM-Z400F) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/2.0 Chrome/47.0.2526.69 Mobile Safari/537.36",
                 Smartphone,
+            ),
+        ],
+    );
+}
+
+/// A library written in front of a borrowed browser UA is the library: a machine of class `other`.
+#[test]
+fn a_library_before_a_browser_ua_is_the_library() {
+    let c = ua(
+        "hackney/1.20.1, Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    );
+    assert_eq!((c.device, c.opener), (Other, Opener::Crawler));
+}
+
+/// Devices that are neither phones, tablets nor desktops, named by their own agent token or product line:
+/// set-top browser engines (Ekioh, WPE as a word), Tesla's in-car browser, Samsung's Family Hub refrigerators,
+/// e-ink readers (Kobo's `(Kobo Touch)`, Tolino's readers but not its `tolino tab` tablets).
+#[test]
+fn devices_named_by_agent_token_or_product_line() {
+    check_uas(
+        "agent tokens",
+        &[
+            (
+                "Mozilla/5.0 (Linux; U; Linux i686; Example MediaPlayer 1.0) AppleWebKit/537.75 (KHTML, like Gecko) Ekioh/4.0.1 Safari/537.75",
+                Tv,
+            ),
+            (
+                "Mozilla/5.0 (Linux; x86_64 GNU/Linux) AppleWebKit/605.1 (KHTML, like Gecko) Version/15.0 Safari/605.1 WPE",
+                Tv,
+            ),
+            (
+                "Mozilla/5.0 (X11; GNU/Linux) AppleWebKit/605.1 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/605.1 Tesla QtCarBrowser",
+                Other,
+            ),
+            (
+                "Mozilla/5.0 (Linux; Tizen 6.0; SAMSUNG Family Hub 6.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/76.0.3809.146 Safari/537.36",
+                Other,
+            ),
+            (
+                "Mozilla/5.0 (Linux; U; Android 4.0; en-us;) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30 (Kobo Touch)",
+                Other,
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 8.1.0; de-; tolino page 2/16.0.1) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/61.0.3163.98 Mobile Safari/537.36",
+                Other,
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 4.2.2; tolino tab 8 Build/JDQ39) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/34.0.1847.114 Safari/537.36",
+                Tablet,
             ),
         ],
     );

@@ -76,11 +76,15 @@ const BOT_WORDS: &[&str] = &[
     "uptrends",
     "webpagetest",
     "thousandeyes",
+    "pagespeed",
+    "page speed",
     "ptst ",
     // Google's AdSense crawler in a phone's guise (`…; Mediapartners-Google) Chrome/…`).
     "mediapartners",
-    // A JavaScript runtime naming itself, like `python` and `java/` above.
+    // Runtimes naming themselves, like `python` and `java/` above: JavaScript's, and Go's version in a comment
+    // (`(…; go1.22.7; linux/amd64)`, what Go programs such as CI runners write).
     "node.js",
+    "go1.",
 ];
 
 /// Words that name a feed (RSS/Atom) reader or aggregator: bot evidence unless [`feed_reader`] says otherwise.
@@ -115,6 +119,8 @@ const LIBRARY_TOKENS: &[&str] = &[
     "apache-httpclient",
     "aiohttp",
     "reqwest",
+    // Erlang's HTTP client, also written in front of a borrowed browser UA (`hackney/1.6.6, Mozilla/5.0 …`).
+    "hackney",
 ];
 
 /// Contact URLs, the `compatible;` comment, unfilled UA templates.
@@ -325,6 +331,10 @@ fn bot_word(ua: &Ua) -> bool {
             None => true,
             Some(&c) => !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw[i + 2] == b't',
         };
+        // Digits then letters after it (`…Bot7KTt`): the middle of a random id, not a name and its version.
+        let after = raw.get(i + 3..).unwrap_or_default();
+        let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
+        let ends = ends && !(digits > 0 && after.get(digits).is_some_and(u8::is_ascii_alphabetic));
         let cubot = i >= 2 && &l[i - 2..i] == b"cu";
         // Written as a word is written: `bot`, `Bot` or `BOT`. Mixed case (`NrbOt0CE`) is a random token (a
         // session or tracking id glued onto a person's UA), not a name.
@@ -356,11 +366,11 @@ fn has_email(ua: &Ua) -> bool {
     })
 }
 
-/// Whether the address at byte `at` follows a browser's own product tokens outside any comment (`… Gecko/20100101
-/// Firefox/104.0 + name@host.me`, also with the spaces squeezed out): bug-bounty programmes ask researchers to
-/// tag their own browser this way, so the request is still a person's. A crawler's contact address sits inside
-/// its comment (`(compatible; FooBot/1.0; +bot@host.com)`) or beside its own product name, with no browser
-/// token before it.
+/// Whether the address at byte `at` tags a browser's UA from outside any comment (`… Gecko/20100101 Firefox/104.0 +
+/// name@host.me`, also with the spaces squeezed out, or written in front of `Mozilla/5.0 (…`): bug-bounty
+/// programmes ask researchers to tag their own browser this way, so the request is still a person's. A crawler's
+/// contact address sits inside its comment (`(compatible; FooBot/1.0; +bot@host.com)`), follows a `;` list it
+/// appends about itself, or stands beside its own product name with no browser token in the UA.
 fn tags_a_browser(ua: &Ua, at: usize) -> bool {
     let l = ua.lower();
     let before = &l[..at.min(l.len())];
@@ -380,8 +390,6 @@ fn tags_a_browser(ua: &Ua, at: usize) -> bool {
     }
     let open = before.iter().filter(|&&c| c == b'(').count();
     let close = before.iter().filter(|&&c| c == b')').count();
-    let browser = [kw!("firefox/"), kw!("chrome/"), kw!("safari/")]
-        .into_iter()
-        .any(|k| ua.find(k).is_some_and(|i| i < at));
+    let browser = ua.has(kw!("firefox/")) || ua.has(kw!("chrome/")) || ua.has(kw!("safari/"));
     open == close && browser
 }

@@ -54,6 +54,8 @@ const KEYWORDS: &[&str] = &[
     "wireless)",
     "directfb",
     "kylo",
+    "ekioh",
+    "wpe",
     // Wearables, VR, cars, media players, e-readers.
     "watch",
     "wearos",
@@ -65,6 +67,8 @@ const KEYWORDS: &[&str] = &[
     "tesla/",
     "carplay",
     "automotive",
+    "qtcarbrowser",
+    "family hub",
     "sonos",
     "icru_",
     "mdcr_",
@@ -72,6 +76,7 @@ const KEYWORDS: &[&str] = &[
     "ipod",
     "homepod",
     "kindle/",
+    "kobo touch",
     "silk/",
     "sm-r",
     // Feature-phone exclusions.
@@ -284,12 +289,15 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     if ua.starts_with("amazon;aft") {
         return Some(Tv);
     }
-    // Set-top Linux without Android: MIPS/SH4 boxes, DirectFB, Kylo.
+    // Set-top Linux without Android: MIPS/SH4 boxes, DirectFB, Kylo, and the set-top browser engines Ekioh and
+    // WPE (WebKit's embedded port, named as a word: `… Safari/601.1 WPE`).
     if !ua.has(kw!("android"))
         && (ua.has(kw!("mips"))
             || ua.has(kw!("linux sh4"))
             || ua.has(kw!("directfb"))
-            || ua.has(kw!("kylo")))
+            || ua.has(kw!("kylo"))
+            || ua.has(kw!("ekioh"))
+            || ua.has_word(kw!("wpe")))
     {
         return Some(Tv);
     }
@@ -409,7 +417,13 @@ fn try_other(ua: &Ua, other_model: bool) -> Option<DeviceClass> {
         starts_ci(m, "quest ") && m.as_bytes().get(6).is_some_and(u8::is_ascii_digit)
     });
     let vr = ua.has(kw!("oculus")) || quest || ua.has(kw!("pico ")) || ua.has(kw!("vr "));
-    let car = ua.has(kw!("tesla/")) || ua.has(kw!("carplay")) || ua.has(kw!("automotive"));
+    // Tesla's in-car browser is `QtCarBrowser`, with or without `Tesla/`.
+    let car = ua.has(kw!("tesla/"))
+        || ua.has(kw!("carplay"))
+        || ua.has(kw!("automotive"))
+        || ua.has(kw!("qtcarbrowser"));
+    // Samsung's Family Hub refrigerators browse on Tizen.
+    let appliance = ua.has(kw!("family hub"));
     // Sonos's controller apps name the phone or computer they run on (`Sonos/… (ICRU_iPhone11,6)`, `(MDCR_…)`):
     // that device is the reader's, so only the speakers' own strings are "other".
     let sonos_controller = ua.has(kw!("icru_")) || ua.has(kw!("mdcr_"));
@@ -417,10 +431,20 @@ fn try_other(ua: &Ua, other_model: bool) -> Option<DeviceClass> {
         || ua.has(kw!("airplay"))
         || ua.has(kw!("ipod"))
         || ua.has(kw!("homepod"));
-    let reader = ua.has(kw!("kindle/")) && !ua.has(kw!("android")) && !ua.has(kw!("silk/"));
+    // E-ink readers: Kindle's own browser, and Kobo's, which every Kobo reader calls `(Kobo Touch)`.
+    let reader = ua.has(kw!("kindle/")) && !ua.has(kw!("android")) && !ua.has(kw!("silk/"))
+        || ua.has(kw!("kobo touch"));
     let samsung_wear = ua.has(kw!("sm-r")) && ua.has(kw!("tizen"));
     let amazon_echo = ua.android_model().is_some_and(|m| starts_ci(m, "aeo"));
-    (wearable || vr || car || media || reader || samsung_wear || amazon_echo || other_model)
+    (wearable
+        || vr
+        || car
+        || appliance
+        || media
+        || reader
+        || samsung_wear
+        || amazon_echo
+        || other_model)
         .then_some(Other)
 }
 
@@ -755,9 +779,13 @@ const DESKTOP_TOKENS: &[&str] = &[
     "risc os",
     "cp/m",
     "fedora",
-    // Microsoft's desktop messaging clients (Lync, renamed Skype for Business), which load the images of the
+    "illumos",
+    "solaris",
+    // Microsoft's desktop Office programs (`Microsoft Office/16.0`; their iPad builds say `iPad`, matched
+    // first) and messaging clients (Lync, renamed Skype for Business), which load the images of the
     // messages they show: Windows and macOS programs only.
     "lync ",
     "skype for business",
+    "microsoft office",
 ];
 const DESKTOP_SET: KwSet = KwSet::of(DESKTOP_TOKENS);

@@ -732,7 +732,7 @@ const OTHER: Prefixes = Prefixes::new(OTHER_PREFIXES);
 /// (`SM-R…`: Gear / Galaxy Watch), Samsung Galaxy Camera (`EK-G…`), Nikon Coolpix cameras, watches named in
 /// the model (`ZenWatch`, `TicWatch`), car head units named after their screen resolution (`…1280x480`) or
 /// automotive SoC, point-of-sale terminals, hi-fi music players (FiiO, Shanling, Sony Walkman `NW-`),
-/// single-board computers.
+/// single-board computers, e-ink readers.
 pub(crate) fn is_other_model(m: &str) -> bool {
     other(&Code::new(brandless(m.trim_ascii())))
 }
@@ -740,6 +740,11 @@ pub(crate) fn is_other_model(m: &str) -> bool {
 fn other(c: &Code) -> bool {
     let m = c.text;
     if c.starts_any(&OTHER) || c.contains("watch") || c.contains_any(&CAR_CHIPS) {
+        return true;
+    }
+    // Tolino's e-ink readers (`tolino shine 4`, `tolino vision 5`, `tolino page`); its Android tablets are the
+    // `tolino tab` line.
+    if c.starts("tolino") && !c.contains("tab") {
         return true;
     }
     // Point-of-sale terminals (`WPOS-3`, `MultiPOSX9`: "POS" closing a word or standing alone). The
