@@ -187,10 +187,12 @@ pub(crate) fn feed_reader(ua: &Ua) -> Option<DeviceClass> {
 
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {
-    if bot_word(ua) || unfilled_template(ua) {
-        return true;
-    }
-    if ((program_word(ua) && !app_name_on_handheld(ua)) || ua.has_any(&FEED_SET)) && !excused(ua) {
+    // (Cheapest tests first: `bot_word` parses the Android model, which a first request would compile for a
+    // UA the keyword bits already settle.)
+    if ((program_word(ua) && !app_name_on_handheld(ua)) || ua.has_any(&FEED_SET)) && !excused(ua)
+        || bot_word(ua)
+        || unfilled_template(ua)
+    {
         return true;
     }
     // A contact URL or e-mail address: browsers never carry one.
