@@ -6,6 +6,9 @@
 //! Some("apple-private-relay")`: with a default owner, the second field is used only if it names a known owner,
 //! otherwise the default applies.
 
+// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use crate::error::ClassifyError;
 use std::net::IpAddr;
 
@@ -165,11 +168,11 @@ impl IpRanges {
         let x = to_u128(ip);
         let upto = self.ranges.partition_point(|r| r.start <= x);
         let mut best: Option<Range> = None;
-        for i in (0..upto).rev() {
-            if self.max_end[i] < x {
+        let ranges = self.ranges.get(..upto).unwrap_or_default();
+        for (&r, &max_end) in ranges.iter().zip(&self.max_end).rev() {
+            if max_end < x {
                 break;
             }
-            let r = self.ranges[i];
             if r.end >= x && best.is_none_or(|b| r.end - r.start < b.end - b.start) {
                 best = Some(r);
             }

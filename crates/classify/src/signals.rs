@@ -1,6 +1,9 @@
 //! The request facts the classifier reads: the User-Agent plus the few headers and the source IP that carry
 //! device or client information (client hints, `X-Requested-With`).
 
+// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use std::net::IpAddr;
 
 /// Everything about one image request that the classifier looks at. Borrowed from the request.
@@ -86,7 +89,8 @@ fn header_slot(name: &str) -> Option<Slot> {
 }
 
 fn strip_prefix_ci<'b>(s: &'b [u8], prefix: &[u8]) -> Option<&'b [u8]> {
-    (s.len() >= prefix.len() && eq_header(&s[..prefix.len()], prefix)).then(|| &s[prefix.len()..])
+    let (head, rest) = s.split_at_checked(prefix.len())?;
+    eq_header(head, prefix).then_some(rest)
 }
 
 fn eq_header(a: &[u8], lower: &[u8]) -> bool {

@@ -3,6 +3,9 @@
 //! besides keywords the rules use the shape of the UA: a contact URL or e-mail address, a `compatible;` comment
 //! naming a non-browser product, or a product comment with no platform at all.
 
+// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use super::device;
 use crate::keywords::{KwSet, kw};
 use crate::ua::Ua;
@@ -157,7 +160,7 @@ pub(crate) fn is_library(ua: &Ua) -> bool {
     first != b'm'
         && LIBRARY_TOKENS
             .iter()
-            .any(|t| t.as_bytes()[0] == first && ua.starts_with(t))
+            .any(|t| t.as_bytes().first() == Some(&first) && ua.starts_with(t))
         && !(ua.has(kw!("crawl")) || ua.has(kw!("spider")) || bot_word(ua))
 }
 
@@ -208,7 +211,7 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         let name = rest.trim_start().to_ascii_lowercase();
         // The comment names a desktop OS (`(compatible; IBrowse 3.0; AmigaOS4.0)`, `…; Haiku)`): a browser on
         // a niche platform; crawlers that put an OS there also carry a bot word or a URL, matched above.
-        let comment = &name[..name.find(')').unwrap_or(name.len())];
+        let comment = name.split(')').next().unwrap_or_default();
         let browser = [
             "msie",
             "konqueror",
@@ -327,17 +330,20 @@ fn bot_word(ua: &Ua) -> bool {
         Some(start..start + m.len())
     });
     // (`memchr_iter` on `b`, not `memmem`: the substring searcher adds ~15 KB of wasm for one 3-byte word.)
-    let mut at = memchr::memchr_iter(b'b', l).filter(|&i| l[i..].starts_with(b"bot"));
+    let mut at =
+        memchr::memchr_iter(b'b', l).filter(|&i| l.get(i..).is_some_and(|r| r.starts_with(b"bot")));
     at.any(|i| {
         let ends = match raw.get(i + 3) {
             None => true,
-            Some(&c) => !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw[i + 2] == b't',
+            Some(&c) => {
+                !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw.get(i + 2) == Some(&b't')
+            }
         };
         // Digits then letters after it (`…Bot7KTt`): the middle of a random id, not a name and its version.
         let after = raw.get(i + 3..).unwrap_or_default();
         let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
         let ends = ends && !(digits > 0 && after.get(digits).is_some_and(u8::is_ascii_alphabetic));
-        let cubot = i >= 2 && &l[i - 2..i] == b"cu";
+        let cubot = i.checked_sub(2).and_then(|j| l.get(j..i)) == Some(b"cu");
         // Written as a word is written: `bot`, `Bot` or `BOT`. Mixed case (`NrbOt0CE`) is a random token (a
         // session or tracking id glued onto a person's UA), not a name.
         let shape = matches!(raw.get(i..i + 3), Some(b"bot" | b"Bot" | b"BOT"));
@@ -353,14 +359,16 @@ fn has_email(ua: &Ua) -> bool {
     }
     let l = ua.lower();
     memchr::memchr_iter(b'@', l).any(|i| {
-        let host_len = l[i + 1..]
+        let (Some(before), Some(after)) = (l.get(..i), l.get(i + 1..)) else {
+            return false;
+        };
+        let host_len = after
             .iter()
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
             .count();
-        let host = &l[i + 1..i + 1 + host_len];
+        let host = after.get(..host_len).unwrap_or_default();
         let tld = host.rsplit(|&c| c == b'.').next().unwrap_or_default();
-        i > 0
-            && l[i - 1].is_ascii_alphanumeric()
+        before.last().is_some_and(u8::is_ascii_alphanumeric)
             && host.contains(&b'.')
             && tld.len() >= 2
             && tld.iter().all(u8::is_ascii_alphabetic)
@@ -375,7 +383,7 @@ fn has_email(ua: &Ua) -> bool {
 /// appends about itself, or stands beside its own product name with no browser token in the UA.
 fn tags_a_browser(ua: &Ua, at: usize) -> bool {
     let l = ua.lower();
-    let before = &l[..at.min(l.len())];
+    let before = l.get(..at).unwrap_or(l);
     // The separator before the address's local part: a space, `+` or nothing (`… Safari/537.36+name@host`), not
     // the `;` of a list the agent appends about itself (`… Safari/537.36; +collection@host`).
     let local = before
@@ -383,9 +391,10 @@ fn tags_a_browser(ua: &Ua, at: usize) -> bool {
         .rev()
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
         .count();
-    let sep = before[..before.len() - local]
+    let sep = before
         .iter()
         .rev()
+        .skip(local)
         .find(|&&c| c != b' ' && c != b'+');
     if matches!(sep, Some(b';' | b',')) {
         return false;

@@ -3,6 +3,9 @@
 //! catch devices whose UAs also carry later stages' tokens (Android TVs say `Android`, KaiOS says `Android`,
 //! the 3DS says `like iPhone`). Signals and their measured precision: device-detection.md §5–§7.
 
+// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use super::model::{Facts, is_other_model};
 use crate::DeviceClass::{self, Console, Desktop, Featurephone, Other, Smartphone, Tablet, Tv};
 use crate::Signals;
@@ -305,7 +308,8 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     // (Keyed on `wired)`: a keyword starting `, ` would be a candidate at every `KHTML, like` of every UA.)
     let suffix = |k| {
         ua.find(k)
-            .is_some_and(|i| ua.lower()[..i].trim_ascii_end().ends_with(b","))
+            .and_then(|i| ua.lower().get(..i))
+            .is_some_and(|before| before.trim_ascii_end().ends_with(b","))
     };
     if ua.has(kw!("wired)")) && suffix(kw!("wired)"))
         || ua.has(kw!("wireless)")) && suffix(kw!("wireless)"))
@@ -397,8 +401,8 @@ fn try_puffin(ua: &Ua) -> Option<DeviceClass> {
     let end = version
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
         .unwrap_or(version.len());
-    let tail = &version.as_bytes()[..end];
-    match tail.len().checked_sub(2).map(|i| &tail[i..]) {
+    let tail = version.as_bytes().get(..end).unwrap_or_default();
+    match tail.len().checked_sub(2).and_then(|i| tail.get(i..)) {
         Some(b"AP" | b"IP") => Some(Smartphone),
         Some(b"AT" | b"IT") => Some(Tablet),
         _ => None,

@@ -2,6 +2,9 @@
 //! and mail-client identification from UA product tokens or the Android `X-Requested-With` package.
 //! Evidence for every signature: `shared/research/email-clients.md` §1–§2.
 
+// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use crate::DeviceClass;
 use crate::iprange::IpOwner;
 use crate::keywords::kw;
@@ -341,7 +344,7 @@ pub(crate) fn is_bare_apple_webkit(ua: &Ua) -> bool {
         .then(|| l.windows(IOS_TAIL.len()).rposition(|w| w == IOS_TAIL))
         .flatten();
     if let Some(i) = last {
-        let tail = &l[i + IOS_TAIL.len()..];
+        let tail = l.get(i + IOS_TAIL.len()..).unwrap_or_default();
         return tail.iter().all(u8::is_ascii_alphanumeric)
             && (ua.has(kw!("(iphone;")) || ua.has(kw!("(ipad;")));
     }
