@@ -18,6 +18,10 @@
 //! Rules name a keyword with [`kw!`]`("…")`, which resolves to its table index at compile time and fails the
 //! build when the keyword is not declared in any list, so a rule and its keyword list cannot drift apart.
 
+// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
+// The tables are built by `const fn`s, where an out-of-range index is a compile error, not a trap.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use crate::rules;
 
 /// Every module's keyword lists, in order (duplicates allowed: a keyword's id is its first occurrence).
@@ -28,6 +32,7 @@ const SOURCES: &[&[&[&str]]] = &[
     rules::software::KEYWORD_LISTS,
 ];
 
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const fn count(sources: &[&[&[&str]]]) -> usize {
     let mut n = 0;
     let mut i = 0;
@@ -51,6 +56,7 @@ pub(crate) const WORDS: usize = COUNT.div_ceil(64);
 static KEYWORDS: [&str; COUNT] = TABLE;
 
 /// All keywords, concatenated in `SOURCES` order.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 pub(crate) const TABLE: [&str; COUNT] = {
     let mut out = [""; COUNT];
     let mut k = 0;
@@ -71,6 +77,7 @@ pub(crate) const TABLE: [&str; COUNT] = {
     out
 };
 
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
@@ -92,6 +99,7 @@ pub(crate) struct Kw(u16);
 
 impl Kw {
     /// The id of `s`; a compile-time error (const panic) when no list declares it or it is not lowercase ASCII.
+    #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
     pub(crate) const fn of(s: &str) -> Kw {
         let b = s.as_bytes();
         let mut i = 0;
@@ -114,7 +122,7 @@ impl Kw {
 
     /// The keyword text.
     pub(crate) fn text(self) -> &'static str {
-        KEYWORDS[self.0 as usize]
+        KEYWORDS.get(self.0 as usize).copied().unwrap_or_default()
     }
 }
 
@@ -133,6 +141,7 @@ pub(crate) struct KwSet([u64; WORDS]);
 
 impl KwSet {
     /// The set of `list`'s keywords (each must be declared; checked at compile time when used in a const).
+    #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
     pub(crate) const fn of(list: &[&str]) -> KwSet {
         let mut bits = [0u64; WORDS];
         let mut i = 0;
@@ -155,6 +164,7 @@ pub(crate) struct Ranked {
 
 impl Ranked {
     /// Ranks the keywords of `list` by position (at most 255 entries; a repeated keyword keeps its first rank).
+    #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
     pub(crate) const fn of<T: Copy>(list: &[(Kw, T)]) -> Ranked {
         assert!(
             list.len() < u8::MAX as usize,
@@ -185,6 +195,9 @@ pub(crate) struct Hits {
     word: [u64; WORDS],
 }
 
+// Every `Kw` is made at compile time from a table index (`Kw::of`), so `id / 64 < WORDS`; this runs for every
+// keyword question a rule asks, where `get` cost ~1 % of a classification.
+#[allow(clippy::indexing_slicing)]
 #[inline]
 fn test(bits: &[u64; WORDS], Kw(id): Kw) -> bool {
     bits[id as usize / 64] & (1 << (id % 64)) != 0
@@ -227,13 +240,18 @@ impl Hits {
         for (w, (&a, &m)) in self.any.iter().zip(&r.set.0).enumerate() {
             let mut bits = a & m;
             while bits != 0 {
-                best = best.min(r.rank[w * 64 + bits.trailing_zeros() as usize]);
+                let rank = r.rank.get(w * 64 + bits.trailing_zeros() as usize);
+                best = best.min(rank.copied().unwrap_or(u8::MAX));
                 bits &= bits - 1;
             }
         }
         (best != u8::MAX).then_some(usize::from(best))
     }
 
+    // The scan's inner loop: every index is bounded by the loop condition (`q + 1 < hay.len()`), by a table
+    // built at compile time (`bucket` < NBUCKETS, ids < COUNT), or by a length checked just before. Written with
+    // `get`, the loop cost 8 % more instructions per classification (bench/classify/RESULTS.md, round 9).
+    #[allow(clippy::indexing_slicing)]
     #[inline]
     fn set(&mut self, hay: &[u8], id: usize, start: usize, end: usize) {
         let (w, bit) = (id / 64, 1u64 << (id % 64));
@@ -272,7 +290,7 @@ impl Hits {
             0
         };
         let mut android = usize::MAX;
-        h.scan_pairs(&hay[skip..], &mut android);
+        h.scan_pairs(hay.get(skip..).unwrap_or_default(), &mut android);
         (h, android.saturating_add(skip))
     }
 
@@ -281,6 +299,10 @@ impl Hits {
     /// (Wu–Manber-style skipping with a block of two). A two-byte keyword is a table entry at an even `p`; at an
     /// odd `p` its second byte starts the even pair at `p + 1`, so the filter also passes every pair starting
     /// with such a byte, and the byte before is compared on the spot (no separate search per short keyword).
+    // The scan's inner loop: every index is bounded by the loop condition (`q + 1 < hay.len()`), by a table
+    // built at compile time (`bucket` < NBUCKETS, ids < COUNT), or by a length checked just before. Written with
+    // `get`, the loop cost 8 % more instructions per classification (bench/classify/RESULTS.md, round 9).
+    #[allow(clippy::indexing_slicing)]
     fn scan_pairs(&mut self, hay: &[u8], android: &mut usize) {
         let t = &PAIRS;
         let mut q = 0;
@@ -324,6 +346,10 @@ impl Hits {
         }
     }
 
+    // The scan's inner loop: every index is bounded by the loop condition (`q + 1 < hay.len()`), by a table
+    // built at compile time (`bucket` < NBUCKETS, ids < COUNT), or by a length checked just before. Written with
+    // `get`, the loop cost 8 % more instructions per classification (bench/classify/RESULTS.md, round 9).
+    #[allow(clippy::indexing_slicing)]
     fn check_pair(&mut self, hay: &[u8], q: usize, key: u16, android: &mut usize) {
         let t = &PAIRS;
         let b = bucket(key);
@@ -371,6 +397,7 @@ const ENTRIES: usize = 2 * COUNT;
 /// Two-byte keywords (at most).
 const SHORTS: usize = count_shorts();
 
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const fn count_shorts() -> usize {
     let mut n = 0;
     let mut i = 0;
@@ -410,6 +437,7 @@ struct Entry {
 }
 
 /// The second bytes of the two-byte keywords (a 256-bit set).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const SHORT_SECOND: [u64; 4] = {
     let mut bits = [0u64; 4];
     let mut i = 0;
@@ -441,6 +469,7 @@ const EMPTY: Entry = Entry {
     mask8: 0,
 };
 
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const fn entry(k: &'static [u8], id: usize, offset: usize) -> Entry {
     let tail = k.split_at(offset + 2).1;
     let (mut tail8, mut mask8) = (0u64, 0u64);
@@ -461,6 +490,7 @@ const fn entry(k: &'static [u8], id: usize, offset: usize) -> Entry {
 }
 
 /// The entries of every distinct keyword: its first pair, and (3+ bytes) its second pair.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const fn all_entries() -> ([Entry; ENTRIES], usize) {
     let mut out = [EMPTY; ENTRIES];
     let mut n = 0;
@@ -482,6 +512,7 @@ const fn all_entries() -> ([Entry; ENTRIES], usize) {
 }
 
 /// The two-byte keywords (the pair as a little-endian `u16`, id).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const SHORT: [(u16, u16); SHORTS] = {
     let mut out = [(0u16, 0u16); SHORTS];
     let mut n = 0;
@@ -497,6 +528,7 @@ const SHORT: [(u16, u16); SHORTS] = {
     out
 };
 
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 static PAIRS: Pairs = {
     let (all, n) = all_entries();
     let mut counts = [0u16; NBUCKETS + 1];
@@ -556,6 +588,7 @@ static PAIRS: Pairs = {
 };
 
 #[cfg(test)]
+#[allow(clippy::string_slice)] // tests may panic (their keyword pieces are ASCII)
 mod tests {
     use super::*;
     use proptest::prelude::*;
