@@ -36,6 +36,10 @@
 //! calls (people called machines, machines called people); held-out halves of the same sources are measured the
 //! same way.
 
+// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap on the
+// image route). The few bounded indexes kept in hot loops and compile-time builders say why where they are.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 mod batch;
 mod error;
 mod iprange;

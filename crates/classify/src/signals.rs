@@ -1,9 +1,6 @@
 //! The request facts the classifier reads: the User-Agent plus the few headers and the source IP that carry
 //! device or client information (client hints, `X-Requested-With`).
 
-// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
-#![deny(clippy::indexing_slicing, clippy::string_slice)]
-
 use std::net::IpAddr;
 
 /// Everything about one image request that the classifier looks at. Borrowed from the request.

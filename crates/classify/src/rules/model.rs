@@ -4,9 +4,6 @@
 //! Evidence: device-detection.md §6 (tablet signals and their precision), §5 #2 (TV boxes), §5 #5 (wearables,
 //! car head units, media players).
 
-// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
-#![deny(clippy::indexing_slicing, clippy::string_slice)]
-
 use crate::ua::{starts_ci, starts_with_bytes};
 
 /// A model code with a lower-cased copy, so the prefix and substring lists below compare plain bytes

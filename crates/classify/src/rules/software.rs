@@ -1,8 +1,5 @@
 //! Operating-system and browser families, for reporting only (the device class does not depend on them).
 
-// Request-path code reading untrusted input: no indexing or slicing that can panic (a panic is a wasm trap).
-#![deny(clippy::indexing_slicing, clippy::string_slice)]
-
 use super::device;
 use crate::keywords::{Kw, Ranked, kw};
 use crate::ua::Ua;
