@@ -64,6 +64,8 @@ pub const HEADER_NAMES: &[&str] = &[
     "X-Requested-With",
     "HTTP_X_REQUESTED_WITH",
     "http-sec-ch-ua-model",
+    "sec-ch-ua",
+    "Sec-CH-UA-Form-Factors",
     "cf-connecting-ip",
     "CF-Connecting-IP",
     "accept",
@@ -74,6 +76,9 @@ pub const HEADER_NAMES: &[&str] = &[
 pub const HEADER_VALUES: &[&str] = &[
     "?1",
     "?0",
+    "\"Tablet\"",
+    "\"XR\", \"EInk\"",
+    "\"HeadlessChrome\";v=\"124\", \"Chromium\";v=\"124\"",
     "\"Android\"",
     "Android",
     "\"iOS\"",

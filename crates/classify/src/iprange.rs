@@ -165,11 +165,11 @@ impl IpRanges {
         let x = to_u128(ip);
         let upto = self.ranges.partition_point(|r| r.start <= x);
         let mut best: Option<Range> = None;
-        for i in (0..upto).rev() {
-            if self.max_end[i] < x {
+        let ranges = self.ranges.get(..upto).unwrap_or_default();
+        for (&r, &max_end) in ranges.iter().zip(&self.max_end).rev() {
+            if max_end < x {
                 break;
             }
-            let r = self.ranges[i];
             if r.end >= x && best.is_none_or(|b| r.end - r.start < b.end - b.start) {
                 best = Some(r);
             }

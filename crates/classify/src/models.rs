@@ -109,8 +109,10 @@ impl DeviceModels {
         let (mut at, mut line) = (0, 0);
         while at < bytes.len() {
             line += 1;
-            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-            let row = &text[at..end];
+            let rest = bytes.get(at..).unwrap_or_default();
+            let end = memchr::memchr(b'\n', rest).map_or(bytes.len(), |i| at + i);
+            // (Cut at ASCII bytes, so always on a character boundary.)
+            let row = text.get(at..end).unwrap_or_default();
             at = end + 1;
             let err = |reason: String| ClassifyError::DeviceModelLine { line, reason };
             if row.starts_with('#') || row.trim_ascii().is_empty() {
@@ -118,13 +120,15 @@ impl DeviceModels {
             }
             let tab = memchr::memchr(b'\t', row.as_bytes())
                 .ok_or_else(|| err("expected <model code><TAB><class>".into()))?;
-            let code = row[..tab].trim_ascii();
+            let (code, class) = (row.get(..tab), row.get(tab + 1..));
+            let (code, class) = (code.unwrap_or_default(), class.unwrap_or_default());
+            let code = code.trim_ascii();
             if code.is_empty() {
                 return Err(err("empty model code".into()));
             }
             let (bucket, fingerprint) = place(code.as_bytes())
                 .ok_or_else(|| err(format!("model code longer than {MAX_CODE} bytes")))?;
-            let class = class_index(row[tab + 1..].trim_ascii()).map_err(err)?;
+            let class = class_index(class.trim_ascii()).map_err(err)?;
             entries.push((bucket as u32, fingerprint | class));
         }
         let (entries, starts) = bucket_sort(entries).map_err(|at| conflict(text, at))?;
@@ -150,17 +154,22 @@ impl DeviceModels {
             return None;
         }
         let (b, fingerprint) = place(model.trim_ascii().as_bytes())?;
-        let bucket = self
-            .entries
-            .get(self.starts[b] as usize..self.starts[b + 1] as usize)?;
+        let (&from, &to) = (self.starts.get(b)?, self.starts.get(b + 1)?);
+        let bucket = self.entries.get(from as usize..to as usize)?;
         let e = *bucket.iter().find(|&&e| e >= fingerprint)?;
-        (e & !CLASS_BITS == fingerprint).then(|| DeviceClass::ALL[(e & CLASS_BITS) as usize])
+        if e & !CLASS_BITS != fingerprint {
+            return None;
+        }
+        DeviceClass::ALL.get((e & CLASS_BITS) as usize).copied()
     }
 }
 
 /// Orders `(bucket, entry)` pairs bucket by bucket (a counting sort) and sorts each bucket, dropping repeated
 /// entries; returns the entries and the bucket starts, or the `(bucket, fingerprint)` that two entries give
 /// different classes.
+// Indexes here are bucket numbers from `place` (below `1 << BUCKET_BITS` by construction) and counting-sort
+// offsets bounded by the counts just taken; this runs once when the table is loaded, not per request.
+#[allow(clippy::indexing_slicing)]
 fn bucket_sort(entries: Vec<(u32, u32)>) -> Result<(Vec<u32>, Vec<u32>), (usize, u32)> {
     let mut starts = vec![0u32; (1 << BUCKET_BITS) + 1];
     for &(b, _) in &entries {

@@ -14,6 +14,12 @@ pub struct Signals<'a> {
     pub sec_ch_ua_platform: Option<&'a str>,
     /// `Sec-CH-UA-Model` (e.g. `"SM-T870"`, quotes optional).
     pub sec_ch_ua_model: Option<&'a str>,
+    /// `Sec-CH-UA`: the brand list (`"Chromium";v="124", "HeadlessChrome";v="124"`), sent by Chromium browsers on
+    /// every request.
+    pub sec_ch_ua: Option<&'a str>,
+    /// `Sec-CH-UA-Form-Factors`: the device's form factors as the browser states them (`"Tablet"`, `"XR"`,
+    /// `"EInk"`, `"Automotive"`, `"Watch"`, `"Desktop"`, `"Mobile"`; a list).
+    pub sec_ch_ua_form_factors: Option<&'a str>,
     /// `X-Requested-With`: the Android app package that embeds the WebView (e.g. `com.samsung.android.email.provider`).
     pub x_requested_with: Option<&'a str>,
     /// The client's IP address, if known (matched against [`crate::IpRanges`]).
@@ -42,6 +48,8 @@ impl<'a> Signals<'a> {
                 Some(Slot::Mobile) => s.sec_ch_ua_mobile = Some(value),
                 Some(Slot::Platform) => s.sec_ch_ua_platform = Some(value),
                 Some(Slot::Model) => s.sec_ch_ua_model = Some(value),
+                Some(Slot::Brands) => s.sec_ch_ua = Some(value),
+                Some(Slot::FormFactors) => s.sec_ch_ua_form_factors = Some(value),
                 Some(Slot::RequestedWith) => s.x_requested_with = Some(value),
                 None => {}
             }
@@ -54,6 +62,8 @@ enum Slot {
     Mobile,
     Platform,
     Model,
+    Brands,
+    FormFactors,
     RequestedWith,
 }
 
@@ -61,10 +71,12 @@ enum Slot {
 fn header_slot(name: &str) -> Option<Slot> {
     let name = name.trim().as_bytes();
     let name = strip_prefix_ci(name, b"http-").unwrap_or(name);
-    const TABLE: [(&[u8], Slot); 4] = [
+    const TABLE: [(&[u8], Slot); 6] = [
         (b"sec-ch-ua-mobile", Slot::Mobile),
         (b"sec-ch-ua-platform", Slot::Platform),
         (b"sec-ch-ua-model", Slot::Model),
+        (b"sec-ch-ua", Slot::Brands),
+        (b"sec-ch-ua-form-factors", Slot::FormFactors),
         (b"x-requested-with", Slot::RequestedWith),
     ];
     TABLE
@@ -74,7 +86,8 @@ fn header_slot(name: &str) -> Option<Slot> {
 }
 
 fn strip_prefix_ci<'b>(s: &'b [u8], prefix: &[u8]) -> Option<&'b [u8]> {
-    (s.len() >= prefix.len() && eq_header(&s[..prefix.len()], prefix)).then(|| &s[prefix.len()..])
+    let (head, rest) = s.split_at_checked(prefix.len())?;
+    eq_header(head, prefix).then_some(rest)
 }
 
 fn eq_header(a: &[u8], lower: &[u8]) -> bool {

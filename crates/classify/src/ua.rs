@@ -47,7 +47,7 @@ impl<'a> Ua<'a> {
         };
         let (hits, android_at) = match &heap {
             Some(v) => Hits::scan_marking(v),
-            None => Hits::scan_marking(&inline[..bytes.len()]),
+            None => Hits::scan_marking(inline.get(..bytes.len()).unwrap_or_default()),
         };
         Ua {
             raw,
@@ -72,7 +72,7 @@ impl<'a> Ua<'a> {
     pub fn lower(&self) -> &[u8] {
         match &self.heap {
             Some(v) => v,
-            None => &self.inline[..self.len],
+            None => self.inline.get(..self.len).unwrap_or_default(),
         }
     }
 
@@ -105,6 +105,12 @@ impl<'a> Ua<'a> {
     #[inline]
     pub fn has_any(&self, set: &KwSet) -> bool {
         self.hits.has_any(set)
+    }
+
+    /// Whether any keyword of `set` occurs at the start of a word.
+    #[inline]
+    pub fn has_any_word_start(&self, set: &KwSet) -> bool {
+        self.hits.has_any_word_start(set)
     }
 
     /// The position in `r`'s list of the first listed keyword that occurs.
@@ -146,7 +152,7 @@ impl<'a> Ua<'a> {
         let l = self.lower();
         let end = end + usize::from(l.get(end) == Some(&b';'));
         let at = end + usize::from(l.get(end) == Some(&b' '));
-        (l.get(at) == Some(&b'b') && starts_with_bytes(&l[at..], b"build/"))
+        (l.get(at) == Some(&b'b') && starts_with_bytes(l.get(at..).unwrap_or_default(), b"build/"))
             .then(|| self.raw.get(at + 6..))
             .flatten()
     }
@@ -170,10 +176,10 @@ impl<'a> Ua<'a> {
         let l = self.lower();
         // The scan found the first `android`; later ones are searched only when it is not the platform.
         let from = self.android_at.min(l.len());
-        let i = find_all(&l[from..], b"android")
+        let i = find_all(l.get(from..).unwrap_or_default(), b"android")
             .map(|i| i + from)
             .find(|&i| {
-                let after = &l[i + 7..];
+                let after = l.get(i + 7..).unwrap_or_default();
                 let after = after.strip_prefix(b" ").unwrap_or(after);
                 after
                     .first()
@@ -186,12 +192,12 @@ impl<'a> Ua<'a> {
             .bytes()
             .take_while(|c| c.is_ascii_digit() || matches!(c, b'.' | b' ' | b'_' | b'/' | b'-'))
             .count();
-        let rest = &rest[skip..];
+        let rest = rest.get(skip..)?;
         let mut rest = rest.strip_prefix(';')?;
         // The `;`-separated parts (memchr: these scans run over the rest of the UA).
         loop {
             let (part, next) = match memchr::memchr(b';', rest.as_bytes()) {
-                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                Some(i) => (rest.get(..i)?, rest.get(i + 1..)),
                 None => (rest, None),
             };
             let part = part.trim_ascii();
@@ -199,7 +205,7 @@ impl<'a> Ua<'a> {
             // FooBot)` has none).
             let close = memchr::memchr(b')', part.as_bytes());
             let part = match close {
-                Some(i) => part[..i].trim_ascii(),
+                Some(i) => part.get(..i)?.trim_ascii(),
                 None => part,
             };
             if !(part.is_empty() || is_filler(part)) {
@@ -214,15 +220,16 @@ impl<'a> Ua<'a> {
     }
 }
 
-/// Fillers that sit between the Android version and the model code: a locale (`en-us`, `zh-Hans-CN`), `U`,
+/// Fillers that sit between the Android version and the model code: a locale (`en-us`, `zh-Hans-CN`, `de-`), `U`,
 /// `wv`, architecture words, or a `Mobile`/`Tablet` marker.
 fn is_filler(part: &str) -> bool {
     let b = part.as_bytes();
     let alpha = |c: &u8| c.is_ascii_alphabetic();
-    let locale = (5..=10).contains(&b.len())
-        && b[..2].iter().all(alpha)
-        && matches!(b[2], b'-' | b'_')
-        && b[3..].iter().all(|c| alpha(c) || *c == b'-');
+    // (Also a locale whose region was left empty: `de-`.)
+    let locale = (b.len() == 3 || (5..=10).contains(&b.len()))
+        && b.iter().take(2).all(alpha)
+        && matches!(b.get(2), Some(b'-' | b'_'))
+        && b.iter().skip(3).all(|c| alpha(c) || *c == b'-');
     // Lower-cased into a small buffer and matched as one `match` (the list unrolled into case-insensitive
     // compares was 2 KB of wasm on the first-request path).
     let mut low = [0u8; 8];
@@ -233,7 +240,7 @@ fn is_filler(part: &str) -> bool {
         *d = s.to_ascii_lowercase();
     }
     matches!(
-        &low[..b.len()],
+        low.get(..b.len()).unwrap_or_default(),
         b"u" | b"i"
             | b"n"
             | b"wv"
@@ -251,10 +258,13 @@ fn is_filler(part: &str) -> bool {
 /// Drops ` Build/…` and anything after it from a model part.
 fn cut_build(part: &str) -> &str {
     let b = part.as_bytes();
-    let lower_pos = (0..b.len().saturating_sub(5))
-        .find(|&i| b[i] | 0x20 == b'b' && b[i..i + 6].eq_ignore_ascii_case(b"build/"));
+    let lower_pos = (0..b.len().saturating_sub(5)).find(|&i| {
+        b.get(i).is_some_and(|c| c | 0x20 == b'b')
+            && b.get(i..i + 6)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"build/"))
+    });
     let cut = match lower_pos {
-        Some(p) => &part[..p],
+        Some(p) => part.get(..p).unwrap_or(part),
         None => part,
     };
     cut.trim_ascii()
@@ -266,8 +276,8 @@ fn find_bytes(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     let (&first, rest) = needle.split_first()?;
     let mut at = from;
     while at < hay.len() {
-        let i = at + memchr::memchr(first, &hay[at..])?;
-        if hay[i + 1..].starts_with(rest) {
+        let i = at + memchr::memchr(first, hay.get(at..)?)?;
+        if hay.get(i + 1..).is_some_and(|h| h.starts_with(rest)) {
             return Some(i);
         }
         at = i + 1;
@@ -305,5 +315,7 @@ pub(crate) fn leading_number(s: &str) -> Option<u32> {
 
 /// Case-insensitive "starts with" for model codes.
 pub(crate) fn starts_ci(s: &str, prefix: &str) -> bool {
-    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    s.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }

@@ -4,9 +4,9 @@
 //! naming a non-browser product, or a product comment with no platform at all.
 
 use super::device;
-use crate::DeviceClass;
 use crate::keywords::{KwSet, kw};
 use crate::ua::Ua;
+use crate::{DeviceClass, Signals};
 
 /// Words that only programs put in their UA ("bot" itself is judged by [`bot_word`]).
 const BOT_WORDS: &[&str] = &[
@@ -63,6 +63,28 @@ const BOT_WORDS: &[&str] = &[
     "observatory",
     "favicon",
     "research",
+    // Monitoring, performance and SEO services drive a real browser and only add their name, after a normal
+    // Chrome/Safari UA or inside its comment (`… Safari/537.36 by Siteimprove`, `(X11; Linux x86_64;
+    // Catchpoint)`, WebPageTest's `PTST 2.264`): the vendor's name is the one sign, so the names are listed.
+    "catchpoint",
+    "siteimprove",
+    "gtmetrix",
+    "dareboost",
+    "speedcurve",
+    "site24x7",
+    "statuscake",
+    "uptrends",
+    "webpagetest",
+    "thousandeyes",
+    "pagespeed",
+    "page speed",
+    "ptst ",
+    // Google's AdSense crawler in a phone's guise (`…; Mediapartners-Google) Chrome/…`).
+    "mediapartners",
+    // Runtimes naming themselves, like `python` and `java/` above: JavaScript's, and Go's version in a comment
+    // (`(…; go1.22.7; linux/amd64)`, what Go programs such as CI runners write).
+    "node.js",
+    "go1.",
 ];
 
 /// Words that name a feed (RSS/Atom) reader or aggregator: bot evidence unless [`feed_reader`] says otherwise.
@@ -97,10 +119,14 @@ const LIBRARY_TOKENS: &[&str] = &[
     "apache-httpclient",
     "aiohttp",
     "reqwest",
+    // Erlang's HTTP client, also written in front of a borrowed browser UA (`hackney/1.6.6, Mozilla/5.0 …`).
+    "hackney",
 ];
 
-/// Contact URLs and the `compatible;` comment.
+/// Contact URLs, the `compatible;` comment, unfilled UA templates.
 const KEYWORDS: &[&str] = &[
+    "{}",
+    "_version]",
     "http://",
     "https://",
     "+http",
@@ -131,7 +157,7 @@ pub(crate) fn is_library(ua: &Ua) -> bool {
     first != b'm'
         && LIBRARY_TOKENS
             .iter()
-            .any(|t| t.as_bytes()[0] == first && ua.starts_with(t))
+            .any(|t| t.as_bytes().first() == Some(&first) && ua.starts_with(t))
         && !(ua.has(kw!("crawl")) || ua.has(kw!("spider")) || bot_word(ua))
 }
 
@@ -161,7 +187,12 @@ pub(crate) fn feed_reader(ua: &Ua) -> Option<DeviceClass> {
 
 /// Whether the UA is a program rather than a person's browser or mail client.
 pub(crate) fn is_bot(ua: &Ua) -> bool {
-    if ((program_word(ua) || ua.has_any(&FEED_SET)) && !excused(ua)) || bot_word(ua) {
+    // (Cheapest tests first: `bot_word` parses the Android model, which a first request would compile for a
+    // UA the keyword bits already settle.)
+    if ((program_word(ua) && !app_name_on_handheld(ua)) || ua.has_any(&FEED_SET)) && !excused(ua)
+        || bot_word(ua)
+        || unfilled_template(ua)
+    {
         return true;
     }
     // A contact URL or e-mail address: browsers never carry one.
@@ -177,7 +208,7 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         let name = rest.trim_start().to_ascii_lowercase();
         // The comment names a desktop OS (`(compatible; IBrowse 3.0; AmigaOS4.0)`, `…; Haiku)`): a browser on
         // a niche platform; crawlers that put an OS there also carry a bot word or a URL, matched above.
-        let comment = &name[..name.find(')').unwrap_or(name.len())];
+        let comment = name.split(')').next().unwrap_or_default();
         let browser = [
             "msie",
             "konqueror",
@@ -190,7 +221,7 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         ];
         let desktop_os = [
             "linux", "x11", "mac os", "macos", "amiga", "haiku", "syllable", "beos", "bsd",
-            "sunos", "os/2",
+            "sunos", "os/2", "unix", "risc os", "win16", "68k", "fedora", "cp/m",
         ];
         if !browser.iter().any(|b| name.starts_with(b))
             && !name.contains("windows")
@@ -200,6 +231,59 @@ pub(crate) fn is_bot(ua: &Ua) -> bool {
         }
     }
     false
+}
+
+/// A `Sec-CH-UA` brand list naming a headless browser (`"HeadlessChrome";v="124"`): Chromium sends the brand
+/// list on every request, and in headless mode names itself there even when the UA was overridden to look like
+/// a normal Chrome. A headless browser is driven by a program, so it is a machine.
+pub(crate) fn headless_brand(s: &Signals) -> bool {
+    s.sec_ch_ua.is_some_and(|b| {
+        b.as_bytes()
+            .windows(b"headless".len())
+            .any(|w| w.eq_ignore_ascii_case(b"headless"))
+    })
+}
+
+/// A UA built from a template its program never filled in: an empty `{}` standing as a comment field (`(…;
+/// Windows NT 5.1; {}; SV1)`) or a `[…_VERSION]` placeholder (`AppleWebKit/[WEBKIT_VERSION]`). A browser writes
+/// its own UA; only code that assembles one leaves these. (An app's JSON blob with an empty object, `"extra":"{}"`,
+/// is not a comment field.)
+fn unfilled_template(ua: &Ua) -> bool {
+    let field = ua.find(kw!("{}")).is_some_and(|i| {
+        let l = ua.lower();
+        let before = i.checked_sub(1).and_then(|j| l.get(j));
+        matches!(before, Some(b' ' | b'(' | b';'))
+            && matches!(l.get(i + 2), None | Some(b';' | b')' | b' '))
+    });
+    field || ua.has(kw!("_version]"))
+}
+
+/// A phone or tablet app whose product name merely contains a weak program word (`CamScanner/6.27` after an
+/// Android WebView UA, `LeapHTTPClient/8.0` after `(iPad4,4; iOS 12.4.2)`). The app runs on a concrete device:
+/// an Android WebView (`; wv)`) or an iOS hardware identifier (`iPad4,4`, `iPhone12,1`), which only apps
+/// write; and the program words occur only inside its longer name (none starts a word). Crawlers in a
+/// handheld's guise copy a browser's UA, not a WebView's, and name themselves as a word of their own
+/// (`BingPreview/1.0b` after a space starts a word) or with a strong word (`Bytespider`), judged as before.
+fn app_name_on_handheld(ua: &Ua) -> bool {
+    let app = (ua.has(kw!("android")) && ua.has(kw!("; wv)"))) || ios_hardware_id(ua);
+    // (Only `crawl` and `spider` of the strong words: `http` is part of an app's `…HTTPClient`, and a contact URL
+    // is judged on its own.)
+    app && !ua.has_any_word_start(&BOT_SET)
+        && !ua.has(kw!("crawl"))
+        && !ua.has(kw!("spider"))
+        && !ua.has_word_start(kw!("php/"))
+}
+
+/// `iPhone<n>,<n>` / `iPad<n>,<n>`: Apple's hardware identifier, which apps read from the system and browsers
+/// never show.
+fn ios_hardware_id(ua: &Ua) -> bool {
+    [kw!("iphone"), kw!("ipad")].into_iter().any(|k| {
+        ua.find(k).is_some_and(|i| {
+            let rest = ua.lower().get(i + k.text().len()..).unwrap_or_default();
+            let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+            digits > 0 && rest.get(digits) == Some(&b',')
+        })
+    })
 }
 
 /// One of the [`BOT_WORDS`], or `PHP/` as a word of its own (not the `FirePHP/` a Firefox extension appends
@@ -243,35 +327,77 @@ fn bot_word(ua: &Ua) -> bool {
         Some(start..start + m.len())
     });
     // (`memchr_iter` on `b`, not `memmem`: the substring searcher adds ~15 KB of wasm for one 3-byte word.)
-    let mut at = memchr::memchr_iter(b'b', l).filter(|&i| l[i..].starts_with(b"bot"));
+    let mut at =
+        memchr::memchr_iter(b'b', l).filter(|&i| l.get(i..).is_some_and(|r| r.starts_with(b"bot")));
     at.any(|i| {
         let ends = match raw.get(i + 3) {
             None => true,
-            Some(&c) => !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw[i + 2] == b't',
+            Some(&c) => {
+                !c.is_ascii_alphabetic() || c.is_ascii_uppercase() && raw.get(i + 2) == Some(&b't')
+            }
         };
-        let cubot = i >= 2 && &l[i - 2..i] == b"cu";
-        ends && !cubot && !model.as_ref().is_some_and(|m| m.contains(&i))
+        // Digits then letters after it (`…Bot7KTt`): the middle of a random id, not a name and its version.
+        let after = raw.get(i + 3..).unwrap_or_default();
+        let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
+        let ends = ends && !(digits > 0 && after.get(digits).is_some_and(u8::is_ascii_alphabetic));
+        let cubot = i.checked_sub(2).and_then(|j| l.get(j..i)) == Some(b"cu");
+        // Written as a word is written: `bot`, `Bot` or `BOT`. Mixed case (`NrbOt0CE`) is a random token (a
+        // session or tracking id glued onto a person's UA), not a name.
+        let shape = matches!(raw.get(i..i + 3), Some(b"bot" | b"Bot" | b"BOT"));
+        ends && shape && !cubot && !model.as_ref().is_some_and(|m| m.contains(&i))
     })
 }
 
-/// An e-mail address: `name@host.tld` with an alphabetic top-level domain (`android@88.0.4324.181`, which
-/// Ecosia appends as a version, is not one).
+/// A contact e-mail address: `name@host.tld` with an alphabetic top-level domain (`android@88.0.4324.181`, which
+/// Ecosia appends as a version, is not one), unless it tags a browser (see [`tags_a_browser`]).
 fn has_email(ua: &Ua) -> bool {
     if !ua.has_at() {
         return false;
     }
     let l = ua.lower();
     memchr::memchr_iter(b'@', l).any(|i| {
-        let host_len = l[i + 1..]
+        let (Some(before), Some(after)) = (l.get(..i), l.get(i + 1..)) else {
+            return false;
+        };
+        let host_len = after
             .iter()
             .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
             .count();
-        let host = &l[i + 1..i + 1 + host_len];
+        let host = after.get(..host_len).unwrap_or_default();
         let tld = host.rsplit(|&c| c == b'.').next().unwrap_or_default();
-        i > 0
-            && l[i - 1].is_ascii_alphanumeric()
+        before.last().is_some_and(u8::is_ascii_alphanumeric)
             && host.contains(&b'.')
             && tld.len() >= 2
             && tld.iter().all(u8::is_ascii_alphabetic)
+            && !tags_a_browser(ua, i)
     })
+}
+
+/// Whether the address at byte `at` tags a browser's UA from outside any comment (`… Gecko/20100101 Firefox/104.0 +
+/// name@host.me`, also with the spaces squeezed out, or written in front of `Mozilla/5.0 (…`): bug-bounty
+/// programmes ask researchers to tag their own browser this way, so the request is still a person's. A crawler's
+/// contact address sits inside its comment (`(compatible; FooBot/1.0; +bot@host.com)`), follows a `;` list it
+/// appends about itself, or stands beside its own product name with no browser token in the UA.
+fn tags_a_browser(ua: &Ua, at: usize) -> bool {
+    let l = ua.lower();
+    let before = l.get(..at).unwrap_or(l);
+    // The separator before the address's local part: a space, `+` or nothing (`… Safari/537.36+name@host`), not
+    // the `;` of a list the agent appends about itself (`… Safari/537.36; +collection@host`).
+    let local = before
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        .count();
+    let sep = before
+        .iter()
+        .rev()
+        .skip(local)
+        .find(|&&c| c != b' ' && c != b'+');
+    if matches!(sep, Some(b';' | b',')) {
+        return false;
+    }
+    let open = before.iter().filter(|&&c| c == b'(').count();
+    let close = before.iter().filter(|&&c| c == b')').count();
+    let browser = ua.has(kw!("firefox/")) || ua.has(kw!("chrome/")) || ua.has(kw!("safari/"));
+    open == close && browser
 }

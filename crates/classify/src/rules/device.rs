@@ -54,6 +54,8 @@ const KEYWORDS: &[&str] = &[
     "wireless)",
     "directfb",
     "kylo",
+    "ekioh",
+    "wpe",
     // Wearables, VR, cars, media players, e-readers.
     "watch",
     "wearos",
@@ -65,6 +67,8 @@ const KEYWORDS: &[&str] = &[
     "tesla/",
     "carplay",
     "automotive",
+    "qtcarbrowser",
+    "family hub",
     "sonos",
     "icru_",
     "mdcr_",
@@ -72,6 +76,7 @@ const KEYWORDS: &[&str] = &[
     "ipod",
     "homepod",
     "kindle/",
+    "kobo touch",
     "silk/",
     "sm-r",
     // Feature-phone exclusions.
@@ -104,6 +109,8 @@ const KEYWORDS: &[&str] = &[
     "foma;",
     "jig browser",
     "(vre;",
+    "tablet pc",
+    "samsungbrowser",
 ];
 
 /// This module's keyword lists, collected by `crate::keywords`.
@@ -136,10 +143,27 @@ pub(crate) fn detect(ua: &Ua, s: &Signals, models: &DeviceModels) -> Option<Devi
     let class = detect_by_rules(ua, s, android, hint, code);
     match class {
         Some(Smartphone | Tablet | Tv) if android => {
-            code.and_then(|c| models.class_of(c)).or(class)
+            let class = code.and_then(|c| models.class_of(c)).or(class);
+            // The browser's own `Sec-CH-UA-Mobile: ?0` on an Android phone or tablet UA without `Mobile`: a
+            // tablet, or a phone in Samsung DeX or desktop mode driving a large screen. The browser states the
+            // mode it lays pages out for, which neither the model code's conventions nor the table (the
+            // hardware) can know.
+            if class == Some(Smartphone) && mobile_hint(s) == Some("?0") && !says_mobile(ua) {
+                Some(Tablet)
+            } else {
+                class
+            }
         }
         _ => class,
     }
+}
+
+fn mobile_hint<'s>(s: &Signals<'s>) -> Option<&'s str> {
+    s.sec_ch_ua_mobile.map(unquote)
+}
+
+fn says_mobile(ua: &Ua) -> bool {
+    ua.has_word(kw!("mobile")) || ua.has(kw!("mobile safari")) || ua.has(kw!("mobilesafari"))
 }
 
 /// The rule pipeline of [`detect`].
@@ -159,6 +183,7 @@ fn detect_by_rules(
     };
     try_console(ua)
         .or_else(|| try_tv(ua, s, model))
+        .or_else(|| try_form_factors(s))
         .or_else(|| try_puffin(ua))
         .or_else(|| try_other(ua, ua_model_other))
         .or_else(|| try_featurephone(ua, android))
@@ -264,12 +289,15 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     if ua.starts_with("amazon;aft") {
         return Some(Tv);
     }
-    // Set-top Linux without Android: MIPS/SH4 boxes, DirectFB, Kylo.
+    // Set-top Linux without Android: MIPS/SH4 boxes, DirectFB, Kylo, and the set-top browser engines Ekioh and
+    // WPE (WebKit's embedded port, named as a word: `… Safari/601.1 WPE`).
     if !ua.has(kw!("android"))
         && (ua.has(kw!("mips"))
             || ua.has(kw!("linux sh4"))
             || ua.has(kw!("directfb"))
-            || ua.has(kw!("kylo")))
+            || ua.has(kw!("kylo"))
+            || ua.has(kw!("ekioh"))
+            || ua.has_word(kw!("wpe")))
     {
         return Some(Tv);
     }
@@ -277,7 +305,8 @@ fn try_tv(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass> {
     // (Keyed on `wired)`: a keyword starting `, ` would be a candidate at every `KHTML, like` of every UA.)
     let suffix = |k| {
         ua.find(k)
-            .is_some_and(|i| ua.lower()[..i].trim_ascii_end().ends_with(b","))
+            .and_then(|i| ua.lower().get(..i))
+            .is_some_and(|before| before.trim_ascii_end().ends_with(b","))
     };
     if ua.has(kw!("wired)")) && suffix(kw!("wired)"))
         || ua.has(kw!("wireless)")) && suffix(kw!("wireless)"))
@@ -339,6 +368,26 @@ fn is_tv_package(p: &str) -> bool {
     })
 }
 
+/// `Sec-CH-UA-Form-Factors`, the browser's own list of what the device is. The kinds that are not phones or
+/// desktops settle the class (`Tablet`; `XR`, `EInk`, `Automotive`, `Watch` are class "other": headsets,
+/// e-readers, cars, wearables); `Mobile` and `Desktop` leave it to the UA and the other hints, which say the
+/// same more precisely.
+#[inline(never)] // cold for most first requests: see `detect`
+fn try_form_factors(s: &Signals) -> Option<DeviceClass> {
+    let list = s.sec_ch_ua_form_factors?;
+    let mut tablet = false;
+    for f in list.split(',').map(unquote) {
+        if ["xr", "eink", "automotive", "watch"]
+            .iter()
+            .any(|k| f.eq_ignore_ascii_case(k))
+        {
+            return Some(Other);
+        }
+        tablet |= f.eq_ignore_ascii_case("tablet");
+    }
+    tablet.then_some(Tablet)
+}
+
 /// Puffin, a cloud-rendering browser, ends its version with the device kind it was built for: `AP`/`IP`
 /// (Android / iOS phone), `AT`/`IT` (Android tablet / iPad). That is the browser's own statement, so it wins
 /// over model-name heuristics (a phone named `…-Glass`); other suffixes (`WD` desktop, `FP` cloud phone) say
@@ -349,8 +398,8 @@ fn try_puffin(ua: &Ua) -> Option<DeviceClass> {
     let end = version
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
         .unwrap_or(version.len());
-    let tail = &version.as_bytes()[..end];
-    match tail.len().checked_sub(2).map(|i| &tail[i..]) {
+    let tail = version.as_bytes().get(..end).unwrap_or_default();
+    match tail.len().checked_sub(2).and_then(|i| tail.get(i..)) {
         Some(b"AP" | b"IP") => Some(Smartphone),
         Some(b"AT" | b"IT") => Some(Tablet),
         _ => None,
@@ -369,7 +418,13 @@ fn try_other(ua: &Ua, other_model: bool) -> Option<DeviceClass> {
         starts_ci(m, "quest ") && m.as_bytes().get(6).is_some_and(u8::is_ascii_digit)
     });
     let vr = ua.has(kw!("oculus")) || quest || ua.has(kw!("pico ")) || ua.has(kw!("vr "));
-    let car = ua.has(kw!("tesla/")) || ua.has(kw!("carplay")) || ua.has(kw!("automotive"));
+    // Tesla's in-car browser is `QtCarBrowser`, with or without `Tesla/`.
+    let car = ua.has(kw!("tesla/"))
+        || ua.has(kw!("carplay"))
+        || ua.has(kw!("automotive"))
+        || ua.has(kw!("qtcarbrowser"));
+    // Samsung's Family Hub refrigerators browse on Tizen.
+    let appliance = ua.has(kw!("family hub"));
     // Sonos's controller apps name the phone or computer they run on (`Sonos/… (ICRU_iPhone11,6)`, `(MDCR_…)`):
     // that device is the reader's, so only the speakers' own strings are "other".
     let sonos_controller = ua.has(kw!("icru_")) || ua.has(kw!("mdcr_"));
@@ -377,10 +432,20 @@ fn try_other(ua: &Ua, other_model: bool) -> Option<DeviceClass> {
         || ua.has(kw!("airplay"))
         || ua.has(kw!("ipod"))
         || ua.has(kw!("homepod"));
-    let reader = ua.has(kw!("kindle/")) && !ua.has(kw!("android")) && !ua.has(kw!("silk/"));
+    // E-ink readers: Kindle's own browser, and Kobo's, which every Kobo reader calls `(Kobo Touch)`.
+    let reader = ua.has(kw!("kindle/")) && !ua.has(kw!("android")) && !ua.has(kw!("silk/"))
+        || ua.has(kw!("kobo touch"));
     let samsung_wear = ua.has(kw!("sm-r")) && ua.has(kw!("tizen"));
     let amazon_echo = ua.android_model().is_some_and(|m| starts_ci(m, "aeo"));
-    (wearable || vr || car || media || reader || samsung_wear || amazon_echo || other_model)
+    (wearable
+        || vr
+        || car
+        || appliance
+        || media
+        || reader
+        || samsung_wear
+        || amazon_echo
+        || other_model)
         .then_some(Other)
 }
 
@@ -494,7 +559,7 @@ fn try_android(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass
     if model.is_some_and(|f| f.pc) {
         return Some(Desktop);
     }
-    if ua.has_word(kw!("tablet")) && !ua.has(kw!("tablet pc")) {
+    if says_tablet(ua) {
         return Some(Tablet);
     }
     if let Some(f) = model {
@@ -516,12 +581,12 @@ fn try_android(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass
     if ua.version_after(kw!("android ")) == Some(3) {
         return Some(Tablet);
     }
-    match s.sec_ch_ua_mobile.map(unquote) {
+    match mobile_hint(s) {
         Some("?1") => return Some(Smartphone),
         Some("?0") => return Some(Tablet),
         _ => {}
     }
-    if ua.has_word(kw!("mobile")) || ua.has(kw!("mobile safari")) || ua.has(kw!("mobilesafari")) {
+    if says_mobile(ua) {
         return Some(Smartphone);
     }
     // Android without `Mobile` is a tablet once TVs are filtered out — for complete browser UAs. App UAs
@@ -534,6 +599,20 @@ fn try_android(ua: &Ua, s: &Signals, model: Option<Facts>) -> Option<DeviceClass
         return Some(Smartphone);
     }
     Some(Tablet)
+}
+
+/// `Tablet` as a word, or as a versioned capability token (`(compatible; Tablet2.0)`, which app frameworks write
+/// where phones get `Smartphone2.0`), but not Windows' `Tablet PC` (see [`try_mobile_platform`]).
+fn says_tablet(ua: &Ua) -> bool {
+    if !ua.has_word_start(kw!("tablet")) || ua.has(kw!("tablet pc")) {
+        return false;
+    }
+    ua.has_word(kw!("tablet"))
+        || ua.find(kw!("tablet")).is_some_and(|i| {
+            ua.lower()
+                .get(i + "tablet".len())
+                .is_some_and(u8::is_ascii_digit)
+        })
 }
 
 /// E-reader firmware (PocketBook and its ODM siblings) states the panel in the UA as `(screen <w>x<h>; …)`,
@@ -579,7 +658,17 @@ fn try_mobile_platform(ua: &Ua) -> Option<DeviceClass> {
     }
     // Internet Explorer on a touch-screen Windows device says `Touch` (phones said `WPDesktop`/`IEMobile`,
     // matched above): the Windows tablet and 2-in-1 convention.
+    // (Not Internet Explorer's `Tablet PC 2.0`: Windows 7 installs the Tablet PC components on desktops too, so
+    // the token is in many desktops' UAs.)
     if ua.has(kw!("windows nt")) && ua.has_word(kw!("touch")) {
+        return Some(Tablet);
+    }
+    // Samsung Internet exists only on Android; with a desktop Linux platform instead it is a Galaxy phone or
+    // tablet in DeX (or desktop) mode, a large screen driven like a tablet.
+    if ua.has(kw!("samsungbrowser")) && ua.has(kw!("x11")) && !says_mobile(ua) {
+        return Some(Tablet);
+    }
+    if says_tablet(ua) {
         return Some(Tablet);
     }
     // Firefox OS and other Gecko mobiles: `(Mobile; rv:…)` / `(Tablet; rv:…)`.
@@ -614,6 +703,8 @@ const PHONE_TOKENS: &[&str] = &[
     "[fban/fb4a",
     "lumia",
     "zunewp7",
+    // Windows Phone's own mail and sync agent (`MSFT-WP/7.10.8860`).
+    "msft-wp/",
 ];
 const PHONE_SET: KwSet = KwSet::of(PHONE_TOKENS);
 
@@ -680,5 +771,22 @@ const DESKTOP_TOKENS: &[&str] = &[
     "win10",
     "win11",
     "qtver=",
+    // Old and rare desktop platforms: Windows 3.x (`Win16`), 68K Macs, Unix workstations (`UNIX BSD/SYSV`), RISC
+    // OS, CP/M, and a distribution named in place of `Linux` (`X11; Fedora;`).
+    "win16",
+    "68k",
+    "unix",
+    "sysv",
+    "risc os",
+    "cp/m",
+    "fedora",
+    "illumos",
+    "solaris",
+    // Microsoft's desktop Office programs (`Microsoft Office/16.0`; their iPad builds say `iPad`, matched
+    // first) and messaging clients (Lync, renamed Skype for Business), which load the images of the
+    // messages they show: Windows and macOS programs only.
+    "lync ",
+    "skype for business",
+    "microsoft office",
 ];
 const DESKTOP_SET: KwSet = KwSet::of(DESKTOP_TOKENS);

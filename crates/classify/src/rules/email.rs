@@ -35,6 +35,7 @@ const KEYWORDS: &[&str] = &[
     "oneoutlook/",
     "cfnetwork/",
     "thunderbird/",
+    "icedove/",
     "postbox",
     "airmail",
     "lotus-notes/",
@@ -251,6 +252,10 @@ pub(crate) fn try_client(ua: &Ua, signals: &Signals) -> Option<ClientHit> {
     if ua.has(kw!("thunderbird/")) {
         return client("Thunderbird", Some(Desktop));
     }
+    // Debian's rebuild of Thunderbird under its own name (2007–2017): `Gecko/20100101 Icedove/45.6.0`.
+    if ua.has(kw!("icedove/")) {
+        return client("Icedove", Some(Desktop));
+    }
     if ua.has(kw!("postbox")) {
         return client("Postbox", Some(Desktop));
     }
@@ -336,7 +341,7 @@ pub(crate) fn is_bare_apple_webkit(ua: &Ua) -> bool {
         .then(|| l.windows(IOS_TAIL.len()).rposition(|w| w == IOS_TAIL))
         .flatten();
     if let Some(i) = last {
-        let tail = &l[i + IOS_TAIL.len()..];
+        let tail = l.get(i + IOS_TAIL.len()..).unwrap_or_default();
         return tail.iter().all(u8::is_ascii_alphanumeric)
             && (ua.has(kw!("(iphone;")) || ua.has(kw!("(ipad;")));
     }

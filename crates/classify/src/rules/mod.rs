@@ -58,7 +58,7 @@ pub(crate) fn classify(
     if let Some(device) = bot::feed_reader(&ua) {
         return out(device, Opener::Crawler, None, None);
     }
-    if bot::is_bot(&ua) {
+    if bot::is_bot(&ua) || bot::headless_brand(s) {
         return out(DeviceClass::Bot, Opener::Crawler, None, None);
     }
     let client = email::is_bare_apple_webkit(&ua).then_some("Apple Mail");

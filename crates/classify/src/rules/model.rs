@@ -41,6 +41,7 @@ struct Prefixes {
 
 impl Prefixes {
     /// Indexes `list` (at most 64 non-empty lowercase entries; checked at compile time).
+    #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
     const fn new(list: &'static [&'static str]) -> Self {
         check_list(list);
         let mut by_first = [0u64; 64];
@@ -55,6 +56,7 @@ impl Prefixes {
 
 /// The compile-time checks of a [`Prefixes`] or [`Needles`] list: at most 64 entries (one bit each in a
 /// `u64`), none empty, all lowercase (they are compared with the lower-cased model).
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const fn check_list(list: &[&str]) {
     assert!(list.len() <= 64, "model lists hold at most 64 entries");
     let mut i = 0;
@@ -107,7 +109,7 @@ impl<'a> Code<'a> {
     fn low(&self) -> &[u8] {
         match &self.heap {
             Some(v) => v,
-            None => &self.inline[..self.raw.len()],
+            None => self.inline.get(..self.raw.len()).unwrap_or_default(),
         }
     }
 
@@ -140,18 +142,22 @@ impl<'a> Code<'a> {
         let Some((&first, rest)) = n.split_first() else {
             return true;
         };
-        l.len() >= n.len()
-            && (0..=l.len() - n.len()).any(|i| l[i] == first && l[i + 1..i + n.len()] == *rest)
+        l.windows(n.len())
+            .any(|w| w.split_first() == Some((&first, rest)))
     }
 
     /// The length of the first entry of `list` that is a prefix.
     fn prefix_len(&self, list: &Prefixes) -> Option<usize> {
         let &first = self.low().first()?;
-        let mut bits = list.by_first[class(first) as usize];
+        let mut bits = list
+            .by_first
+            .get(class(first) as usize)
+            .copied()
+            .unwrap_or(0);
         while bits != 0 {
             let i = bits.trailing_zeros() as usize;
-            if self.starts(list.list[i]) {
-                return Some(list.list[i].len());
+            if let Some(p) = list.list.get(i).filter(|p| self.starts(p)) {
+                return Some(p.len());
             }
             bits &= bits - 1;
         }
@@ -163,10 +169,14 @@ impl<'a> Code<'a> {
         let Some(&first) = self.low().first() else {
             return false;
         };
-        let mut bits = list.by_first[class(first) as usize];
+        let mut bits = list
+            .by_first
+            .get(class(first) as usize)
+            .copied()
+            .unwrap_or(0);
         while bits != 0 {
             let i = bits.trailing_zeros() as usize;
-            if self.starts(list.list[i]) {
+            if list.list.get(i).is_some_and(|p| self.starts(p)) {
                 return true;
             }
             bits &= bits - 1;
@@ -183,6 +193,7 @@ struct Needles {
 
 impl Needles {
     /// Indexes `list` (at most 64 non-empty lowercase entries; checked at compile time).
+    #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
     const fn new(list: &'static [&'static str]) -> Self {
         check_list(list);
         let mut classes = [0u64; 64];
@@ -214,7 +225,7 @@ fn brandless(m: &str) -> &str {
         "samsung-", "samsung ", "huawei ", "honor ", "acer ", "nook ",
     ] {
         if starts_ci(m, brand) {
-            return m[brand.len()..].trim_ascii_start();
+            return m.get(brand.len()..).unwrap_or(m).trim_ascii_start();
         }
     }
     m
@@ -298,9 +309,10 @@ const HUAWEI_TABLET_FAMILIES: &[&str] = &[
 /// Whether a Huawei-shaped code's family letters are one of [`HUAWEI_TABLET_FAMILIES`].
 fn huawei_tablet_family(b: &[u8]) -> bool {
     let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
-    HUAWEI_TABLET_FAMILIES
-        .iter()
-        .any(|f| f.as_bytes().eq_ignore_ascii_case(&b[..letters]))
+    HUAWEI_TABLET_FAMILIES.iter().any(|f| {
+        f.as_bytes()
+            .eq_ignore_ascii_case(b.get(..letters).unwrap_or_default())
+    })
 }
 
 /// Tablet model-code conventions of the large brands (device-detection.md §6 table).
@@ -311,14 +323,16 @@ fn tablet(c: &Code) -> bool {
         return true;
     }
     // Amazon Fire tablets: `KF` + 2–4 capitals (KFTT, KFAPWI).
-    if (4..=6).contains(&b.len()) && c.starts("kf") && b[2..].iter().all(u8::is_ascii_uppercase) {
+    if (4..=6).contains(&b.len()) && c.starts("kf") && b.iter().skip(2).all(u8::is_ascii_uppercase)
+    {
         return true;
     }
     let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     // Huawei-shaped codes: the tablet families above, and Honor's `BZ` + letter family (Honor Pad / Play Pad:
     // `BZx-W09`, `BZx-AL00`).
     if huawei_variant(m).is_some()
-        && (huawei_tablet_family(b) || (c.starts("bz") && b[2].is_ascii_uppercase()))
+        && (huawei_tablet_family(b)
+            || (c.starts("bz") && b.get(2).is_some_and(u8::is_ascii_uppercase)))
     {
         return true;
     }
@@ -330,11 +344,11 @@ fn tablet(c: &Code) -> bool {
     if c.starts("tf") && digit_at(2) && digit_at(3) && digit_at(4) {
         return true;
     }
-    if b.len() == 4 && (b[0] == b'K' || b[0] == b'P') && b[1] == b'0' && digit_at(2) {
+    if b.len() == 4 && matches!(b, [b'K' | b'P', b'0', ..]) && digit_at(2) {
         return true;
     }
     // Acer Iconia codes: A1-/A3- (Iconia Tab), B1-/B3- (Iconia One). Acer phones are Liquid `S`/`E`/`Z` codes.
-    if b.len() > 3 && matches!(&b[..3], b"A1-" | b"A3-" | b"B1-" | b"B3-") {
+    if b.len() > 3 && matches!(b, [b'A' | b'B', b'1' | b'3', b'-', ..]) {
         return true;
     }
     // LG G Pad: `LG-V` + digits (LG's V-series phones use `LG-H…`/`LM-V…` codes).
@@ -347,7 +361,10 @@ fn tablet(c: &Code) -> bool {
     }
     // Xiaomi's date-style codes mark Redmi Pad / Xiaomi Pad with `RP` after the 5-character date block
     // (`23073RPBFG`); Xiaomi phones use other letters there.
-    if b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && c.low()[5..].starts_with(b"rp") {
+    if b.len() >= 8
+        && b.iter().take(4).all(u8::is_ascii_digit)
+        && c.low().get(5..).is_some_and(|r| r.starts_with(b"rp"))
+    {
         return true;
     }
     // Russian-market ODM hardware codes (Digma and the white-label makers sharing its factories) close the
@@ -363,16 +380,13 @@ fn tablet(c: &Code) -> bool {
     // after the letters (`TECNO KX7`) or start a longer number with the 5"–6" diagonal (`Infinix X6xxx`,
     // `itel W5xxx`), while the tablets' numbers start with the 7"–9" or 10"–13" diagonal (`itel W7xxx`,
     // `… X1234`, `… P10001L`), or are TECNO's DroiPad `DP` line.
-    if let Some(code) = c.prefix_len(&TRANSSION).map(|n| &b[n..]) {
+    if let Some(code) = c.prefix_len(&TRANSSION).and_then(|n| b.get(n..)) {
         let letters = code.iter().take_while(|c| c.is_ascii_uppercase()).count();
-        let digits = code[letters..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let number = code.get(letters..).unwrap_or_default();
+        let digits = number.iter().take_while(|c| c.is_ascii_digit()).count();
         let size_first = (1..=2).contains(&letters)
             && digits >= 3
-            && (code[letters] == b'1' && matches!(code[letters + 1], b'0'..=b'3')
-                || matches!(code[letters], b'7'..=b'9'));
+            && matches!(number, [b'1', b'0'..=b'3', ..] | [b'7'..=b'9', ..]);
         if size_first || code.starts_with(b"DP") {
             return true;
         }
@@ -419,20 +433,24 @@ const TRANSSION: Prefixes = Prefixes::new(&["tecno ", "infinix ", "itel "]);
 /// An ODM hardware code `<2 capitals><4 digits><2 capitals>` whose size digits name a tablet (7"–9" or
 /// 10"–13"), see [`tablet`].
 fn size_coded_tablet(w: &[u8]) -> bool {
+    let [a, b, size @ .., y, z] = w else {
+        return false;
+    };
     w.len() == 8
-        && w[..2].iter().all(u8::is_ascii_uppercase)
-        && w[2..6].iter().all(u8::is_ascii_digit)
-        && w[6..].iter().all(u8::is_ascii_uppercase)
-        && (matches!(w[2], b'7'..=b'9') || (w[2] == b'1' && matches!(w[3], b'0'..=b'3')))
+        && [a, b, y, z].iter().all(|c| c.is_ascii_uppercase())
+        && size.iter().all(u8::is_ascii_digit)
+        && matches!(size, [b'7'..=b'9', ..] | [b'1', b'0'..=b'3', ..])
 }
 
 /// Whether `word` (lowercase) occurs in `m` delimited by start/end, space, `_` or `-`, or followed by digits
 /// (`MID7012`, `GEOFOX MID 743`).
 fn has_code_word(b: &[u8], word: &[u8]) -> bool {
     let n = word.len();
-    (0..b.len().saturating_sub(n - 1)).any(|i| {
-        &b[i..i + n] == word
-            && (i == 0 || matches!(b[i - 1], b' ' | b'_' | b'-'))
+    (0..b.len().saturating_sub(n.saturating_sub(1))).any(|i| {
+        b.get(i..i + n) == Some(word)
+            && i.checked_sub(1)
+                .and_then(|j| b.get(j))
+                .is_none_or(|c| matches!(c, b' ' | b'_' | b'-'))
             && b.get(i + n)
                 .is_none_or(|c| matches!(c, b' ' | b'_' | b'-') || c.is_ascii_digit())
     })
@@ -451,7 +469,7 @@ fn huawei_variant(m: &str) -> Option<&[u8]> {
     if digit {
         i += 1;
     }
-    (b.get(i) == Some(&b'-')).then(|| &b[i + 1..])
+    (b.get(i) == Some(&b'-')).then(|| b.get(i + 1..)).flatten()
 }
 
 /// An Alcatel-style bare code (`9032X`, `8094M`, `5033D`): 4 digits, an optional capital, optionally a
@@ -459,9 +477,9 @@ fn huawei_variant(m: &str) -> Option<&[u8]> {
 fn alcatel_code(b: &[u8]) -> Option<u8> {
     let code = b.split(|&c| c == b'_').next()?;
     let ok = (4..=5).contains(&code.len())
-        && code[..4].iter().all(u8::is_ascii_digit)
+        && code.iter().take(4).all(u8::is_ascii_digit)
         && code.get(4).is_none_or(u8::is_ascii_uppercase);
-    ok.then(|| code[0])
+    code.first().copied().filter(|_| ok)
 }
 
 /// Phone brand and series prefixes (lowercase), see [`phone`].
@@ -514,24 +532,32 @@ fn phone(c: &Code) -> bool {
     let b = m.as_bytes();
     let digits = |r: &[u8]| !r.is_empty() && r.iter().all(u8::is_ascii_digit);
     // vivo: `V` + 4 digits + optional capitals (`V2031A`).
-    if b.len() >= 5 && b[0] == b'V' && digits(&b[1..5]) && b[5..].iter().all(u8::is_ascii_uppercase)
+    if let [b'V', rest @ ..] = b
+        && let Some((number, letters)) = rest.split_at_checked(4)
+        && digits(number)
+        && letters.iter().all(u8::is_ascii_uppercase)
     {
         return true;
     }
     // OPPO China-market codes: `P` + 3 capitals + 2 digits (`PDYM20`); OPPO's tablets are `OPD…`.
-    if b.len() == 6 && b[0] == b'P' && b[1..4].iter().all(u8::is_ascii_uppercase) && digits(&b[4..])
+    if let [b'P', x, y, z, d1, d2] = b
+        && [x, y, z].iter().all(|c| c.is_ascii_uppercase())
+        && digits(&[*d1, *d2])
     {
         return true;
     }
     // Xiaomi date codes: `M` + YYMM + capital + digit (`M2006C3LG`); its pads are `…K8…` / `…RP…`.
-    if b.len() >= 7 && b[0] == b'M' && digits(&b[1..5]) && b[5].is_ascii_uppercase() {
+    if let [b'M', d1, d2, d3, d4, letter, _, ..] = b
+        && digits(&[*d1, *d2, *d3, *d4])
+        && letter.is_ascii_uppercase()
+    {
         return !c.contains("k8");
     }
     // Huawei / Honor cellular variants (`-L29`, `-LX1`, `-AL00`, `-AN10`, `-TL00`, `-N49`): Wi-Fi-only `-W`
     // and the tablet families were taken by `tablet`.
     if let Some(v) = huawei_variant(m) {
         let letters = v.iter().take_while(|c| c.is_ascii_uppercase()).count();
-        let kind = &v[..letters];
+        let kind = v.get(..letters).unwrap_or_default();
         let cellular = matches!(
             kind,
             b"L" | b"LX" | b"AL" | b"AN" | b"TL" | b"TN" | b"N" | b"NX" | b"DL" | b"CL" | b"UL"
@@ -633,12 +659,16 @@ fn tv(c: &Code) -> bool {
     // but `DTV` + a 20"–99" diagonal is a TV's panel code.
     let b = m.as_bytes();
     for i in pairs(b, *b"TV") {
-        let before = if i == 0 { b' ' } else { b[i - 1] };
+        let before = i
+            .checked_sub(1)
+            .and_then(|j| b.get(j))
+            .copied()
+            .unwrap_or(b' ');
         let after = b.get(i + 2).copied().unwrap_or(b' ');
         // `DTV` followed by a panel diagonal (`TDTV43BS06U`) is a TV's own code, not a phone's tuner.
         let diagonal = b
             .get(i + 2..i + 4)
-            .is_some_and(|d| d.iter().all(u8::is_ascii_digit) && d[0] >= b'2');
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit) && d.first() >= Some(&b'2'));
         let ok = if before.is_ascii_uppercase() {
             (before != b'D' && !after.is_ascii_alphanumeric()) || (before == b'D' && diagonal)
         } else if before.is_ascii_digit() {
@@ -658,7 +688,9 @@ fn tv(c: &Code) -> bool {
 /// `4K` not preceded by a digit and not followed by a letter or digit.
 fn has_4k(b: &[u8]) -> bool {
     pairs(b, *b"4K").any(|i| {
-        (i == 0 || !b[i - 1].is_ascii_digit())
+        i.checked_sub(1)
+            .and_then(|j| b.get(j))
+            .is_none_or(|c| !c.is_ascii_digit())
             && b.get(i + 2).is_none_or(|c| !c.is_ascii_alphanumeric())
     })
 }
@@ -675,7 +707,7 @@ fn panel_code(b: &[u8]) -> bool {
             .map(|(i, _)| i + 1),
     );
     for st in starts {
-        let seg = &b[st.min(b.len())..];
+        let seg = b.get(st..).unwrap_or_default();
         let letters = seg
             .iter()
             .take(4)
@@ -684,16 +716,14 @@ fn panel_code(b: &[u8]) -> bool {
         if letters > 3 {
             continue;
         }
-        let rest = &seg[letters..];
+        let rest = seg.get(letters..).unwrap_or_default();
         let min_diag = if letters == 0 { 19 } else { 24 };
         let min_tail = if letters == 0 { 2 } else { 3 };
-        if rest.len() >= 3 + min_tail
-            && rest[0].is_ascii_digit()
-            && rest[1].is_ascii_digit()
-            && rest[2].is_ascii_uppercase()
-            && (min_diag..=99).contains(&((rest[0] - b'0') * 10 + (rest[1] - b'0')))
+        if let [d1 @ b'0'..=b'9', d2 @ b'0'..=b'9', b'A'..=b'Z', after @ ..] = rest
+            && after.len() >= min_tail
+            && (min_diag..=99).contains(&((d1 - b'0') * 10 + (d2 - b'0')))
         {
-            let tail: Vec<u8> = rest[3..]
+            let tail: Vec<u8> = after
                 .iter()
                 .copied()
                 .take_while(|&c| {
@@ -732,7 +762,7 @@ const OTHER: Prefixes = Prefixes::new(OTHER_PREFIXES);
 /// (`SM-R…`: Gear / Galaxy Watch), Samsung Galaxy Camera (`EK-G…`), Nikon Coolpix cameras, watches named in
 /// the model (`ZenWatch`, `TicWatch`), car head units named after their screen resolution (`…1280x480`) or
 /// automotive SoC, point-of-sale terminals, hi-fi music players (FiiO, Shanling, Sony Walkman `NW-`),
-/// single-board computers.
+/// single-board computers, e-ink readers.
 pub(crate) fn is_other_model(m: &str) -> bool {
     other(&Code::new(brandless(m.trim_ascii())))
 }
@@ -740,6 +770,11 @@ pub(crate) fn is_other_model(m: &str) -> bool {
 fn other(c: &Code) -> bool {
     let m = c.text;
     if c.starts_any(&OTHER) || c.contains("watch") || c.contains_any(&CAR_CHIPS) {
+        return true;
+    }
+    // Tolino's e-ink readers (`tolino shine 4`, `tolino vision 5`, `tolino page`); its Android tablets are the
+    // `tolino tab` line.
+    if c.starts("tolino") && !c.contains("tab") {
         return true;
     }
     // Point-of-sale terminals (`WPOS-3`, `MultiPOSX9`: "POS" closing a word or standing alone). The
@@ -754,14 +789,13 @@ fn other(c: &Code) -> bool {
     // One pass: a `t`/`r` + 1–2 digits, after one of the words and at most one separator.
     let l = c.low();
     let soc = (1..l.len()).any(|i| {
-        if !matches!(l[i], b't' | b'r') {
+        let (Some(before), Some([b't' | b'r', after @ ..])) = (l.get(..i), l.get(i..)) else {
             return false;
-        }
-        let digits = l[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        };
+        let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
         if !(1..=2).contains(&digits) {
             return false;
         }
-        let before = &l[..i];
         let before = before
             .strip_suffix(b" ")
             .or(before.strip_suffix(b"-"))
@@ -778,8 +812,9 @@ fn other(c: &Code) -> bool {
     let b = m.as_bytes();
     b.iter().enumerate().any(|(i, &c)| {
         c == b'x'
-            && i >= 3
-            && b[i - 3..i].iter().all(u8::is_ascii_digit)
+            && i.checked_sub(3)
+                .and_then(|j| b.get(j..i))
+                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
             && b.get(i + 1..i + 4)
                 .is_some_and(|r| r.iter().all(u8::is_ascii_digit))
     })

@@ -99,8 +99,8 @@ pub(crate) fn os(ua: &Ua) -> Option<&'static str> {
         (kw!("x11"), "Linux"),
     ];
     static RANKED: Ranked = Ranked::of(ORDER);
-    if let Some(i) = ua.first_of(&RANKED) {
-        return Some(ORDER[i].1);
+    if let Some((_, os)) = ua.first_of(&RANKED).and_then(|i| ORDER.get(i)) {
+        return Some(os);
     }
     if ua.has(kw!("darwin/")) {
         return Some(if device::is_mac_app(ua) {
@@ -139,8 +139,8 @@ pub(crate) fn browser(ua: &Ua) -> Option<&'static str> {
         (kw!("safari/"), "Safari"),
     ];
     static RANKED: Ranked = Ranked::of(ORDER);
-    if let Some(i) = ua.first_of(&RANKED) {
-        return Some(ORDER[i].1);
+    if let Some((_, name)) = ua.first_of(&RANKED).and_then(|i| ORDER.get(i)) {
+        return Some(name);
     }
     ua.has(kw!("applewebkit/")).then_some("WebKit")
 }
