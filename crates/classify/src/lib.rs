@@ -6,8 +6,9 @@
 //!
 //! * **General UA parsers get email opens wrong.** woothee scores 67 % on the labelled device corpus, never
 //!   predicts "tablet", calls Android TVs phones and macOS `CFNetwork` apps smartphones; Matomo's device
-//!   detector calls Gmail's image proxy a bot, so real Gmail opens get dropped (mautic#16069). See
-//!   `shared/research/device-detection.md` §4–§6 and `email-clients.md` §2, §7.
+//!   detector calls Gmail's image proxy a bot, so real Gmail opens get dropped (mautic#16069;
+//!   matomo-org/device-detector#5359). The figures are this crate's conformance report
+//!   (`examples/conformance.rs`, BENCHMARKS.md).
 //! * **Email facts come first.** Proxies and prefetchers (Gmail `GoogleImageProxy`, Gmail's active-session
 //!   prefetch UA, Apple Mail Privacy Protection's bare `Mozilla/5.0`, `YahooMailProxy`, Seznam, Rambler, UkrNet,
 //!   Superhuman) are recognised before any device rule, and flagged as machine openers instead of being dropped

@@ -1,6 +1,10 @@
 //! Email-specific rules, run before any device rule: mailbox image proxies and prefetchers (machine openers),
 //! and mail-client identification from UA product tokens or the Android `X-Requested-With` package.
-//! Evidence for every signature: `shared/research/email-clients.md` §1–§2.
+//! Evidence for the signatures, public: Gmail's image proxy (`GoogleImageProxy`, images rewritten to
+//! `googleusercontent.com/proxy`: wordtothewise.com/2013/12/gmail-deploys-image-proxy-servers), Apple Mail
+//! Privacy Protection's bare `Mozilla/5.0` since September 2021 (github.com/ua-parser/uap-core/issues/509;
+//! its egress ranges: mask-api.icloud.com/egress-ip-ranges.csv), Yahoo's proxy naming its help page
+//! (help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html), and the mail clients' own product tokens.
 
 use crate::DeviceClass;
 use crate::iprange::IpOwner;
