@@ -29,8 +29,10 @@
 //! - [`protocol`] is the JSON spoken between the two;
 //! - [`http`], [`error`], [`token`] and [`timestamp`] are the small pieces
 //!   they share; [`snippet`] writes the HTML marketers paste into emails;
-//! - `wasm` (wasm32 only) is the one `#[wasm_bindgen]` surface, used by the
-//!   Worker and by browsers alike (one `--target web` build).
+//! - `wasm` (wasm32, feature `worker`, on by default) is the Worker's
+//!   `#[wasm_bindgen]` surface; browsers get their own, smaller module from
+//!   `crates/browser` (the `ringmark-browser` package), which reuses this
+//!   crate's decisions without that surface.
 //!
 //! Clock and randomness are always passed in, so native tests drive the
 //! whole request path deterministically.
@@ -52,7 +54,7 @@ pub mod timestamp;
 pub mod token;
 pub mod webhooks;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "worker"))]
 pub mod wasm;
 
 pub use ringmark_classify as classify;

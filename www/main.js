@@ -1,9 +1,9 @@
 // The demo page: DOM work only. Classification and rendering are the wasm
-// module's (the same build the worker runs); this file shows their results.
+// module's (the browser package, pkg/browser, built from the Worker's own Rust); this file shows their results.
 import init, { answer, classify, load_device_models, render_number, version } from "./pkg/ringmark.js";
 
 const NUMBER = "(415) 555-0132";
-const STYLE = JSON.stringify({ label: "Call us" });
+const STYLE = { label: "Call us" };
 const $ = (id) => document.getElementById(id);
 
 const EXAMPLES = {

@@ -38,12 +38,15 @@ use std::io::{BufRead, Write};
 
 use foldhash::fast::FixedState;
 
-use ringmark_pool::{Call, Candidate, Discard, ExhaustionCounts, Holder, LeaseKind, Pool, Signal};
+use ringmark_pool::{
+    Allocation, Call, Candidate, Discard, ExhaustionCounts, Holder, LeaseKind, Pool, Signal,
+};
 use serde::Serialize;
 
 use crate::edge::admin::pool_body;
 
 mod line;
+pub mod series;
 pub mod simulate;
 
 use line::Kind;
@@ -228,7 +231,33 @@ fn share(n: u64, of: u64) -> f64 {
 pub fn run<R: BufRead, W: Write>(
     pool: &[u8],
     timeline: R,
+    out: W,
+) -> Result<Summary, BacktestError> {
+    run_observed(pool, timeline, out, &mut ())
+}
+
+/// What a replay reports to an onlooker as it goes: the simulation's series
+/// ([`series`]) samples the pool between lines with it. [`run`] observes nothing (`()`).
+pub trait Observer {
+    /// Before the line at `at` is applied, the pool as every earlier line left it (the
+    /// first line creates the pool, so the first call comes before the second line). The
+    /// observer may advance the pool's clock up to `at` ([`Pool::advance_to`]): the line
+    /// would do so first anyway, so no result changes.
+    fn before(&mut self, _at: i64, _pool: &mut Pool) {}
+    /// A line's open was answered: `signal` and the allocation the pool made.
+    fn opened(&mut self, _at: i64, _signal: Signal, _allocation: &Allocation) {}
+    /// The last line was applied; `pool` is `None` when the timeline had no line.
+    fn finished(&mut self, _pool: Option<&mut Pool>) {}
+}
+
+impl Observer for () {}
+
+/// [`run`], telling `observer` about each line (see [`Observer`]).
+pub fn run_observed<R: BufRead, W: Write>(
+    pool: &[u8],
+    timeline: R,
     mut out: W,
+    observer: &mut impl Observer,
 ) -> Result<Summary, BacktestError> {
     let body = pool_body(pool).map_err(|e| BacktestError::Pool(e.message))?;
     let config = body.settings.config;
@@ -278,6 +307,7 @@ pub fn run<R: BufRead, W: Write>(
                 engine.insert(p)
             }
         };
+        observer.before(line.at, pool);
         match line.kind {
             Kind::Open => {
                 opens += 1;
@@ -293,6 +323,7 @@ pub fn run<R: BufRead, W: Write>(
                 let device = line.device.as_deref().unwrap_or("unknown");
                 // Nothing reads the pool's events here: `Discard` skips building them.
                 let allocation = pool.open_into(&holder, signal, device, line.at, &mut Discard);
+                observer.opened(line.at, signal, &allocation);
                 if signal != Signal::Machine {
                     let what = match allocation.lease {
                         LeaseKind::Fallback => Shown::Fallback,
@@ -366,6 +397,7 @@ pub fn run<R: BufRead, W: Write>(
             }
         }
     }
+    observer.finished(engine.as_mut());
     if std::env::var_os("RINGMARK_DEBUG_DELAYS").is_some()
         && let Some(p) = &engine
     {

@@ -815,6 +815,16 @@ impl Pool {
         (self.utilisation(), (usable - unheld) as f64 / usable as f64)
     }
 
+    /// Processes the expiries due by `now` (leases ending, tails ending, quarantines
+    /// ending) without a request, as the next open or call at `now` or later would do first,
+    /// so [`Pool::occupancy`] reads the pool at `now`. The simulation's series
+    /// (`ringmark::backtest::series`) samples the pool between opens with it; the events are
+    /// not built.
+    pub fn advance_to(&mut self, now: Timestamp) {
+        let now = self.tick(now);
+        self.advance(now, &mut crate::Discard);
+    }
+
     /// Exhaustion outcomes since the pool was created.
     pub fn exhaustion_counts(&self) -> ExhaustionCounts {
         self.exhaustions
