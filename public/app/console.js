@@ -379,24 +379,27 @@ async function runWhatIf(event) {
   }
   const peak = Math.max(0, ...result.utilisation);
   const dry = result.dry_at_hours;
-  const x = result.hours.map((h) => h * 3600);
   $("whatif-figure").hidden = false;
+  const share = (u, v) => (v == null ? "--" : percent(v));
   plot(
     "whatif",
     $("whatif-chart"),
     {
       scales: { x: { time: false }, y: { range: [0, 1] } },
-      axes: [{ label: "hours after the send starts", values: (u, ticks) => ticks.map((t) => `${Math.round(t / 3600)} h`) },
-             { label: "utilisation", values: (u, ticks) => ticks.map((t) => `${Math.round(t * 100)} %`) }],
-      series: [{}, { label: "Numbers in use", stroke: "#1d4ed8", width: 2, fill: "rgba(29,78,216,0.1)" },
-               { label: "Shared (pool dry)", stroke: "#dc2626", width: 2 }],
+      axes: [{ label: "hours after the send starts", values: (u, ticks) => ticks.map((t) => `${t} h`) },
+             { label: "numbers", values: (u, ticks) => ticks.map((t) => `${Math.round(t * 100)} %`) }],
+      series: [{ label: "Hour", value: (u, v) => (v == null ? "--" : `${v.toFixed(1)} h`) },
+               { label: "Held by a person", stroke: "#1d4ed8", width: 2, fill: "rgba(29,78,216,0.1)", value: share },
+               { label: "In its tail (shared when none is free)", stroke: "#dc2626", width: 2, value: share }],
     },
-    [x, result.utilisation, result.shared],
+    [result.hours, result.utilisation, result.shared],
   );
   const caption = `${integer.format(input.send.recipients)} recipients on ${state.config.numbers.length} numbers: peak utilisation ${percent(peak)}; ${
-    dry == null ? "never runs dry" : `runs dry ${dry.toFixed(1)} hours after the send starts`}.`;
+    dry == null ? "no person is shown the fallback" : `a person is first shown the fallback ${dry.toFixed(1)} hours after the send starts`}; ${
+    result.summary.calls === 0 ? "no simulated call" : `simulated calls attributed to the caller: ${percent(result.summary.correct_top)}`}.`;
   $("whatif-caption").textContent = caption;
   $("whatif-figure").dataset.dry = dry == null ? "never" : String(dry);
+  $("whatif-figure").dataset.runs = String(Number($("whatif-figure").dataset.runs ?? 0) + 1);
   status.textContent = "";
 }
 
@@ -432,15 +435,17 @@ async function buildSnippet(event) {
   const display = state.displays?.[state.config.fallback] ?? state.config.fallback;
   for (const url of objectUrls.splice(0)) URL.revokeObjectURL(url);
   try {
+    // The box of this style (the snippet's width and height are those of the saved style).
+    const box = ringmark.display_size(display, style);
     for (const variant of ["text", "button"]) {
-      const png = ringmark.render_number(display, variant, JSON.stringify(style));
+      const png = ringmark.render_number(display, variant, style);
       const url = URL.createObjectURL(new Blob([png], { type: "image/png" }));
       objectUrls.push(url);
       for (const mode of ["light", "dark"]) {
         const img = $(`preview-${mode}-${variant}`);
         img.src = url;
-        img.width = snippet.width;
-        img.height = snippet.height;
+        img.width = box.width;
+        img.height = box.height;
         img.alt = `${variant === "button" ? "Tap-to-call button" : "Number as text"}, ${mode} mode: ${display}`;
       }
     }

@@ -267,11 +267,14 @@ test("the what-if simulates the pool in the browser and the plot follows the inp
     return;
   }
   await page.selectOption("#whatif-pool", "spring");
+  let runs = 0;
   const run = async (recipients, leaseHours) => {
     await page.fill("#whatif-recipients", String(recipients));
     await page.fill("#whatif-lease", String(leaseHours));
     await page.click("#whatif-form button[type=submit]");
-    await page.waitForFunction((n) => document.querySelector("#whatif-caption").textContent.startsWith(`${n.toLocaleString("en")} recipients`), recipients);
+    runs += 1;
+    await page.waitForSelector(`#whatif-figure[data-runs="${runs}"]`);
+    assert.match(await page.textContent("#whatif-caption"), new RegExp(`^${recipients.toLocaleString("en")} recipients`));
     return {
       caption: await page.textContent("#whatif-caption"),
       dry: await page.getAttribute("#whatif-figure", "data-dry"),
