@@ -112,7 +112,10 @@ async function loadView(view) {
     return;
   }
   if (pools.length === 0) pools = await listPools();
-  if (view === "campaign") await fillCampaignPicker();
+  if (view === "campaign") {
+    await fillCampaignPicker();
+    if (!report && $("campaign-name").value) await showCampaign();
+  }
   if (view === "whatif") fillPoolPicker($("whatif-pool"));
   if (view === "snippet") {
     fillPoolPicker($("snippet-pool"));
