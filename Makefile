@@ -1,7 +1,7 @@
 # ringmark — the two commands of the quick start, and the steps behind them.
 #   make serve   install what is missing, build, serve the worker on 127.0.0.1:8787 with a demo pool
 #   make test    install what is missing and run every test
-# Other targets: build, lint, test-native, test-wasm, test-e2e, test-www, conformance, bench,
+# Other targets: build, lint, test-native, test-wasm, test-e2e, test-www, test-browser-pkg, conformance, bench,
 # device-models (regenerate the device-model table), fuzz (every fuzz target for FUZZ_SECONDS,
 # default 600, each; needs a nightly toolchain; not part of `make test`), clean.
 
@@ -14,7 +14,7 @@ export WRANGLER_SEND_ERROR_REPORTS := false
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export WRANGLER_LOG_PATH := $(CURDIR)/.wrangler/logs
 
-.PHONY: tools build serve test lint test-native test-wasm test-e2e test-www conformance bench device-models fuzz clean
+.PHONY: tools build serve test lint test-native test-wasm test-e2e test-www test-browser-pkg conformance bench device-models fuzz clean
 
 tools:
 	@scripts/tools.sh
@@ -25,13 +25,14 @@ build: tools
 serve: build
 	@scripts/serve.sh
 
-test: tools lint test-native test-wasm build test-e2e test-www
+test: tools lint test-native test-wasm build test-e2e test-www test-browser-pkg
 	@echo "make test: all suites passed"
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p ringmark --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p ringmark-browser -p ringmark-browser-simulate --lib --target wasm32-unknown-unknown -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 test-native:
@@ -46,6 +47,11 @@ test-e2e:
 
 test-www:
 	node --test tests/www/*.test.mjs
+
+# The browser package (pkg/browser, from `make build`): installed into a fresh folder, used from
+# Node, and its types compiled by tsc --strict.
+test-browser-pkg:
+	node --test tests/browser-pkg/*.test.mjs
 
 conformance:
 	cargo run -q -p ringmark-classify --release --example conformance -- ../shared/corpus

@@ -1,5 +1,5 @@
 // Turns wasm-bindgen's output for crates/browser (ringmark.js, ringmark.d.ts, ringmark_bg.wasm)
-// into an npm package: package.json, the README (crates/browser/README.md), the font's licence,
+// and crates/browser-simulate (simulate.js, simulate.d.ts, simulate_bg.wasm) into an npm package: package.json, the README (crates/browser/README.md), the font's licence,
 // and three fixes to the generated types, each checked so a wasm-bindgen upgrade that changes
 // its output stops the build instead of shipping wrong types:
 //  - optional arguments: `headers` and `style` are `Option<…>` in Rust, but the hand-written
@@ -48,6 +48,30 @@ types = replace(
 types = replace(types, "export default function __wbg_init (", "export default function init(", "init name");
 writeFileSync(dts, types);
 
+// The simulation's module: the same glue types, documented the same way.
+const simDts = join(out, "simulate.d.ts");
+let simTypes = readFileSync(simDts, "utf8");
+simTypes = replace(
+  simTypes,
+  "export type InitInput =",
+  "/** What {@link init} instantiates from: a URL or request for `simulate_bg.wasm`, its bytes or response, or a compiled module. */\nexport type InitInput =",
+  "simulate InitInput docs",
+);
+simTypes = replace(
+  simTypes,
+  "export interface InitOutput {",
+  "/** The instantiated module's raw exports (use {@link simulate} instead). */\nexport interface InitOutput {",
+  "simulate InitOutput docs",
+);
+simTypes = replace(
+  simTypes,
+  "export type SyncInitInput =",
+  "/** What {@link initSync} instantiates from: `simulate_bg.wasm`'s bytes or a compiled module. */\nexport type SyncInitInput =",
+  "simulate SyncInitInput docs",
+);
+simTypes = replace(simTypes, "export default function __wbg_init (", "export default function init(", "simulate init name");
+writeFileSync(simDts, simTypes);
+
 const pkg = {
   name: "ringmark-browser",
   version,
@@ -59,10 +83,16 @@ const pkg = {
   types: "./ringmark.d.ts",
   exports: {
     ".": { types: "./ringmark.d.ts", default: "./ringmark.js" },
+    "./simulate": { types: "./simulate.d.ts", default: "./simulate.js" },
     "./ringmark_bg.wasm": "./ringmark_bg.wasm",
+    "./simulate_bg.wasm": "./simulate_bg.wasm",
     "./package.json": "./package.json",
   },
-  files: ["ringmark.js", "ringmark.d.ts", "ringmark_bg.wasm", "ringmark_bg.wasm.d.ts", "README.md", "LICENSE-Roboto.txt"],
+  files: [
+    "ringmark.js", "ringmark.d.ts", "ringmark_bg.wasm", "ringmark_bg.wasm.d.ts",
+    "simulate.js", "simulate.d.ts", "simulate_bg.wasm", "simulate_bg.wasm.d.ts",
+    "README.md", "LICENSE-Roboto.txt",
+  ],
   // Importing the module runs nothing until init() is called: bundlers may drop it when unused.
   sideEffects: false,
   keywords: ["email", "call tracking", "user-agent", "webassembly"],

@@ -1,9 +1,9 @@
 // The demo page: DOM work only. Classification and rendering are the wasm
 // module's (the browser package, pkg/browser, built from the Worker's own Rust); this file shows their results.
-import init, { answer, classify, load_device_models, render_number, version } from "./pkg/ringmark.js";
+import init, { answer, classify, display_size, load_device_models, render_number, version } from "./pkg/ringmark.js";
 
 const NUMBER = "(415) 555-0132";
-const STYLE = { label: "Call us" };
+let STYLE = { label: "Call us" };
 const $ = (id) => document.getElementById(id);
 
 const EXAMPLES = {
@@ -40,11 +40,12 @@ function showFacts(dl, c) {
 
 function showImage(img, variant) {
   const png = render_number(NUMBER, variant, STYLE);
+  const { width, height } = display_size(NUMBER, STYLE); // the box an email's <img> gets; the PNG is 2x
   if (img.src) URL.revokeObjectURL(img.src);
   img.src = URL.createObjectURL(new Blob([png], { type: "image/png" }));
   img.dataset.variant = variant;
-  img.width = 0; // let CSS size follow the 2x image's natural half size
-  img.onload = () => { img.width = img.naturalWidth / 2; };
+  img.width = width;
+  img.height = height;
 }
 
 async function ownHints() {
@@ -73,6 +74,60 @@ function classifyForm() {
   } catch (e) {
     $("error").textContent = String(e.message ?? e);
     $("error").hidden = false;
+  }
+}
+
+/** Re-renders every image in the style the form describes; the renderer refuses what the Worker would. */
+function restyle() {
+  const next = {
+    label: $("style-label").value.trim() || null,
+    button: $("style-button").value,
+    shape: $("style-shape").value,
+    font_px: Number($("style-font").value),
+  };
+  try {
+    display_size(NUMBER, next); // throws the renderer's reason for a style it refuses
+    STYLE = next;
+    $("style-error").hidden = true;
+  } catch (e) {
+    $("style-error").textContent = String(e.message ?? e);
+    $("style-error").hidden = false;
+    return;
+  }
+  for (const img of document.querySelectorAll("img[data-variant]")) showImage(img, img.dataset.variant);
+}
+
+let simulateModule;
+
+/** Runs the simulation module (loaded on first use) and draws its series. */
+async function runSimulation() {
+  $("sim-error").hidden = true;
+  try {
+    if (!simulateModule) {
+      simulateModule = await import("./pkg/simulate.js");
+      await simulateModule.default();
+    }
+    const started = performance.now();
+    const r = simulateModule.simulate({
+      send: { recipients: Number($("sim-recipients").value), send_spread_hours: Number($("sim-spread").value) },
+      pool: { numbers: Number($("sim-numbers").value), lease_seconds: Math.round(Number($("sim-lease").value) * 3600) },
+      hours: 72,
+    });
+    const took = performance.now() - started;
+    const points = (series) => series.map((v, i) => `${(600 * r.hours[i] / 72).toFixed(1)},${(155 - 150 * v).toFixed(1)}`).join(" ");
+    $("sim-held").setAttribute("points", points(r.utilisation));
+    $("sim-shared").setAttribute("points", points(r.shared));
+    $("sim-chart").hidden = false;
+    const pct = (x) => `${(100 * x).toFixed(0)} %`;
+    const dry = r.dry_at_hours === null ? "nobody was shown the fallback number"
+      : `people were shown the fallback number from hour ${r.dry_at_hours.toFixed(1)}`;
+    $("sim-summary").textContent = `Peak: ${pct(Math.max(...r.utilisation))} of numbers held (green), tails in blue; ${dry}; `
+      + `${pct(r.summary.correct_top)} of ${r.summary.calls} calls attributed to the right recipient. `
+      + `Simulated in ${took.toFixed(0)} ms.`;
+    $("sim-summary").dataset.done = "true";
+  } catch (e) {
+    $("sim-error").textContent = String(e.message ?? e);
+    $("sim-error").hidden = false;
   }
 }
 
@@ -134,3 +189,5 @@ $("ua").value = navigator.userAgent;
 $("form").onsubmit = (e) => { e.preventDefault(); classifyForm(); };
 classifyForm();
 gallery();
+$("style-form").oninput = restyle;
+$("sim-form").onsubmit = (e) => { e.preventDefault(); runSimulation(); };

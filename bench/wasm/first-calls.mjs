@@ -2,7 +2,8 @@
 // fresh Node processes: instantiation, the first number image and the first
 // classification after it, and warm renders — medians over several processes.
 //   make build && node bench/wasm/first-calls.mjs [processes=9]
-// RINGMARK_PKG=/path/to/pkg/ measures another build (bench/wasm/paired.mjs uses it for before/after pairs).
+// RINGMARK_PKG=/path/to/pkg/ measures another build (bench/wasm/paired.mjs uses it for before/after pairs);
+// RINGMARK_PKG=pkg/browser measures the browser package's module.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -16,7 +17,9 @@ async function once() {
   const mod = await import(new URL("ringmark.js", PKG));
   mod.initSync({ module: new WebAssembly.Module(readFileSync(new URL("ringmark_bg.wasm", PKG))) });
   const t1 = performance.now();
-  mod.render_number("(415) 555-0199", "text", "");
+  // The Worker's module takes the style as JSON text, the browser package's (pkg/browser) as an object.
+  const style = "display_size" in mod ? undefined : "";
+  mod.render_number("(415) 555-0199", "text", style);
   const t2 = performance.now();
   mod.classify("Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36");
   const t3 = performance.now();
@@ -24,7 +27,7 @@ async function once() {
     const times = [];
     for (let i = 0; i < 300; i++) {
       const a = performance.now();
-      mod.render_number(`(415) 555-${1000 + i}`, variant, "");
+      mod.render_number(`(415) 555-${1000 + i}`, variant, style);
       times.push(performance.now() - a);
     }
     return times.sort((a, b) => a - b)[150] * 1000;

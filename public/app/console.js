@@ -16,6 +16,8 @@ let pools = []; // the last GET /v1/pools answer's pools
 let refreshTimer;
 const charts = {};
 const wasm = init();
+/** The simulator's module (`simulate`), fetched when the what-if first runs. */
+let simulator;
 
 // ---------- API ----------
 
@@ -353,11 +355,17 @@ function plot(name, element, options, data) {
 async function runWhatIf(event) {
   event.preventDefault();
   const status = $("whatif-status");
-  const module = await wasm.then(() => ringmark);
-  if (typeof module.simulate !== "function") {
-    status.textContent = "This build's wasm module has no simulate() yet: the what-if cannot run.";
-    return;
-  }
+  simulator ??= import("./pkg/simulate.js").then(
+    async (module) => {
+      await module.default();
+      return module;
+    },
+    (e) => {
+      simulator = undefined; // try again on the next run
+      throw e;
+    },
+  );
+  const module = await simulator;
   const pool = $("whatif-pool").value;
   const form = new FormData($("whatif-form"));
   const number = (name) => Number(form.get(name));

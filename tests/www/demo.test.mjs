@@ -106,3 +106,49 @@ test("the page loads the device-model table beside the module: a white-label tab
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("the page links to the console the Worker serves at /app/", async () => {
+  const { page, context } = await open(IPHONE);
+  assert.equal(await page.getAttribute("#console-link", "href"), "/app/");
+  await context.close();
+});
+
+test("restyling re-renders every image in the new box, and a style the renderer refuses shows why", async () => {
+  const { page, errors, context } = await open(IPHONE);
+  const widths = () => page.$$eval("img[data-variant]", (imgs) => imgs.map((i) => i.width));
+  const before = await widths();
+  await page.fill("#style-label", "Call our friendly team today");
+  await page.waitForFunction((w) => document.querySelector("#grid img").width > w, before[2]);
+  const after = await widths();
+  assert.equal(after.length, before.length);
+  for (const [i, w] of after.entries()) assert.ok(w > before[i], `image ${i}: ${before[i]} -> ${w}`);
+  await page.fill("#style-font", "99");
+  assert.equal(await page.isVisible("#style-error"), true);
+  assert.match(await page.textContent("#style-error"), /style/);
+  assert.deepEqual(await widths(), after, "a refused style leaves the images as they were");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a simulation loads its module and draws the pool filling, then emptying; a small pool runs dry", async () => {
+  const { page, errors, context } = await open(IPHONE);
+  const run = async (numbers) => {
+    await page.evaluate(() => { delete document.querySelector("#sim-summary").dataset.done; });
+    await page.fill("#sim-recipients", "20000");
+    await page.fill("#sim-numbers", String(numbers));
+    await page.click("#sim-form button[type=submit]");
+    await page.waitForSelector("#sim-summary[data-done=true]", { timeout: 30_000 });
+    const ys = await page.$eval("#sim-held", (p) => p.getAttribute("points").split(" ").map((xy) => Number(xy.split(",")[1])));
+    return { ys, text: await page.textContent("#sim-summary") };
+  };
+  const big = await run(3000);
+  assert.ok(big.ys.length > 100, `${big.ys.length} points`);
+  const top = Math.min(...big.ys); // SVG y grows downwards: the peak is the smallest y
+  assert.ok(top < big.ys[0] && top < big.ys.at(-1), "rises from empty, then falls");
+  assert.match(big.text, /nobody was shown the fallback number/);
+  const small = await run(20);
+  assert.match(small.text, /fallback number from hour \d/);
+  assert.equal(await page.isVisible("#sim-error"), false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,10 +1,10 @@
 //! # ringmark-browser
 //!
-//! The browser package's wasm module (`make build` → `pkg/browser/`, an npm package):
+//! The browser package's main wasm module (`make build` → `pkg/browser/`, an npm package):
 //! classify an email opener from its User-Agent and headers, decide what it is shown
-//! ([`answer`](ringmark::edge::email::answer), the Worker's own decision), draw the number
-//! image, and replay a simulated send through the real allocator
-//! ([`ringmark::backtest::series`], the console's what-if).
+//! ([`answer`](ringmark::edge::email::answer), the Worker's own decision), and draw the
+//! number image. The sizing simulation is the package's second module
+//! (`crates/browser-simulate`), which only pages that simulate load.
 //!
 //! Why a crate of its own: `#[wasm_bindgen]` exports of a library are exported by every
 //! cdylib that links it, so a module built from the `ringmark` crate carries the Worker's

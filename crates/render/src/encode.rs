@@ -114,13 +114,17 @@ fn indexed_png(
     out
 }
 
+/// PNG's CRC-32 (ISO-HDLC: the zlib/PNG polynomial), one 256-entry table.
+const PNG_CRC: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
+
 /// Appends one chunk: length, type, data, CRC-32 of type and data.
 fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     // Chunks here are at most a few hundred KB (a 40 px, 32-character button), far below 2^31.
     out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     out.extend_from_slice(kind);
     out.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
+    let mut crc = PNG_CRC.digest();
     crc.update(kind);
     crc.update(data);
     out.extend_from_slice(&crc.finalize().to_be_bytes());
