@@ -143,6 +143,19 @@ test("/app redirects to /app/, which is served with a strict CSP, while the API 
   assert.equal((await fetch(`${worker.base}/healthz`)).status, 200);
 });
 
+test("the sign-in page passes axe at both widths and asks for the token in a password field", async () => {
+  for (const size of Object.keys(SIZES)) {
+    const { context, page, errors } = await tab(size);
+    await page.goto(`${worker.base}/app/`);
+    await page.waitForSelector("body[data-ready=true]");
+    assert.equal(await page.getAttribute("#token", "type"), "password");
+    assert.equal(await page.isVisible("#nav"), false);
+    await check(page, "signin", size);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
 test("a wrong token is refused and forgotten; the right one is kept in session storage only, never in a URL", async () => {
   const { context, page, requested, errors } = await tab();
   await signIn(page, "not-the-token");
