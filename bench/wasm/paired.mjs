@@ -19,7 +19,7 @@ const once = (pkg) =>
       env: { ...process.env, RINGMARK_PKG: pkg ?? "" },
     }),
   );
-const keys = ["first_render_ms", "first_classify_ms", "warm_text_us", "warm_button_us"];
+const keys = ["instantiate_ms", "first_render_ms", "first_classify_ms", "warm_text_us", "warm_button_us"];
 const base = [];
 const now = [];
 for (let i = 0; i < pairs; i++) {

@@ -24,9 +24,10 @@ use super::simulate::{SendModel, pool_body, write_timeline};
 use super::{Observer, Summary, run_observed};
 use crate::edge::admin::{MAX_POOL_NUMBERS, pool_body as parse_pool};
 
-/// Most recipients one simulation takes. A 100,000-recipient send replays in about a
-/// second in a browser (BENCHMARKS.md); the cap keeps a what-if slider interactive and its
-/// timeline (about 80 bytes a line, ~0.75 lines a recipient) within a few tens of MB.
+/// Most recipients one simulation takes. A 100,000-recipient send replays in about 0.15 s in
+/// headless Chromium and 250,000 in about 1.3 s (BENCHMARKS.md): the cap keeps the worst input
+/// of a what-if form to a couple of seconds and its timeline (about 80 bytes a line, ~0.75
+/// lines a recipient) to a few tens of MB.
 pub const MAX_RECIPIENTS: u64 = 250_000;
 /// Most samples in a series (`hours` × 60 / `sample_minutes`).
 pub const MAX_POINTS: u64 = 5_000;

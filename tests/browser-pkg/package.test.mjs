@@ -192,6 +192,15 @@ describe("the types compile under tsc --strict with the ES2022 and DOM libs", ()
     }
   });
 
+  test("every export of both modules' types carries JSDoc", () => {
+    for (const file of ["ringmark.d.ts", "simulate.d.ts"]) {
+      const lines = readFileSync(join(dir, "node_modules/ringmark-browser", file), "utf8").split("\n");
+      const undocumented = lines.filter((line, i) => line.startsWith("export")
+        && !lines.slice(0, i).findLast((l) => l.trim())?.trimEnd().endsWith("*/"));
+      assert.deepEqual(undocumented, [], file);
+    }
+  });
+
   test("a variant that is not one, and a misspelt style field, do not", () => {
     writeFileSync(
       join(dir, "sample.ts"),

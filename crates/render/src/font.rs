@@ -1,21 +1,34 @@
 //! The embedded font: Roboto Medium (Apache-2.0), cut with `assets/fonts/subset.sh` to Latin-1, Latin
 //! Extended-A, Romanian comma-below letters and typographic punctuation (20 KB, 13.8 KB gzipped).
 //!
-//! Parsed once per isolate (a `OnceLock`; ab_glyph parses tables lazily, so this is cheap). Text is laid out
-//! left to right with the font's advances and no kerning or shaping (ab_glyph reads only the legacy `kern`
-//! table, which Roboto lacks; digits are tabular anyway).
+//! Parsed once per isolate (a `OnceLock`). Text is laid out left to right with the font's advances and no
+//! kerning or shaping (Roboto has no legacy `kern` table; digits are tabular anyway).
+//!
+//! The tables are read with ttf-parser one by one — `head`, `hhea`, `maxp`, `hmtx`, `cmap`, `loca`,
+//! `glyf` — and the outlines handed to ab_glyph's rasteriser, rather than through ab_glyph's `FontRef`:
+//! `FontRef` parses every table a font may have, which links ttf-parser's CFF interpreter and Rust's
+//! decimal-to-float tables into the module (~15 KB gzipped of the browser module) although this font
+//! is TrueType. The tests check every metric and outline against `FontRef`'s.
 
 use crate::canvas::Canvas;
-use ab_glyph::{Font, FontRef, GlyphId, PxScale, point};
+use ab_glyph::{
+    GlyphId, Outline, OutlineCurve, OutlinedGlyph, PxScale, PxScaleFactor, Rect, point,
+};
 use std::sync::OnceLock;
+use ttf_parser::{RawFace, Tag, cmap, glyf, head, hhea, hmtx, loca, maxp};
 
 /// The subset font file, committed with its licence in `assets/fonts/`.
 static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/Roboto-Medium-subset.ttf");
 
 /// The parsed font plus the metrics layout needs, all in em units (1.0 = the font size).
 pub(crate) struct Face {
-    font: FontRef<'static>,
-    /// ab_glyph's `PxScale` counts ascent − descent, not the em: multiply an em size by this.
+    cmap: cmap::Table<'static>,
+    hmtx: hmtx::Table<'static>,
+    glyf: glyf::Table<'static>,
+    units_per_em: f32,
+    /// hhea ascent − descent, font units: ab_glyph's `PxScale` counts this, not the em.
+    height_unscaled: f32,
+    /// `height_unscaled / units_per_em`: multiply an em size by this for a `PxScale`.
     em_to_scale: f32,
     /// Baseline to the top of the line box (hhea ascent).
     pub ascent: f32,
@@ -29,25 +42,124 @@ pub(crate) struct Face {
 /// [`RenderError::Font`](crate::RenderError::Font)).
 pub(crate) fn face() -> Option<&'static Face> {
     static FACE: OnceLock<Option<Face>> = OnceLock::new();
-    FACE.get_or_init(|| {
-        let font = FontRef::try_from_slice(FONT_BYTES).ok()?;
-        let upem = font.units_per_em()?;
-        let cap = font.outline(font.glyph_id('H'))?.bounds;
-        Some(Face {
-            em_to_scale: font.height_unscaled() / upem,
-            ascent: font.ascent_unscaled() / upem,
-            descent: -font.descent_unscaled() / upem,
-            // ab_glyph flips y for outlines; only the extent matters here.
-            cap_height: (cap.max.y - cap.min.y).abs() / upem,
-            font,
-        })
-    })
-    .as_ref()
+    FACE.get_or_init(|| Face::parse(FONT_BYTES)).as_ref()
 }
 
 /// Whether the embedded font has a glyph for `c` (spaces count as drawable).
 pub fn can_draw(c: char) -> bool {
-    face().is_some_and(|f| f.font.glyph_id(c) != GlyphId(0))
+    face().is_some_and(|f| f.glyph_id(c) != GlyphId(0))
+}
+
+impl Face {
+    fn parse(data: &'static [u8]) -> Option<Face> {
+        let raw = RawFace::parse(data, 0).ok()?;
+        let table = |tag: &[u8; 4]| raw.table(Tag::from_bytes(tag));
+        let head = head::Table::parse(table(b"head")?)?;
+        let hhea = hhea::Table::parse(table(b"hhea")?)?;
+        let maxp = maxp::Table::parse(table(b"maxp")?)?;
+        let hmtx = hmtx::Table::parse(
+            hhea.number_of_metrics,
+            maxp.number_of_glyphs,
+            table(b"hmtx")?,
+        )?;
+        let loca = loca::Table::parse(
+            maxp.number_of_glyphs,
+            head.index_to_location_format,
+            table(b"loca")?,
+        )?;
+        let glyf = glyf::Table::parse(loca, table(b"glyf")?)?;
+        let cmap = cmap::Table::parse(table(b"cmap")?)?;
+        let upem = f32::from(head.units_per_em);
+        let (ascent, descent) = (f32::from(hhea.ascender), f32::from(hhea.descender));
+        let mut face = Face {
+            cmap,
+            hmtx,
+            glyf,
+            units_per_em: upem,
+            height_unscaled: ascent - descent,
+            em_to_scale: (ascent - descent) / upem,
+            ascent: ascent / upem,
+            descent: -descent / upem,
+            cap_height: 0.0,
+        };
+        let cap = face.outline(face.glyph_id('H'))?.bounds;
+        // Outline bounds run top (max y) to bottom; only the extent matters here.
+        face.cap_height = (cap.max.y - cap.min.y).abs() / upem;
+        Some(face)
+    }
+
+    /// The glyph for `c` in the first Unicode `cmap` subtable that has one (`.notdef`, 0, otherwise).
+    fn glyph_id(&self, c: char) -> GlyphId {
+        self.cmap
+            .subtables
+            .into_iter()
+            .filter(|s| s.is_unicode())
+            .find_map(|s| s.glyph_index(u32::from(c)))
+            .map_or(GlyphId(0), |id| GlyphId(id.0))
+    }
+
+    /// Advance width of a glyph, font units.
+    fn h_advance_unscaled(&self, id: GlyphId) -> f32 {
+        f32::from(self.hmtx.advance(ttf_parser::GlyphId(id.0)).unwrap_or(0))
+    }
+
+    /// A glyph's outline in font units, as ab_glyph builds it (`None` for an empty glyph).
+    fn outline(&self, id: GlyphId) -> Option<Outline> {
+        let mut builder = Curves::default();
+        let b = self
+            .glyf
+            .outline(ttf_parser::GlyphId(id.0), &mut builder)
+            .filter(|b| b.x_min < b.x_max && b.y_min < b.y_max)?;
+        ttf_parser::OutlineBuilder::close(&mut builder);
+        Some(Outline {
+            bounds: Rect {
+                min: point(b.x_min.into(), b.y_max.into()),
+                max: point(b.x_max.into(), b.y_min.into()),
+            },
+            curves: builder.curves,
+        })
+    }
+}
+
+/// Collects a glyph's contours as ab_glyph's curves (the builder ab_glyph itself uses, restated).
+#[derive(Default)]
+struct Curves {
+    last: ab_glyph::Point,
+    last_move: Option<ab_glyph::Point>,
+    curves: Vec<OutlineCurve>,
+}
+
+impl ttf_parser::OutlineBuilder for Curves {
+    fn move_to(&mut self, x: f32, y: f32) {
+        self.last = point(x, y);
+        self.last_move = Some(self.last);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        let p = point(x, y);
+        self.curves.push(OutlineCurve::Line(self.last, p));
+        self.last = p;
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        let p = point(x, y);
+        self.curves
+            .push(OutlineCurve::Quad(self.last, point(x1, y1), p));
+        self.last = p;
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        let p = point(x, y);
+        self.curves.push(OutlineCurve::Cubic(
+            self.last,
+            point(x1, y1),
+            point(x2, y2),
+            p,
+        ));
+        self.last = p;
+    }
+    fn close(&mut self) {
+        if let Some(m) = self.last_move.take() {
+            self.curves.push(OutlineCurve::Line(self.last, m));
+        }
+    }
 }
 
 /// A line of text laid out at one size: glyph ids with their pen x positions, in pixels.
@@ -63,14 +175,14 @@ impl Face {
     /// `.notdef` box; callers validate first.
     pub fn line(&self, text: &str, em_px: f32) -> Line {
         let scale = PxScale::from(em_px * self.em_to_scale);
-        let h_factor = em_px / self.font.units_per_em().unwrap_or(1.0);
+        let h_factor = em_px / self.units_per_em;
         let mut x = 0.0;
         let glyphs = text
             .chars()
             .map(|c| {
-                let id = self.font.glyph_id(c);
+                let id = self.glyph_id(c);
                 let at = x;
-                x += self.font.h_advance_unscaled(id) * h_factor;
+                x += self.h_advance_unscaled(id) * h_factor;
                 (id, at)
             })
             .collect();
@@ -91,9 +203,15 @@ impl Face {
         ink: impl Fn(f32) -> u8,
         canvas: &mut Canvas,
     ) {
+        // ab_glyph's `Font::outline_glyph`: the scale counts ascent − descent.
+        let factor = PxScaleFactor {
+            horizontal: line.scale.x / self.height_unscaled,
+            vertical: line.scale.y / self.height_unscaled,
+        };
         for &(id, gx) in &line.glyphs {
             let glyph = id.with_scale_and_position(line.scale, point(x + gx, baseline));
-            if let Some(outlined) = self.font.outline_glyph(glyph) {
+            if let Some(outline) = self.outline(id) {
+                let outlined = OutlinedGlyph::new(glyph, outline, factor);
                 let b = outlined.px_bounds();
                 outlined.draw(|px, py, c| {
                     let (cx, cy) = (b.min.x as i32 + px as i32, b.min.y as i32 + py as i32);
@@ -107,6 +225,38 @@ impl Face {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ab_glyph's own reading of the font, the oracle for the tables read here.
+    fn oracle() -> ab_glyph::FontRef<'static> {
+        ab_glyph::FontRef::try_from_slice(FONT_BYTES).expect("ab_glyph parses the font")
+    }
+
+    #[test]
+    fn metrics_glyphs_advances_and_outlines_are_ab_glyphs() {
+        use ab_glyph::Font;
+        let (f, o) = (face().expect("font"), oracle());
+        let upem = o.units_per_em().unwrap();
+        assert_eq!(f.units_per_em, upem);
+        assert_eq!(f.height_unscaled, o.height_unscaled());
+        assert_eq!(f.ascent, o.ascent_unscaled() / upem);
+        assert_eq!(f.descent, -o.descent_unscaled() / upem);
+        let chars = (0x20..=0x24ff).filter_map(char::from_u32);
+        let mut drawn = 0;
+        for c in chars {
+            let id = f.glyph_id(c);
+            assert_eq!(id, o.glyph_id(c), "{c:?}");
+            assert_eq!(f.h_advance_unscaled(id), o.h_advance_unscaled(id), "{c:?}");
+            let (mine, theirs) = (f.outline(id), o.outline(id));
+            assert_eq!(mine.is_some(), theirs.is_some(), "{c:?}");
+            if let (Some(a), Some(b)) = (mine, theirs) {
+                assert_eq!(a.bounds, b.bounds, "{c:?}");
+                // OutlineCurve has no PartialEq; its Debug form prints every point exactly.
+                assert_eq!(format!("{:?}", a.curves), format!("{:?}", b.curves), "{c:?}");
+                drawn += 1;
+            }
+        }
+        assert!(drawn > 300, "{drawn} glyphs compared");
+    }
 
     #[test]
     fn embedded_font_parses_with_sane_metrics() {
