@@ -251,7 +251,11 @@ mod tests {
             if let (Some(a), Some(b)) = (mine, theirs) {
                 assert_eq!(a.bounds, b.bounds, "{c:?}");
                 // OutlineCurve has no PartialEq; its Debug form prints every point exactly.
-                assert_eq!(format!("{:?}", a.curves), format!("{:?}", b.curves), "{c:?}");
+                assert_eq!(
+                    format!("{:?}", a.curves),
+                    format!("{:?}", b.curves),
+                    "{c:?}"
+                );
                 drawn += 1;
             }
         }
