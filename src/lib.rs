@@ -32,7 +32,9 @@
 //! - `wasm` (wasm32, feature `worker`, on by default) is the Worker's
 //!   `#[wasm_bindgen]` surface; browsers get their own, smaller module from
 //!   `crates/browser` (the `ringmark-browser` package), which reuses this
-//!   crate's decisions without that surface.
+//!   crate's decisions without that surface. So every `#[wasm_bindgen]`
+//!   item of this crate belongs in `wasm`: one elsewhere would be exported
+//!   by the browser modules too (`tests/browser-pkg` checks their exports).
 //!
 //! Clock and randomness are always passed in, so native tests drive the
 //! whole request path deterministically.

@@ -241,6 +241,14 @@ pub enum PoolCommand {
     /// Stop leasing, answer the fallback, and delete the pool's data once its
     /// attribution window has passed. Idempotent. Reply: [`Deletion`].
     Delete,
+    /// Forget a recipient on request (every campaign): their opens are
+    /// deleted, their place in the allocator and in calls' attributions keeps
+    /// no id, and no stored row names them afterwards. Idempotent. Reply:
+    /// [`Forgotten`].
+    Forget {
+        /// The recipient id, as tokens carry it.
+        recipient: String,
+    },
 }
 
 /// A pool object's answer to [`PoolCommand::Ring`]: the stored call and how
@@ -417,6 +425,16 @@ pub struct Deletion {
     pub numbers: Vec<String>,
     /// The quarantine the pool configured.
     pub quarantine_seconds: i64,
+}
+
+/// What forgetting a recipient changed: the answer to [`PoolCommand::Forget`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forgotten {
+    /// Holder records in the allocator that now name no one (one per campaign
+    /// the recipient was seen in; 0 when the pool never saw the id).
+    pub holders: u64,
+    /// Stored calls whose attribution named the recipient and no longer does.
+    pub calls: u64,
 }
 
 /// A message to the directory object. Each variant names the type of its reply.

@@ -172,15 +172,41 @@ fn to_plain<T: serde::Serialize>(value: &T) -> Result<JsValue, JsError> {
 pub fn render_number(display: &str, variant: &str, style_json: &str) -> Result<Vec<u8>, JsError> {
     let variant: Variant = serde_json::from_value(serde_json::Value::String(variant.to_owned()))
         .map_err(|_| JsError::new("variant must be \"text\" or \"button\""))?;
+    let style = parse_style(style_json)?;
+    let image = ringmark_render::number_image(display, variant, &style)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(image.png)
+}
+
+/// The email snippet of a pool (`ringmark snippet`, `POST /v1/pools/{pool}/snippet`):
+/// `platform` as the API names it (`"mailchimp"`, …, `"plain"`), the fallback's
+/// display string, and its style as JSON (`""` for the default). For pages that
+/// preview the snippet as an email client shows it.
+#[wasm_bindgen]
+pub fn snippet_html(
+    base_url: &str,
+    platform: &str,
+    fallback_display: &str,
+    style_json: &str,
+) -> Result<String, JsError> {
+    let platform: crate::snippet::Platform =
+        serde_json::from_value(serde_json::Value::String(platform.to_owned()))
+            .map_err(|e| JsError::new(&format!("platform: {e}")))?;
+    let style = parse_style(style_json)?;
+    let snippet = crate::snippet::Snippet::new(base_url, platform, fallback_display, &style)
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(snippet.html())
+}
+
+/// A style from JSON (`""`: the default), validated.
+fn parse_style(style_json: &str) -> Result<Style, JsError> {
     let style: Style = if style_json.trim().is_empty() {
         Style::default()
     } else {
         serde_json::from_str(style_json).map_err(|e| JsError::new(&format!("style: {e}")))?
     };
     style.validate().map_err(|e| JsError::new(&e.to_string()))?;
-    let image = ringmark_render::number_image(display, variant, &style)
-        .map_err(|e| JsError::new(&e.to_string()))?;
-    Ok(image.png)
+    Ok(style)
 }
 
 /// Runs the request path's code once, so V8 compiles it while the isolate
@@ -248,12 +274,18 @@ enum PlainEffect<'a> {
         binding: &'static str,
         name: &'a str,
         command: &'a str,
+        coalesce: Option<u32>,
     },
     Fetch {
         method: &'a str,
         url: &'a str,
         headers: &'a [(String, String)],
         body: &'a str,
+    },
+    DataPoint {
+        blobs: &'a [String],
+        doubles: &'a [f64],
+        indexes: &'a [String],
     },
 }
 
@@ -263,7 +295,8 @@ impl WasmEdge {
     /// [`load_device_models`] installed). `allow_private_webhooks` is
     /// `RINGMARK_ALLOW_PRIVATE_WEBHOOKS` (`"1"` allows private receivers);
     /// `twilio_auth_token` is `TWILIO_AUTH_TOKEN`; `base_url` is
-    /// `RINGMARK_BASE_URL`. The ranges [`load_ip_ranges`] installed come
+    /// `RINGMARK_BASE_URL`; `analytics` is whether an Analytics Engine
+    /// dataset is bound as `OPENS`. The ranges [`load_ip_ranges`] installed come
     /// first, `ip_ranges` (`RINGMARK_IP_RANGES`) is added to them.
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -273,6 +306,7 @@ impl WasmEdge {
         allow_private_webhooks: Option<String>,
         twilio_auth_token: Option<String>,
         base_url: Option<String>,
+        analytics: Option<bool>,
     ) -> WasmEdge {
         let edge = Edge::new(&EdgeConfig {
             signing_key: signing_key.unwrap_or_default(),
@@ -283,6 +317,7 @@ impl WasmEdge {
             twilio_auth_token: twilio_auth_token.unwrap_or_default(),
             device_models: device_models(),
             allow_private_webhooks: allow_private_webhooks.as_deref() == Some("1"),
+            analytics: analytics == Some(true),
         });
         flush(&edge);
         WasmEdge {
@@ -357,12 +392,15 @@ impl WasmStep {
     }
 
     /// The effects to run, as plain objects:
-    /// `{kind: "object", binding, name, command}` (call the Durable Object
-    /// `env[binding].getByName(name)` with `command`) or
-    /// `{kind: "fetch", method, url, headers: [[name, value], …], body}`.
+    /// `{kind: "object", binding, name, command, coalesce}` (call the Durable
+    /// Object `env[binding].getByName(name)` with `command`; when `coalesce` is
+    /// a number, it may go with others for the same object in one
+    /// `commands([…])` call, waiting up to that many milliseconds for them) or
+    /// `{kind: "fetch", method, url, headers: [[name, value], …], body}` or
+    /// `{kind: "data_point", blobs, doubles, indexes}` (`env.OPENS.writeDataPoint`).
     #[wasm_bindgen(
         getter,
-        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string}>"
+        unchecked_return_type = "Array<{kind: \"object\"; binding: string; name: string; command: string; coalesce: number | null} | {kind: \"fetch\"; method: string; url: string; headers: [string, string][]; body: string} | {kind: \"data_point\"; blobs: string[]; doubles: number[]; indexes: string[]}>"
     )]
     pub fn effects(&self) -> Result<JsValue, JsError> {
         let effects: Vec<PlainEffect<'_>> = self
@@ -370,16 +408,26 @@ impl WasmStep {
             .iter()
             .flat_map(|s| s.effects.iter())
             .map(|effect| match effect {
-                Effect::Object { target, command } => PlainEffect::Object {
+                Effect::Object {
+                    target,
+                    command,
+                    coalesce,
+                } => PlainEffect::Object {
                     binding: target.binding(),
                     name: target.name(),
                     command,
+                    coalesce: *coalesce,
                 },
                 Effect::Fetch(out) => PlainEffect::Fetch {
                     method: &out.method,
                     url: &out.url,
                     headers: &out.headers,
                     body: &out.body,
+                },
+                Effect::DataPoint(point) => PlainEffect::DataPoint {
+                    blobs: &point.blobs,
+                    doubles: &point.doubles,
+                    indexes: &point.indexes,
                 },
             })
             .collect();
@@ -417,6 +465,8 @@ impl WasmStep {
 #[wasm_bindgen(js_name = Outcome)]
 pub struct WasmOutcome {
     outcome: Outcome,
+    /// One answer per command of a batch (`handle_batch`); `None` for one command.
+    answers: Option<Vec<String>>,
 }
 
 #[wasm_bindgen(js_class = Outcome)]
@@ -425,6 +475,12 @@ impl WasmOutcome {
     #[wasm_bindgen(getter)]
     pub fn answer(&self) -> String {
         self.outcome.answer.clone()
+    }
+    /// For a batch (`handle_batch`), one answer text per command, in order;
+    /// `undefined` for one command.
+    #[wasm_bindgen(getter)]
+    pub fn answers(&self) -> Option<Vec<String>> {
+        self.answers.clone()
     }
     /// The writes, JSON `[[sql, param, …], …]`, to apply in one transaction.
     #[wasm_bindgen(getter)]
@@ -467,6 +523,15 @@ pub struct WasmPoolObject {
     inner: PoolObject,
 }
 
+impl From<Outcome> for WasmOutcome {
+    fn from(outcome: Outcome) -> Self {
+        WasmOutcome {
+            outcome,
+            answers: None,
+        }
+    }
+}
+
 #[wasm_bindgen(js_class = PoolObject)]
 impl WasmPoolObject {
     /// A query answering one row `{stored, …}`: whether there are tables to
@@ -487,22 +552,25 @@ impl WasmPoolObject {
     }
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> WasmOutcome {
+        self.inner.handle_json(command, now_secs()).into()
+    }
+    /// Handles opens coalesced into one call: one answer per command
+    /// (`answers`), their writes in one outcome.
+    pub fn handle_batch(&mut self, commands: Vec<String>) -> WasmOutcome {
+        let (answers, outcome) = self.inner.handle_batch(&commands, now_secs());
         WasmOutcome {
-            outcome: self.inner.handle_json(command, now_secs()),
+            outcome,
+            answers: Some(answers),
         }
     }
     /// The rows of the previous outcome's `reads` (JSON: one array of row
     /// objects per query).
     pub fn read(&mut self, results: &str) -> WasmOutcome {
-        WasmOutcome {
-            outcome: self.inner.read(results, now_secs()),
-        }
+        self.inner.read(results, now_secs()).into()
     }
     /// The object's alarm fired (retention: prune, or purge a deleted pool).
     pub fn alarm(&mut self) -> WasmOutcome {
-        WasmOutcome {
-            outcome: self.inner.alarm(now_secs()),
-        }
+        self.inner.alarm(now_secs()).into()
     }
 }
 
@@ -530,15 +598,11 @@ impl WasmDirectoryObject {
     }
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> WasmOutcome {
-        WasmOutcome {
-            outcome: self.inner.handle_json(command, now_secs()),
-        }
+        self.inner.handle_json(command, now_secs()).into()
     }
     /// The directory sets no alarm; an alarm left by an older release does nothing.
     pub fn alarm(&mut self) -> WasmOutcome {
-        WasmOutcome {
-            outcome: Outcome::ok((), Vec::new()),
-        }
+        Outcome::ok((), Vec::new()).into()
     }
 }
 
@@ -575,21 +639,15 @@ impl WasmWebhooksObject {
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> Result<WasmOutcome, JsError> {
         let random = random_bytes()?;
-        Ok(WasmOutcome {
-            outcome: self.inner.handle_json(command, now_secs(), &random),
-        })
+        Ok(self.inner.handle_json(command, now_secs(), &random).into())
     }
     /// The object's alarm fired: the deliveries due, as fetches.
     pub fn alarm(&mut self) -> WasmOutcome {
-        WasmOutcome {
-            outcome: self.inner.alarm(now_secs()),
-        }
+        self.inner.alarm(now_secs()).into()
     }
     /// The results of the last outcome's fetches, in order (status 0: no answer, the body says why).
     pub fn fetched(&mut self, statuses: Vec<u16>, bodies: Vec<String>) -> WasmOutcome {
         let results = statuses.into_iter().zip(bodies).collect();
-        WasmOutcome {
-            outcome: self.inner.fetched(results, now_secs()),
-        }
+        self.inner.fetched(results, now_secs()).into()
     }
 }

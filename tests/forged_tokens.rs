@@ -337,7 +337,12 @@ fn a_token_issued_in_the_old_format_still_opens() {
     );
     let url = format!("{BASE}/n/{OLD_TOKEN}.png");
     let step = s.edge.begin(&get(&url, DESKTOP));
-    let [Effect::Object { target, command }] = step.effects.as_slice() else {
+    let [
+        Effect::Object {
+            target, command, ..
+        },
+    ] = step.effects.as_slice()
+    else {
         panic!("a valid token opens its pool: {:?}", step.effects);
     };
     assert_eq!(*target, Target::Pool("p1".into()));

@@ -1,6 +1,7 @@
 //! Operations (issue 13, item 4): `/healthz`, JSON log lines that carry no
 //! recipient id, token, IP or caller, two admin tokens during a rotation,
-//! `RINGMARK_BASE_URL`, and the IP-range file beside the module.
+//! `RINGMARK_BASE_URL`, the IP-range file beside the module, and open counts
+//! in an optional Analytics Engine dataset.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -577,5 +578,68 @@ fn startup_lines_are_json_and_name_no_secret() {
         assert_eq!(line["level"], "error");
         assert_eq!(line["route"], "startup");
         assert_eq!(line["request_id"], Value::Null);
+    }
+}
+
+/// With an Analytics Engine dataset bound as `OPENS`, every open also writes one data point —
+/// pool, campaign, kind and classification, never the recipient — and without one, none.
+mod analytics_engine {
+    use super::*;
+
+    const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148";
+    const RECIPIENT: &str = "carol-7731@example.com";
+
+    fn opens(analytics: bool) -> Service {
+        let mut s = Service::with_config(EdgeConfig {
+            analytics,
+            ..config()
+        });
+        let (status, body) = s.admin(
+            "PUT",
+            "/v1/pools/p1",
+            json!({"numbers": ["+14155550101"], "fallback": "+14155550100", "lease_seconds": 3600}),
+        );
+        assert_eq!(status, 200, "{body}");
+        let (_, body) = s.admin(
+            "POST",
+            "/v1/pools/p1/tokens",
+            json!({"campaign": "spring", "recipients": [RECIPIENT]}),
+        );
+        let token = body["tokens"][0].clone();
+        for kind in ["open", "number", "click"] {
+            let url = token[kind].as_str().unwrap();
+            let r = s.run(Request::new("GET", url).header("user-agent", IPHONE));
+            assert!(r.status == 200 || r.status == 302, "{kind}: {}", r.status);
+        }
+        s.finish();
+        s
+    }
+
+    #[test]
+    fn each_open_writes_one_data_point_naming_no_recipient() {
+        let s = opens(true);
+        let kinds: Vec<&str> = s.data_points.iter().map(|p| p.blobs[2].as_str()).collect();
+        assert_eq!(kinds, ["pixel", "number", "click"]);
+        for p in &s.data_points {
+            assert_eq!(&p.blobs[..2], ["p1", "spring"]);
+            assert_eq!(
+                (p.blobs[3].as_str(), p.blobs[7].as_str()),
+                ("smartphone", "0")
+            );
+            assert_eq!(
+                (p.doubles.as_slice(), p.indexes.as_slice()),
+                (&[1.0][..], &["p1".to_owned()][..])
+            );
+            assert!(
+                p.blobs.iter().all(|b| !b.contains("carol")),
+                "{:?}",
+                p.blobs
+            );
+        }
+    }
+
+    #[test]
+    fn none_without_the_binding() {
+        assert!(opens(false).data_points.is_empty());
     }
 }

@@ -418,3 +418,242 @@ mod large_pools {
         assert!(largest < 1_500_000, "largest stored value {largest} bytes");
     }
 }
+
+/// Opens the Worker coalesced into one call (`commands([…])`, worker/coalesce.js) are the same
+/// opens as one by one: the same answer to each, and the same rows stored, whatever the batches.
+mod coalesced_opens {
+    use super::*;
+    use proptest::prelude::*;
+    use ringmark::objects::pool::MAX_BATCH;
+
+    /// A configured pool object of three numbers (so a run exhausts it), in real SQLite.
+    fn configured() -> PoolSlot {
+        let mut slot = PoolSlot::default();
+        let configure = json!({"op": "configure", "settings": {
+            "config": {"numbers": ["+14155550101", "+14155550102", "+14155550103"],
+                       "fallback": "+14155550100", "lease_seconds": 600, "tail_seconds": 3600},
+            "displays": {}, "style": {}
+        }});
+        let outcome = slot.engine.handle_json(&configure.to_string(), NOW);
+        assert!(
+            read_answer::<Value>(&outcome.answer).is_ok(),
+            "{}",
+            outcome.answer
+        );
+        slot.store.apply(&outcome.writes);
+        slot
+    }
+
+    /// An open of recipient `r{who}`: a pixel, a number image or a click, by a person or a machine.
+    fn open(who: u8, kind: u8, machine: bool) -> String {
+        let kind = ["pixel", "number", "click"][usize::from(kind % 3)];
+        let (device, opener) = if machine {
+            ("unknown", "prefetch")
+        } else {
+            ("desktop", "person")
+        };
+        json!({"op": "open", "campaign": "c", "recipient": format!("r{who}"), "kind": kind,
+               "opener": {"device": device, "opener": opener, "client": null,
+                          "proxy": if machine { json!("Apple Mail Privacy Protection") } else { Value::Null },
+                          "machine": machine}})
+        .to_string()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn give_the_answers_and_the_storage_of_the_same_opens_one_by_one(
+            opens in prop::collection::vec((0u8..8, 0u8..3, any::<bool>(), 0i64..900), 1..120),
+            cuts in prop::collection::vec(1usize..MAX_BATCH, 1..40),
+        ) {
+            let mut alone = configured();
+            let mut batched = configured();
+            // Time moves on between groups of opens (leases end, tails run out); a batch is
+            // handled at one instant, as the object handles one call.
+            let mut now = NOW;
+            let mut expected = Vec::new();
+            let mut answers = Vec::new();
+            let mut rest = opens.as_slice();
+            for cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (group, after) = rest.split_at((*cut).min(rest.len()));
+                rest = after;
+                now += group[0].3;
+                let commands: Vec<String> = group.iter().map(|&(w, k, m, _)| open(w, k, m)).collect();
+                for c in &commands {
+                    let outcome = alone.engine.handle_json(c, now);
+                    alone.store.apply(&outcome.writes);
+                    expected.push(outcome.answer);
+                }
+                let (mut got, outcome) = batched.engine.handle_batch(&commands, now);
+                prop_assert!(outcome.reads.is_empty() && outcome.fetches.is_empty() && !outcome.purge);
+                batched.store.apply(&outcome.writes);
+                answers.append(&mut got);
+            }
+            prop_assert_eq!(&answers, &expected);
+            prop_assert_eq!(batched.store.dump(), alone.store.dump());
+            // And the object reloads from what the batches stored to the same pool.
+            batched.reload();
+            let state = |slot: &mut PoolSlot| slot.engine.handle(PoolCommand::State, now).answer;
+            prop_assert_eq!(state(&mut batched), state(&mut alone));
+        }
+    }
+
+    #[test]
+    fn save_the_open_counters_once_per_batch() {
+        let mut slot = configured();
+        let commands: Vec<String> = (0..10).map(|i| open(i, 0, i % 2 == 0)).collect();
+        let (answers, outcome) = slot.engine.handle_batch(&commands, NOW);
+        assert_eq!(answers.len(), 10);
+        let saves = outcome
+            .writes
+            .iter()
+            .filter(|w| w.sql.contains("'stats'"))
+            .count();
+        let rows = outcome
+            .writes
+            .iter()
+            .filter(|w| w.sql.starts_with("INSERT INTO opens"))
+            .count();
+        assert_eq!((saves, rows), (1, 10));
+    }
+
+    #[test]
+    fn refuse_anything_but_opens_and_anything_past_the_limit_one_by_one() {
+        let mut slot = configured();
+        let mut commands = vec![json!({"op": "state"}).to_string(), "not json".to_owned()];
+        commands.extend((0..MAX_BATCH).map(|i| open((i % 8) as u8, 1, false)));
+        let (answers, outcome) = slot.engine.handle_batch(&commands, NOW);
+        let codes: Vec<Option<String>> = answers
+            .iter()
+            .map(|a| match read_answer::<Value>(a) {
+                Ok(_) => None,
+                Err(e) => Some(format!("{:?}", e.code)),
+            })
+            .collect();
+        assert_eq!(codes[0].as_deref(), Some("BadCommand"), "{}", answers[0]);
+        assert_eq!(codes[1].as_deref(), Some("BadCommand"), "{}", answers[1]);
+        // The opens that fit are answered (the first MAX_BATCH commands, two of them refused):
+        assert!(codes[2..MAX_BATCH].iter().all(Option::is_none));
+        // and the two past the limit are refused, without writes of their own.
+        assert!(
+            codes[MAX_BATCH..]
+                .iter()
+                .all(|c| c.as_deref() == Some("BadCommand"))
+        );
+        let rows = outcome
+            .writes
+            .iter()
+            .filter(|w| w.sql.starts_with("INSERT INTO opens"))
+            .count();
+        assert_eq!(rows, MAX_BATCH - 2);
+    }
+}
+
+/// A recipient forgotten on request (`DELETE /v1/pools/{pool}/recipients/{id}`): no stored row
+/// names them afterwards, the pool keeps working, and a call to the number they held is not
+/// pinned on anyone else.
+mod forgetting_a_recipient {
+    use super::*;
+
+    const ALICE: &str = "alice.42@example.com";
+
+    fn setup(s: &mut Service) -> (Value, Value) {
+        let (status, answer) = s.admin(
+            "PUT",
+            "/v1/pools/p1",
+            json!({"numbers": ["+14155550101", "+14155550102"], "fallback": "+14155550100",
+                   "lease_seconds": 3600}),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let (status, answer) = s.admin(
+            "POST",
+            "/v1/pools/p1/tokens",
+            json!({"campaign": "spring", "recipients": [ALICE, "bob"]}),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let tokens = answer["tokens"].as_array().unwrap().clone();
+        (tokens[0].clone(), tokens[1].clone())
+    }
+
+    #[test]
+    fn leaves_no_row_naming_them_and_keeps_their_place_unnamed() {
+        let mut s = Service::new();
+        let (alice, bob) = setup(&mut s);
+        fetch(&mut s, url(&alice, "open"));
+        let held = fetch(&mut s, url(&alice, "number"));
+        assert_eq!(held.header_value("x-ringmark-lease"), Some("exclusive"));
+        fetch(&mut s, url(&bob, "number"));
+        let (status, call) = s.admin(
+            "POST",
+            "/v1/calls",
+            json!({"to": "+14155550101", "at": NOW + 60}),
+        );
+        assert_eq!(
+            (status, call["recipient"].as_str()),
+            (200, Some(ALICE)),
+            "{call}"
+        );
+        assert!(s.pools["p1"].store.dump().contains(ALICE));
+
+        let path = "/v1/pools/p1/recipients/alice.42%40example.com";
+        let (status, answer) = s.admin("DELETE", path, Value::Null);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            (answer["holders"].as_u64(), answer["calls"].as_u64()),
+            (Some(1), Some(1))
+        );
+        let dump = s.pools["p1"].store.dump();
+        let naming: Vec<&str> = dump.lines().filter(|l| l.contains(ALICE)).collect();
+        assert!(naming.is_empty(), "stored rows still name them: {naming:?}");
+
+        // A later call to the number Alice held goes to her unnamed place, not to Bob.
+        let (status, call) = s.admin(
+            "POST",
+            "/v1/calls",
+            json!({"to": "+14155550101", "at": NOW + 120}),
+        );
+        assert_eq!(status, 200, "{call}");
+        assert_eq!(call["recipient"], Value::Null, "{call}");
+        assert!(
+            call["candidates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["recipient"] != json!("bob"))
+        );
+        // The stored call keeps its confidence and loses the id.
+        let (_, state) = s.admin("GET", "/v1/pools/p1", Value::Null);
+        assert_eq!(state["live"]["calls"], 2, "{state}");
+        // The pool reloads from what was stored, and Bob keeps his number.
+        s.pools.get_mut("p1").unwrap().reload();
+        let again = fetch(&mut s, url(&bob, "number"));
+        assert_eq!(again.header_value("x-ringmark-lease"), Some("exclusive"));
+        // Forgetting again finds nothing; an unknown pool or an empty id is refused.
+        let (status, answer) = s.admin("DELETE", path, Value::Null);
+        assert_eq!(
+            (status, answer["holders"].as_u64()),
+            (200, Some(0)),
+            "{answer}"
+        );
+        let (status, _) = s.admin("DELETE", "/v1/pools/nope/recipients/x", Value::Null);
+        assert_eq!(status, 404);
+        let (status, answer) = s.admin("PUT", "/v1/pools/p1/recipients/x", Value::Null);
+        assert_eq!(status, 405, "{answer}");
+    }
+
+    #[test]
+    fn ids_that_could_pass_for_a_forgotten_place_are_never_issued() {
+        let mut s = Service::new();
+        setup(&mut s);
+        let (status, answer) = s.admin(
+            "POST",
+            "/v1/pools/p1/tokens",
+            json!({"campaign": "spring", "recipients": ["ok", "\u{1}erased:0"]}),
+        );
+        assert_eq!(status, 422, "{answer}");
+        assert_eq!(answer["error"]["field"], "recipients[1]", "{answer}");
+    }
+}

@@ -93,6 +93,26 @@ fn renders_png_variants() {
 }
 
 #[wasm_bindgen_test]
+fn writes_the_snippet_a_page_can_preview() {
+    let html = ringmark::wasm::snippet_html(
+        "https://t.example.com",
+        "plain",
+        "(415) 555-0132",
+        r#"{"label": "Call us"}"#,
+    )
+    .unwrap();
+    assert!(
+        html.contains("src=\"https://t.example.com/n/{{TOKEN}}.png\" width=\"271\" height=\"48\"")
+    );
+    assert!(html.contains(">Call us (415) 555-0132</center>"), "{html}");
+    assert!(ringmark::wasm::snippet_html("https://t", "gmail", "(415) 555-0132", "").is_err());
+    assert!(
+        ringmark::wasm::snippet_html("https://t", "plain", "(415) 555-0132", r#"{"font_px": 2}"#)
+            .is_err()
+    );
+}
+
+#[wasm_bindgen_test]
 fn edge_plans_a_number_image_through_the_pool_object() {
     let edge = Edge::new(&EdgeConfig {
         signing_key: KEY.into(),
@@ -123,7 +143,12 @@ fn edge_plans_a_number_image_through_the_pool_object() {
     let request = Request::new("GET", &format!("https://t.example/n/{token}.png"))
         .header("user-agent", IPHONE);
     let step = edge.begin(&request);
-    let [Effect::Object { target, command }] = step.effects.as_slice() else {
+    let [
+        Effect::Object {
+            target, command, ..
+        },
+    ] = step.effects.as_slice()
+    else {
         panic!("a valid token goes to its pool");
     };
     assert_eq!(*target, Target::Pool("p1".into()));

@@ -18,6 +18,7 @@ import {
   pixel_gif,
   Edge,
 } from "../pkg/ringmark.js";
+import { coalesce } from "./coalesce.js";
 
 initSync({ module: wasmModule });
 // Parsed once per isolate, before any request. A malformed file throws here, so `wrangler dev` and
@@ -61,6 +62,7 @@ async function handle(request, env, ctx) {
       env.RINGMARK_ALLOW_PRIVATE_WEBHOOKS,
       env.TWILIO_AUTH_TOKEN,
       env.RINGMARK_BASE_URL,
+      env.OPENS !== undefined, // an Analytics Engine dataset for open counts (optional; wrangler.toml)
     );
     if (env.RINGMARK_TEST_TRAP === "1") edge.enable_test_trap(); // tests of the last resort only
   }
@@ -76,19 +78,19 @@ async function handle(request, env, ctx) {
   let effects = step.effects;
   while (!step.has_response) {
     if (effects.length === 0) throw new Error("ringmark: a step with neither response nor effects");
-    step = await resume(current, step, effects, env, request);
+    step = await resume(current, step, effects, env, request, ctx);
     effects = step.effects;
   }
   const response = toResponse(step, request.method === "HEAD");
-  if (effects.length > 0) ctx.waitUntil(finish(current, step, effects, env, request));
+  if (effects.length > 0) ctx.waitUntil(finish(current, step, effects, env, request, ctx));
   return response;
 }
 
 /** Runs the effects left after the response was sent, to the end; failures are logged, never thrown. */
-async function finish(current, step, effects, env, request) {
+async function finish(current, step, effects, env, request, ctx) {
   try {
     while (effects.length > 0) {
-      step = await resume(current, step, effects, env, request);
+      step = await resume(current, step, effects, env, request, ctx);
       effects = step.effects;
     }
   } catch (e) {
@@ -98,8 +100,8 @@ async function finish(current, step, effects, env, request) {
 }
 
 /** Runs a step's effects concurrently and resumes the edge with their results, in order. */
-async function resume(current, step, effects, env, request) {
-  const results = await Promise.all(effects.map((effect) => run(effect, env, request)));
+async function resume(current, step, effects, env, request, ctx) {
+  const results = await Promise.all(effects.map((effect) => run(effect, env, request, ctx)));
   return current.resume(
     step,
     results.map((r) => r.status),
@@ -107,13 +109,26 @@ async function resume(current, step, effects, env, request) {
   );
 }
 
-/** One effect: a command to a Durable Object (RPC), or an outbound request. Status 0: it failed. */
-async function run(effect, env, request) {
+/**
+ * One effect: a command to a Durable Object (RPC; with others for the same object when the module
+ * gave it a `coalesce` linger time, see coalesce.js), an outbound request, or an Analytics Engine data
+ * point. Status 0: it failed.
+ */
+async function run(effect, env, request, ctx) {
   try {
     if (effect.kind === "object") {
       const namespace = env[effect.binding];
       const stub = namespace.get(namespace.idFromName(effect.name));
-      return { status: 200, body: await stub.command(effect.command) };
+      const body =
+        effect.coalesce == null
+          ? await stub.command(effect.command)
+          : await coalesce(`${effect.binding}/${effect.name}`, stub, effect.command, ctx, effect.coalesce);
+      return { status: 200, body };
+    }
+    if (effect.kind === "data_point") {
+      // Analytics Engine: fire and forget (writeDataPoint returns nothing and never waits).
+      env.OPENS?.writeDataPoint({ blobs: effect.blobs, doubles: effect.doubles, indexes: effect.indexes });
+      return { status: 200, body: "" };
     }
     if (effect.kind === "fetch") {
       const answer = await fetch(effect.url, {

@@ -37,7 +37,7 @@ class EngineObject extends DurableObject {
   async carryOut(decide) {
     if (this.engine === null) this.load();
     let outcome = this.withReads(decide(this.engine));
-    const answer = outcome.answer;
+    const answer = outcome.answers ?? outcome.answer; // a batch's answers, or the one answer
     for (;;) {
       await this.apply(outcome);
       const fetches = outcome.fetches;
@@ -118,6 +118,14 @@ class EngineObject extends DurableObject {
   /** RPC from the Worker: one command (JSON text), answered with the engine's answer text. */
   async command(text) {
     return this.twice("command", (engine) => engine.handle(text));
+  }
+
+  /**
+   * RPC from the Worker: commands coalesced into one call (worker/coalesce.js; opens only), answered
+   * with one answer text per command, in order; their writes go in one transaction.
+   */
+  async commands(texts) {
+    return this.twice("commands", (engine) => engine.handle_batch(texts));
   }
 
   /** The object's alarm (retention, webhook deliveries). A throw makes the platform retry it. */

@@ -117,7 +117,7 @@ async function runSimulation() {
     const points = (series) => series.map((v, i) => `${(600 * r.hours[i] / 72).toFixed(1)},${(155 - 150 * v).toFixed(1)}`).join(" ");
     $("sim-held").setAttribute("points", points(r.utilisation));
     $("sim-shared").setAttribute("points", points(r.shared));
-    $("sim-chart").hidden = false;
+    $("sim-chart").removeAttribute("hidden"); // an SVG element has no `hidden` property
     const pct = (x) => `${(100 * x).toFixed(0)} %`;
     const dry = r.dry_at_hours === null ? "nobody was shown the fallback number"
       : `people were shown the fallback number from hour ${r.dry_at_hours.toFixed(1)}`;

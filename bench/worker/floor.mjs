@@ -15,13 +15,11 @@
 // ROUTES=id,id,... keeps only those routes (plus `root` and `ref-rpc`, the bases of the ratios).
 // ringmark is bundled as `wrangler deploy --dry-run` bundles it (pkg/ must be built: `make build`).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync, readdirSync, existsSync, mkdirSync, openSync, writeSync, fsyncSync, closeSync } from "node:fs";
-import { tmpdir, loadavg, cpus } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { writeFileSync, rmSync, mkdirSync, openSync, writeSync, fsyncSync, closeSync } from "node:fs";
+import { loadavg, cpus } from "node:os";
+import { join } from "node:path";
 import { api, UA } from "../../tests/e2e/worker.mjs";
+import { startDirect } from "./direct.mjs";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const seconds = Number(args[0] ?? 10);
@@ -35,50 +33,10 @@ const FIRST_CAPACITY = Math.min(Number(process.env.FIRST_CAPACITY ?? 10_000), 10
 // A documentation address (RFC 5737): production requests always carry CF-Connecting-IP, the
 // classifier reads it; no IP ranges are configured, so it changes no classification.
 const IP = "203.0.113.7";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const work = mkdtempSync(join(tmpdir(), "ringmark-floor-"));
-const onDisk = process.argv.includes("--disk") || !existsSync("/dev/shm");
-const state = onDisk ? join(work, "state") : mkdtempSync("/dev/shm/ringmark-floor-");
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-// ringmark, bundled exactly as for deployment.
-const outdir = join(work, "bundle");
-const dry = spawnSync(join(root, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
-  cwd: root,
-  encoding: "utf8",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", WRANGLER_LOG_PATH: join(root, ".wrangler/logs") },
-});
-if (dry.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${dry.stdout}\n${dry.stderr}`);
-const ringmark = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions;
-const reference = unstable_getMiniflareWorkerOptions(join(root, "bench/worker/reference/wrangler.toml")).workerOptions;
-if (ringmark.compatibilityDate !== reference.compatibilityDate) throw new Error("compatibility dates differ");
-// The modules of a directory (index.js first), typed by extension as wrangler.toml's rules type them.
-const modules = (dir) => {
-  const type = (f) => (f.endsWith(".js") ? "ESModule" : f.endsWith(".wasm") ? "CompiledWasm" : f.endsWith(".tsv") || f.endsWith(".txt") ? "Data" : null);
-  const files = readdirSync(dir).filter(type).sort((a, b) => (b === "index.js") - (a === "index.js"));
-  return { modulesRoot: dir, modules: files.map((f) => ({ type: type(f), path: join(dir, f) })) };
-};
-delete ringmark.modulesRules; // the bundle's modules are listed one by one instead
-delete reference.modulesRules;
-const direct = [{ host: "127.0.0.1", port: 0 }];
-const mf = new Miniflare(
-  convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port: 0,
-    resourcePersistencePath: state,
-    workers: [
-      { ...ringmark, name: "ringmark", ...modules(outdir), unsafeDirectSockets: direct },
-      { ...reference, name: "reference", ...modules(join(root, "bench/worker/reference")), unsafeDirectSockets: direct },
-    ],
-  }),
-);
-
-const origin = (url) => url.origin;
+const { base, ref, entry, state, work, onDisk, dispose } = await startDirect({ reference: true, disk: process.argv.includes("--disk") });
 try {
-  const entry = origin(await mf.ready);
-  const base = origin(await mf.unsafeGetDirectURL("ringmark"));
-  const ref = origin(await mf.unsafeGetDirectURL("reference"));
   log(`workerd up: ringmark ${base}, reference ${ref}, entry ${entry}`);
 
   // Pools and tokens, as the e2e tests seed them (admin API with the dev token from .dev.vars).
@@ -275,7 +233,5 @@ try {
   );
   console.log(`\nper run:\n${results.map((x) => JSON.stringify(x)).join("\n")}`);
 } finally {
-  await mf.dispose();
-  rmSync(work, { recursive: true, force: true });
-  rmSync(state, { recursive: true, force: true });
+  await dispose();
 }

@@ -91,17 +91,22 @@ impl AttributionSummary {
         } else {
             a.confidence.clamp(0.0, 1.0)
         };
+        // A recipient forgotten on request is still the likeliest caller, but names no one.
+        let erased = top.is_some_and(|c| ringmark_pool::is_erased(&c.recipient));
         AttributionSummary {
-            recipient: top.map(|c| c.recipient.clone()),
+            recipient: top.filter(|_| !erased).map(|c| c.recipient.clone()),
             campaign: top.map(|c| c.campaign.clone()),
             confidence,
             ambiguous: a.ambiguous,
-            reason: a
-                .reason
-                .split_once(':')
-                .map_or(a.reason.as_str(), |(code, _)| code)
-                .trim()
-                .to_owned(),
+            reason: if erased {
+                "erased".to_owned()
+            } else {
+                a.reason
+                    .split_once(':')
+                    .map_or(a.reason.as_str(), |(code, _)| code)
+                    .trim()
+                    .to_owned()
+            },
         }
     }
 }

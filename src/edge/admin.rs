@@ -16,8 +16,8 @@ use crate::error::{ApiError, ErrorCode, parse_json};
 use crate::http::{Request, Response, percent_decode};
 use crate::protocol::{
     CallChanged, CallRoute, CallSettings, ClaimReply, Configured, Deletion, DirectoryCommand,
-    DirectoryEntry, ObjectError, ObjectErrorCode, PoolCommand, PoolSettings, PoolState, Released,
-    ReportDetail, ReportReply, Reported,
+    DirectoryEntry, Forgotten, ObjectError, ObjectErrorCode, PoolCommand, PoolSettings, PoolState,
+    Released, ReportDetail, ReportReply, Reported,
 };
 use crate::reports::CampaignLine;
 use crate::snippet::{Platform, Snippet};
@@ -216,15 +216,42 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
                     &PoolCommand::Campaigns,
                     Cont::Campaigns { pool },
                 )),
-                ([] | ["tokens"] | ["sizing"] | ["snippet"] | ["report"] | ["campaigns"], _) => {
-                    Err(method_not_allowed(method))
-                }
+                (["recipients", recipient], "DELETE") => forget(pool, recipient),
+                (
+                    []
+                    | ["tokens"]
+                    | ["sizing"]
+                    | ["snippet"]
+                    | ["report"]
+                    | ["campaigns"]
+                    | ["recipients", _],
+                    _,
+                ) => Err(method_not_allowed(method)),
                 _ => Err(not_found(path)),
             }
         }
         _ => Err(not_found(path)),
     };
     result.unwrap_or_else(|e| respond(Err(e)))
+}
+
+/// `DELETE /v1/pools/{pool}/recipients/{recipient}`: forgets a recipient on
+/// request (the id percent-encoded in the path, as tokens were issued for it).
+fn forget(pool: String, recipient: &str) -> Result<Step, ApiError> {
+    let recipient = percent_decode(recipient)
+        .filter(|r| !r.is_empty() && r.len() <= MAX_FIELD_LEN)
+        .ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidField,
+                "recipient",
+                format!("must be 1 to {MAX_FIELD_LEN} bytes, percent-encoded in the path"),
+            )
+        })?;
+    Ok(forward(
+        Target::Pool(pool.clone()),
+        &PoolCommand::Forget { recipient },
+        Cont::Forgot { pool },
+    ))
 }
 
 fn only(method: &str, allowed: &str) -> Result<(), ApiError> {
@@ -304,6 +331,12 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             }
             respond(Err(error))
         }
+        Cont::Forgot { pool } => respond(
+            result
+                .answer::<Forgotten>()
+                .map(|forgotten| with_pool(&pool, &forgotten))
+                .map_err(|e| refused(edge, &pool, e)),
+        ),
         Cont::PoolState { pool } => respond(
             result
                 .answer::<PoolState>()
@@ -816,12 +849,21 @@ fn token_job(
     recipients: Vec<String>,
     origin: &str,
 ) -> Result<TokenJob, ApiError> {
+    // U+0001 is refused: no id a person is known by has it, and ids starting
+    // with it are how the pool marks a recipient it was asked to forget
+    // (`ringmark_pool::ERASED`).
     let check = |field: String, value: &str| {
         if value.is_empty() || value.len() > MAX_FIELD_LEN {
             Err(ApiError::field(
                 ErrorCode::InvalidField,
                 field,
                 format!("must be 1 to {MAX_FIELD_LEN} bytes"),
+            ))
+        } else if value.contains('\u{1}') {
+            Err(ApiError::field(
+                ErrorCode::InvalidField,
+                field,
+                "must not contain the control character U+0001",
             ))
         } else {
             Ok(())
@@ -1158,16 +1200,29 @@ fn set_outcome(call_id: &str, request: &Request) -> Result<Step, ApiError> {
     ))
 }
 
-/// The attribution answer: the best candidate's facts at the top, then all candidates.
+/// The attribution answer: the best candidate's facts at the top, then all
+/// candidates. A candidate forgotten on request keeps its place and score with
+/// `recipient: null`.
 fn attribution_body(pool: &str, attribution: &Attribution) -> Value {
     let best = attribution.candidates.first();
+    let named = |r: &String| (!ringmark_pool::is_erased(r)).then(|| r.clone());
     let mut body = Map::new();
     body.insert("pool".into(), json!(pool));
     body.insert("campaign".into(), json!(best.map(|c| &c.campaign)));
-    body.insert("recipient".into(), json!(best.map(|c| &c.recipient)));
+    body.insert(
+        "recipient".into(),
+        json!(best.and_then(|c| named(&c.recipient))),
+    );
     body.insert("device".into(), json!(best.map(|c| &c.device)));
     body.insert("lease_state".into(), json!(best.map(|c| &c.state)));
-    if let Ok(Value::Object(fields)) = serde_json::to_value(attribution) {
+    if let Ok(Value::Object(mut fields)) = serde_json::to_value(attribution) {
+        if let Some(Value::Array(candidates)) = fields.get_mut("candidates") {
+            for (candidate, c) in candidates.iter_mut().zip(&attribution.candidates) {
+                if let Some(slot) = candidate.get_mut("recipient") {
+                    *slot = json!(named(&c.recipient));
+                }
+            }
+        }
         body.extend(fields);
     }
     Value::Object(body)
@@ -1417,22 +1472,16 @@ impl SnippetJob {
         let style = &settings.style;
         // Display strings are checked when a pool is saved; one stored before that
         // check existed may still be undrawable: name it, so a new PUT fixes it.
-        let (width, height) = ringmark_render::display_size(&display, style).map_err(|e| {
-            ApiError::field(
-                ErrorCode::InvalidField,
-                format!("displays.{fallback}"),
-                format!("{e} (the pool's stored display cannot be drawn: PUT the pool again)"),
-            )
-        })?;
-        let html = Snippet {
-            base_url: &self.base_url,
-            platform: self.platform,
-            fallback_display: &display,
-            width,
-            height,
-            alt_prefix: "Call",
-        }
-        .html();
+        let snippet =
+            Snippet::new(&self.base_url, self.platform, &display, style).map_err(|e| {
+                ApiError::field(
+                    ErrorCode::InvalidField,
+                    format!("displays.{fallback}"),
+                    format!("{e} (the pool's stored display cannot be drawn: PUT the pool again)"),
+                )
+            })?;
+        let (width, height) = (snippet.width, snippet.height);
+        let html = snippet.html();
         let mut body = Map::new();
         body.insert("pool".into(), json!(self.pool));
         body.insert("platform".into(), json!(self.platform));

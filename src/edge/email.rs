@@ -13,7 +13,7 @@
 //! an existing pool's fallback; and malformed and forged tokens take the same
 //! path, so their timing tells nothing about the plaintext.
 
-use super::{Cont, Edge, Step, Target, object, valid_pool_id, webhooks};
+use super::{Cont, DataPoint, Edge, Effect, Step, Target, coalesced, valid_pool_id, webhooks};
 use crate::http::{NO_STORE, Request, Response};
 use crate::protocol::{NumberReply, ObjectError, OpenKind, Opened, Opener, PoolCommand, label};
 use crate::token::{Claims, TokenError};
@@ -182,6 +182,12 @@ fn verify(edge: &Edge, route: &str, token: &str) -> Option<Claims> {
     }
 }
 
+/// How long a pixel's open may wait for others to travel with to the pool
+/// object (see `Effect::Object`'s `coalesce`): its answer is already sent, and
+/// in a burst an isolate then sends one call per quarter second per pool rather
+/// than one per open. Short enough that counts read a moment later are whole.
+pub const PIXEL_LINGER_MS: u32 = 250;
+
 /// The command recording an open of `claims`' recipient, sent to their pool.
 fn open(claims: Claims, kind: OpenKind, c: &Classification) -> super::Effect {
     let command = PoolCommand::Open {
@@ -190,7 +196,38 @@ fn open(claims: Claims, kind: OpenKind, c: &Classification) -> super::Effect {
         kind,
         opener: opener(c),
     };
-    object(Target::Pool(claims.pool), &command)
+    let linger = if kind == OpenKind::Pixel {
+        PIXEL_LINGER_MS
+    } else {
+        0
+    };
+    coalesced(Target::Pool(claims.pool), &command, linger)
+}
+
+/// The Analytics Engine data point of an open, when a dataset is bound as
+/// `OPENS` (see [`super::EdgeConfig::analytics`]): blobs `[pool, campaign,
+/// kind, device, opener, client, proxy, machine]` (`client` and `proxy` empty
+/// when unknown, `machine` `"1"` or `"0"`), one double (1: the open), indexed
+/// by pool. Never the recipient, the address or the User-Agent. It goes with
+/// the open's command, so an open counted here is one the pool was asked to
+/// record.
+fn counted(edge: &Edge, claims: &Claims, kind: OpenKind, c: &Classification) -> Option<Effect> {
+    edge.analytics.then(|| {
+        Effect::DataPoint(DataPoint {
+            blobs: vec![
+                claims.pool.clone(),
+                claims.campaign.clone(),
+                kind.as_str().to_owned(),
+                c.device.as_str().to_owned(),
+                c.opener.as_str().to_owned(),
+                c.client.unwrap_or_default().to_owned(),
+                c.proxy.unwrap_or_default().to_owned(),
+                if c.machine { "1" } else { "0" }.to_owned(),
+            ],
+            doubles: vec![1.0],
+            indexes: vec![claims.pool.clone()],
+        })
+    })
 }
 
 /// The transparent 1×1 GIF, never cached.
@@ -209,11 +246,13 @@ pub fn pixel(edge: &Edge, request: &Request, rest: &str) -> Step {
         Some(claims) => {
             let c = classify(edge, request);
             let seen = Seen::new(&claims, OpenKind::Pixel, &c);
+            let point = counted(edge, &claims, OpenKind::Pixel, &c);
             Step::respond_then(
                 pixel_response(),
                 open(claims, OpenKind::Pixel, &c),
                 Cont::PixelRecorded { seen },
             )
+            .also(point)
         }
         None => Step::respond(pixel_response()),
     }
@@ -255,10 +294,12 @@ pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
     match verify(edge, "number image", token(rest, ".png")) {
         Some(claims) => {
             let seen = Seen::new(&claims, OpenKind::Number, &c);
+            let point = counted(edge, &claims, OpenKind::Number, &c);
             Step::then(
                 open(claims, OpenKind::Number, &c),
                 Cont::Number { variant, seen },
             )
+            .also(point)
         }
         None => Step::respond(neutral_response()),
     }
@@ -342,10 +383,12 @@ pub fn click(edge: &Edge, request: &Request, rest: &str) -> Step {
     match verify(edge, "click", rest) {
         Some(claims) => {
             let seen = Seen::new(&claims, OpenKind::Click, &c);
+            let point = counted(edge, &claims, OpenKind::Click, &c);
             Step::then(
                 open(claims, OpenKind::Click, &c),
                 Cont::Click { dial, seen },
             )
+            .also(point)
         }
         None => Step::respond(page(None)),
     }

@@ -76,6 +76,11 @@ pub struct EdgeConfig {
     /// `RINGMARK_ALLOW_PRIVATE_WEBHOOKS=1`: webhook receivers may be loopback,
     /// private or `http` URLs (local development and tests; never in production).
     pub allow_private_webhooks: bool,
+    /// A Workers Analytics Engine dataset is bound as `OPENS` (optional, see
+    /// wrangler.toml): every open also writes one data point there
+    /// ([`Effect::DataPoint`]), for dashboards and SQL over open counts
+    /// without asking the pool objects.
+    pub analytics: bool,
 }
 
 /// Which Durable Object an [`Effect::Object`] goes to.
@@ -120,9 +125,38 @@ pub enum Effect {
         target: Target,
         /// The command.
         command: String,
+        /// `None`: send alone. `Some(linger_ms)`: the adapter may send this
+        /// command together with others for the same object in one call
+        /// (`commands([…])`, one answer per command, in order: see
+        /// [`crate::objects::PoolObject::handle_batch`]) — at once when the
+        /// object is idle and `linger_ms` is 0, otherwise when the call under
+        /// way ends, or after waiting up to `linger_ms` for company. Only
+        /// opens travel together: many arrive at once (an Apple Mail Privacy
+        /// Protection burst), each costs the object little, and one round trip
+        /// and one transaction for many is most of what a pool object can gain
+        /// under load. Only a pixel lingers: its answer is already sent, so
+        /// nobody waits for it. The answer each command gets is the one it
+        /// would get alone.
+        coalesce: Option<u32>,
     },
     /// An outbound HTTP request; its status and body come back.
     Fetch(Outbound),
+    /// Write one data point to the Analytics Engine dataset bound as `OPENS`
+    /// (`writeDataPoint`, which returns nothing and never waits): status 200
+    /// and an empty body come back.
+    DataPoint(DataPoint),
+}
+
+/// One Analytics Engine data point (developers.cloudflare.com/analytics/analytics-engine/):
+/// up to 20 strings, 20 numbers and one index (the sampling key).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DataPoint {
+    /// Dimensions, in a fixed order the docs of the route that writes them name.
+    pub blobs: Vec<String>,
+    /// Values.
+    pub doubles: Vec<f64>,
+    /// The sampling key (one).
+    pub indexes: Vec<String>,
 }
 
 /// An outbound HTTP request.
@@ -227,6 +261,13 @@ impl Step {
         }
     }
 
+    /// Also runs `effect`, if any, after this step's own (whose results come
+    /// first, so the continuation reads the same ones).
+    fn also(mut self, effect: Option<Effect>) -> Self {
+        self.effects.extend(effect);
+        self
+    }
+
     /// Nothing left to do and nothing to answer (the response was sent before).
     fn finished() -> Self {
         Step {
@@ -249,6 +290,17 @@ fn object<C: serde::Serialize>(target: Target, command: &C) -> Effect {
     Effect::Object {
         target,
         command: serde_json::to_string(command).unwrap_or_default(),
+        coalesce: None,
+    }
+}
+
+/// A command for an object that may travel with others, waiting up to
+/// `linger_ms` for them when the object is idle (see `coalesce`).
+fn coalesced<C: serde::Serialize>(target: Target, command: &C, linger_ms: u32) -> Effect {
+    Effect::Object {
+        target,
+        command: serde_json::to_string(command).unwrap_or_default(),
+        coalesce: Some(linger_ms),
     }
 }
 
@@ -282,6 +334,8 @@ enum Cont {
     PoolState { pool: String },
     /// The pool was deleted; release its numbers in the directory next.
     Deleted { pool: String },
+    /// A recipient was forgotten.
+    Forgot { pool: String },
     /// The directory released the deleted pool's numbers.
     Released {
         pool: String,
@@ -359,6 +413,8 @@ pub struct Edge {
     random: Box<RandomSource>,
     /// Whether webhook receivers may be private addresses.
     allow_private_webhooks: bool,
+    /// Whether opens write data points to the `OPENS` dataset.
+    analytics: bool,
     /// When this isolate last learnt which event types some webhook endpoint
     /// wants, and those types (see `webhooks::WANTED_TTL_SECONDS`).
     webhooks_wanted: RefCell<Option<(i64, std::collections::BTreeSet<crate::webhooks::EventType>)>>,
@@ -452,6 +508,7 @@ impl Edge {
             clock: Box::new(system_now),
             random: Box::new(system_random),
             allow_private_webhooks: config.allow_private_webhooks,
+            analytics: config.analytics,
             webhooks_wanted: RefCell::new(None),
         }
     }

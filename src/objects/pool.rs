@@ -37,9 +37,9 @@ use crate::calls::{
     AttributionSummary, CallId, CallRecord, CallStatus, ManualOutcome, StatusUpdate,
 };
 use crate::protocol::{
-    CallChanged, Configured, Deletion, NumberReply, ObjectError, ObjectErrorCode, OpenKind,
-    OpenStats, Opened, Opener, PoolCommand, PoolSettings, PoolState, ReportDetail, ReportReply,
-    Reported, Rung,
+    CallChanged, Configured, Deletion, Forgotten, NumberReply, ObjectError, ObjectErrorCode,
+    OpenKind, OpenStats, Opened, Opener, PoolCommand, PoolSettings, PoolState, ReportDetail,
+    ReportReply, Reported, Rung,
 };
 use crate::reports;
 use ringmark_pool::{Event, Holder, LeaseKind, Pool, Signal, Timestamp};
@@ -58,6 +58,14 @@ pub const SNAPSHOT_EVERY: u32 = 256;
 pub const SNAPSHOT_BYTES_PER_EVENT: usize = 1024;
 /// Largest part of a stored snapshot (below the platform's 2 MB per value).
 pub const SNAPSHOT_PART_BYTES: usize = 1_000_000;
+
+/// Most opens one coalesced call carries ([`PoolObject::handle_batch`]): the
+/// Worker sends at most this many in one call, and the engine refuses the rest.
+pub const MAX_BATCH: usize = 64;
+
+/// The statement that saves the open counters: it replaces the whole value,
+/// so of a batch's opens only the last one's is written.
+const SAVE_STATS: &str = "INSERT OR REPLACE INTO kv (k, v) VALUES ('stats', ?)";
 
 /// How often the retention alarm prunes: an eighth of the attribution window,
 /// between an hour and a day, so nothing is kept much past its window.
@@ -262,6 +270,54 @@ impl PoolObject {
         }
     }
 
+    /// Handles opens the Worker coalesced into one call (see
+    /// [`crate::edge::Effect::Object`]'s `coalesce`): each command as
+    /// [`PoolObject::handle_json`] would, in order, with one answer per
+    /// command, and their writes in one outcome — one transaction instead of
+    /// one each, and the open counters saved once instead of once per open.
+    /// Only `open` commands are taken (they never read, fetch or purge); any
+    /// other command, or any beyond [`MAX_BATCH`], is refused on its own
+    /// without touching the rest.
+    ///
+    /// Same answers and same storage as the commands sent one by one (held by
+    /// `tests/storage.rs`); if carrying the outcome out fails, the adapter
+    /// reloads the engine from storage and retries the whole batch, as for
+    /// one command.
+    pub fn handle_batch(&mut self, commands: &[String], now: Timestamp) -> (Vec<String>, Outcome) {
+        let mut answers = Vec::with_capacity(commands.len());
+        let mut merged = Outcome::ok((), Vec::new());
+        merged.answer.clear(); // the answers are `answers`, one per command
+        for (i, text) in commands.iter().enumerate() {
+            let outcome = match serde_json::from_str::<PoolCommand>(text) {
+                Ok(_) if i >= MAX_BATCH => Outcome::error(ObjectError::new(
+                    ObjectErrorCode::BadCommand,
+                    format!("a batch carries at most {MAX_BATCH} commands"),
+                )),
+                Ok(command @ PoolCommand::Open { .. }) => self.handle(command, now),
+                Ok(_) => Outcome::error(ObjectError::new(
+                    ObjectErrorCode::BadCommand,
+                    "only opens are taken in a batch",
+                )),
+                Err(e) => Outcome::error(ObjectError::new(
+                    ObjectErrorCode::BadCommand,
+                    format!("command: {e}"),
+                )),
+            };
+            answers.push(outcome.answer);
+            merged.writes.extend(outcome.writes);
+            merged = merged.with_alarm(outcome.alarm);
+        }
+        // Earlier saves of the counters are overwritten by the last, in the same transaction.
+        if let Some(last) = merged.writes.iter().rposition(|w| w.sql == SAVE_STATS) {
+            let mut i = 0;
+            merged.writes.retain(|w| {
+                i += 1;
+                w.sql != SAVE_STATS || i - 1 == last
+            });
+        }
+        (answers, merged)
+    }
+
     /// Handles one [`PoolCommand`] at time `now` (Unix seconds).
     pub fn handle(&mut self, command: PoolCommand, now: Timestamp) -> Outcome {
         let outcome = match command {
@@ -389,6 +445,7 @@ impl PoolObject {
                 None => Outcome::error(unknown_pool()),
             },
             PoolCommand::Delete => self.delete(now),
+            PoolCommand::Forget { recipient } => self.forget(&recipient, now),
         };
         self.finish(outcome, now)
     }
@@ -601,6 +658,58 @@ impl PoolObject {
         Outcome::ok(deletion, writes).with_alarm(Some(purge_at))
     }
 
+    /// Forgets `recipient` (see [`PoolCommand::Forget`]), in one transaction:
+    /// the allocator renames their holder records ([`Pool::forget`]) and a
+    /// snapshot taken after it replaces the stored one, the audit events up to
+    /// it are deleted (they name the recipient, and the snapshot covers them),
+    /// their opens and issued tokens are deleted, and calls attributed to them keep their
+    /// attribution's confidence and lose the id (reason `erased`).
+    fn forget(&mut self, recipient: &str, now: Timestamp) -> Outcome {
+        let Some(live) = self.live.as_mut() else {
+            return Outcome::error(unknown_pool());
+        };
+        let (holders, events) = live.pool.forget(recipient, now);
+        let mut writes = vec![
+            Write::new(
+                "DELETE FROM opens WHERE recipient = ?",
+                vec![json!(recipient)],
+            ),
+            Write::new(
+                "DELETE FROM recipients WHERE recipient = ?",
+                vec![json!(recipient)],
+            ),
+        ];
+        let mut calls = 0u64;
+        let named: Vec<CallRecord> = live
+            .calls
+            .values()
+            .filter(|c| {
+                c.attribution
+                    .as_ref()
+                    .is_some_and(|a| a.recipient.as_deref() == Some(recipient))
+            })
+            .cloned()
+            .collect();
+        for mut record in named {
+            if let Some(a) = record.attribution.as_mut() {
+                a.recipient = None;
+                a.reason = "erased".to_owned();
+            }
+            writes.push(live.keep_call(&record));
+            calls += 1;
+        }
+        if holders > 0 {
+            writes.extend(events.iter().map(|e| live.append(e, now)));
+            writes.extend(live.snapshot());
+            writes.push(Write::new(
+                "DELETE FROM events WHERE seq < ?",
+                vec![json!(live.next_seq)],
+            ));
+        }
+        let outcome = Outcome::ok(Forgotten { holders, calls }, writes);
+        self.finish(outcome, now)
+    }
+
     fn open(&mut self, holder: Holder, kind: OpenKind, opener: &Opener, now: Timestamp) -> Outcome {
         let Some(live) = self.live.as_mut() else {
             return Outcome::error(unknown_pool());
@@ -627,10 +736,7 @@ impl PoolObject {
                     json!(i64::from(opener.machine)),
                 ],
             ),
-            Write::new(
-                "INSERT OR REPLACE INTO kv (k, v) VALUES ('stats', ?)",
-                vec![json!(stored::encode(STATS, &live.stats))],
-            ),
+            Write::new(SAVE_STATS, vec![json!(stored::encode(STATS, &live.stats))]),
         ];
         if kind == OpenKind::Pixel {
             return Outcome::ok(Opened::None, writes);
@@ -656,21 +762,52 @@ impl PoolObject {
     }
 }
 
-/// `text` cut into pieces of at most `max` bytes, at character boundaries.
-fn parts(text: &str, max: usize) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
+/// `value` as JSON text cut into parts of at most `max` bytes (at character
+/// boundaries), and the text's whole length, without ever holding the whole
+/// text: a large pool's snapshot (a 1M-recipient send's is 150 MB) would
+/// otherwise sit in memory once more, plus the slack of a doubling buffer,
+/// next to the parts made from it. `None` if `value` cannot be serialised.
+fn json_parts<T: serde::Serialize>(value: &T, max: usize) -> Option<(Vec<String>, usize)> {
+    struct Parts {
+        done: Vec<String>,
+        current: Vec<u8>,
+        max: usize,
+        total: usize,
+    }
+    impl std::io::Write for Parts {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.current.extend_from_slice(buf);
+            self.total += buf.len();
+            while self.current.len() > self.max {
+                // Back to the first byte of the character at the cut (never a continuation byte).
+                let mut cut = self.max;
+                while cut > 0 && self.current.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
+                    cut -= 1;
+                }
+                let mut next = Vec::with_capacity(self.max + 64);
+                next.extend(self.current.drain(cut..));
+                let part = std::mem::replace(&mut self.current, next);
+                self.done
+                    .push(String::from_utf8(part).map_err(std::io::Error::other)?);
+            }
+            Ok(buf.len())
         }
-        let mut end = rest.len().min(max.max(4));
-        while !rest.is_char_boundary(end) {
-            end -= 1;
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
         }
-        let (part, tail) = rest.split_at(end);
-        rest = tail;
-        Some(part)
-    })
+    }
+    let max = max.max(4);
+    let mut parts = Parts {
+        done: Vec::new(),
+        current: Vec::with_capacity(max + 64),
+        max,
+        total: 0,
+    };
+    serde_json::to_writer(&mut parts, value).ok()?;
+    if !parts.current.is_empty() {
+        parts.done.push(String::from_utf8(parts.current).ok()?);
+    }
+    Some((parts.done, parts.total))
 }
 
 /// The row of a stored call.
@@ -939,16 +1076,16 @@ impl Live {
     /// Writes a snapshot covering every event so far, in parts.
     fn snapshot(&mut self) -> Vec<Write> {
         let covered = self.next_seq - 1;
-        let snapshot = serde_json::to_string(&self.pool).unwrap_or_default();
-        self.snapshot_bytes = snapshot.len();
+        let (parts, bytes) = json_parts(&self.pool, SNAPSHOT_PART_BYTES).unwrap_or_default();
+        self.snapshot_bytes = bytes;
         let mut writes = vec![
             Write::new("DELETE FROM snapshot_parts", Vec::new()),
             Write::new("DELETE FROM kv WHERE k = 'snapshot'", Vec::new()),
         ];
-        for (part, body) in parts(&snapshot, SNAPSHOT_PART_BYTES).enumerate() {
+        for (part, body) in parts.into_iter().enumerate() {
             writes.push(Write::new(
                 "INSERT INTO snapshot_parts (part, body) VALUES (?, ?)",
-                vec![json!(part), json!(body)],
+                vec![json!(part), Value::String(body)],
             ));
         }
         writes.push(Write::new(
@@ -1114,6 +1251,22 @@ mod tests {
             before,
             "no call was recorded in memory either"
         );
+    }
+
+    #[test]
+    fn json_parts_cut_whole_characters_and_join_to_the_text() {
+        let value =
+            json!({"ids": (0..200).map(|i| format!("réçipient-{i}-€𝄞")).collect::<Vec<_>>()});
+        let text = serde_json::to_string(&value).unwrap();
+        for max in [4, 5, 7, 64, 1000, text.len(), text.len() + 1] {
+            let (parts, total) = json_parts(&value, max).unwrap();
+            assert_eq!(total, text.len());
+            assert!(
+                parts.iter().all(|p| !p.is_empty() && p.len() <= max),
+                "max {max}"
+            );
+            assert_eq!(parts.concat(), text, "max {max}");
+        }
     }
 
     #[test]

@@ -148,19 +148,41 @@ impl Outcome {
     }
 }
 
+/// The statements as JSON text, `[[sql, param, …], …]`, written in one pass
+/// into a buffer sized up front: a large pool's snapshot parts (hundreds of MB
+/// in all) are neither cloned into a JSON tree nor copied again as the buffer
+/// doubles.
 fn statements_json(statements: &[Write]) -> String {
-    {
-        let rows: Vec<Value> = statements
-            .iter()
-            .map(|w| {
-                let mut row = Vec::with_capacity(w.params.len() + 1);
-                row.push(Value::from(w.sql));
-                row.extend(w.params.iter().cloned());
-                Value::Array(row)
-            })
-            .collect();
-        Value::Array(rows).to_string()
+    struct Statement<'a>(&'a Write);
+    impl Serialize for Statement<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = serializer.serialize_seq(Some(self.0.params.len() + 1))?;
+            seq.serialize_element(self.0.sql)?;
+            for param in &self.0.params {
+                seq.serialize_element(param)?;
+            }
+            seq.end()
+        }
     }
+    let estimate: usize = statements
+        .iter()
+        .map(|w| {
+            w.sql.len()
+                + 8
+                + w.params
+                    .iter()
+                    .map(|p| p.as_str().map_or(24, |t| t.len() + t.len() / 16 + 4))
+                    .sum::<usize>()
+        })
+        .sum();
+    let mut out = Vec::with_capacity(estimate + 2);
+    let rows: Vec<Statement<'_>> = statements.iter().map(Statement).collect();
+    // Serialising plain strings and JSON values into a Vec cannot fail.
+    if serde_json::to_writer(&mut out, &rows).is_err() {
+        return "[]".to_owned();
+    }
+    String::from_utf8(out).unwrap_or_else(|_| "[]".to_owned())
 }
 
 #[cfg(test)]

@@ -67,6 +67,17 @@ describe("the package installs like any npm package", () => {
     assert.equal(manifest.exports["./simulate"].types, "./simulate.d.ts");
   });
 
+  test("each module exports its own functions and none of the Worker's (Edge, PoolObject…)", () => {
+    // `#[wasm_bindgen]` exports of a linked library leak into every module: a new export in the
+    // `ringmark` crate outside its `worker` feature would show up here.
+    const own = (file) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(join(PKG, file))))
+      .map((e) => e.name)
+      .filter((name) => name !== "memory" && !name.startsWith("__"))
+      .sort();
+    assert.deepEqual(own("ringmark_bg.wasm"), ["answer", "classify", "display_size", "load_device_models", "pixel_gif", "render_number", "version"]);
+    assert.deepEqual(own("simulate_bg.wasm"), ["simulate"]);
+  });
+
   test("it installs exactly its files (and package.json)", () => {
     const installed = readdirSync(join(dir, "node_modules/ringmark-browser")).sort();
     assert.deepEqual(installed, [...manifest.files, "package.json"].sort());

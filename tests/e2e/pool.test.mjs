@@ -52,6 +52,42 @@ test("200 concurrent first opens on a 50-number pool: 50 exclusive, 150 fallback
   assert.equal(live.free, 0);
 });
 
+test("a burst of pixels, re-opens and machine opens is counted exactly: none lost, none twice", async () => {
+  // Opens reaching one pool object at once travel together (worker/coalesce.js): each is still
+  // answered as if alone, and each is stored once, whatever the batches.
+  const opens = async () => (await api(worker.base, "GET", "/v1/pools/burst")).body.opens;
+  const before = await opens();
+  const pixels = tokens.flatMap((t) => [t.open, t.open]);
+  const reopens = tokens.map((t) => t.number);
+  const proxied = tokens.slice(0, 100).map((t) => t.number);
+  const [p, r, m] = await Promise.all([
+    Promise.all(pixels.map((u) => get(u, UA.desktop))),
+    Promise.all(reopens.map((u) => get(u, UA.desktop))),
+    Promise.all(proxied.map((u) => get(u, UA.gmailProxy))),
+  ]);
+  for (const a of [...p, ...r, ...m]) assert.equal(a.status, 200);
+  // Re-opens keep what the first opens got: the same 50 exclusive holders.
+  assert.equal(r.filter((a) => a.headers.get("x-ringmark-lease") === "exclusive").length, 50);
+  // Pixels are answered before their opens are stored: wait until the counts settle.
+  const want = {
+    total: before.total + pixels.length + reopens.length + proxied.length,
+    pixel: (before.by_kind.pixel ?? 0) + pixels.length,
+    number: before.by_kind.number + reopens.length + proxied.length,
+    machine: before.machine + proxied.length,
+  };
+  let now = before;
+  for (let i = 0; i < 100 && now.total < want.total; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    now = await opens();
+  }
+  await new Promise((r) => setTimeout(r, 300)); // and would more arrive late?
+  now = await opens();
+  assert.deepEqual(
+    { total: now.total, pixel: now.by_kind.pixel, number: now.by_kind.number, machine: now.machine },
+    want,
+  );
+});
+
 test("after a restart every holder keeps their number", async () => {
   const before = await holders();
   await worker.stop();

@@ -171,6 +171,8 @@ pub struct Service {
     pub writes: HashMap<String, usize>,
     /// Steps whose response was sent, with effects still to run (what `ctx.waitUntil` holds).
     pub after: Vec<Step>,
+    /// Analytics Engine data points written (when the edge has `analytics`).
+    pub data_points: Vec<ringmark::edge::DataPoint>,
     pub now: i64,
 }
 
@@ -243,6 +245,7 @@ impl Service {
             commands: HashMap::new(),
             writes: HashMap::new(),
             after: Vec::new(),
+            data_points: Vec::new(),
             now: NOW,
         }
     }
@@ -250,8 +253,24 @@ impl Service {
     /// Runs one effect where the adapter would.
     pub fn run_effect(&mut self, effect: &Effect) -> EffectResult {
         match effect {
-            Effect::Object { target, command } => {
+            Effect::Object {
+                target,
+                command,
+                coalesce,
+            } => {
                 let answer = match target {
+                    Target::Pool(name) if coalesce.is_some() => {
+                        // The adapter sends a coalescable command in a batch (of one here,
+                        // when no call to the object is under way).
+                        *self.commands.entry(name.clone()).or_default() += 1;
+                        let slot = self.pools.entry(name.clone()).or_default();
+                        let (mut answers, outcome) = slot
+                            .engine
+                            .handle_batch(std::slice::from_ref(command), self.now);
+                        *self.writes.entry(name.clone()).or_default() += outcome.writes.len();
+                        slot.carry_out(outcome);
+                        answers.pop().expect("one answer per command of a batch")
+                    }
                     Target::Pool(name) => {
                         *self.commands.entry(name.clone()).or_default() += 1;
                         let slot = self.pools.entry(name.clone()).or_default();
@@ -279,6 +298,13 @@ impl Service {
                 EffectResult {
                     status: 200,
                     body: answer,
+                }
+            }
+            Effect::DataPoint(point) => {
+                self.data_points.push(point.clone());
+                EffectResult {
+                    status: 200,
+                    body: String::new(),
                 }
             }
             Effect::Fetch(out) => {

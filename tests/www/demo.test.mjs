@@ -141,7 +141,9 @@ test("a simulation loads its module and draws the pool filling, then emptying; a
     const ys = await page.$eval("#sim-held", (p) => p.getAttribute("points").split(" ").map((xy) => Number(xy.split(",")[1])));
     return { ys, text: await page.textContent("#sim-summary") };
   };
+  assert.equal(await page.isVisible("#sim-chart"), false, "no chart before a run");
   const big = await run(3000);
+  assert.equal(await page.isVisible("#sim-chart"), true);
   assert.ok(big.ys.length > 100, `${big.ys.length} points`);
   const top = Math.min(...big.ys); // SVG y grows downwards: the peak is the smallest y
   assert.ok(top < big.ys[0] && top < big.ys.at(-1), "rises from empty, then falls");

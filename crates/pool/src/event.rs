@@ -92,6 +92,14 @@ pub enum Event {
         /// Holders forgotten.
         holders: u64,
     },
+    /// Input: a recipient was forgotten on request ([`crate::Pool::forget`]); the event names
+    /// nobody, and replaying it changes nothing (the snapshot written with it holds the change).
+    Forgotten {
+        /// When.
+        at: Timestamp,
+        /// Holder records renamed.
+        holders: u64,
+    },
     /// Derived: an exclusive/shared phase ended; the number enters its tail for this holder.
     LeaseEnded {
         /// Expiry time.
@@ -184,6 +192,7 @@ impl Event {
             | Self::Opened { at, .. }
             | Self::CallRecorded { at, .. }
             | Self::Pruned { at, .. }
+            | Self::Forgotten { at, .. }
             | Self::LeaseEnded { at, .. }
             | Self::AssociationEnded { at, .. }
             | Self::AssociationCut { at, .. }

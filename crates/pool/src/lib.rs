@@ -78,4 +78,5 @@ pub use error::PoolError;
 pub use event::{Discard, Event, EventSink, PolicyKind};
 pub use lease::{Allocation, ExhaustionOutcome, Holder, Holding, LeaseKind, Signal, Timestamp};
 pub use pool::{ExhaustionCounts, Pool};
+pub use snapshot::{ERASED, erased_recipient, is_erased};
 pub use stats::PoolStats;

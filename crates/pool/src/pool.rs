@@ -1317,7 +1317,8 @@ impl Pool {
                 self.prune(*at);
                 Ok(())
             }
-            Event::LeaseEnded { .. }
+            Event::Forgotten { .. }
+            | Event::LeaseEnded { .. }
             | Event::AssociationEnded { .. }
             | Event::AssociationCut { .. }
             | Event::Quarantined { .. }

@@ -546,4 +546,54 @@ impl Pool {
         self.check_pressure(now, &mut events);
         events
     }
+
+    /// Forgets `recipient` (every campaign's holder of that id), on request: each of its holder
+    /// records keeps its place — its leases, tails and the calls it could have made still count
+    /// when a call is attributed, so nobody else is credited with a call the forgotten recipient
+    /// may make — under an id that names no one ([`erased_recipient`]). Returns how many holder
+    /// records were renamed (0: the pool does not know the id) and the event to log, which
+    /// carries no id. Replaying that event cannot redo the renaming: whoever stores the pool must
+    /// write a snapshot taken after it and drop the events before it (the pool object does, in
+    /// the same transaction), so the id survives nowhere.
+    pub fn forget(&mut self, recipient: &str, now: Timestamp) -> (u64, Vec<Event>) {
+        let now = self.tick(now);
+        let mut snap = Snapshot::from(&*self);
+        let mut forgotten = 0u64;
+        for (i, h) in snap.holders.iter_mut().enumerate() {
+            if h.recipient == recipient {
+                h.recipient = erased_recipient(i);
+                forgotten += 1;
+            }
+        }
+        if forgotten == 0 {
+            return (0, Vec::new());
+        }
+        // A snapshot built from a valid pool reloads; renaming changes no index.
+        match Pool::try_from(snap) {
+            Ok(pool) => *self = pool,
+            Err(_) => return (0, Vec::new()),
+        }
+        (
+            forgotten,
+            vec![Event::Forgotten {
+                at: now,
+                holders: forgotten,
+            }],
+        )
+    }
+}
+
+/// The id a forgotten holder record takes: it starts with a control character, which no
+/// recipient id may contain (`ringmark` refuses them when it issues tokens), and carries the
+/// record's index, so two forgotten records of one campaign stay two.
+pub fn erased_recipient(index: usize) -> String {
+    format!("{ERASED}{index}")
+}
+
+/// The start of every [`erased_recipient`] id.
+pub const ERASED: &str = "\u{1}erased:";
+
+/// Whether `recipient` is an id [`Pool::forget`] gave.
+pub fn is_erased(recipient: &str) -> bool {
+    recipient.starts_with(ERASED)
 }

@@ -810,3 +810,43 @@ fn short_and_long_recipient_ids_survive_renewal_and_snapshot() {
     );
     assert!(!a.sticky);
 }
+
+/// A recipient forgotten on request: their id is gone from the pool and its snapshot, and a
+/// call to the number they held still counts them — under an id that names no one — so it is
+/// not pinned on someone else.
+#[test]
+fn forgetting_a_recipient_keeps_their_place_but_not_their_id() {
+    let (mut pool, _) = Pool::new(cfg(1, Exhaustion::Fallback), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "iphone", T0);
+    assert_eq!(a.lease, LeaseKind::Exclusive);
+    let (forgotten, events) = pool.forget("r1", T0 + 60);
+    assert_eq!(forgotten, 1);
+    assert!(matches!(
+        events.as_slice(),
+        [Event::Forgotten { holders: 1, .. }]
+    ));
+    let snapshot = serde_json::to_string(&pool).unwrap();
+    assert!(
+        !snapshot.contains("\"r1\""),
+        "the id survives in the snapshot"
+    );
+    // The number is still held, by the erased record, and a call to it is attributed to it.
+    let attribution = pool.attribute(&call(&a.number, T0 + 120, None));
+    let top = attribution
+        .candidates
+        .first()
+        .expect("the erased holder is still a candidate");
+    assert!(
+        ringmark_pool::is_erased(&top.recipient),
+        "{}",
+        top.recipient
+    );
+    // The same id opening again is a new recipient, who does not get the erased one's number.
+    let (again, _) = pool.open(&who(1), Signal::Human, "iphone", T0 + 180);
+    assert_eq!(again.lease, LeaseKind::Fallback);
+    // Forgetting an id the pool does not know changes nothing and logs nothing.
+    assert_eq!(pool.forget("nobody", T0 + 240), (0, Vec::new()));
+    // And the pool reloads from its snapshot.
+    let reloaded: Pool = serde_json::from_str(&serde_json::to_string(&pool).unwrap()).unwrap();
+    assert_eq!(reloaded.stats(T0 + 300), pool.stats(T0 + 300));
+}

@@ -2,30 +2,46 @@
 //!
 //! `cargo run -p ringmark-render --example contact_sheet -- out.png`
 //!
-//! Each row is one (number, style) pair: the text variant on the left, the button on the right (both in
-//! the one display box the pair shares, so equal in size), pasted at their native 2x size on a grey
-//! backdrop so the paper edges show.
+//! Each row is one (number, style) pair: the text variant and the button (both in the one display box the
+//! pair shares, so equal in size), at their native 2x size, composited over a light email background and
+//! again over a dark-mode one: the images are transparent around the button's corners and around the
+//! text's halo, so both must read on either.
 
 use ringmark_render::{Colour, Shape, Style, Variant, number_image};
 use std::error::Error;
 
 const GAP: usize = 24;
-const BACKDROP: [u8; 3] = [0xd1, 0xd5, 0xdb];
+/// Between the cells: a neutral grey, so each cell's own background shows.
+const BACKDROP: [u8; 3] = [0x9c, 0xa3, 0xaf];
+/// The email backgrounds each image is composited over: white, and a dark mode's near-black (#121212, the
+/// dark surface of Material Design, which Gmail's and Outlook's dark themes are close to).
+const BACKGROUNDS: [[u8; 3]; 2] = [[0xff, 0xff, 0xff], [0x12, 0x12, 0x12]];
 
 /// A decoded image: width, height, RGB bytes.
 type Rgb = (usize, usize, Vec<u8>);
 
-fn decode(png_bytes: &[u8]) -> Result<Rgb, Box<dyn Error>> {
+/// Decodes `png_bytes` and composites it over `background`.
+fn decode(png_bytes: &[u8], background: [u8; 3]) -> Result<Rgb, Box<dyn Error>> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
     decoder.set_transformations(png::Transformations::EXPAND);
     let mut reader = decoder.read_info()?;
     let mut buf = vec![0; reader.output_buffer_size().ok_or("image too large")?];
     let info = reader.next_frame(&mut buf)?;
-    if info.color_type != png::ColorType::Rgb {
-        return Err(format!("expected RGB after expansion, got {:?}", info.color_type).into());
-    }
     buf.truncate(info.buffer_size());
-    Ok((info.width as usize, info.height as usize, buf))
+    let rgb = match info.color_type {
+        png::ColorType::Rgb => buf,
+        png::ColorType::Rgba => buf
+            .chunks_exact(4)
+            .flat_map(|p| {
+                let a = u16::from(p[3]);
+                (0..3).map(move |c| {
+                    ((u16::from(p[c]) * a + u16::from(background[c]) * (255 - a) + 127) / 255) as u8
+                })
+            })
+            .collect(),
+        other => return Err(format!("expected RGB(A) after expansion, got {other:?}").into()),
+    };
+    Ok((info.width as usize, info.height as usize, rgb))
 }
 
 fn styles() -> Result<Vec<(&'static str, Style)>, Box<dyn Error>> {
@@ -71,6 +87,15 @@ fn styles() -> Result<Vec<(&'static str, Style)>, Box<dyn Error>> {
             },
         ),
         (
+            "largest: 40 px german",
+            Style {
+                label: Some("Jetzt anrufen".into()),
+                font_px: 40,
+                button: c("#7c3aed")?,
+                ..Style::default()
+            },
+        ),
+        (
             "large czech",
             Style {
                 label: Some("Zavolejte nám".into()),
@@ -91,19 +116,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     for (_, style) in styles()? {
         for number in numbers {
             let mut row = Vec::new();
-            for variant in [Variant::Text, Variant::Button] {
-                let img = number_image(number, variant, &style)?;
-                let rgb = decode(&img.png)?;
-                assert_eq!(
-                    (rgb.0, rgb.1),
-                    (2 * img.width as usize, 2 * img.height as usize)
-                );
-                row.push(rgb);
+            for background in BACKGROUNDS {
+                for variant in [Variant::Text, Variant::Button] {
+                    let img = number_image(number, variant, &style)?;
+                    let rgb = decode(&img.png, background)?;
+                    assert_eq!(
+                        (rgb.0, rgb.1),
+                        (2 * img.width as usize, 2 * img.height as usize)
+                    );
+                    row.push(rgb);
+                }
             }
             rows.push(row);
         }
     }
-    let col_w: Vec<usize> = (0..2)
+    let col_w: Vec<usize> = (0..4)
         .map(|i| rows.iter().map(|r| r[i].0).max().unwrap_or(0))
         .collect();
     let width = GAP + col_w.iter().map(|w| w + GAP).sum::<usize>();

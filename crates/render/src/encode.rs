@@ -1,7 +1,8 @@
 //! Palette PNG encoding: 16 colours at 4 bits per pixel, written directly — signature, `IHDR`, `PLTE`, one
 //! `IDAT`, `IEND` — around a zlib stream from `miniz_oxide` (the deflate engine the `png` crate itself
-//! uses through `flate2`). The paper is opaque, so a number image has no `tRNS`; only [`transparent`], the
-//! neutral image, is a 1-bit palette of one fully transparent entry.
+//! uses through `flate2`). A number image's palette carries alpha (`tRNS`): its corners and the space around
+//! its text are transparent; [`transparent`], the neutral image, is a 1-bit palette of one fully
+//! transparent entry.
 //!
 //! Why not the `png` crate's encoder: measured on these images (`bench/render/RESULTS.md`), most of the
 //! encode time was setting up a fresh deflate state per image (hash chains and a 64 KB LZ buffer,
@@ -11,7 +12,17 @@
 //! the `png` crate (a dev-dependency), which checks the chunk CRCs and the zlib Adler-32.
 //!
 //! Rows are written with filter type 0 (none): palette indices are labels, not intensities, so the
-//! prediction filters only add entropy here (measured: 4–21 % larger at levels 3–9, never smaller).
+//! prediction filters only add entropy here (measured: 4–21 % larger at levels 3–9, never smaller; again
+//! on the current images with `cargo run --release -p ringmark-render --example encode_choices`: on the
+//! "Call us" text and button, Sub, Up, Paeth and per-row adaptive are 12–25 % larger, and one index per
+//! byte (8-bit depth) 8–9 % larger than two per byte).
+//!
+//! **Within 4 KB** ([`within_budget`]): the first try is level 4 as drawn, which every default-size
+//! image passes; over 4 KB, level 6 (2–8 % smaller on the large styles; see [`LEVEL_SMALL`] for why not
+//! 9 or 10), then fewer antialiasing steps. Measured with the same example: merging 16 indices into 8
+//! saves 19–24 %, into 4 saves 36–40 %. Not tried: Zopfli, whose authors report 3–8 % smaller output
+//! than zlib's best at about 80× its time (Alakuijala and Vandevenne, "Data compression using Zopfli",
+//! Google, 2013) — too slow for an open, and too little to replace the coarser steps.
 
 use crate::{Colour, RenderError};
 use miniz_oxide::deflate::core::{
@@ -22,9 +33,85 @@ use std::cell::RefCell;
 /// Palette size: 4-bit indices.
 pub(crate) const PALETTE_LEN: usize = 16;
 
-/// Deflate level (miniz scale 0..=10). Chosen by measurement (RESULTS.md): level 4 is about twice as
-/// fast as level 6 for 1–6 % more bytes; levels 1–2 are up to 40 % faster but 5–35 % larger.
-const LEVEL: i32 = 4;
+/// A palette: each entry's colour and alpha (255 opaque, 0 transparent).
+pub(crate) type Palette = [(Colour, u8); PALETTE_LEN];
+
+/// The most bytes a number image may take: 4 KB at 2×, in every style. An image drawn over it is encoded
+/// again at a stronger deflate level, then with fewer antialiasing steps, until it fits (see the
+/// crate documentation).
+pub const MAX_PNG_BYTES: usize = 4096;
+
+/// Deflate level (miniz scale 0..=10) of the first try. Chosen by measurement (RESULTS.md): level 4 is
+/// about twice as fast as level 6 for 1–6 % more bytes; levels 1–2 are up to 40 % faster but 5–35 %
+/// larger.
+const LEVEL: u8 = 4;
+/// Deflate level of every later try, for the few large styles that need it: 2–8 % smaller than level 4
+/// on them. Measured (native, `cargo bench -p ringmark-render --bench render`, 32 px labelled text
+/// through the tries): level 6 ≈ 4 ms for the whole ladder, level 9 7–9 ms, level 10 14–18 ms, each
+/// ending on the same or the next coarser step.
+const LEVEL_SMALL: u8 = 6;
+
+/// The tries of [`within_budget`], in order: deflate level and how many steps each of the palette's two
+/// ramps keeps (`None`: all of them).
+const LADDER: [(u8, Option<(u8, u8)>); 7] = [
+    (LEVEL, None),
+    (LEVEL_SMALL, None),
+    (LEVEL_SMALL, Some((3, 7))),
+    (LEVEL_SMALL, Some((2, 5))),
+    (LEVEL_SMALL, Some((2, 3))),
+    (LEVEL_SMALL, Some((1, 2))),
+    (LEVEL_SMALL, Some((1, 1))),
+];
+
+/// Encodes `indices` within [`MAX_PNG_BYTES`]: first as drawn at the fast level, then at a stronger
+/// level, then with each of the palette's `ramps` (first and last index of a run of blends, such as paper
+/// → ink) coarsened to fewer steps — the antialiasing loses levels, the shapes stay where they are —
+/// until one fits. Only large styles (32–40 px fonts) go past the first try, and at most the
+/// last try's image is returned if nothing fits (no style the layout allows gets there; tested).
+pub(crate) fn within_budget(
+    width: u32,
+    height: u32,
+    indices: &[u8],
+    palette: &Palette,
+    ramps: &[(u8, u8); 2],
+) -> Result<Vec<u8>, RenderError> {
+    let mut png = Vec::new();
+    for (level, steps) in LADDER {
+        png = match steps {
+            None => indexed4(width, height, indices, palette, level)?,
+            Some((first, second)) => {
+                let map = coarsen(ramps, [first, second]);
+                let fewer: Vec<u8> = indices
+                    .iter()
+                    .map(|&i| map.get(usize::from(i)).copied().unwrap_or(i))
+                    .collect();
+                indexed4(width, height, &fewer, palette, level)?
+            }
+        };
+        if png.len() <= MAX_PNG_BYTES {
+            break;
+        }
+    }
+    Ok(png)
+}
+
+/// The index map that keeps `steps[k] + 1` evenly spaced indices of ramp `k` (its ends included) and
+/// sends every other index of the ramp to the nearest kept one. Indices outside the ramps map to
+/// themselves.
+fn coarsen(ramps: &[(u8, u8); 2], steps: [u8; 2]) -> [u8; PALETTE_LEN] {
+    let mut map: [u8; PALETTE_LEN] = std::array::from_fn(|i| i as u8);
+    for (&(lo, hi), n) in ramps.iter().zip(steps) {
+        let (span, n) = (f32::from(hi - lo), f32::from(n.max(1)));
+        for i in lo..=hi {
+            let t = f32::from(i - lo) / span;
+            let kept = lo + ((t * n).round() / n * span).round() as u8;
+            if let Some(slot) = map.get_mut(usize::from(i)) {
+                *slot = kept;
+            }
+        }
+    }
+    map
+}
 /// zlib framing with a 32 KB window (positive window bits = zlib header and Adler-32 trailer).
 const WINDOW_BITS: i32 = 15;
 
@@ -35,12 +122,14 @@ thread_local! {
 }
 
 /// Encodes `indices` (one palette index 0..16 per pixel, row-major, `width × height` of them) as a 4-bit
-/// indexed PNG.
+/// indexed PNG, deflated at `level`. The palette's alphas go in a `tRNS` chunk (without its trailing
+/// opaque entries, as the PNG specification allows), none if every entry is opaque.
 pub(crate) fn indexed4(
     width: u32,
     height: u32,
     indices: &[u8],
-    palette: &[Colour; PALETTE_LEN],
+    palette: &Palette,
+    level: u8,
 ) -> Result<Vec<u8>, RenderError> {
     let row_bytes = (width as usize).div_ceil(2);
     if width == 0 || height == 0 || indices.len() != width as usize * height as usize {
@@ -67,9 +156,14 @@ pub(crate) fn indexed4(
             *byte = (last & 0x0f) << 4;
         }
     }
-    let zlib = deflate(&raw)?;
-    let plte: Vec<u8> = palette.iter().flat_map(|c| [c.r, c.g, c.b]).collect();
-    Ok(indexed_png(width, height, 4, &plte, None, &zlib))
+    let zlib = deflate(&raw, level)?;
+    let plte: Vec<u8> = palette.iter().flat_map(|(c, _)| [c.r, c.g, c.b]).collect();
+    let mut trns: Vec<u8> = palette.iter().map(|&(_, a)| a).collect();
+    while trns.last() == Some(&255) {
+        trns.pop();
+    }
+    let trns = (!trns.is_empty()).then_some(trns.as_slice());
+    Ok(indexed_png(width, height, 4, &plte, trns, &zlib))
 }
 
 /// Encodes a fully transparent `width × height` image: 1 bit per pixel, a palette of one entry (white)
@@ -83,7 +177,7 @@ pub(crate) fn transparent(width: u32, height: u32) -> Result<Vec<u8>, RenderErro
     }
     // Each scanline: filter type 0, then one bit per pixel, all index 0.
     let raw = vec![0; ((width as usize).div_ceil(8) + 1) * height as usize];
-    let zlib = deflate(&raw)?;
+    let zlib = deflate(&raw, LEVEL)?;
     Ok(indexed_png(width, height, 1, &[0xff; 3], Some(&[0]), &zlib))
 }
 
@@ -130,10 +224,12 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&crc.finalize().to_be_bytes());
 }
 
-/// Compresses `raw` into a zlib stream with the isolate's compressor (a fresh one if it is somehow busy).
-fn deflate(raw: &[u8]) -> Result<Vec<u8>, RenderError> {
-    let flags = create_comp_flags_from_zip_params(LEVEL, WINDOW_BITS, 0);
+/// Compresses `raw` into a zlib stream at `level` with the isolate's compressor (a fresh one if it is
+/// somehow busy).
+fn deflate(raw: &[u8], level: u8) -> Result<Vec<u8>, RenderError> {
+    let flags = create_comp_flags_from_zip_params(i32::from(level), WINDOW_BITS, 0);
     let run = |c: &mut CompressorOxide| {
+        c.set_compression_level_raw(level);
         let mut out = Vec::with_capacity(raw.len() / 4 + 64);
         let (status, _) = compress_to_output(c, raw, TDEFLFlush::Finish, |bytes| {
             out.extend_from_slice(bytes);
@@ -168,21 +264,83 @@ mod tests {
 
     #[test]
     fn wrong_buffer_size_is_an_error_not_a_panic() {
-        let palette = [Colour::rgb(0, 0, 0); PALETTE_LEN];
-        assert!(indexed4(3, 2, &[0; 5], &palette).is_err());
-        assert!(indexed4(0, 0, &[], &palette).is_err());
-        assert!(indexed4(3, 2, &[0; 6], &palette).is_ok());
+        let palette = [(Colour::rgb(0, 0, 0), 255); PALETTE_LEN];
+        assert!(indexed4(3, 2, &[0; 5], &palette, LEVEL).is_err());
+        assert!(indexed4(0, 0, &[], &palette, LEVEL).is_err());
+        assert!(indexed4(3, 2, &[0; 6], &palette, LEVEL).is_ok());
         assert!(transparent(0, 5).is_err());
         assert!(transparent(5, 0).is_err());
     }
 
     #[test]
     fn the_reused_compressor_gives_the_same_bytes_as_a_fresh_one() {
-        let palette = std::array::from_fn(|i| Colour::rgb(i as u8 * 16, 0, 0));
+        let palette = std::array::from_fn(|i| (Colour::rgb(i as u8 * 16, 0, 0), 255));
         let a: Vec<u8> = (0..999u32).map(|i| (i * 7 % 16) as u8).collect();
         let b: Vec<u8> = (0..999u32).map(|i| (i / 50 % 16) as u8).collect();
-        let first = indexed4(37, 27, &a, &palette).expect("a");
-        indexed4(37, 27, &b, &palette).expect("b in between");
-        assert_eq!(indexed4(37, 27, &a, &palette).expect("a again"), first);
+        let first = indexed4(37, 27, &a, &palette, LEVEL).expect("a");
+        indexed4(37, 27, &b, &palette, LEVEL_SMALL).expect("b in between, at another level");
+        assert_eq!(
+            indexed4(37, 27, &a, &palette, LEVEL).expect("a again"),
+            first
+        );
+    }
+
+    #[test]
+    fn trns_holds_the_alphas_up_to_the_last_translucent_entry() {
+        let mut palette: Palette = [(Colour::rgb(1, 2, 3), 255); PALETTE_LEN];
+        let opaque = indexed4(4, 1, &[0, 1, 2, 3], &palette, LEVEL).expect("opaque");
+        assert!(!opaque.windows(4).any(|w| w == b"tRNS"));
+        palette[0].1 = 0;
+        palette[2].1 = 128;
+        let png = indexed4(4, 1, &[0, 1, 2, 3], &palette, LEVEL).expect("alpha");
+        let at = png
+            .windows(4)
+            .position(|w| w == b"tRNS")
+            .expect("tRNS chunk");
+        assert_eq!(png.get(at - 4..at), Some(&[0, 0, 0, 3][..]), "length 3");
+        assert_eq!(png.get(at + 4..at + 7), Some(&[0, 255, 128][..]));
+    }
+
+    #[test]
+    fn coarsening_keeps_each_ramps_ends_and_evenly_spaced_steps() {
+        let map = coarsen(&[(0, 3), (3, 15)], [1, 3]);
+        // Ramp 0..=3 keeps its ends; ramp 3..=15 keeps 3, 7, 11, 15.
+        assert_eq!(map, [0, 0, 3, 3, 3, 7, 7, 7, 7, 11, 11, 11, 11, 15, 15, 15]);
+        let identity = coarsen(&[(0, 3), (3, 15)], [3, 12]);
+        assert!(
+            identity
+                .iter()
+                .enumerate()
+                .all(|(i, &m)| usize::from(m) == i)
+        );
+    }
+
+    #[test]
+    fn the_budget_is_met_by_coarsening_when_the_first_try_is_over() {
+        // Noise in 16 levels cannot fit; in two levels per ramp it compresses well below the budget.
+        let (w, h) = (900u32, 120u32);
+        let mut seed = 7u32;
+        let noise: Vec<u8> = (0..w * h)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (seed >> 16) as u8 & 15
+            })
+            .collect();
+        let palette = [(Colour::rgb(0, 0, 0), 255); PALETTE_LEN];
+        assert!(indexed4(w, h, &noise, &palette, LEVEL).expect("raw").len() > MAX_PNG_BYTES);
+        let fitted = within_budget(w, h, &noise, &palette, &[(0, 3), (3, 15)]).expect("fits");
+        // Still the whole image: decodes to w × h indices.
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&fitted))
+            .read_info()
+            .expect("header");
+        let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+        let info = reader.next_frame(&mut buf).expect("data");
+        assert_eq!((info.width, info.height), (w, h));
+        let small =
+            within_budget(4, 1, &[0, 1, 2, 3], &palette, &[(0, 3), (3, 15)]).expect("small");
+        assert_eq!(
+            small,
+            indexed4(4, 1, &[0, 1, 2, 3], &palette, LEVEL).expect("first try")
+        );
     }
 }

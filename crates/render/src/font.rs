@@ -209,7 +209,10 @@ impl Face {
             vertical: line.scale.y / self.height_unscaled,
         };
         for &(id, gx) in &line.glyphs {
-            let glyph = id.with_scale_and_position(line.scale, point(x + gx, baseline));
+            // Pen positions on even pixels (whole CSS pixels): repeated characters then draw identical
+            // pixels at byte-aligned places in the 4-bit rows, which deflate finds as repeats.
+            let pen = ((x + gx) / 2.0).round() * 2.0;
+            let glyph = id.with_scale_and_position(line.scale, point(pen, baseline));
             if let Some(outline) = self.outline(id) {
                 let outlined = OutlinedGlyph::new(glyph, outline, factor);
                 let b = outlined.px_bounds();

@@ -7,10 +7,19 @@
 //!
 //! * **Raster, not HTML text**: the number is chosen when the email is *opened*, long after it was sent, so
 //!   only an image can carry it. Alt text is fixed at send time and carries a static number.
-//! * **PNG, 4-bit palette, opaque paper**: 16 colours (blends paper→ink, or the button's colours) keep each
-//!   image near 2–3 KB at 2x (at most 4 KB at the default size, checked by a test; 4–6 KB at 32 px,
-//!   where fewer levels would band visibly); GIF has only 1-bit transparency and transparent PNGs lose
-//!   contrast in dark modes, so the paper is an opaque, per-pool colour.
+//! * **PNG, 4-bit palette with alpha, dark-mode safe**: nothing but the drawing is opaque. The button's
+//!   corners are transparent (antialiased edge in the button colour at rising alpha), and the text variant
+//!   is drawn on transparency with a thin halo of `paper` (0.08 em) around every glyph: on a page of the
+//!   paper's colour the halo is invisible, on a dark-mode page (prefers-color-scheme, a client's forced
+//!   dark, Windows high contrast) the ink still sits on its paper, so no white box shows and no dark text
+//!   vanishes into a dark page (Litmus's dark-mode guide recommends such outlines for dark elements of
+//!   transparent images). GIF has only 1-bit transparency, which cannot antialias an edge over an
+//!   unknown background.
+//! * **At most [`MAX_PNG_BYTES`] (4 KB) in every style**: a box is at most [`BOX_MAX_WIDTH`] (600) CSS px
+//!   wide, the usual email column; glyph pens sit on whole CSS pixels so repeated digits are repeated
+//!   bytes for deflate; and an image over 4 KB is encoded again at a stronger deflate level, then with
+//!   fewer antialiasing steps, until it fits (only 32–40 px styles get there, mostly with labels;
+//!   tested with the largest styles). Measured choices in `encode.rs` and BENCHMARKS.md.
 //! * **2x pixels, 1x size**: [`Image::width`]/[`Image::height`] are the CSS size to put in the HTML
 //!   `width`/`height` attributes (honoured by Outlook desktop); the PNG has twice as many pixels for
 //!   high-density screens.
@@ -57,8 +66,10 @@ mod style;
 
 pub use cache::Renderer;
 pub use colour::Colour;
+pub use encode::MAX_PNG_BYTES;
 pub use error::RenderError;
 pub use font::can_draw;
+pub use layout::BOX_MAX_WIDTH;
 pub use pixel::PIXEL_GIF;
 pub use style::{
     FONT_PX_MAX, FONT_PX_MIN, LABEL_MAX_CHARS, MIN_CONTRAST, NUMBER_MAX_CHARS, Shape, Style,
@@ -68,8 +79,8 @@ pub use style::{
 /// A rendered image: PNG bytes at 2x plus the intended CSS display size.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Image {
-    /// The PNG file (`2 × width` by `2 × height` pixels; a number is a 4-bit palette on opaque paper, the
-    /// neutral image a 1-bit palette of one transparent entry).
+    /// The PNG file (`2 × width` by `2 × height` pixels; a number is a 4-bit palette with alpha, at most
+    /// [`MAX_PNG_BYTES`]; the neutral image a 1-bit palette of one transparent entry).
     pub png: Vec<u8>,
     /// Display width in CSS pixels (1x); the same for both variants, see [`display_size`].
     pub width: u32,

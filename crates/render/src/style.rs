@@ -55,7 +55,9 @@ pub enum Shape {
 pub struct Style {
     /// Text colour of the text variant (default `#111827`, near black).
     pub ink: Colour,
-    /// Background of the whole image, opaque (default `#ffffff`); also shows at the button's corners.
+    /// The colour the text variant's glyphs sit on (default `#ffffff`): a thin halo around each glyph,
+    /// the rest of the image transparent. Set it to the email's background, where the halo is invisible;
+    /// on a dark-mode page it keeps the ink readable.
     pub paper: Colour,
     /// Button fill (default `#15803d`, a green with 5:1 contrast to white).
     pub button: Colour,

@@ -371,17 +371,9 @@ fn snippet(args: SnippetArgs) -> Result<(), String> {
         None => Default::default(),
     };
     style.validate().map_err(|e| format!("--style: {e}"))?;
-    let (width, height) =
-        ringmark::render::display_size(&display, &style).map_err(|e| e.to_string())?;
-    let html = Snippet {
-        base_url,
-        platform,
-        fallback_display: &display,
-        width,
-        height,
-        alt_prefix: "Call",
-    }
-    .html();
+    let html = Snippet::new(base_url, platform, &display, &style)
+        .map_err(|e| e.to_string())?
+        .html();
     io::stdout()
         .write_all(html.as_bytes())
         .map_err(|e| e.to_string())
