@@ -55,6 +55,14 @@ before(async () => {
   assert.ok(state.live.utilisation > 0, JSON.stringify(state.live));
   const call = await ok("POST", "/v1/calls", { to: await heldBy(tokens[0]), from: "+12125550123", at: Math.floor(Date.now() / 1000) });
   await ok("POST", `/v1/calls/${call.call_id}/outcome`, { converted: true, value: 240, currency: "USD" });
+  // A pixel is answered before its open is recorded (which may wait for company): wait until all 11
+  // of spring's fetches are (4 people's images and alice's pixel and call link, 6 machine fetches).
+  for (let i = 0; ; i++) {
+    const { opens } = (await ok("GET", "/v1/pools/spring/report?campaign=launch")).report;
+    if (opens === 11) break;
+    assert.ok(i < 120 && opens < 11, `spring's opens: ${opens}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",

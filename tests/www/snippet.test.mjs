@@ -7,16 +7,16 @@
 // number is drawn, and with images blocked the alt text draws the number. The screenshots are put
 // together in docs/snippet-dark-mode.png.
 //
-// The snippet and the images come from the same wasm build the Worker runs (www/pkg), through its
+// The snippet and the images come from the same wasm build the Worker runs (pkg/), through its
 // `snippet_html` and `render_number`; the test server answers the snippet's image URLs with them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { chromium } from "playwright-core";
-import { initSync, snippet_html, render_number, pixel_gif } from "../../www/pkg/ringmark.js";
+import { initSync, snippet_html, render_number, pixel_gif } from "../../pkg/ringmark.js";
 
-initSync({ module: await readFile(new URL("../../www/pkg/ringmark_bg.wasm", import.meta.url)) });
+initSync({ module: await readFile(new URL("../../pkg/ringmark_bg.wasm", import.meta.url)) });
 
 const FALLBACK = "(415) 555-0132";
 // The cases: the variant the image URL answers, and the pool's style.
