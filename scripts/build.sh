@@ -29,6 +29,13 @@ wasm-bindgen --target web --remove-name-section --remove-producers-section \
   --out-dir pkg/browser --out-name simulate "$target/ringmark_browser_simulate.wasm"
 node scripts/browser-pkg.mjs pkg/browser
 rm -rf www/pkg && cp -r pkg/browser www/pkg && cp data/device-models/device-models.tsv www/pkg/
+# The console (/app/, Workers static assets from public/): both browser modules (the simulator's is
+# loaded when the what-if first runs), and uPlot from node_modules.
+rm -rf public/app/pkg public/app/vendor && mkdir -p public/app/pkg public/app/vendor
+cp pkg/browser/ringmark.js pkg/browser/ringmark_bg.wasm pkg/browser/simulate.js pkg/browser/simulate_bg.wasm \
+  public/app/pkg/
+cp node_modules/uplot/dist/uPlot.iife.min.js node_modules/uplot/dist/uPlot.min.css node_modules/uplot/LICENSE \
+  public/app/vendor/
 
 for wasm in pkg/ringmark_bg.wasm pkg/browser/ringmark_bg.wasm pkg/browser/simulate_bg.wasm; do
   raw=$(stat -c %s "$wasm")

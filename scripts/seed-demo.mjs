@@ -39,6 +39,8 @@ console.log(`
 ringmark is serving on ${base} with the demo pool "demo" (5 numbers, fallback +14155550100).
 Admin token (dev): ${admin}
 
+The console (sign in with the admin token): ${base}/app/
+
 Open these (each recipient keeps their number):`);
 for (const t of tokens) {
   console.log(`  ${t.recipient}

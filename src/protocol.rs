@@ -41,6 +41,11 @@ pub struct PoolSettings {
     /// attributed when reported to `POST /v1/calls`).
     #[serde(default, skip_serializing_if = "CallSettings::is_default")]
     pub calls: CallSettings,
+    /// When the pool was first configured (Unix seconds; set by the pool
+    /// object, kept across reconfigurations; absent for pools configured
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
 }
 
 /// How a pool takes live calls from the carrier (`PUT /v1/pools/{pool}`
@@ -210,6 +215,9 @@ pub enum PoolCommand {
         /// Its recipients (already validated by the edge).
         recipients: Vec<String>,
     },
+    /// The pool's campaigns (recipients issued tokens, per campaign). Reply:
+    /// a list of [`crate::reports::CampaignLine`].
+    Campaigns,
     /// A campaign's report. Reply: [`ReportReply`].
     Report {
         /// The campaign.
@@ -396,6 +404,9 @@ pub struct PoolState {
     pub live: PoolStats,
     /// Open counters.
     pub opens: OpenStats,
+    /// When the pool was first configured (see [`PoolSettings::created_at`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
     /// Set once the pool was deleted: it shows only its fallback, and its data
     /// goes at `purge_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

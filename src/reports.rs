@@ -31,6 +31,18 @@ use std::collections::BTreeMap;
 /// Opens of a campaign by who made them (`?` = campaign).
 pub const OPENS_BY_KIND: &str = "SELECT machine, opener, proxy, device, client, COUNT(*) AS n \
      FROM opens WHERE campaign = ? GROUP BY machine, opener, proxy, device, client";
+/// Width of a bucket of [`CampaignReport::opens_over_time`]: an hour, the
+/// grain of an email's open curve (most opens come in the first hours after
+/// delivery, then a tail over days).
+pub const OPENS_BUCKET_SECONDS: i64 = 3_600;
+/// Opens of a campaign per hour, by who made them (`?` = campaign; `hour`
+/// is the bucket's start, Unix seconds).
+pub const OPENS_BY_HOUR: &str = "SELECT at - at % 3600 AS hour, machine, opener, proxy, COUNT(*) AS n \
+     FROM opens WHERE campaign = ? GROUP BY hour, machine, opener, proxy ORDER BY hour";
+/// The pool's campaigns: recipients tokens were issued for and when the
+/// first was (one scan of the `recipients` key, which leads with `campaign`).
+pub const CAMPAIGNS: &str = "SELECT campaign, COUNT(*) AS recipients, MIN(issued_at) AS first_issued \
+     FROM recipients GROUP BY campaign ORDER BY campaign";
 /// Opens of a campaign per recipient (`?` = campaign).
 pub const OPENS_BY_RECIPIENT: &str = "SELECT recipient, SUM(machine = 0) AS human, \
      SUM(machine <> 0) AS machine, MIN(CASE WHEN machine = 0 THEN at END) AS first_human \
@@ -61,6 +73,41 @@ pub struct MachineOpens {
     pub scanners: u64,
     /// Crawlers and other programs.
     pub crawlers: u64,
+}
+
+/// One hour of a campaign's opens ([`OPENS_BY_HOUR`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpensAt {
+    /// Start of the hour (Unix seconds).
+    pub at: i64,
+    /// Fetches by a person's device.
+    pub human: u64,
+    /// Fetches by machines, by kind.
+    pub machine: MachineOpens,
+}
+
+/// One of a pool's campaigns ([`CAMPAIGNS`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignLine {
+    /// The campaign.
+    pub campaign: String,
+    /// Recipients tokens were issued for (within the attribution window).
+    pub recipients: u64,
+    /// When the first of them was issued (Unix seconds).
+    pub first_issued: Option<i64>,
+}
+
+/// The campaigns from [`CAMPAIGNS`] rows.
+pub fn campaigns(rows: &[Value]) -> Vec<CampaignLine> {
+    rows.iter()
+        .filter_map(|row| {
+            Some(CampaignLine {
+                campaign: text(row, "campaign")?.to_owned(),
+                recipients: count(row, "recipients"),
+                first_issued: row.get("first_issued").and_then(Value::as_i64),
+            })
+        })
+        .collect()
 }
 
 /// Calls of a campaign by how well they were attributed.
@@ -97,6 +144,10 @@ pub struct CampaignReport {
     pub human_by_device: BTreeMap<String, u64>,
     /// Human opens by email client (`unknown` when none was recognised).
     pub human_by_client: BTreeMap<String, u64>,
+    /// Opens per hour ([`OPENS_BUCKET_SECONDS`]), oldest first; hours without
+    /// opens are left out.
+    #[serde(default)]
+    pub opens_over_time: Vec<OpensAt>,
     /// Recipients who opened as a person at least once.
     pub recipients_opened: u64,
     /// Pool numbers the campaign's recipients hold now.
@@ -155,23 +206,55 @@ pub fn add_opens(report: &mut CampaignReport, rows: &[Value]) {
             *report.human_by_device.entry(device).or_default() += n;
             let client = text(row, "client").unwrap_or("unknown").to_owned();
             *report.human_by_client.entry(client).or_default() += n;
-            continue;
-        }
-        let proxy = text(row, "proxy").unwrap_or_default();
-        let kinds = &mut report.machine_opens;
-        // The classifier's names for the two big prefetchers (`ringmark_classify`'s email rules).
-        let slot = if proxy.starts_with("Apple Mail Privacy") {
-            &mut kinds.apple_mpp
-        } else if proxy.starts_with("Gmail") {
-            &mut kinds.gmail_proxy
         } else {
-            match text(row, "opener").unwrap_or_default() {
-                "proxy" | "prefetch" => &mut kinds.other_proxies,
-                "scanner" => &mut kinds.scanners,
-                _ => &mut kinds.crawlers,
-            }
+            *machine_kind(&mut report.machine_opens, row) += n;
+        }
+    }
+}
+
+/// Puts the campaign's opens per hour from [`OPENS_BY_HOUR`] rows (ordered
+/// by hour) into `report`.
+pub fn add_timeline(report: &mut CampaignReport, rows: &[Value]) {
+    for row in rows {
+        let Some(at) = row.get("hour").and_then(Value::as_i64) else {
+            continue;
         };
-        *slot += n;
+        if report
+            .opens_over_time
+            .last()
+            .is_none_or(|last| last.at != at)
+        {
+            report.opens_over_time.push(OpensAt {
+                at,
+                ..OpensAt::default()
+            });
+        }
+        let Some(hour) = report.opens_over_time.last_mut() else {
+            continue;
+        };
+        let n = count(row, "n");
+        if count(row, "machine") == 0 {
+            hour.human += n;
+        } else {
+            *machine_kind(&mut hour.machine, row) += n;
+        }
+    }
+}
+
+/// The counter of a machine open's kind (a row with `opener` and `proxy`).
+fn machine_kind<'k>(kinds: &'k mut MachineOpens, row: &Value) -> &'k mut u64 {
+    let proxy = text(row, "proxy").unwrap_or_default();
+    // The classifier's names for the two big prefetchers (`ringmark_classify`'s email rules).
+    if proxy.starts_with("Apple Mail Privacy") {
+        &mut kinds.apple_mpp
+    } else if proxy.starts_with("Gmail") {
+        &mut kinds.gmail_proxy
+    } else {
+        match text(row, "opener").unwrap_or_default() {
+            "proxy" | "prefetch" => &mut kinds.other_proxies,
+            "scanner" => &mut kinds.scanners,
+            _ => &mut kinds.crawlers,
+        }
     }
 }
 

@@ -260,6 +260,37 @@ fn a_reported_call_gets_an_id_its_outcome_can_be_set_by_and_reporting_it_again_i
 mod reports {
     use super::*;
 
+    #[test]
+    fn opens_over_time_counts_people_and_each_kind_of_machine_per_hour() {
+        let mut s = service();
+        pool(&mut s, false);
+        let (_, issued) = s.admin(
+            "POST",
+            "/v1/pools/p1/tokens",
+            json!({"campaign": "summer", "recipients": ["a", "b"]}),
+        );
+        let url = |i: usize, kind: &str| issued["tokens"][i][kind].as_str().unwrap().to_owned();
+        let first = s.now - s.now % 3_600;
+        s.run(Request::new("GET", &url(0, "open")).header("user-agent", APPLE_MPP));
+        s.run(Request::new("GET", &url(1, "open")).header("user-agent", APPLE_MPP));
+        // Two hours and a bit later: a person, and Gmail's proxy.
+        s.now = first + 2 * 3_600 + 59;
+        s.run(Request::new("GET", &url(0, "number")).header("user-agent", DESKTOP));
+        s.run(Request::new("GET", &url(1, "open")).header("user-agent", GMAIL));
+        let (status, body) = s.admin("GET", "/v1/pools/p1/report?campaign=summer", Value::Null);
+        assert_eq!(status, 200, "{body}");
+        let series = &body["report"]["opens_over_time"];
+        let machine = |apple: u64, gmail: u64| json!({"apple_mpp": apple, "gmail_proxy": gmail, "other_proxies": 0, "scanners": 0, "crawlers": 0});
+        assert_eq!(
+            series,
+            &json!([
+                {"at": first, "human": 0, "machine": machine(2, 0)},
+                {"at": first + 2 * 3_600, "human": 1, "machine": machine(0, 1)},
+            ]),
+            "hours without opens are left out: {series}"
+        );
+    }
+
     const GMAIL: &str =
         "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)";
     const APPLE_MPP: &str = "Mozilla/5.0";
@@ -305,6 +336,14 @@ mod reports {
         assert_eq!(r["calls"]["conversions"], 1);
         assert_eq!(r["value"]["USD"], "50.00");
         assert_eq!(r["value_per_1000_recipients"]["USD"], "12500.00");
+        // Every open of this test came in the same hour.
+        let hour = s.now - s.now % 3_600;
+        assert_eq!(
+            r["opens_over_time"],
+            json!([{"at": hour, "human": 1, "machine": {"apple_mpp": 1, "gmail_proxy": 1,
+                    "other_proxies": 0, "scanners": 0, "crawlers": 0}}]),
+            "{r}"
+        );
 
         let csv = s.run(
             Request::new(

@@ -656,3 +656,45 @@ fn the_pool_list_shows_every_pool_with_its_figures_a_page_at_a_time() {
         "{body}"
     );
 }
+
+#[test]
+fn the_pool_list_and_the_campaigns_route_name_each_pools_campaigns_and_when_it_was_created() {
+    let (mut s, _) = with_pool();
+    let later = s.now + 7_200;
+    s.now = later;
+    let (status, body) = s.admin(
+        "POST",
+        "/v1/pools/p1/tokens",
+        json!({"campaign": "c0", "recipients": ["z"]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    // A reconfiguration keeps the creation time.
+    let (status, body) = s.admin("PUT", "/v1/pools/p1", pool_body());
+    assert_eq!(status, 200, "{body}");
+
+    let (status, list) = s.admin("GET", "/v1/pools", Value::Null);
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["pools"][0]["campaigns"], json!(["c0", "c1"]), "{list}");
+    assert_eq!(list["pools"][0]["created_at"], NOW, "{list}");
+    let (_, state) = s.admin("GET", "/v1/pools/p1", Value::Null);
+    assert_eq!(state["created_at"], NOW, "{state}");
+
+    let (status, body) = s.admin("GET", "/v1/pools/p1/campaigns", Value::Null);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["campaigns"],
+        json!([
+            {"campaign": "c0", "recipients": 1, "first_issued": later},
+            {"campaign": "c1", "recipients": 3, "first_issued": NOW},
+        ]),
+        "{body}"
+    );
+    let (status, body) = s.admin("GET", "/v1/pools/nope/campaigns", Value::Null);
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (404, &json!("unknown_pool")),
+        "{body}"
+    );
+    let (status, _) = s.admin("POST", "/v1/pools/p1/campaigns", json!({}));
+    assert_eq!(status, 405);
+}

@@ -19,6 +19,7 @@ use crate::protocol::{
     DirectoryEntry, Forgotten, ObjectError, ObjectErrorCode, PoolCommand, PoolSettings, PoolState,
     Released, ReportDetail, ReportReply, Reported,
 };
+use crate::reports::CampaignLine;
 use crate::snippet::{Platform, Snippet};
 use crate::token::{Claims, MAX_FIELD_LEN};
 use ringmark_phone::{DisplayFormat, E164};
@@ -210,9 +211,20 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
                 (["sizing"], "GET") => sizing(pool, request),
                 (["snippet"], "POST") => snippet(edge, pool, request),
                 (["report"], "GET") => report(pool, request),
+                (["campaigns"], "GET") => Ok(forward(
+                    Target::Pool(pool.clone()),
+                    &PoolCommand::Campaigns,
+                    Cont::Campaigns { pool },
+                )),
                 (["recipients", recipient], "DELETE") => forget(pool, recipient),
                 (
-                    [] | ["tokens"] | ["sizing"] | ["snippet"] | ["report"] | ["recipients", _],
+                    []
+                    | ["tokens"]
+                    | ["sizing"]
+                    | ["snippet"]
+                    | ["report"]
+                    | ["campaigns"]
+                    | ["recipients", _],
                     _,
                 ) => Err(method_not_allowed(method)),
                 _ => Err(not_found(path)),
@@ -434,6 +446,14 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 .map_err(|e| refused(edge, &pool, e))
                 .map(|reply| format.render(&pool, &reply)),
         ),
+        Cont::Campaigns { pool } => respond(
+            result
+                .answer::<Vec<CampaignLine>>()
+                .map(|campaigns| {
+                    Response::json(200, &json!({ "pool": pool, "campaigns": campaigns }))
+                })
+                .map_err(|e| refused(edge, &pool, e)),
+        ),
         Cont::PoolList => match result.answer::<crate::protocol::PoolList>() {
             Ok(list) if list.pools.is_empty() => respond(Ok(Response::json(
                 200,
@@ -444,7 +464,10 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 effects: list
                     .pools
                     .iter()
-                    .map(|pool| super::object(Target::Pool(pool.clone()), &PoolCommand::State))
+                    .flat_map(|pool| {
+                        [PoolCommand::State, PoolCommand::Campaigns]
+                            .map(|command| super::object(Target::Pool(pool.clone()), &command))
+                    })
                     .collect(),
                 cont: Cont::PoolsListed {
                     names: list.pools,
@@ -662,6 +685,8 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
             displays,
             style,
             calls,
+            // The pool object sets it on the first configuration.
+            created_at: None,
         },
         claimed,
     })
@@ -1070,7 +1095,8 @@ fn list_pools(request: &Request) -> Result<Step, ApiError> {
     ))
 }
 
-/// The answer of `GET /v1/pools`: one summary per pool whose state came back.
+/// The answer of `GET /v1/pools`: one summary per pool whose state came back
+/// (`results` holds two per pool: its state, then its campaigns).
 pub(super) fn pools_listed(
     edge: &Edge,
     names: Vec<String>,
@@ -1078,9 +1104,20 @@ pub(super) fn pools_listed(
     results: Vec<EffectResult>,
 ) -> Step {
     let mut summaries = Vec::new();
-    for (pool, result) in names.iter().zip(results) {
-        match result.answer::<PoolState>() {
-            Ok(state) => summaries.push(pool_summary(pool, &state)),
+    let mut results = results.into_iter();
+    for pool in &names {
+        let (Some(state), Some(campaigns)) = (results.next(), results.next()) else {
+            break;
+        };
+        match state.answer::<PoolState>() {
+            Ok(state) => {
+                // A pool that answered its state but not its campaigns is still listed.
+                let campaigns = campaigns.answer::<Vec<CampaignLine>>().unwrap_or_else(|e| {
+                    edge.warn(format!("pool list: pool {pool} campaigns: {e}"));
+                    Vec::new()
+                });
+                summaries.push(pool_summary(pool, &state, &campaigns));
+            }
             // Numbers still routed to a purged pool: the directory lists it, the pool is gone.
             Err(e) if e.code == ObjectErrorCode::UnknownPool => {}
             Err(e) => {
@@ -1097,9 +1134,11 @@ pub(super) fn pools_listed(
 }
 
 /// A pool's line in `GET /v1/pools`.
-fn pool_summary(pool: &str, state: &PoolState) -> Value {
+fn pool_summary(pool: &str, state: &PoolState, campaigns: &[CampaignLine]) -> Value {
     json!({
         "pool": pool,
+        "created_at": state.created_at,
+        "campaigns": campaigns.iter().map(|c| c.campaign.as_str()).collect::<Vec<_>>(),
         "numbers": state.config.numbers.len(),
         "fallback": state.config.fallback,
         "utilisation": state.live.utilisation,

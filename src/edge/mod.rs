@@ -372,9 +372,12 @@ enum Cont {
         pool: String,
         format: admin::ReportFormat,
     },
-    /// The directory listed pools: ask each for its state.
+    /// The pool's campaigns.
+    Campaigns { pool: String },
+    /// The directory listed pools: ask each for its state and campaigns.
     PoolList,
-    /// Every listed pool's state, in the order listed (all results at once).
+    /// Every listed pool's state and campaigns, in the order listed (two
+    /// results per pool, all at once).
     PoolsListed { names: Vec<String>, more: bool },
     /// The directory found (or not) the pool of a call to show.
     CallFound { call_id: crate::calls::CallId },

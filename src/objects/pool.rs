@@ -89,8 +89,8 @@ struct Live {
 /// The engine behind one pool's Durable Object.
 pub struct PoolObject {
     live: Option<Live>,
-    /// A report waiting for the rows of its queries.
-    pending: Option<(String, ReportDetail)>,
+    /// A query waiting for the rows it asked for.
+    pending: Option<Pending>,
     /// Whether this engine has made sure the retention alarm is set (the
     /// first write after a load asks for it).
     alarm_armed: bool,
@@ -99,6 +99,14 @@ pub struct PoolObject {
     /// load carries it, which creates the tables of a fresh object and adds
     /// those a newer release introduced to an older one.
     schema_ensured: bool,
+}
+
+/// What the rows of the last outcome's `reads` are for.
+enum Pending {
+    /// A campaign's report.
+    Report(String, ReportDetail),
+    /// The list of the pool's campaigns.
+    Campaigns,
 }
 
 /// One row of [`PoolObject::LOAD`]: a `kv` entry or an event.
@@ -336,6 +344,7 @@ impl PoolObject {
                         displays: live.settings.displays.clone(),
                         live: live.pool.stats(now),
                         opens: live.stats.clone(),
+                        created_at: live.settings.created_at,
                         deleted: live.deleted.clone(),
                     },
                     Vec::new(),
@@ -408,13 +417,21 @@ impl PoolObject {
                     Write::new(reports::OPENS_BY_KIND, vec![json!(campaign)]),
                     Write::new(reports::RECIPIENT_COUNT, vec![json!(campaign)]),
                     Write::new(reports::OPENS_BY_RECIPIENT, vec![json!(campaign)]),
+                    Write::new(reports::OPENS_BY_HOUR, vec![json!(campaign)]),
                 ];
                 if detail == ReportDetail::Recipients {
                     reads.push(Write::new(reports::RECIPIENTS, vec![json!(campaign)]));
                     reads.push(Write::new(reports::FIRST_HUMAN_OPEN, vec![json!(campaign)]));
                 }
-                self.pending = Some((campaign, detail));
+                self.pending = Some(Pending::Report(campaign, detail));
                 return Outcome::reading(reads);
+            }
+            PoolCommand::Campaigns => {
+                if self.live.is_none() {
+                    return Outcome::error(unknown_pool());
+                }
+                self.pending = Some(Pending::Campaigns);
+                return Outcome::reading(vec![Write::new(reports::CAMPAIGNS, Vec::new())]);
             }
             PoolCommand::GetCall { call_id } => match &self.live {
                 Some(live) => match live.calls.get(call_id.as_str()) {
@@ -495,13 +512,12 @@ impl PoolObject {
     }
 
     /// The rows of the queries the last outcome's `reads` named (a JSON array
-    /// with one array of row objects per query), for the report waiting on them.
+    /// with one array of row objects per query), for the query waiting on them.
     pub fn read(&mut self, results_json: &str, now: Timestamp) -> Outcome {
-        let (Some((campaign, detail)), Some(live)) = (self.pending.take(), self.live.as_ref())
-        else {
+        let (Some(pending), Some(live)) = (self.pending.take(), self.live.as_ref()) else {
             return Outcome::error(ObjectError::new(
                 ObjectErrorCode::BadCommand,
-                "rows arrived with no report waiting for them",
+                "rows arrived with no query waiting for them",
             ));
         };
         let results: Vec<Vec<Value>> = match serde_json::from_str(results_json) {
@@ -514,7 +530,12 @@ impl PoolObject {
             }
         };
         let rows = |i: usize| results.get(i).map(Vec::as_slice).unwrap_or_default();
-        Outcome::ok(live.report(&campaign, detail, &rows, now), Vec::new())
+        match pending {
+            Pending::Report(campaign, detail) => {
+                Outcome::ok(live.report(&campaign, detail, &rows, now), Vec::new())
+            }
+            Pending::Campaigns => Outcome::ok(reports::campaigns(rows(0)), Vec::new()),
+        }
     }
 
     /// The object's alarm fired: prune what is older than the attribution
@@ -553,7 +574,12 @@ impl PoolObject {
         }
     }
 
-    fn configure(&mut self, settings: PoolSettings, now: Timestamp) -> Outcome {
+    fn configure(&mut self, mut settings: PoolSettings, now: Timestamp) -> Outcome {
+        // Created by the first configuration; a pool stored before this was kept has none.
+        settings.created_at = match &self.live {
+            Some(live) => live.settings.created_at,
+            None => Some(now),
+        };
         if let Some(deleted) = self.live.as_ref().and_then(|l| l.deleted.as_ref()) {
             return Outcome::error(ObjectError::new(
                 ObjectErrorCode::Deleted,
@@ -825,6 +851,7 @@ impl Live {
             ..reports::CampaignReport::default()
         };
         reports::add_opens(&mut summary, rows(0));
+        reports::add_timeline(&mut summary, rows(3));
         let holding = |recipient: &str| {
             let holder = Holder {
                 campaign: campaign.to_owned(),
@@ -851,9 +878,9 @@ impl Live {
         let recipients = if detail == ReportDetail::Recipients {
             reports::recipient_rows(
                 campaign,
-                rows(3),
-                rows(2),
                 rows(4),
+                rows(2),
+                rows(5),
                 self.calls.values(),
                 |r| holding(r).map(|h| h.number),
             )

@@ -7,7 +7,7 @@
 // number is drawn, and with images blocked the alt text draws the number. The screenshots are put
 // together in docs/snippet-dark-mode.png.
 //
-// The snippet and the images come from the wasm build the Worker runs (pkg/), through its
+// The snippet and the images come from the same wasm build the Worker runs (pkg/), through its
 // `snippet_html` and `render_number`; the test server answers the snippet's image URLs with them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
