@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { crc32, inflateSync } from "node:zlib";
+import { crc32, gzipSync, inflateSync } from "node:zlib";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const PKG = join(REPO, "pkg/browser");
@@ -227,4 +227,12 @@ describe("the types compile under tsc --strict with the ES2022 and DOM libs", ()
     assert.match(out, /sample\.ts\(2,.*"buton"/);
     assert.match(out, /sample\.ts\(3,.*colour/);
   });
+});
+
+test("the main module a page loads stays within 120 KB gzipped (issue 14's budget)", () => {
+  // A size, not a timing: the same build always gives the same bytes. gzip -9, as BENCHMARKS.md measures.
+  const require = createRequire(join(dir, "package.json"));
+  const wasm = readFileSync(require.resolve("ringmark-browser/ringmark_bg.wasm"));
+  const gz = gzipSync(wasm, { level: 9 }).length;
+  assert.ok(gz <= 120_000, `${gz} bytes gzipped`);
 });
