@@ -698,3 +698,48 @@ fn the_pool_list_and_the_campaigns_route_name_each_pools_campaigns_and_when_it_w
     let (status, _) = s.admin("POST", "/v1/pools/p1/campaigns", json!({}));
     assert_eq!(status, 405);
 }
+
+#[test]
+fn a_pool_past_max_holders_shows_new_recipients_the_fallback_and_keeps_serving_its_own() {
+    let mut s = Service::new();
+    let body = |max: u32| {
+        json!({"numbers": ["+14155550101", "+14155550102", "+14155550103"],
+               "fallback": "+14155550100", "lease_seconds": 3600, "max_holders": max})
+    };
+    let (status, refused) = s.admin("PUT", "/v1/pools/p1", body(0));
+    assert_eq!(status, 422, "{refused}");
+    assert!(refused.to_string().contains("max_holders"), "{refused}");
+    let (status, answer) = s.admin("PUT", "/v1/pools/p1", body(2));
+    assert_eq!(status, 200, "{answer}");
+    let (_, tokens) = s.admin(
+        "POST",
+        "/v1/pools/p1/tokens",
+        json!({"campaign": "c1", "recipients": ["a", "b", "c"]}),
+    );
+    let open = |s: &mut Service, i: usize| {
+        let url = tokens["tokens"][i]["number"].as_str().unwrap().to_owned();
+        s.run(Request::new("GET", &url).header("user-agent", DESKTOP))
+    };
+    for i in 0..2 {
+        assert_eq!(
+            open(&mut s, i).header_value("x-ringmark-lease"),
+            Some("exclusive")
+        );
+    }
+    let third = open(&mut s, 2);
+    assert_eq!(third.status, 200);
+    assert_eq!(
+        (
+            third.header_value("x-ringmark-lease"),
+            third.header_value("x-ringmark-exhausted")
+        ),
+        (Some("fallback"), Some("full"))
+    );
+    assert_eq!(
+        open(&mut s, 0).header_value("x-ringmark-lease"),
+        Some("exclusive")
+    );
+    let (_, state) = s.admin("GET", "/v1/pools/p1", Value::Null);
+    assert_eq!(state["live"]["exhaustions"]["full"], 1, "{state}");
+    assert_eq!(state["live"]["holders"], 2, "{state}");
+}

@@ -137,7 +137,9 @@ fn main() {
         .map(|i| format!("+1415{:07}", 2_000_000 + i))
         .collect();
     let configure = json!({"op": "configure", "settings": {
-        "config": {"numbers": pool, "fallback": "+14155550100", "lease_seconds": 3600},
+        // No `max_holders` bound: this measures what the whole send would hold.
+        "config": {"numbers": pool, "fallback": "+14155550100", "lease_seconds": 3600,
+                   "max_holders": 10_000_000},
         "displays": {}, "style": {}
     }});
     let outcome = object.handle_json(&configure.to_string(), START);

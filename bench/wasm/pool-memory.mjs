@@ -18,7 +18,8 @@ async function once(n) {
   const exports = mod.initSync({ module: new WebAssembly.Module(readFileSync(new URL("ringmark_bg.wasm", PKG))) });
   const engine = mod.PoolObject.load("[]");
   const numbers = Array.from({ length: 5000 }, (_, i) => `+1415557${String(i).padStart(4, "0")}`);
-  const settings = { config: { numbers, fallback: "+14155550999", lease_seconds: 3600 }, displays: {}, style: {} };
+  // No `max_holders` bound (its default, 60,000, is set from what this measures).
+  const settings = { config: { numbers, fallback: "+14155550999", lease_seconds: 3600, max_holders: 10_000_000 }, displays: {}, style: {} };
   engine.handle(JSON.stringify({ op: "configure", settings })).free();
   const opener = { device: "unknown", opener: "prefetch", client: "Apple Mail", proxy: "Apple Mail Privacy Protection", machine: true };
   const open = (r, kind) => JSON.stringify({ op: "open", campaign: "c", recipient: `recipient-${r}`, kind, opener });

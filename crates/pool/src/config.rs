@@ -25,7 +25,7 @@ pub const DEFAULT_PRESSURE_THRESHOLD: f64 = 0.75;
 /// plus optional fields (defaults in brackets):
 /// `max_lease_seconds` [max(7 d, lease_seconds)], `tail_seconds` [7 d], `quarantine_seconds` [45 d],
 /// `attribution_window_seconds` [30 d], `reuse` (`"lru"`), `exhaustion` (`"shared_tail"`),
-/// `pressure_threshold` [0.75]. Unknown fields are rejected.
+/// `pressure_threshold` [0.75], `max_holders` [60,000]. Unknown fields are rejected.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolConfig {
@@ -60,7 +60,23 @@ pub struct PoolConfig {
     /// Utilisation (non-free share of leasable numbers) at which a `pressure` event fires, (0, 1].
     #[serde(default = "default_threshold")]
     pub pressure_threshold: f64,
+    /// Most recipients the pool keeps at once (`None`: [`DEFAULT_MAX_HOLDERS`]). A recipient
+    /// the pool does not know, opening while it keeps this many, is shown the fallback and
+    /// nothing of them is kept (exhaustion outcome `full`), until the attribution window prunes
+    /// older ones. Every recipient an opening (a person's or a prefetch's) reached is kept until
+    /// then, and a pool's memory grows with them: this bound keeps a pool that runs on one
+    /// Durable Object (128 MB) serving instead of failing. (1 ..= [`MAX_HOLDERS`].)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_holders: Option<u32>,
 }
+
+/// Default `max_holders`: 60,000. Measured in the Worker's wasm module, a pool's engine peaks
+/// at 1.1–1.4 KB per kept recipient (the snapshot it writes copies them, 107.5 MB of wasm
+/// memory at 100,000), and the snapshot's text passes through JavaScript's heap besides:
+/// 60,000 leaves a Durable Object's 128 MB some room.
+pub const DEFAULT_MAX_HOLDERS: u32 = 60_000;
+/// Largest `max_holders` accepted (for a host with more memory than a Durable Object).
+pub const MAX_HOLDERS: u32 = 10_000_000;
 
 /// Reuse order of free numbers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +133,11 @@ fn default_threshold() -> f64 {
 }
 
 impl PoolConfig {
+    /// `max_holders`, or its default.
+    pub fn holder_limit(&self) -> u32 {
+        self.max_holders.unwrap_or(DEFAULT_MAX_HOLDERS)
+    }
+
     /// A config with the given numbers, fallback and lease and every other field at its default.
     pub fn new(numbers: Vec<String>, fallback: impl Into<String>, lease_seconds: u32) -> Self {
         Self {
@@ -130,6 +151,7 @@ impl PoolConfig {
             reuse: Reuse::Lru,
             exhaustion: Exhaustion::SharedTail,
             pressure_threshold: DEFAULT_PRESSURE_THRESHOLD,
+            max_holders: None,
         }
     }
 
@@ -209,6 +231,11 @@ impl PoolConfig {
         let t = self.pressure_threshold;
         if !(t.is_finite() && t > 0.0 && t <= 1.0) {
             return Err(PoolError::BadThreshold { value: t });
+        }
+        if let Some(value) = self.max_holders
+            && !(1..=MAX_HOLDERS).contains(&value)
+        {
+            return Err(PoolError::BadMaxHolders { value });
         }
         Ok(())
     }

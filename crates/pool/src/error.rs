@@ -44,6 +44,11 @@ pub enum PoolError {
         /// The rejected value.
         value: f64,
     },
+    /// `max_holders` is 0 or above [`crate::config::MAX_HOLDERS`].
+    BadMaxHolders {
+        /// The rejected value.
+        value: u32,
+    },
     /// `exhaustion.share.max_holders` is below 2 (one holder per number is not sharing).
     BadShare {
         /// The rejected value.
@@ -94,6 +99,11 @@ impl fmt::Display for PoolError {
             Self::BadThreshold { value } => {
                 write!(f, "pressure_threshold: {value} is not in (0, 1]")
             }
+            Self::BadMaxHolders { value } => write!(
+                f,
+                "max_holders: {value} is not in 1..={}",
+                crate::config::MAX_HOLDERS
+            ),
             Self::BadShare { max_holders } => {
                 write!(f, "exhaustion.share.max_holders: {max_holders} is below 2")
             }

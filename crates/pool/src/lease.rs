@@ -66,6 +66,9 @@ pub enum ExhaustionOutcome {
     Shared,
     /// Served the fallback number (the `fallback` policy, or another policy with nothing to take).
     Fallback,
+    /// The pool keeps as many recipients as it may (`max_holders`): served the fallback to a
+    /// recipient it did not know, and kept nothing of them.
+    Full,
 }
 
 /// The answer to [`crate::Pool::open`].

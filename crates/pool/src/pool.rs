@@ -239,6 +239,9 @@ pub struct ExhaustionCounts {
     pub shared: u64,
     /// Fallback served because no number was free.
     pub fallback: u64,
+    /// Fallback served to a recipient the pool could not keep (`max_holders` reached).
+    #[serde(default)]
+    pub full: u64,
 }
 
 /// The allocator for one pool. Drive it from one place (one Durable Object per pool); it is
@@ -882,6 +885,11 @@ impl Pool {
     ) -> Allocation {
         let now = self.tick(now);
         self.advance(now, events);
+        if self.holders.len() >= self.config.holder_limit() as usize
+            && self.find_holder(holder).is_none()
+        {
+            return self.open_full(holder, signal, device, now, events);
+        }
         let h = self.intern_holder(&holder.campaign, &holder.recipient);
         let d = self.intern_device(device);
         let prev_slot = self.holders[h as usize].slot;
@@ -910,6 +918,45 @@ impl Pool {
             exhausted,
             pressure: self.pressure,
             expires_at,
+        }
+    }
+
+    /// A recipient the pool does not know, while it keeps `max_holders`: the fallback, and
+    /// nothing kept (no holder record, no association, so no memory), counted as `full`.
+    fn open_full(
+        &mut self,
+        holder: &Holder,
+        signal: Signal,
+        device: &str,
+        now: Timestamp,
+        events: &mut impl EventSink,
+    ) -> Allocation {
+        self.exhaustions.full += 1;
+        let number = self.config.fallback.clone();
+        events.emit(|| Event::Exhausted {
+            at: now,
+            holder: holder.clone(),
+            policy: crate::policy::kind(&self.config.exhaustion),
+            outcome: ExhaustionOutcome::Full,
+            number: number.clone(),
+        });
+        events.emit(|| Event::Opened {
+            at: now,
+            holder: holder.clone(),
+            signal,
+            device: device.to_owned(),
+            number: number.clone(),
+            lease: LeaseKind::Fallback,
+            sticky: false,
+            expires_at: None,
+        });
+        Allocation {
+            number,
+            lease: LeaseKind::Fallback,
+            sticky: false,
+            exhausted: Some(ExhaustionOutcome::Full),
+            pressure: self.pressure,
+            expires_at: None,
         }
     }
 
@@ -1071,6 +1118,7 @@ impl Pool {
             ExhaustionOutcome::Stole => counts.stole += 1,
             ExhaustionOutcome::Shared => counts.shared += 1,
             ExhaustionOutcome::Fallback => counts.fallback += 1,
+            ExhaustionOutcome::Full => counts.full += 1,
         }
         events.emit(|| Event::Exhausted {
             at: now,

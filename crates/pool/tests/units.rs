@@ -850,3 +850,56 @@ fn forgetting_a_recipient_keeps_their_place_but_not_their_id() {
     let reloaded: Pool = serde_json::from_str(&serde_json::to_string(&pool).unwrap()).unwrap();
     assert_eq!(reloaded.stats(T0 + 300), pool.stats(T0 + 300));
 }
+
+/// A pool that keeps as many recipients as it may (`max_holders`) shows a recipient it does
+/// not know the fallback and keeps nothing of them; those it knows are served as before, and
+/// once the window prunes older ones it keeps new recipients again. The log replays to the same.
+#[test]
+fn a_full_pool_keeps_serving_and_keeps_no_one_new() {
+    let mut c = cfg(5, Exhaustion::SharedTail);
+    c.max_holders = Some(3);
+    c.attribution_window_seconds = D as u32;
+    let (mut pool, mut log) = Pool::new(c, T0).unwrap();
+    for i in 0..3 {
+        let (a, ev) = pool.open(&who(i), Signal::Human, "iphone", T0 + i as i64);
+        assert_eq!(a.lease, LeaseKind::Exclusive);
+        log.extend(ev);
+    }
+    let (full, ev) = pool.open(&who(3), Signal::Human, "iphone", T0 + 10);
+    log.extend(ev);
+    assert_eq!(
+        (full.number.as_str(), full.lease),
+        ("+18005550000", LeaseKind::Fallback)
+    );
+    assert_eq!(full.exhausted, Some(ExhaustionOutcome::Full));
+    let (machine, ev) = pool.open(&who(4), Signal::Machine, "", T0 + 11);
+    log.extend(ev);
+    assert_eq!(machine.exhausted, Some(ExhaustionOutcome::Full));
+    let st = pool.stats(T0 + 12);
+    assert_eq!(
+        (st.holders, st.exhaustions.full, st.free),
+        (3, 2, 2),
+        "free numbers are not the limit"
+    );
+    // A recipient the pool keeps is served as before.
+    let (again, ev) = pool.open(&who(1), Signal::Human, "iphone", T0 + 20);
+    log.extend(ev);
+    assert_eq!((again.lease, again.sticky), (LeaseKind::Exclusive, true));
+    // The log replays to the same pool.
+    let replayed = Pool::replay(&log).unwrap();
+    assert_eq!(replayed.stats(T0 + 30), pool.stats(T0 + 30));
+    // Past leases, tails and the window, pruning frees the places: new recipients are kept.
+    let later = T0 + 12 * D;
+    pool.prune(later);
+    let (kept, _) = pool.open(&who(3), Signal::Human, "iphone", later);
+    assert_eq!(kept.lease, LeaseKind::Exclusive);
+}
+
+#[test]
+fn max_holders_must_keep_at_least_one_recipient() {
+    let mut c = cfg(2, Exhaustion::SharedTail);
+    c.max_holders = Some(0);
+    assert_eq!(c.validate(), Err(PoolError::BadMaxHolders { value: 0 }));
+    c.max_holders = Some(1);
+    assert_eq!(c.validate(), Ok(()));
+}

@@ -45,3 +45,14 @@ pub(crate) fn take(
         }
     }
 }
+
+/// The policy a configuration names (for events that report it without running it).
+pub(crate) fn kind(exhaustion: &Exhaustion) -> PolicyKind {
+    match exhaustion {
+        Exhaustion::SharedTail => PolicyKind::SharedTail,
+        Exhaustion::Fallback => PolicyKind::Fallback,
+        Exhaustion::Overflow { .. } => PolicyKind::Overflow,
+        Exhaustion::StealOldestTail => PolicyKind::StealOldestTail,
+        Exhaustion::Share { .. } => PolicyKind::Share,
+    }
+}
