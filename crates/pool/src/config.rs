@@ -25,7 +25,7 @@ pub const DEFAULT_PRESSURE_THRESHOLD: f64 = 0.75;
 /// plus optional fields (defaults in brackets):
 /// `max_lease_seconds` [max(7 d, lease_seconds)], `tail_seconds` [7 d], `quarantine_seconds` [45 d],
 /// `attribution_window_seconds` [30 d], `reuse` (`"lru"`), `exhaustion` (`"shared_tail"`),
-/// `pressure_threshold` [0.75], `max_holders` [60,000]. Unknown fields are rejected.
+/// `pressure_threshold` [0.75], `max_holders` [60 000]. Unknown fields are rejected.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolConfig {

@@ -44,7 +44,7 @@ pub enum PoolError {
         /// The rejected value.
         value: f64,
     },
-    /// `max_holders` is 0 or above [`crate::config::MAX_HOLDERS`].
+    /// `max_holders` is 0 or above [`crate::MAX_HOLDERS`].
     BadMaxHolders {
         /// The rejected value.
         value: u32,
@@ -102,7 +102,7 @@ impl fmt::Display for PoolError {
             Self::BadMaxHolders { value } => write!(
                 f,
                 "max_holders: {value} is not in 1..={}",
-                crate::config::MAX_HOLDERS
+                crate::MAX_HOLDERS
             ),
             Self::BadShare { max_holders } => {
                 write!(f, "exhaustion.share.max_holders: {max_holders} is below 2")
