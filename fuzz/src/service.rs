@@ -306,11 +306,23 @@ impl Service {
     fn run_effect(&mut self, effect: &Effect) -> EffectResult {
         let now = self.now();
         match effect {
-            Effect::Object { target, command } => {
+            Effect::Object {
+                target,
+                command,
+                coalesce,
+            } => {
                 let (outcome, result) = match target {
                     Target::Pool(name) => {
                         let slot = self.pools.entry(name.clone()).or_default();
-                        let mut outcome = slot.engine.handle_json(command, now);
+                        let mut outcome = if coalesce.is_some() {
+                            // An open goes as the Worker sends it: in a batch (of one here).
+                            let (mut answers, mut outcome) =
+                                slot.engine.handle_batch(std::slice::from_ref(command), now);
+                            outcome.answer = answers.pop().unwrap_or_default();
+                            outcome
+                        } else {
+                            slot.engine.handle_json(command, now)
+                        };
                         // A report's queries, answered by the pool's SQLite first.
                         while !outcome.reads.is_empty() {
                             let rows = slot.store.reads(&outcome.reads);
@@ -355,6 +367,10 @@ impl Service {
                     body: outcome.answer,
                 }
             }
+            Effect::DataPoint(_) => EffectResult {
+                status: 200,
+                body: String::new(),
+            },
             Effect::Fetch(out) => {
                 self.fetches.push(out.clone());
                 EffectResult::failed(format!(
