@@ -885,21 +885,26 @@ impl Pool {
     ) -> Allocation {
         let now = self.tick(now);
         self.advance(now, events);
-        if self.holders.len() >= self.config.holder_limit() as usize
-            && self.find_holder(holder).is_none()
-        {
-            return self.open_full(holder, signal, device, now, events);
-        }
-        let h = self.intern_holder(&holder.campaign, &holder.recipient);
-        let d = self.intern_device(device);
-        let prev_slot = self.holders[h as usize].slot;
-        let (slot, lease, exhausted) = match signal {
-            Signal::Machine => self.open_machine(h, d, now),
-            Signal::Human | Signal::Click => self.open_human(h, d, now, events),
+        let full = self.holders.len() >= self.config.holder_limit() as usize
+            && self.find_holder(holder).is_none();
+        let (number, lease, sticky, exhausted, expires_at) = if full {
+            self.refuse_full(holder, now, events)
+        } else {
+            let h = self.intern_holder(&holder.campaign, &holder.recipient);
+            let d = self.intern_device(device);
+            let prev_slot = self.holders[h as usize].slot;
+            let (slot, lease, exhausted) = match signal {
+                Signal::Machine => self.open_machine(h, d, now),
+                Signal::Human | Signal::Click => self.open_human(h, d, now, events),
+            };
+            (
+                self.number(slot),
+                lease,
+                prev_slot == slot,
+                exhausted,
+                self.deadline(h),
+            )
         };
-        let expires_at = self.deadline(h);
-        let number = self.number(slot);
-        let sticky = prev_slot == slot;
         events.emit(|| Event::Opened {
             at: now,
             holder: holder.clone(),
@@ -910,7 +915,9 @@ impl Pool {
             sticky,
             expires_at,
         });
-        self.check_pressure(now, events);
+        if !full {
+            self.check_pressure(now, events);
+        }
         Allocation {
             number,
             lease,
@@ -923,14 +930,20 @@ impl Pool {
 
     /// A recipient the pool does not know, while it keeps `max_holders`: the fallback, and
     /// nothing kept (no holder record, no association, so no memory), counted as `full`.
-    fn open_full(
+    /// Returns what [`Pool::open_into`] answers and logs: number, lease, sticky, outcome,
+    /// expiry.
+    fn refuse_full(
         &mut self,
         holder: &Holder,
-        signal: Signal,
-        device: &str,
         now: Timestamp,
         events: &mut impl EventSink,
-    ) -> Allocation {
+    ) -> (
+        String,
+        LeaseKind,
+        bool,
+        Option<ExhaustionOutcome>,
+        Option<Timestamp>,
+    ) {
         self.exhaustions.full += 1;
         let number = self.config.fallback.clone();
         events.emit(|| Event::Exhausted {
@@ -940,24 +953,13 @@ impl Pool {
             outcome: ExhaustionOutcome::Full,
             number: number.clone(),
         });
-        events.emit(|| Event::Opened {
-            at: now,
-            holder: holder.clone(),
-            signal,
-            device: device.to_owned(),
-            number: number.clone(),
-            lease: LeaseKind::Fallback,
-            sticky: false,
-            expires_at: None,
-        });
-        Allocation {
+        (
             number,
-            lease: LeaseKind::Fallback,
-            sticky: false,
-            exhausted: Some(ExhaustionOutcome::Full),
-            pressure: self.pressure,
-            expires_at: None,
-        }
+            LeaseKind::Fallback,
+            false,
+            Some(ExhaustionOutcome::Full),
+            None,
+        )
     }
 
     pub(crate) fn held_kind(&self, s: u32) -> LeaseKind {

@@ -32,21 +32,17 @@ pub(crate) fn take(
     now: i64,
     events: &mut impl EventSink,
 ) -> (PolicyKind, Option<Placed>) {
-    match pool.config.exhaustion.clone() {
-        Exhaustion::SharedTail => (PolicyKind::SharedTail, shared_tail::take(pool, h, d, now)),
-        Exhaustion::Fallback => (PolicyKind::Fallback, fallback::take()),
-        Exhaustion::Overflow { .. } => (PolicyKind::Overflow, overflow::take(pool, h, d, now)),
-        Exhaustion::StealOldestTail => (
-            PolicyKind::StealOldestTail,
-            steal_oldest_tail::take(pool, h, d, now, events),
-        ),
-        Exhaustion::Share { max_holders } => {
-            (PolicyKind::Share, share::take(pool, h, d, now, max_holders))
-        }
-    }
+    let placed = match pool.config.exhaustion.clone() {
+        Exhaustion::SharedTail => shared_tail::take(pool, h, d, now),
+        Exhaustion::Fallback => fallback::take(),
+        Exhaustion::Overflow { .. } => overflow::take(pool, h, d, now),
+        Exhaustion::StealOldestTail => steal_oldest_tail::take(pool, h, d, now, events),
+        Exhaustion::Share { max_holders } => share::take(pool, h, d, now, max_holders),
+    };
+    (kind(&pool.config.exhaustion), placed)
 }
 
-/// The policy a configuration names (for events that report it without running it).
+/// The policy a configuration names (also for events that report it without running it).
 pub(crate) fn kind(exhaustion: &Exhaustion) -> PolicyKind {
     match exhaustion {
         Exhaustion::SharedTail => PolicyKind::SharedTail,
