@@ -117,6 +117,12 @@ struct Row {
     b: Value,
 }
 
+/// A command's JSON text read, or why not (`bad_command`).
+fn parse(command: &str) -> Result<PoolCommand, ObjectError> {
+    serde_json::from_str(command)
+        .map_err(|e| ObjectError::new(ObjectErrorCode::BadCommand, format!("command: {e}")))
+}
+
 fn unknown_pool() -> ObjectError {
     ObjectError::new(ObjectErrorCode::UnknownPool, "no such pool")
 }
@@ -261,12 +267,9 @@ impl PoolObject {
 
     /// Handles one [`PoolCommand`] as the JSON text the adapter carries.
     pub fn handle_json(&mut self, command: &str, now: Timestamp) -> Outcome {
-        match serde_json::from_str::<PoolCommand>(command) {
+        match parse(command) {
             Ok(command) => self.handle(command, now),
-            Err(e) => Outcome::error(ObjectError::new(
-                ObjectErrorCode::BadCommand,
-                format!("command: {e}"),
-            )),
+            Err(e) => Outcome::error(e),
         }
     }
 
@@ -288,7 +291,7 @@ impl PoolObject {
         let mut merged = Outcome::ok((), Vec::new());
         merged.answer.clear(); // the answers are `answers`, one per command
         for (i, text) in commands.iter().enumerate() {
-            let outcome = match serde_json::from_str::<PoolCommand>(text) {
+            let outcome = match parse(text) {
                 Ok(_) if i >= MAX_BATCH => Outcome::error(ObjectError::new(
                     ObjectErrorCode::BadCommand,
                     format!("a batch carries at most {MAX_BATCH} commands"),
@@ -298,10 +301,7 @@ impl PoolObject {
                     ObjectErrorCode::BadCommand,
                     "only opens are taken in a batch",
                 )),
-                Err(e) => Outcome::error(ObjectError::new(
-                    ObjectErrorCode::BadCommand,
-                    format!("command: {e}"),
-                )),
+                Err(e) => Outcome::error(e),
             };
             answers.push(outcome.answer);
             merged.writes.extend(outcome.writes);
