@@ -40,15 +40,19 @@
 //! * *Human/Click*, holding an exclusive/shared number: renew to
 //!   `min(now + lease_seconds, since + max_lease)` (never shortening). Holding a number in its
 //!   tail: re-acquire it exclusively if nobody else holds it and the association is younger
-//!   than `max_lease`, else get it back as `soft` (they were shown it again: it counts as
-//!   their latest show for attribution). Holding nothing, or only a soft/fallback/
+//!   than `max_lease`; else, under `shared_tail`, take a number of their own as a new opener
+//!   would (the old association ends as *moved*: a number somebody else leases is not shown
+//!   to a second person while another can be had, which would make both their calls
+//!   toss-ups); else (another policy, or every number leased) get it back as `soft` (they were
+//!   shown it again: it counts as their latest show for attribution). Holding nothing, or only a soft/fallback/
 //!   overflow association: take the first free number (a fresh exclusive lease), else apply
 //!   the exhaustion policy. Fallback and overflow associations last `lease + tail` and are
 //!   upgraded to a pool number as soon as one is free (stickiness is kept for leases and
 //!   tails, which carry per-recipient information; the fallback number carries none).
 //! * *Machine*: never exclusive, never consumes a free number (see above).
 //! * Stickiness: a recipient sees the same number while its lease or tail lives, whatever
-//!   the mix of signals, unless its tail was stolen or its number left the pool.
+//!   the mix of signals, unless its tail was stolen, its number left the pool, or (a person
+//!   under `shared_tail`) somebody else leases it now.
 //!
 //! Performance: see `bench/pool` (allocate-or-renew ops/s at 10k numbers × 1M recipients,
 //! bytes per live association, attribution latency).

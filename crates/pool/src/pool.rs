@@ -1075,9 +1075,26 @@ impl Pool {
                     self.relist(s);
                     self.arm(h);
                     (s, LeaseKind::Exclusive, None)
+                } else if self.shared_tail_places() {
+                    // Somebody else leases it now (or the association reached its age cap):
+                    // shown it again, they and the new holder would both look as recent as
+                    // can be, and a call from either would be a toss-up. They get a number of
+                    // their own, as any new opener would, and the old association ends here as
+                    // moved (they dial the newer number; see `attribution`).
+                    let iv = self.iv_mut(h);
+                    iv.cut(now);
+                    iv.moved = true;
+                    let slot = &mut self.slots[s as usize];
+                    slot.tails.retain(|&x| x != h);
+                    let rec = &mut self.holders[h as usize];
+                    rec.slot = NONE;
+                    rec.phase = Phase::None;
+                    self.relist(s);
+                    self.acquire(h, d, now, events)
                 } else {
-                    // Shown their number again while someone else holds it: they stay a
-                    // candidate, as recent as this open (the tail's end is unchanged).
+                    // Shown their number again while someone else holds it (under another
+                    // policy, or with every number leased): they stay a candidate, as recent as
+                    // this open (the tail's end is unchanged).
                     let iv = self.iv_mut(h);
                     iv.set_touched(now);
                     iv.device = d;
@@ -1088,6 +1105,13 @@ impl Pool {
             }
             Phase::Loose | Phase::None => self.acquire(h, d, now, events),
         }
+    }
+
+    /// Whether the shared-tail policy can place a person on a pool number (a free one, or a
+    /// tail nobody leases) instead of the fallback.
+    fn shared_tail_places(&self) -> bool {
+        matches!(self.config.exhaustion, Exhaustion::SharedTail)
+            && !(self.free.is_empty() && self.tail_list.is_empty())
     }
 
     /// A free number if there is one, else the exhaustion policy.

@@ -148,6 +148,16 @@ impl Naive {
             .collect()
     }
 
+    /// Under `shared_tail`, whether a person can be placed on a pool number (a free one, or a
+    /// tail nobody leases) rather than the fallback.
+    fn shared_tail_places(&self) -> bool {
+        self.config.exhaustion == Exhaustion::SharedTail
+            && self
+                .leasable()
+                .iter()
+                .any(|n| self.held_on(&n.e164).is_empty())
+    }
+
     fn cut(&mut self, i: usize) {
         let now = self.now;
         let a = &mut self.assocs[i];
@@ -309,6 +319,10 @@ impl Naive {
                     a.tail_until = a.excl_until + tail;
                     a.shown = now;
                     (e, LeaseKind::Exclusive, None)
+                } else if self.shared_tail_places() {
+                    // Someone else leases it now: a number of their own, the old one ended.
+                    self.cut(i);
+                    self.acquire(h, None)
                 } else {
                     self.assocs[i].shown = now;
                     (e, LeaseKind::Soft, None)
@@ -557,6 +571,21 @@ proptest! {
                     now += dt;
                     let sig = signal(s);
                     let before = pool.holding(&holder(h), now);
+                    // A tail holder who cannot re-acquire their number (somebody else leases
+                    // it, or their association reached max_lease) is moved to a number of their
+                    // own in a shared-tail pool.
+                    let movable = sig != Signal::Machine
+                        && naive.config.exhaustion == Exhaustion::SharedTail
+                        && naive.current(h).is_some_and(|i| {
+                            let a = &naive.assocs[i];
+                            let others = naive.assocs.iter().any(|o| {
+                                o.holder != h && o.number == a.number && o.leased() && now < o.excl_until
+                            });
+                            a.leased()
+                                && a.excl_until <= now
+                                && now < a.tail_until
+                                && (others || a.since + i64::from(naive.config.max_lease()) <= now)
+                        });
                     let free_before = pool.stats(now).free;
                     let (a, ev) = pool.open(&holder(h), sig, "dev", now);
                     let want = naive.open(h, sig, now);
@@ -568,10 +597,11 @@ proptest! {
                         prop_assert!(was_leased || !matches!(a.lease, LeaseKind::Exclusive | LeaseKind::Shared));
                         prop_assert_eq!(pool.stats(now).free, free_before);
                     }
-                    // Stickiness: a lease or tail holder gets its number back.
+                    // Stickiness: a lease or tail holder gets its number back (a tail holder
+                    // moved off a number somebody else leases aside).
                     if let Some(b) = &before
                         && (matches!(b.lease, LeaseKind::Exclusive | LeaseKind::Shared)
-                            || (b.lease == LeaseKind::Soft && b.number != FALLBACK))
+                            || (b.lease == LeaseKind::Soft && b.number != FALLBACK && !movable))
                     {
                         prop_assert_eq!(&a.number, &b.number);
                         prop_assert!(a.sticky);

@@ -115,6 +115,50 @@ fn tail_is_protected_reacquired_and_then_freed_in_lru_order() {
     assert_eq!(e.number, a.number);
 }
 
+/// Under the shared tail, a person who re-opens after their number went to somebody else is
+/// not shown that person's number: they get a number of their own, and a call to either number
+/// then points at one person. With every number leased they get their old number back (better
+/// than the fallback). (Under the other policies nobody else is given a number during its tail,
+/// but for a steal, which ends the tail.)
+#[test]
+fn a_re_opener_whose_number_somebody_else_leases_gets_their_own() {
+    let (mut pool, _) = Pool::new(cfg(3, Exhaustion::SharedTail), T0).unwrap();
+    let (a, _) = pool.open(&who(1), Signal::Human, "d", T0);
+    pool.open(&who(2), Signal::Human, "d", T0 + H);
+    pool.open(&who(3), Signal::Human, "d", T0 + 2 * H);
+    // r1's lease ends at T0+D; r4 finds nothing free and takes r1's tail number.
+    let (d, _) = pool.open(&who(4), Signal::Human, "d", T0 + D + 10);
+    assert_eq!(
+        (d.number.as_str(), d.lease),
+        (a.number.as_str(), LeaseKind::Exclusive)
+    );
+    // r2's lease ends too; r1 re-opens: a number of their own (r2's tail), not r4's.
+    let (a2, _) = pool.open(&who(1), Signal::Human, "d", T0 + D + 2 * H);
+    assert_eq!((a2.lease, a2.sticky), (LeaseKind::Exclusive, false));
+    assert_ne!(a2.number, a.number);
+    // A call to r1's new number is theirs; a call to the old one is r4's, with r1 still named.
+    let at = T0 + D + 2 * H + 600;
+    let mine = pool.attribute(&call(&a2.number, at, None));
+    assert_eq!(mine.candidates[0].recipient, "r1");
+    assert!(mine.confidence > 0.9, "{mine:?}");
+    let old = pool.attribute(&call(&a.number, at, None));
+    assert_eq!(old.candidates[0].recipient, "r4");
+    assert!(old.candidates.iter().any(|c| c.recipient == "r1"));
+    // Fill the pool (r5 takes r3's tail number): r3 re-opens with nothing to spare and is shown
+    // their own number again, now r5's, rather than the fallback.
+    let (e, _) = pool.open(&who(5), Signal::Human, "d", T0 + D + 2 * H + 1);
+    assert_eq!(e.lease, LeaseKind::Exclusive);
+    let st = pool.stats(T0 + D + 2 * H + 2);
+    assert_eq!((st.exclusive, st.free, st.tail), (3, 0, 0));
+    let three = pool.holding(&who(3), T0 + D + 2 * H + 2).unwrap();
+    assert_eq!(three.number, e.number);
+    let (c2, _) = pool.open(&who(3), Signal::Human, "d", T0 + D + 2 * H + 2);
+    assert_eq!(
+        (c2.number, c2.lease, c2.sticky),
+        (three.number, LeaseKind::Soft, true)
+    );
+}
+
 #[test]
 fn steal_oldest_tail() {
     let (mut pool, _) = Pool::new(cfg(2, Exhaustion::StealOldestTail), T0).unwrap();

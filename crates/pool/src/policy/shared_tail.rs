@@ -7,6 +7,11 @@
 //! per opener for a week would take about a fifth of the send. Only when every number is inside
 //! an exclusive lease does the person see the fallback number.
 //!
+//! A person who re-opens while somebody else leases their old number gets a number of their
+//! own the same way (`Pool::open_human`), rather than being shown the leased one again: two
+//! recent shows of one number make both people's calls toss-ups. Measured in
+//! `bench/backtest`: about one point more calls right and confident at 2,000 numbers.
+//!
 //! Reusing a tail number is this policy's normal work, not an exhaustion: it is not counted or
 //! logged as one. Showing the fallback is.
 //!
