@@ -65,7 +65,9 @@ pub struct PoolConfig {
     /// nothing of them is kept (exhaustion outcome `full`), until the attribution window prunes
     /// older ones. Every recipient an opening (a person's or a prefetch's) reached is kept until
     /// then, and a pool's memory grows with them: this bound keeps a pool that runs on one
-    /// Durable Object (128 MB) serving instead of failing. (1 ..= [`MAX_HOLDERS`].)
+    /// Durable Object (128 MB) serving instead of failing. Recipients first reached by a
+    /// machine (a prefetch) may take only half of these places, so a prefetch flood never
+    /// leaves the people no room. (1 ..= [`MAX_HOLDERS`].)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_holders: Option<u32>,
 }

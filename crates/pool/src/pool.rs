@@ -43,6 +43,18 @@ pub(crate) const RELEARN_CALLS: usize = 4_096;
 /// Expectation-maximisation rounds per re-estimate.
 const RELEARN_ROUNDS: usize = 4;
 
+/// How many of the `max_holders` places a recipient first reached by a machine may take: a
+/// prefetch of someone the pool does not know is kept only while the pool keeps fewer than
+/// half its limit. Machines must not eat the pool, and that includes its room for recipients:
+/// Apple Mail Privacy Protection prefetches about half of a send within minutes of delivery,
+/// which alone would fill any limit before the people open. A prefetch it does not keep is
+/// shown the fallback, as a kept one is (a soft hold is on the fallback number), so its image
+/// is the same; what is lost is its name among the candidates of a call to the fallback number,
+/// where it weighs [`crate::MACHINE_SEEN`] against every other prefetched recipient.
+pub(crate) fn machine_room(max_holders: u32) -> u32 {
+    max_holders.div_ceil(2)
+}
+
 /// "No index" marker for `u32` references.
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -885,8 +897,11 @@ impl Pool {
     ) -> Allocation {
         let now = self.tick(now);
         self.advance(now, events);
-        let full = self.holders.len() >= self.config.holder_limit() as usize
-            && self.find_holder(holder).is_none();
+        let room = match signal {
+            Signal::Machine => machine_room(self.config.holder_limit()),
+            Signal::Human | Signal::Click => self.config.holder_limit(),
+        };
+        let full = self.holders.len() >= room as usize && self.find_holder(holder).is_none();
         let (number, lease, sticky, exhausted, expires_at) = if full {
             self.refuse_full(holder, now, events)
         } else {
@@ -928,8 +943,9 @@ impl Pool {
         }
     }
 
-    /// A recipient the pool does not know, while it keeps `max_holders`: the fallback, and
-    /// nothing kept (no holder record, no association, so no memory), counted as `full`.
+    /// A recipient the pool does not know, while it keeps `max_holders` (a prefetch: half of it,
+    /// [`machine_room`]): the fallback, and nothing kept (no holder record, no association, so
+    /// no memory), counted as `full`.
     /// Returns what [`Pool::open_into`] answers and logs: number, lease, sticky, outcome,
     /// expiry.
     fn refuse_full(

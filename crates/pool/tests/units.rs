@@ -939,6 +939,47 @@ fn a_full_pool_keeps_serving_and_keeps_no_one_new() {
     assert_eq!(kept.lease, LeaseKind::Exclusive);
 }
 
+/// A prefetch flood (Apple MPP fetches about half a send at delivery) cannot lock people out:
+/// recipients first reached by a machine take at most half of `max_holders`; past that a
+/// prefetch of someone new is shown the fallback (the number a kept prefetch is shown too) and
+/// not kept, and people still find room up to the limit.
+#[test]
+fn prefetches_take_at_most_half_the_room_people_the_rest() {
+    let mut c = cfg(5, Exhaustion::SharedTail);
+    c.max_holders = Some(4);
+    let (mut pool, mut log) = Pool::new(c, T0).unwrap();
+    let mut kept = 0;
+    for i in 0..10 {
+        let (a, ev) = pool.open(&who(i), Signal::Machine, "proxy", T0 + i as i64);
+        log.extend(ev);
+        assert_eq!(
+            a.number, "+18005550000",
+            "a prefetch is shown the fallback, kept or not"
+        );
+        if a.exhausted.is_none() {
+            assert_eq!(a.lease, LeaseKind::Soft);
+            kept += 1;
+        } else {
+            assert_eq!(a.exhausted, Some(ExhaustionOutcome::Full));
+        }
+    }
+    assert_eq!(kept, 2, "half of max_holders");
+    // Two people nobody prefetched still get numbers; so does one a kept prefetch reached.
+    for i in [20, 21, 0] {
+        let (a, ev) = pool.open(&who(i), Signal::Human, "iphone", T0 + 100 + i as i64);
+        log.extend(ev);
+        assert_eq!((a.lease, a.exhausted), (LeaseKind::Exclusive, None), "r{i}");
+    }
+    // At the limit a new person is refused as before.
+    let (a, ev) = pool.open(&who(22), Signal::Human, "iphone", T0 + 200);
+    log.extend(ev);
+    assert_eq!(a.exhausted, Some(ExhaustionOutcome::Full));
+    let st = pool.stats(T0 + 201);
+    assert_eq!((st.holders, st.exhaustions.full), (4, 9));
+    let replayed = Pool::replay(&log).unwrap();
+    assert_eq!(replayed.stats(T0 + 201), st);
+}
+
 #[test]
 fn max_holders_must_keep_at_least_one_recipient() {
     let mut c = cfg(2, Exhaustion::SharedTail);
