@@ -3,7 +3,7 @@
 //! parsers for the parts that carry the device (the Android model code). No regex, no allocation for UAs up to
 //! 256 bytes (99 % of the dev corpus).
 
-use crate::keywords::{Hits, Kw, KwSet, Ranked, kw};
+use crate::keywords::{Hits, Kw, KwSet, PAD, Ranked, kw};
 use std::cell::OnceCell;
 
 const INLINE: usize = 256;
@@ -12,7 +12,9 @@ const INLINE: usize = 256;
 pub(crate) struct Ua<'a> {
     /// The UA as received (trimmed).
     pub raw: &'a str,
-    inline: [u8; INLINE],
+    /// The lower-cased text, followed by [`PAD`] zero bytes for the keyword scan.
+    inline: [u8; INLINE + PAD],
+    /// The same, for UAs longer than `INLINE`.
     heap: Option<Vec<u8>>,
     len: usize,
     hits: Hits,
@@ -32,12 +34,15 @@ impl<'a> Ua<'a> {
     pub fn new(raw: &'a str) -> Self {
         let raw = raw.trim_ascii();
         let bytes = raw.as_bytes();
-        let mut inline = [0u8; INLINE];
+        let mut inline = [0u8; INLINE + PAD];
         // Whether an `@` occurs, noted in the same (vectorised) pass: only then can the UA carry an e-mail address.
         let mut at = false;
         let heap = if bytes.len() > INLINE {
             at = bytes.contains(&b'@');
-            Some(bytes.to_ascii_lowercase())
+            let mut v = Vec::with_capacity(bytes.len() + PAD);
+            v.extend(bytes.iter().map(u8::to_ascii_lowercase));
+            v.resize(bytes.len() + PAD, 0);
+            Some(v)
         } else {
             for (d, s) in inline.iter_mut().zip(bytes) {
                 *d = s.to_ascii_lowercase();
@@ -46,8 +51,8 @@ impl<'a> Ua<'a> {
             None
         };
         let (hits, android_at) = match &heap {
-            Some(v) => Hits::scan_marking(v),
-            None => Hits::scan_marking(inline.get(..bytes.len()).unwrap_or_default()),
+            Some(v) => Hits::scan_marking(v, bytes.len()),
+            None => Hits::scan_marking(&inline, bytes.len()),
         };
         Ua {
             raw,
@@ -71,7 +76,7 @@ impl<'a> Ua<'a> {
     #[inline]
     pub fn lower(&self) -> &[u8] {
         match &self.heap {
-            Some(v) => v,
+            Some(v) => v.get(..self.len).unwrap_or_default(),
             None => self.inline.get(..self.len).unwrap_or_default(),
         }
     }
