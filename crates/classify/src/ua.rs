@@ -179,10 +179,12 @@ impl<'a> Ua<'a> {
         }
         // The platform "Android" is followed by a version or `;` (not `SurfsharkAndroid/`, `com.….android`).
         let l = self.lower();
-        // The scan found the first `android`; later ones are searched only when it is not the platform.
+        // The scan found the first `android` (no search for it); later ones are searched only when it is not the
+        // platform.
         let from = self.android_at.min(l.len());
-        let i = find_all(l.get(from..).unwrap_or_default(), b"android")
-            .map(|i| i + from)
+        let later = l.get(from + 1..).unwrap_or_default();
+        let i = std::iter::once(from)
+            .chain(find_all(later, b"android").map(|i| i + from + 1))
             .find(|&i| {
                 let after = l.get(i + 7..).unwrap_or_default();
                 let after = after.strip_prefix(b" ").unwrap_or(after);
@@ -199,25 +201,23 @@ impl<'a> Ua<'a> {
             .count();
         let rest = rest.get(skip..)?;
         let mut rest = rest.strip_prefix(';')?;
-        // The `;`-separated parts (memchr: these scans run over the rest of the UA).
+        // The `;`-separated parts, up to the `)` that closes the platform comment: nothing after it is the model
+        // (`Android 7.0;) … (compatible; FooBot)` has none). One byte loop finds whichever comes first (parts are
+        // a few bytes long; two `memchr` calls per part each paid their call, and the `;` search ran to the end
+        // of the UA when the model was the comment's last part).
         loop {
-            let (part, next) = match memchr::memchr(b';', rest.as_bytes()) {
+            let end = rest.bytes().position(|c| c == b';' || c == b')');
+            let close = end.is_some_and(|i| rest.as_bytes().get(i) == Some(&b')'));
+            let (part, next) = match end {
                 Some(i) => (rest.get(..i)?, rest.get(i + 1..)),
                 None => (rest, None),
             };
             let part = part.trim_ascii();
-            // A `)` closes the platform comment: nothing after it is the model (`Android 7.0;) … (compatible;
-            // FooBot)` has none).
-            let close = memchr::memchr(b')', part.as_bytes());
-            let part = match close {
-                Some(i) => part.get(..i)?.trim_ascii(),
-                None => part,
-            };
             if !(part.is_empty() || is_filler(part)) {
                 let model = cut_build(part);
                 return (!model.is_empty()).then_some(model);
             }
-            if close.is_some() {
+            if close {
                 return None;
             }
             rest = next?;
@@ -263,10 +263,8 @@ fn is_filler(part: &str) -> bool {
 /// Drops ` Build/…` and anything after it from a model part.
 fn cut_build(part: &str) -> &str {
     let b = part.as_bytes();
-    let lower_pos = (0..b.len().saturating_sub(5)).find(|&i| {
-        b.get(i).is_some_and(|c| c | 0x20 == b'b')
-            && b.get(i..i + 6)
-                .is_some_and(|w| w.eq_ignore_ascii_case(b"build/"))
+    let lower_pos = b.windows(6).position(|w| {
+        w.first().is_some_and(|c| c | 0x20 == b'b') && w.eq_ignore_ascii_case(b"build/")
     });
     let cut = match lower_pos {
         Some(p) => part.get(..p).unwrap_or(part),
