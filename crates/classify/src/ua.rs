@@ -35,25 +35,20 @@ impl<'a> Ua<'a> {
         let raw = raw.trim_ascii();
         let bytes = raw.as_bytes();
         let mut inline = [0u8; INLINE + PAD];
-        // Whether an `@` occurs, noted in the same (vectorised) pass: only then can the UA carry an e-mail address.
+        // UAs past the inline buffer (1 % of the dev corpus) get a zeroed heap buffer; one loop fills either, so
+        // the (vectorised) loop exists once in the module.
+        let mut heap = (bytes.len() > INLINE).then(|| vec![0u8; bytes.len() + PAD]);
+        let buf: &mut [u8] = match &mut heap {
+            Some(v) => v,
+            None => &mut inline,
+        };
+        // Whether an `@` occurs, noted in the same pass: only then can the UA carry an e-mail address.
         let mut at = false;
-        let heap = if bytes.len() > INLINE {
-            at = bytes.contains(&b'@');
-            let mut v = Vec::with_capacity(bytes.len() + PAD);
-            v.extend(bytes.iter().map(u8::to_ascii_lowercase));
-            v.resize(bytes.len() + PAD, 0);
-            Some(v)
-        } else {
-            for (d, s) in inline.iter_mut().zip(bytes) {
-                *d = s.to_ascii_lowercase();
-                at |= *s == b'@';
-            }
-            None
-        };
-        let (hits, android_at) = match &heap {
-            Some(v) => Hits::scan_marking(v, bytes.len()),
-            None => Hits::scan_marking(&inline, bytes.len()),
-        };
+        for (d, s) in buf.iter_mut().zip(bytes) {
+            *d = s.to_ascii_lowercase();
+            at |= *s == b'@';
+        }
+        let (hits, android_at) = Hits::scan_marking(buf, bytes.len());
         Ua {
             raw,
             inline,
