@@ -283,7 +283,7 @@ impl<'a> Code<'a> {
     }
 }
 
-/// A lowercase substring list with each entry's byte classes precomputed (see [`Code::contains`]).
+/// A lowercase substring list with each entry's byte classes precomputed (see [`Code::contains_need`]).
 struct Needles {
     list: &'static [&'static str],
     classes: [u64; 64],
