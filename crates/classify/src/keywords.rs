@@ -9,11 +9,12 @@
 //! Why not an automaton crate: an `aho-corasick` DFA over the same table was the fastest native scan, but
 //! building it at the first request cost ~1.5–2 ms natively and ~10 ms in wasm (the cold-start budget is
 //! 2 ms); its contiguous NFA builds faster but scanned slower than this table (bench/classify/RESULTS.md).
-//! So the index is built by `const fn`s at compile time — nothing runs at the first request — as a byte-pair
-//! table: every second pair of the UA is looked up in an exact 64 Ki-bit pair filter, a hit must also pass a
-//! 64 Ki-bit filter of (pair, next byte) — three in four pair hits are common pairs such as `; ` or `an` that
-//! start no keyword there — and the few candidate keywords behind it are compared eight bytes at a time
-//! (Wu–Manber-style skipping with a block of two).
+//! So the index is built by `const fn`s at compile time — nothing runs at the first request — as a trigram
+//! table: at every second byte of the UA, the pair there and the byte after it are looked up in one 128 Ki-bit
+//! filter, and the few candidate keywords behind a hit, bucketed by the same trigram, are compared eight bytes
+//! at a time (Wu–Manber-style skipping with a block of two). Round 10 keyed both on the trigram instead of the
+//! pair: four in ten pairs of a UA are pairs some keyword has (`; `, `an`, `in`, `ro`…), one in six trigrams,
+//! and a pair's bucket held ~5 entries where the trigram's holds ~2 (bench/classify/RESULTS.md).
 //!
 //! Rules name a keyword with [`kw!`]`("…")`, which resolves to its table index at compile time and fails the
 //! build when the keyword is not declared in any list, so a rule and its keyword list cannot drift apart.
@@ -262,117 +263,156 @@ impl Hits {
         }
     }
 
-    /// Scans lower-cased `hay` once.
+    /// Scans lower-cased `hay` once (tests: without the padding `Ua` provides).
     #[cfg(test)]
     pub(crate) fn scan(hay: &[u8]) -> Hits {
-        Self::scan_marking(hay).0
+        Self::scan_unpadded(hay).0
     }
 
-    /// Scans lower-cased `hay` once; also returns the offset of the first `android` (`usize::MAX` if none),
-    /// where the Android model parser starts instead of searching again.
+    /// [`Hits::scan_marking`] of `hay`, padded here.
+    #[cfg(test)]
+    pub(crate) fn scan_unpadded(hay: &[u8]) -> (Hits, usize) {
+        let mut v = hay.to_vec();
+        v.resize(hay.len() + PAD, 0);
+        Self::scan_marking(&v, hay.len())
+    }
+
+    /// Scans lower-cased text `buf[..len]` once; also returns the offset of the first `android` (`usize::MAX` if
+    /// none), where the Android model parser starts instead of searching again. `buf` continues with [`PAD`]
+    /// zero bytes after the text, so the scan reads a trigram and the eight bytes after it without a bounds
+    /// branch (a shorter `buf` is copied first; `Ua` always pads).
     ///
     /// Nine UAs in ten open with `Mozilla/5.0 (` (or `4.0`), and no keyword lies in its first 12 bytes
-    /// (checked by `tests::no_keyword_in_the_skipped_prefix`), so the scan starts at its `(`: six fewer pair
+    /// (checked by `tests::no_keyword_in_the_skipped_prefix`), so the scan starts at its `(`: six fewer
     /// lookups per UA. Word boundaries are unchanged: the byte before the `(` is a space.
-    pub(crate) fn scan_marking(hay: &[u8]) -> (Hits, usize) {
+    pub(crate) fn scan_marking(buf: &[u8], len: usize) -> (Hits, usize) {
+        let Some(padded) = buf.get(..len.saturating_add(PAD)) else {
+            let mut v = buf.get(..len).unwrap_or(buf).to_vec();
+            let len = v.len();
+            v.resize(len + PAD, 0);
+            return Self::scan_marking(&v, len);
+        };
+        debug_assert!(padded.iter().skip(len).all(|&b| b == 0));
         let mut h = Hits {
             any: [0; WORDS],
             word_start: [0; WORDS],
             word: [0; WORDS],
         };
-        let skip = if SKIPPED_PREFIXES.iter().any(|p| hay.starts_with(p)) {
+        let text = padded.get(..len).unwrap_or_default();
+        let skip = if SKIPPED_PREFIXES.iter().any(|p| text.starts_with(p)) {
             SKIP
         } else {
             0
         };
         let mut android = usize::MAX;
-        h.scan_pairs(hay.get(skip..).unwrap_or_default(), &mut android);
+        h.scan_pairs(
+            padded.get(skip..).unwrap_or_default(),
+            len.saturating_sub(skip),
+            &mut android,
+        );
         (h, android.saturating_add(skip))
     }
 
-    /// Examines every second byte pair (`q` = 0, 2, 4, …): a keyword of 3+ bytes starting at `p` shows its
-    /// first pair at an even `q = p` or its second pair at an even `q = p + 1`, and the table lists both
-    /// (Wu–Manber-style skipping with a block of two). A two-byte keyword is a table entry at an even `p`; at an
-    /// odd `p` its second byte starts the even pair at `p + 1`, so the filter also passes every pair starting
-    /// with such a byte, and the byte before is compared on the spot (no separate search per short keyword).
-    // The scan's inner loop: every index is bounded by the loop condition (`q + 1 < hay.len()`), by a table
-    // built at compile time (`bucket` < NBUCKETS, ids < COUNT), or by a length checked just before. Written with
-    // `get`, the loop cost 8 % more instructions per classification (bench/classify/RESULTS.md, round 9).
+    /// Examines every second byte position (`q` = 0, 2, 4, …) by its trigram, the pair at `q` and the byte
+    /// after it: a keyword of 3+ bytes starting at `p` shows its first pair at an even `q = p` or its second pair
+    /// at an even `q = p + 1`, and the table lists both (Wu–Manber-style skipping with a block of two). The
+    /// trigram is looked up in one 128 Ki-bit filter; only the positions that pass it (12.6 of ~63 per ua-dev UA)
+    /// walk a bucket of entries keyed by the same trigram, ~2 entries instead of the ~5 sharing a pair.
+    ///
+    /// Entries that end with their pair (two-byte keywords; a three-byte keyword's second pair) admit any next
+    /// byte: the filter passes all 256 trigrams of such a pair, and their entries are keyed `(pair, 0)` and
+    /// walked when a small filter of those pairs says so. A two-byte keyword at an odd `p` is the second and
+    /// third byte of the trigram at `q = p - 1`, whose filter bits are set for every first byte.
+    ///
+    /// Past the end of the text the bytes read as 0 (the padding), which no keyword contains.
+    // Indexes into the compile-time tables are bounded by construction (`filter_word` < FILTER_WORDS, `bucket` <
+    // NBUCKETS, ids < COUNT); the text is read with `get`. Written with `get` throughout, round 9's loop cost 8 %
+    // more instructions per classification (bench/classify/RESULTS.md).
     #[allow(clippy::indexing_slicing)]
-    fn scan_pairs(&mut self, hay: &[u8], android: &mut usize) {
+    fn scan_pairs(&mut self, hay: &[u8], len: usize, android: &mut usize) {
         let t = &PAIRS;
         let mut q = 0;
-        while q + 1 < hay.len() {
-            let key = u16::from_le_bytes([hay[q], hay[q + 1]]);
-            if t.pair_bits[usize::from(key >> 6)] & (1 << (key & 63)) != 0 {
-                if q > 0 && SHORT_SECOND[usize::from(hay[q] >> 6)] & (1 << (hay[q] & 63)) != 0 {
-                    self.check_short(hay, q - 1);
-                }
-                // The byte after the pair must also fit some entry (most pair hits are common pairs such as
-                // `; `, `in`, `an` that start no keyword here): one more bit test instead of the bucket walk.
-                let gate = match hay.get(q + 2) {
-                    Some(&c) => {
-                        let i = trigram(key, c);
-                        t.tri_bits[i / 64] & (1 << (i % 64)) != 0
-                    }
-                    None => true,
-                };
-                if gate {
-                    self.check_pair(hay, q, key, android);
-                }
+        // Three trigrams (at q, q + 2, q + 4) from one 8-byte load. The last load may examine up to two positions
+        // past the text: their pairs hold a padding 0, which no keyword has, so they match nothing. The three
+        // filter bits are gathered first and the candidates handled in one loop, so the candidate code exists
+        // once, inlined (a call per candidate cost ~25 instructions of register saving).
+        while q + 1 < len {
+            let Some(chunk) = hay.get(q..).and_then(<[u8]>::first_chunk::<8>) else {
+                break;
+            };
+            let w = u64::from_le_bytes(*chunk);
+            let mut pass = 0u32;
+            for k in 0..3 {
+                let h = hash((w >> (16 * k)) as u32 & 0x00ff_ffff);
+                pass |= u32::from(t.tri_bits[filter_word(h)] & filter_bit(h) != 0) << k;
             }
-            q += 2;
-        }
-        // A two-byte keyword ending the text at an odd offset has no even pair after its first byte.
-        if hay.len() % 2 == 1 && hay.len() >= 3 {
-            self.check_short(hay, hay.len() - 2);
+            while pass != 0 {
+                let k = pass.trailing_zeros();
+                pass &= pass - 1;
+                let tri = (w >> (16 * k)) as u32 & 0x00ff_ffff;
+                self.check_trigram(hay, q + 2 * k as usize, tri, android);
+            }
+            q += 6;
         }
     }
 
-    /// Sets the two-byte keyword at `p`, if any.
-    #[inline]
-    fn check_short(&mut self, hay: &[u8], p: usize) {
-        if let Some(&[a, b]) = hay.get(p..).and_then(<[u8]>::first_chunk::<2>) {
-            let key = u16::from_le_bytes([a, b]);
-            for &(pair, id) in &SHORT {
-                if pair == key {
-                    self.set(hay, usize::from(id), p, p + 2);
-                }
-            }
-        }
-    }
-
-    // The scan's inner loop: every index is bounded by the loop condition (`q + 1 < hay.len()`), by a table
-    // built at compile time (`bucket` < NBUCKETS, ids < COUNT), or by a length checked just before. Written with
-    // `get`, the loop cost 8 % more instructions per classification (bench/classify/RESULTS.md, round 9).
+    /// The entries behind a trigram that passed the filter (see [`Hits::scan_pairs`]).
+    // Table indexes bounded by construction, as in `scan_pairs`.
     #[allow(clippy::indexing_slicing)]
-    fn check_pair(&mut self, hay: &[u8], q: usize, key: u16, android: &mut usize) {
+    #[inline(always)]
+    fn check_trigram(&mut self, hay: &[u8], q: usize, tri: u32, android: &mut usize) {
         let t = &PAIRS;
-        let b = bucket(key);
+        // The 8 bytes after the trigram (inside the padding: keyword bytes are never 0).
+        let word = hay
+            .get(q + 3..)
+            .and_then(<[u8]>::first_chunk::<8>)
+            .map_or(0, |w| u64::from_le_bytes(*w));
+        self.walk(hay, q, tri, bucket(hash(tri)), word, android);
+        let pair = tri & 0xffff;
+        // Entries that end with their pair, unless the walk above already was theirs (at the end of the text).
+        if tri != pair && t.pair_only[pair_slot(pair)] & (1 << (pair % 64)) != 0 {
+            self.walk_pair_only(hay, q, pair, android);
+        }
+        // A two-byte keyword at the odd offset `q + 1`.
+        let odd = (tri >> 8) as u16;
+        if SHORT_FIRST[usize::from(odd as u8 >> 6)] & (1 << (odd & 63)) != 0 {
+            for &(pair, id) in &SHORT {
+                if pair == odd {
+                    self.set(hay, usize::from(id), q + 1, q + 3);
+                }
+            }
+        }
+    }
+
+    /// [`Hits::walk`] of the entries that end with `pair` (rare: out of line).
+    #[inline(never)]
+    fn walk_pair_only(&mut self, hay: &[u8], q: usize, pair: u32, android: &mut usize) {
+        self.walk(hay, q, pair, bucket(hash(pair)), 0, android);
+    }
+
+    /// Sets the keywords of bucket `b` whose entry matches `key` at `q` (`word`: the 8 bytes after the key).
+    // Table indexes bounded by construction, as in `scan_pairs`; `hay[q - 1]` by `q > 0` (`q < len`).
+    #[allow(clippy::indexing_slicing)]
+    #[inline(always)]
+    fn walk(&mut self, hay: &[u8], q: usize, key: u32, b: usize, word: u64, android: &mut usize) {
+        let t = &PAIRS;
         let (from, to) = (usize::from(t.start[b]), usize::from(t.start[b + 1]));
-        // The 8 bytes after the pair, zero-padded (keyword bytes are never 0).
-        let after = &hay[q + 2..];
-        let word = match after.first_chunk::<8>() {
-            Some(w) => u64::from_le_bytes(*w),
-            None => after
-                .iter()
-                .rev()
-                .fold(0u64, |acc, &b| acc << 8 | u64::from(b)),
-        };
         for e in &t.entries[from..to] {
-            if e.pair != key || word & e.mask8 != e.tail8 {
+            if e.key != key || word & e.mask8 != e.rest8 {
                 continue;
             }
             // Entries for a keyword's second pair also check the byte before.
             let start = match e.before {
-                None => q,
-                Some(c) if q > 0 && hay[q - 1] == c => q - 1,
-                Some(_) => continue,
+                0 => q,
+                c if q > 0 && hay[q - 1] == c => q - 1,
+                _ => continue,
             };
-            if e.tail.len() > 8 && after.get(8..e.tail.len()) != Some(&e.tail[8..]) {
+            let end = q + usize::from(e.len);
+            // Keywords longer than the key and 8 bytes: the rest of the text (rare).
+            if end > q + 11 && hay.get(q + 11..end) != e.id_text().get(q + 11 - start..) {
                 continue;
             }
-            self.set(hay, usize::from(e.id), start, q + 2 + e.tail.len());
+            self.set(hay, usize::from(e.id), start, end);
             if e.id == ANDROID.0 {
                 *android = (*android).min(start);
             }
@@ -381,6 +421,10 @@ impl Hits {
 }
 
 const ANDROID: Kw = Kw::of("android");
+
+/// Zero bytes after the text in the buffer [`Hits::scan_marking`] reads: 8 bytes from the last even offset, and
+/// the 8 bytes after a trigram examined up to two positions past the text (`q + 15 <= len + 13`).
+pub(crate) const PAD: usize = 16;
 
 /// UA openings whose first [`SKIP`] bytes hold no keyword (see [`Hits::scan_marking`]).
 const SKIPPED_PREFIXES: [&[u8]; 2] = [b"mozilla/5.0 (", b"mozilla/4.0 ("];
@@ -406,81 +450,124 @@ const fn count_shorts() -> usize {
     n
 }
 
-/// Bucket of a byte pair (little-endian `u16`).
+/// The hash of a trigram (pair in the low 16 bits, next byte in bits 16–23): its top 16 bits index the
+/// filter, its top 11 bits the bucket.
 #[inline]
-const fn bucket(pair: u16) -> usize {
-    ((pair as u32).wrapping_mul(0x9E37_79B1) >> (32 - 11)) as usize
+const fn hash(tri: u32) -> u32 {
+    tri.wrapping_mul(0x9E37_79B1)
 }
 
-/// Bit index (of 64 Ki) of a byte pair and the byte after it, for the trigram gate in [`Hits::scan_pairs`].
+/// Words of the trigram filter: 128 Ki bits, of which ~5,900 are set (4.5 %; most are the 256 trigrams of each
+/// pair that ends a keyword), so about that share of a UA's positions pass it by collision. At 64 Ki bits twice
+/// as many did, which cost ~330 instructions per UA (bench/classify/RESULTS.md, round 10).
+const FILTER_WORDS: usize = 2048;
+
+/// Word of the trigram filter for a trigram hash (its top 11 bits).
 #[inline]
-const fn trigram(pair: u16, next: u8) -> usize {
-    ((pair as u32 ^ (next as u32) << 16).wrapping_mul(0x9E37_79B1) >> 16) as usize
+const fn filter_word(h: u32) -> usize {
+    (h >> 21) as usize
 }
 
-/// One way to spot a keyword: a byte pair inside it, and what must surround the pair.
+/// Bit of the trigram filter for a trigram hash (the next 6 bits).
+#[inline]
+const fn filter_bit(h: u32) -> u64 {
+    1 << ((h >> 15) & 63)
+}
+
+/// Bucket of a trigram hash.
+#[inline]
+const fn bucket(h: u32) -> usize {
+    (h >> (32 - 11)) as usize
+}
+
+/// Word of [`Pairs::pair_only`] for a pair (1 Ki bits: the word is a hash of the pair, the bit its low 6 bits).
+#[inline]
+const fn pair_slot(pair: u32) -> usize {
+    (pair.wrapping_mul(0x9E37_79B1) >> (32 - 4)) as usize
+}
+
+/// One way to spot a keyword: a byte pair inside it and the byte after (the entry's key), and what must
+/// surround them.
 #[derive(Clone, Copy)]
 struct Entry {
-    pair: u16,
+    /// The pair (low 16 bits) and the keyword's next byte (bits 16–23), 0 when the keyword ends with the pair.
+    key: u32,
     id: u16,
-    /// The keyword's first byte, when `pair` is its second and third byte.
-    before: Option<u8>,
-    /// The keyword after `pair`.
-    tail: &'static [u8],
-    /// The first 8 bytes of `tail` as a little-endian word, and the mask of the bytes it has.
-    tail8: u64,
+    /// The keyword's first byte, when the pair is its second and third byte (0: the pair is its first).
+    before: u8,
+    /// End of the keyword, counted from the pair's first byte.
+    len: u8,
+    /// The first 8 bytes of the keyword after the key, as a little-endian word, and the mask of the bytes it
+    /// has. (Bytes past those 8 are compared with the keyword's text: a slice here would make the table a
+    /// quarter larger in wasm.)
+    rest8: u64,
     mask8: u64,
 }
 
-/// The second bytes of the two-byte keywords (a 256-bit set).
+impl Entry {
+    /// The keyword's bytes.
+    fn id_text(&self) -> &'static [u8] {
+        Kw(self.id).text().as_bytes()
+    }
+}
+
+/// The first bytes of the two-byte keywords' pairs (a set of their low 6 bits; see `check_trigram`).
 #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
-const SHORT_SECOND: [u64; 4] = {
+const SHORT_FIRST: [u64; 4] = {
     let mut bits = [0u64; 4];
     let mut i = 0;
     while i < SHORTS {
-        let b = (SHORT[i].0 >> 8) as u8;
+        let b = SHORT[i].0 as u8;
         bits[b as usize / 64] |= 1 << (b % 64);
         i += 1;
     }
     bits
 };
 
-/// The distinct keywords indexed by byte pair, built at compile time (no work at the first request).
+/// The distinct keywords indexed by trigram, built at compile time (no work at the first request).
 struct Pairs {
     start: [u16; NBUCKETS + 1],
     entries: [Entry; ENTRIES],
-    /// Which pairs start any entry, or start with a two-byte keyword's second byte (64 Ki bits).
-    pair_bits: [u64; 1024],
-    /// Which (pair, next byte) triples can start an entry's match ([`trigram`], 64 Ki bits); an entry whose
-    /// keyword ends with its pair admits every next byte.
-    tri_bits: [u64; 1024],
+    /// Which trigrams ([`hash`], 128 Ki bits) can start an entry's match: an entry's key, every trigram of a
+    /// pair that ends an entry's keyword, and every trigram whose second and third byte are a two-byte keyword.
+    tri_bits: [u64; FILTER_WORDS],
+    /// Which pairs end an entry's keyword ([`pair_slot`]).
+    pair_only: [u64; 16],
 }
 
 const EMPTY: Entry = Entry {
-    pair: 0,
+    key: 0,
     id: 0,
-    before: None,
-    tail: &[],
-    tail8: 0,
+    before: 0,
+    len: 0,
+    rest8: 0,
     mask8: 0,
 };
 
 #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 const fn entry(k: &'static [u8], id: usize, offset: usize) -> Entry {
     let tail = k.split_at(offset + 2).1;
-    let (mut tail8, mut mask8) = (0u64, 0u64);
+    let (next, rest) = match tail.split_first() {
+        Some((&c, rest)) => (c, rest),
+        None => (0, tail),
+    };
+    let (mut rest8, mut mask8) = (0u64, 0u64);
     let mut j = 0;
-    while j < tail.len() && j < 8 {
-        tail8 |= (tail[j] as u64) << (8 * j);
+    while j < rest.len() && j < 8 {
+        rest8 |= (rest[j] as u64) << (8 * j);
         mask8 |= 0xff << (8 * j);
         j += 1;
     }
+    assert!(
+        k.len() - offset < 256,
+        "keywords are shorter than 256 bytes"
+    );
     Entry {
-        pair: u16::from_le_bytes([k[offset], k[offset + 1]]),
+        key: u32::from_le_bytes([k[offset], k[offset + 1], next, 0]),
         id: id as u16,
-        before: if offset == 0 { None } else { Some(k[0]) },
-        tail,
-        tail8,
+        before: if offset == 0 { 0 } else { k[0] },
+        len: (k.len() - offset) as u8,
+        rest8,
         mask8,
     }
 }
@@ -494,6 +581,11 @@ const fn all_entries() -> ([Entry; ENTRIES], usize) {
     while i < COUNT {
         let k = TABLE[i].as_bytes();
         assert!(k.len() >= 2, "keywords are at least two bytes long");
+        let mut j = 0;
+        while j < k.len() {
+            assert!(k[j] != 0, "keywords hold no 0 byte (the scan pads with 0)");
+            j += 1;
+        }
         if Kw::of(TABLE[i]).0 as usize == i {
             out[n] = entry(k, i, 0);
             n += 1;
@@ -524,13 +616,20 @@ const SHORT: [(u16, u16); SHORTS] = {
     out
 };
 
+/// Sets the filter bit of trigram `tri`.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
+const fn set_tri(bits: &mut [u64; FILTER_WORDS], tri: u32) {
+    let h = hash(tri);
+    bits[filter_word(h)] |= filter_bit(h);
+}
+
 #[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
 static PAIRS: Pairs = {
     let (all, n) = all_entries();
     let mut counts = [0u16; NBUCKETS + 1];
     let mut i = 0;
     while i < n {
-        counts[bucket(all[i].pair) + 1] += 1;
+        counts[bucket(hash(all[i].key)) + 1] += 1;
         i += 1;
     }
     let mut start = [0u16; NBUCKETS + 1];
@@ -541,45 +640,42 @@ static PAIRS: Pairs = {
     }
     let mut fill = [0u16; NBUCKETS];
     let mut entries = [EMPTY; ENTRIES];
-    let mut pair_bits = [0u64; 1024];
-    let mut tri_bits = [0u64; 1024];
+    let mut tri_bits = [0u64; FILTER_WORDS];
+    let mut pair_only = [0u64; 16];
     let mut i = 0;
     while i < n {
         let e = all[i];
-        let b = bucket(e.pair);
+        let b = bucket(hash(e.key));
         entries[(start[b] + fill[b]) as usize] = e;
         fill[b] += 1;
-        pair_bits[e.pair as usize / 64] |= 1 << (e.pair % 64);
-        if e.tail.is_empty() {
-            let mut next = 0usize;
+        if e.key >> 16 == 0 {
+            // The keyword ends with the pair: any next byte.
+            let mut next = 0u32;
             while next < 256 {
-                let t = trigram(e.pair, next as u8);
-                tri_bits[t / 64] |= 1 << (t % 64);
+                set_tri(&mut tri_bits, e.key | next << 16);
                 next += 1;
             }
+            pair_only[pair_slot(e.key)] |= 1 << (e.key % 64);
         } else {
-            let t = trigram(e.pair, e.tail[0]);
-            tri_bits[t / 64] |= 1 << (t % 64);
+            set_tri(&mut tri_bits, e.key);
         }
         i += 1;
     }
-    // Every pair starting with a two-byte keyword's second byte (see `Hits::scan_pairs`).
+    // Every trigram whose second and third byte are a two-byte keyword (one at an odd offset).
     let mut s = 0;
     while s < SHORTS {
-        let first = SHORT[s].0 >> 8;
-        let mut next = 0u16;
-        while next < 256 {
-            let pair = first | next << 8;
-            pair_bits[pair as usize / 64] |= 1 << (pair % 64);
-            next += 1;
+        let mut first = 0u32;
+        while first < 256 {
+            set_tri(&mut tri_bits, first | (SHORT[s].0 as u32) << 8);
+            first += 1;
         }
         s += 1;
     }
     Pairs {
         start,
         entries,
-        pair_bits,
         tri_bits,
+        pair_only,
     }
 };
 
@@ -657,7 +753,7 @@ mod tests {
         for k in TABLE {
             for p in ["mozilla/5.0 (", "mozilla/4.0 ("] {
                 let hay = format!("{p}{k}; x");
-                let (h, android) = Hits::scan_marking(hay.as_bytes());
+                let (h, android) = Hits::scan_unpadded(hay.as_bytes());
                 assert!(
                     same_bits(&h, &naive(hay.as_bytes())),
                     "bits differ for {hay:?}"

@@ -3,7 +3,7 @@
 //! parsers for the parts that carry the device (the Android model code). No regex, no allocation for UAs up to
 //! 256 bytes (99 % of the dev corpus).
 
-use crate::keywords::{Hits, Kw, KwSet, Ranked, kw};
+use crate::keywords::{Hits, Kw, KwSet, PAD, Ranked, kw};
 use std::cell::OnceCell;
 
 const INLINE: usize = 256;
@@ -12,7 +12,9 @@ const INLINE: usize = 256;
 pub(crate) struct Ua<'a> {
     /// The UA as received (trimmed).
     pub raw: &'a str,
-    inline: [u8; INLINE],
+    /// The lower-cased text, followed by [`PAD`] zero bytes for the keyword scan.
+    inline: [u8; INLINE + PAD],
+    /// The same, for UAs longer than `INLINE`.
     heap: Option<Vec<u8>>,
     len: usize,
     hits: Hits,
@@ -32,23 +34,21 @@ impl<'a> Ua<'a> {
     pub fn new(raw: &'a str) -> Self {
         let raw = raw.trim_ascii();
         let bytes = raw.as_bytes();
-        let mut inline = [0u8; INLINE];
-        // Whether an `@` occurs, noted in the same (vectorised) pass: only then can the UA carry an e-mail address.
+        let mut inline = [0u8; INLINE + PAD];
+        // UAs past the inline buffer (1 % of the dev corpus) get a zeroed heap buffer; one loop fills either, so
+        // the (vectorised) loop exists once in the module.
+        let mut heap = (bytes.len() > INLINE).then(|| vec![0u8; bytes.len() + PAD]);
+        let buf: &mut [u8] = match &mut heap {
+            Some(v) => v,
+            None => &mut inline,
+        };
+        // Whether an `@` occurs, noted in the same pass: only then can the UA carry an e-mail address.
         let mut at = false;
-        let heap = if bytes.len() > INLINE {
-            at = bytes.contains(&b'@');
-            Some(bytes.to_ascii_lowercase())
-        } else {
-            for (d, s) in inline.iter_mut().zip(bytes) {
-                *d = s.to_ascii_lowercase();
-                at |= *s == b'@';
-            }
-            None
-        };
-        let (hits, android_at) = match &heap {
-            Some(v) => Hits::scan_marking(v),
-            None => Hits::scan_marking(inline.get(..bytes.len()).unwrap_or_default()),
-        };
+        for (d, s) in buf.iter_mut().zip(bytes) {
+            *d = s.to_ascii_lowercase();
+            at |= *s == b'@';
+        }
+        let (hits, android_at) = Hits::scan_marking(buf, bytes.len());
         Ua {
             raw,
             inline,
@@ -71,7 +71,7 @@ impl<'a> Ua<'a> {
     #[inline]
     pub fn lower(&self) -> &[u8] {
         match &self.heap {
-            Some(v) => v,
+            Some(v) => v.get(..self.len).unwrap_or_default(),
             None => self.inline.get(..self.len).unwrap_or_default(),
         }
     }
@@ -174,10 +174,12 @@ impl<'a> Ua<'a> {
         }
         // The platform "Android" is followed by a version or `;` (not `SurfsharkAndroid/`, `com.….android`).
         let l = self.lower();
-        // The scan found the first `android`; later ones are searched only when it is not the platform.
+        // The scan found the first `android` (no search for it); later ones are searched only when it is not the
+        // platform.
         let from = self.android_at.min(l.len());
-        let i = find_all(l.get(from..).unwrap_or_default(), b"android")
-            .map(|i| i + from)
+        let later = l.get(from + 1..).unwrap_or_default();
+        let i = std::iter::once(from)
+            .chain(find_all(later, b"android").map(|i| i + from + 1))
             .find(|&i| {
                 let after = l.get(i + 7..).unwrap_or_default();
                 let after = after.strip_prefix(b" ").unwrap_or(after);
@@ -194,25 +196,23 @@ impl<'a> Ua<'a> {
             .count();
         let rest = rest.get(skip..)?;
         let mut rest = rest.strip_prefix(';')?;
-        // The `;`-separated parts (memchr: these scans run over the rest of the UA).
+        // The `;`-separated parts, up to the `)` that closes the platform comment: nothing after it is the model
+        // (`Android 7.0;) … (compatible; FooBot)` has none). One byte loop finds whichever comes first (parts are
+        // a few bytes long; two `memchr` calls per part each paid their call, and the `;` search ran to the end
+        // of the UA when the model was the comment's last part).
         loop {
-            let (part, next) = match memchr::memchr(b';', rest.as_bytes()) {
+            let end = rest.bytes().position(|c| c == b';' || c == b')');
+            let close = end.is_some_and(|i| rest.as_bytes().get(i) == Some(&b')'));
+            let (part, next) = match end {
                 Some(i) => (rest.get(..i)?, rest.get(i + 1..)),
                 None => (rest, None),
             };
             let part = part.trim_ascii();
-            // A `)` closes the platform comment: nothing after it is the model (`Android 7.0;) … (compatible;
-            // FooBot)` has none).
-            let close = memchr::memchr(b')', part.as_bytes());
-            let part = match close {
-                Some(i) => part.get(..i)?.trim_ascii(),
-                None => part,
-            };
             if !(part.is_empty() || is_filler(part)) {
                 let model = cut_build(part);
                 return (!model.is_empty()).then_some(model);
             }
-            if close.is_some() {
+            if close {
                 return None;
             }
             rest = next?;
@@ -258,10 +258,8 @@ fn is_filler(part: &str) -> bool {
 /// Drops ` Build/…` and anything after it from a model part.
 fn cut_build(part: &str) -> &str {
     let b = part.as_bytes();
-    let lower_pos = (0..b.len().saturating_sub(5)).find(|&i| {
-        b.get(i).is_some_and(|c| c | 0x20 == b'b')
-            && b.get(i..i + 6)
-                .is_some_and(|w| w.eq_ignore_ascii_case(b"build/"))
+    let lower_pos = b.windows(6).position(|w| {
+        w.first().is_some_and(|c| c | 0x20 == b'b') && w.eq_ignore_ascii_case(b"build/")
     });
     let cut = match lower_pos {
         Some(p) => part.get(..p).unwrap_or(part),

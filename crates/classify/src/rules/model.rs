@@ -5,6 +5,7 @@
 //! car head units, media players).
 
 use crate::ua::{starts_ci, starts_with_bytes};
+use std::cell::Cell;
 
 /// A model code with a lower-cased copy, so the prefix and substring lists below compare plain bytes
 /// (lists are lowercase; checked by `tests::lists_are_lowercase`).
@@ -15,6 +16,11 @@ struct Code<'a> {
     heap: Option<Vec<u8>>,
     /// Which byte classes ([`class`]) occur: a substring whose classes are not all present cannot occur.
     classes: u64,
+    /// The first 8 bytes of the lower-cased copy as a little-endian word, zero-padded: a list prefix of up to 8
+    /// bytes is one masked compare (see [`Prefixes`]).
+    head: u64,
+    /// Whether a [`TABLET_PREFIXES`] entry is a prefix, once asked (`tv` and `tablet` both ask of the same code).
+    tablet_prefix: Cell<Option<bool>>,
 }
 
 /// A 6-bit class of a lower-cased byte: letters and digits have their own, everything else shares 28.
@@ -26,17 +32,58 @@ const fn class(b: u8) -> u32 {
     }
 }
 
+/// [`class`] of every byte, as a table: one load per byte where the `match` took several branches.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = class(b as u8) as u8;
+        b += 1;
+    }
+    t
+};
+
 /// The set of byte classes in `b`.
 #[inline(always)]
 fn classes(b: &[u8]) -> u64 {
-    b.iter().fold(0, |m, &c| m | 1 << class(c))
+    // (`CLASS` has 256 entries: a `u8` index is always in range.)
+    #[allow(clippy::indexing_slicing)]
+    b.iter().fold(0, |m, &c| m | 1 << CLASS[usize::from(c)])
+}
+
+/// [`classes`] at compile time, for literal needles.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: an index out of range fails the build
+const fn class_set(b: &[u8]) -> u64 {
+    let mut m = 0u64;
+    let mut i = 0;
+    while i < b.len() {
+        m |= 1 << class(b[i]);
+        i += 1;
+    }
+    m
+}
+
+/// `$code.contains($needle)` for a literal needle, whose byte classes are computed at compile time (LLVM did not
+/// fold every runtime fold: ~140 instructions per UA in `tablet` alone).
+macro_rules! contains {
+    ($code:expr, $needle:literal) => {{
+        const NEED: u64 = class_set($needle.as_bytes());
+        $code.contains_need($needle, NEED)
+    }};
 }
 
 /// A lowercase prefix list with an index by first byte, so a model is compared only with the entries that
-/// start with its own first byte.
+/// start with its own first byte, and each entry's first 8 bytes as a word and mask, so that compare is one AND
+/// and one `==` on [`Code::head`] (a byte loop per entry was most of a model's prefix tests: a Samsung code
+/// meets ten `sm-…` phone prefixes).
 struct Prefixes {
     list: &'static [&'static str],
     by_first: [u64; 64],
+    /// Each entry's first 8 bytes (little-endian, zero-padded) and the mask of the bytes it has.
+    heads: [(u64, u64); 64],
+    /// The entries longer than 8 bytes, whose rest is compared byte by byte after the head.
+    long: u64,
 }
 
 impl Prefixes {
@@ -45,12 +92,29 @@ impl Prefixes {
     const fn new(list: &'static [&'static str]) -> Self {
         check_list(list);
         let mut by_first = [0u64; 64];
+        let mut heads = [(0u64, 0u64); 64];
+        let mut long = 0u64;
         let mut i = 0;
         while i < list.len() {
-            by_first[class(list[i].as_bytes()[0]) as usize] |= 1 << i;
+            let b = list[i].as_bytes();
+            by_first[class(b[0]) as usize] |= 1 << i;
+            let mut j = 0;
+            while j < b.len() && j < 8 {
+                heads[i].0 |= (b[j] as u64) << (8 * j);
+                heads[i].1 |= 0xff << (8 * j);
+                j += 1;
+            }
+            if b.len() > 8 {
+                long |= 1 << i;
+            }
             i += 1;
         }
-        Prefixes { list, by_first }
+        Prefixes {
+            list,
+            by_first,
+            heads,
+            long,
+        }
     }
 }
 
@@ -101,8 +165,16 @@ impl<'a> Code<'a> {
             inline,
             heap,
             classes: 0,
+            head: 0,
+            tablet_prefix: Cell::new(None),
         };
         code.classes = classes(code.low());
+        // The inline buffer is zero past the model; a model past it (> 64 bytes) has 8 bytes of its own.
+        let head = match &code.heap {
+            Some(v) => v.first_chunk::<8>(),
+            None => code.inline.first_chunk::<8>(),
+        };
+        code.head = head.map_or(0, |h| u64::from_le_bytes(*h));
         code
     }
 
@@ -120,12 +192,17 @@ impl<'a> Code<'a> {
         p.first() == l.first() && starts_with_bytes(l, p)
     }
 
-    /// Case-insensitive substring test (`n` lowercase). Inlined so that a literal needle's byte classes fold
-    /// to a constant; a needle with a byte class the model lacks is rejected without a search.
+    /// Case-insensitive substring test (`n` lowercase, `need` its byte classes: use [`contains!`]); a needle
+    /// with a byte class the model lacks is rejected without a search.
     #[inline(always)]
-    fn contains(&self, n: &str) -> bool {
-        let need = classes(n.as_bytes());
-        self.classes & need == need && self.find(n.as_bytes())
+    fn contains_need(&self, n: &str, need: u64) -> bool {
+        self.has_classes(need) && self.find(n.as_bytes())
+    }
+
+    /// Whether every byte class of `need` occurs (a necessary condition for any text of those classes).
+    #[inline(always)]
+    fn has_classes(&self, need: u64) -> bool {
+        self.classes & need == need
     }
 
     /// Whether any entry of `list` occurs.
@@ -156,12 +233,34 @@ impl<'a> Code<'a> {
             .unwrap_or(0);
         while bits != 0 {
             let i = bits.trailing_zeros() as usize;
-            if let Some(p) = list.list.get(i).filter(|p| self.starts(p)) {
-                return Some(p.len());
+            if self.starts_entry(list, i) {
+                return list.list.get(i).map(|p| p.len());
             }
             bits &= bits - 1;
         }
         None
+    }
+
+    /// Whether entry `i` of `list` is a prefix: the head compare, then the bytes past 8 for long entries.
+    #[inline]
+    fn starts_entry(&self, list: &Prefixes, i: usize) -> bool {
+        let (value, mask) = list.heads.get(i).copied().unwrap_or((1, 0));
+        self.head & mask == value
+            && (list.long & (1 << i) == 0
+                || list
+                    .list
+                    .get(i)
+                    .is_some_and(|p| starts_with_bytes(self.low(), p.as_bytes())))
+    }
+
+    /// Whether a [`TABLET_PREFIXES`] entry is a prefix (computed once per code).
+    fn tablet_prefix(&self) -> bool {
+        if let Some(known) = self.tablet_prefix.get() {
+            return known;
+        }
+        let known = self.starts_any(&TABLET);
+        self.tablet_prefix.set(Some(known));
+        known
     }
 
     /// Whether any entry of `list` is a prefix.
@@ -175,8 +274,7 @@ impl<'a> Code<'a> {
             .copied()
             .unwrap_or(0);
         while bits != 0 {
-            let i = bits.trailing_zeros() as usize;
-            if list.list.get(i).is_some_and(|p| self.starts(p)) {
+            if self.starts_entry(list, bits.trailing_zeros() as usize) {
                 return true;
             }
             bits &= bits - 1;
@@ -185,7 +283,7 @@ impl<'a> Code<'a> {
     }
 }
 
-/// A lowercase substring list with each entry's byte classes precomputed (see [`Code::contains`]).
+/// A lowercase substring list with each entry's byte classes precomputed (see [`Code::contains_need`]).
 struct Needles {
     list: &'static [&'static str],
     classes: [u64; 64],
@@ -319,7 +417,7 @@ fn huawei_tablet_family(b: &[u8]) -> bool {
 fn tablet(c: &Code) -> bool {
     let m = c.text;
     let b = m.as_bytes();
-    if c.starts_any(&TABLET) {
+    if c.tablet_prefix() {
         return true;
     }
     // Amazon Fire tablets: `KF` + 2–4 capitals (KFTT, KFAPWI).
@@ -416,15 +514,15 @@ fn tablet(c: &Code) -> bool {
         return true;
     }
     // "MID" (mobile internet device) as a word or code prefix: the generic white-label tablet name.
-    if has_code_word(c.low(), b"mid") || c.starts("pmid") {
+    if c.has_classes(class_set(b"mid")) && has_code_word(c.low(), b"mid") || c.starts("pmid") {
         return true;
     }
     // "Pad"/"Tab"/"Slate" inside the model name (MiPad, Pad 13, Tab S7, TAB-10US, HP Slate), iPlay (Alldocube);
     // not the phone brand Coolpad or the Asus PadFone.
-    (c.contains("pad") && !c.contains("padfone") && !c.contains("coolpad"))
-        || (c.contains("tab") && !c.contains("table "))
-        || c.contains("slate")
-        || c.contains("iplay")
+    (contains!(c, "pad") && !contains!(c, "padfone") && !contains!(c, "coolpad"))
+        || (contains!(c, "tab") && !contains!(c, "table "))
+        || contains!(c, "slate")
+        || contains!(c, "iplay")
 }
 
 /// Transsion brand words written before the model code (see [`tablet`]).
@@ -475,6 +573,9 @@ fn huawei_variant(m: &str) -> Option<&[u8]> {
 /// An Alcatel-style bare code (`9032X`, `8094M`, `5033D`): 4 digits, an optional capital, optionally a
 /// `_XX` market suffix. Returns the first digit.
 fn alcatel_code(b: &[u8]) -> Option<u8> {
+    if !b.first().is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
     let code = b.split(|&c| c == b'_').next()?;
     let ok = (4..=5).contains(&code.len())
         && code.iter().take(4).all(u8::is_ascii_digit)
@@ -551,7 +652,7 @@ fn phone(c: &Code) -> bool {
         && digits(&[*d1, *d2, *d3, *d4])
         && letter.is_ascii_uppercase()
     {
-        return !c.contains("k8");
+        return !contains!(c, "k8");
     }
     // Huawei / Honor cellular variants (`-L29`, `-LX1`, `-AL00`, `-AN10`, `-TL00`, `-N49`): Wi-Fi-only `-W`
     // and the tablet families were taken by `tablet`.
@@ -626,21 +727,21 @@ const TV_CHIPS: &[&str] = &[
 /// diagonal (19"–99") in a panel code (`32LH7010T`, `VHIX-55U169TSY`, `LE32CT5515AK`).
 fn tv(c: &Code) -> bool {
     let m = c.text;
-    if c.starts_any(&TABLET) {
+    if c.tablet_prefix() {
         return false;
     }
     if c.starts("aft") && m.as_bytes().get(3).is_some_and(u8::is_ascii_uppercase) {
         return true;
     }
-    if c.contains("led") && !c.contains("sled")
-        || c.contains("uhd")
-        || c.contains("dvb")
-        || c.contains("stb")
+    if contains!(c, "led") && !contains!(c, "sled")
+        || contains!(c, "uhd")
+        || contains!(c, "dvb")
+        || contains!(c, "stb")
     {
         return true;
     }
     // A box: `… Box`, `MyBox`, `HK1RBOX` (not the phone names Turbo-X / Runbo-X).
-    if c.contains("box") && !c.contains("turbox") && !c.contains("runbox") {
+    if contains!(c, "box") && !contains!(c, "turbox") && !contains!(c, "runbox") {
         return true;
     }
     if c.starts_any(&TV_BOX) || c.contains_any(&CHIPS) {
@@ -651,7 +752,10 @@ fn tv(c: &Code) -> bool {
     }
     // ODM TV chassis are sold as "<Brand> Shell <panel code>"; "Stick" names HDMI sticks; a free-standing "4K"
     // names a TV or box (not `…04K`/`5044K`, Japanese carrier and Alcatel phone codes).
-    if c.contains("shell") || c.contains("stick") || has_4k(m.as_bytes()) {
+    if contains!(c, "shell")
+        || contains!(c, "stick")
+        || c.has_classes(class_set(b"4k")) && has_4k(m.as_bytes())
+    {
         return true;
     }
     // An upper-case "TV" starting or ending a word: MiTV4, KoganTVAP, AQUOS-TVX19A, `… TV`, `MD09TV`. After a capital it
@@ -700,14 +804,14 @@ fn has_4k(b: &[u8]) -> bool {
 /// `P32L32T2CSM`, `VHIX-55U169TSY`). Phone codes put digits right after their model number (`SM-G9550`,
 /// `ZC554KL`, `M2006C3LG`), and tablet names with a size (`ARCHOS 70b`, `ATL-21PLUS`) have no coded tail.
 fn panel_code(b: &[u8]) -> bool {
-    let starts = std::iter::once(0).chain(
-        b.iter()
-            .enumerate()
-            .filter(|(_, c)| matches!(c, b'-' | b'_' | b' '))
-            .map(|(i, _)| i + 1),
-    );
-    for st in starts {
+    // Segment starts: 0, then after each separator (a plain loop: the iterator chain cost twice as much).
+    let mut next = Some(0);
+    while let Some(st) = next {
         let seg = b.get(st..).unwrap_or_default();
+        next = seg
+            .iter()
+            .position(|c| matches!(c, b'-' | b'_' | b' '))
+            .map(|i| st + i + 1);
         let letters = seg
             .iter()
             .take(4)
@@ -723,17 +827,17 @@ fn panel_code(b: &[u8]) -> bool {
             && after.len() >= min_tail
             && (min_diag..=99).contains(&((d1 - b'0') * 10 + (d2 - b'0')))
         {
-            let tail: Vec<u8> = after
+            // The coded tail's letters and digits: how many, and whether a digit is among them.
+            let (n, digit) = after
                 .iter()
-                .copied()
-                .take_while(|&c| {
+                .take_while(|&&c| {
                     c.is_ascii_uppercase()
                         || c.is_ascii_digit()
                         || (letters == 0 && matches!(c, b'-' | b'_' | b'/'))
                 })
-                .filter(u8::is_ascii_alphanumeric)
-                .collect();
-            if tail.len() >= min_tail && tail.iter().any(u8::is_ascii_digit) {
+                .filter(|c| c.is_ascii_alphanumeric())
+                .fold((0, false), |(n, d), c| (n + 1, d || c.is_ascii_digit()));
+            if n >= min_tail && digit {
                 return true;
             }
         }
@@ -769,18 +873,18 @@ pub(crate) fn is_other_model(m: &str) -> bool {
 
 fn other(c: &Code) -> bool {
     let m = c.text;
-    if c.starts_any(&OTHER) || c.contains("watch") || c.contains_any(&CAR_CHIPS) {
+    if c.starts_any(&OTHER) || contains!(c, "watch") || c.contains_any(&CAR_CHIPS) {
         return true;
     }
     // Tolino's e-ink readers (`tolino shine 4`, `tolino vision 5`, `tolino page`); its Android tablets are the
     // `tolino tab` line.
-    if c.starts("tolino") && !c.contains("tab") {
+    if c.starts("tolino") && !contains!(c, "tab") {
         return true;
     }
     // Point-of-sale terminals (`WPOS-3`, `MultiPOSX9`: "POS" closing a word or standing alone). The
     // class-filtered `contains` first: most models cannot contain the word at all.
-    if c.contains("pos")
-        && (has_code_word(c.low(), b"pos") || c.contains("multipos") || c.contains("wpos"))
+    if contains!(c, "pos")
+        && (has_code_word(c.low(), b"pos") || contains!(c, "multipos") || contains!(c, "wpos"))
     {
         return true;
     }
@@ -788,36 +892,40 @@ fn other(c: &Code) -> bool {
     // (`QUAD-CORE T3 p1`, `OCTA-CORE T8`, `UltraOcta-T8`, `QuadCore-R16`).
     // One pass: a `t`/`r` + 1–2 digits, after one of the words and at most one separator.
     let l = c.low();
-    let soc = (1..l.len()).any(|i| {
-        let (Some(before), Some([b't' | b'r', after @ ..])) = (l.get(..i), l.get(i..)) else {
-            return false;
-        };
-        let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=2).contains(&digits) {
-            return false;
-        }
-        let before = before
-            .strip_suffix(b" ")
-            .or(before.strip_suffix(b"-"))
-            .or(before.strip_suffix(b"_"))
-            .unwrap_or(before);
-        [b"core", b"octa", b"quad"]
-            .iter()
-            .any(|w| before.ends_with(*w))
-    });
+    // (Only a model with the letters of one of the words can hold it: most are passed over without a scan.)
+    let words = [class_set(b"core"), class_set(b"octa"), class_set(b"quad")];
+    let soc = words.iter().any(|&w| c.has_classes(w))
+        && (1..l.len()).any(|i| {
+            let (Some(before), Some([b't' | b'r', after @ ..])) = (l.get(..i), l.get(i..)) else {
+                return false;
+            };
+            let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
+            if !(1..=2).contains(&digits) {
+                return false;
+            }
+            let before = before
+                .strip_suffix(b" ")
+                .or(before.strip_suffix(b"-"))
+                .or(before.strip_suffix(b"_"))
+                .unwrap_or(before);
+            [b"core", b"octa", b"quad"]
+                .iter()
+                .any(|w| before.ends_with(*w))
+        });
     if soc {
         return true;
     }
     // `<digits>x<digits>` screen resolution in the model name: car head units (`ks1280x480`).
     let b = m.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
-        c == b'x'
-            && i.checked_sub(3)
-                .and_then(|j| b.get(j..i))
-                .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
-            && b.get(i + 1..i + 4)
-                .is_some_and(|r| r.iter().all(u8::is_ascii_digit))
-    })
+    c.has_classes(class_set(b"x"))
+        && b.iter().enumerate().any(|(i, &c)| {
+            c == b'x'
+                && i.checked_sub(3)
+                    .and_then(|j| b.get(j..i))
+                    .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                && b.get(i + 1..i + 4)
+                    .is_some_and(|r| r.iter().all(u8::is_ascii_digit))
+        })
 }
 
 const CAR_CHIPS: Needles = Needles::new(CAR_CHIP_NAMES);
@@ -851,7 +959,7 @@ const PC_LINES: &[&str] = &[
 /// model names a PC family, so the device is a desktop-class computer whatever the UA's platform says.
 fn pc(c: &Code) -> bool {
     // (`ThinkPad Tablet` is the line's Android tablet.)
-    c.contains_any(&PC) && !c.contains("tablet")
+    c.contains_any(&PC) && !contains!(c, "tablet")
 }
 
 #[cfg(test)]
