@@ -434,6 +434,7 @@ fn replay(events: &[Event], base: &PoolConfig, shards: usize, design: Design) ->
         exhaustions.shared += e.shared;
         exhaustions.fallback += e.fallback;
         exhaustions.full += e.full;
+        exhaustions.prefetches_unkept += e.prefetches_unkept;
         // The simulation never prunes: a shard's holders only grow, so the end is the peak.
         let held = sh.pool.stats(last).holders;
         max_holders = max_holders.max(held);
@@ -591,7 +592,7 @@ fn counts(values: impl IntoIterator<Item = u64>) -> String {
     }
 }
 
-const HEADER: &str = "| numbers | spread | design | shards | correct top | Δ one pool | correct & confident (≥0.8) | Δ one pool | confidently wrong | dialled fallback | holders: fullest shard | holders: all shards | numbers per shard | hand-outs (numbers; left) | refused (`full`) | calls |\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+const HEADER: &str = "| numbers | spread | design | shards | correct top | Δ one pool | correct & confident (≥0.8) | Δ one pool | confidently wrong | dialled fallback | holders: fullest shard | holders: all shards | numbers per shard | hand-outs (numbers; left) | not kept (`full` + `prefetches_unkept`) | calls |\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
 /// A count as a percentage of the outcome's calls.
 fn share(o: &Outcome, f: fn(&Counts) -> u64) -> f64 {
@@ -649,7 +650,10 @@ fn row(
         pct(|c| c.dialled_fallback),
         counts(runs.iter().map(|o| u64::from(o.max_holders))),
         counts(runs.iter().map(|o| u64::from(o.all_holders))),
-        counts(runs.iter().map(|o| o.exhaustions.full)),
+        counts(
+            runs.iter()
+                .map(|o| o.exhaustions.full + o.exhaustions.prefetches_unkept),
+        ),
         counts(runs.iter().map(|o| o.calls)),
     )
 }

@@ -159,7 +159,7 @@ export interface BacktestSummary {
   /** Highest share of leasable numbers inside a lease. */
   peak_exclusive: number;
   /** Exhaustion outcomes over the run. */
-  exhaustions: { overflow: number; stole: number; shared: number; fallback: number };
+  exhaustions: { overflow: number; stole: number; shared: number; fallback: number; full: number; prefetches_unkept: number };
   /** Stated confidence against observed accuracy, ten bands. */
   deciles: Decile[];
 }

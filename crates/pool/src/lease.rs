@@ -66,8 +66,8 @@ pub enum ExhaustionOutcome {
     Shared,
     /// Served the fallback number (the `fallback` policy, or another policy with nothing to take).
     Fallback,
-    /// The pool keeps as many recipients as it may (`max_holders`; for a prefetch, half of
-    /// it): served the fallback to a recipient it did not know, and kept nothing of them.
+    /// The pool keeps as many recipients as it may (`max_holders`): served the fallback to a
+    /// person it did not know, and kept nothing of them.
     Full,
 }
 

@@ -48,9 +48,10 @@ const RELEARN_ROUNDS: usize = 4;
 /// half its limit. Machines must not eat the pool, and that includes its room for recipients:
 /// Apple Mail Privacy Protection prefetches about half of a send within minutes of delivery,
 /// which alone would fill any limit before the people open. A prefetch it does not keep is
-/// shown the fallback, as a kept one is (a soft hold is on the fallback number), so its image
-/// is the same; what is lost is its name among the candidates of a call to the fallback number,
-/// where it weighs [`crate::MACHINE_SEEN`] against every other prefetched recipient.
+/// shown the fallback as a soft hold, as a kept one is, so its image and answer are the same
+/// and it is no exhaustion (counted as `prefetches_unkept`); what is lost is its name among
+/// the candidates of a call to the fallback number, where it weighs [`crate::MACHINE_SEEN`]
+/// against every other prefetched recipient.
 pub(crate) fn machine_room(max_holders: u32) -> u32 {
     max_holders.div_ceil(2)
 }
@@ -251,9 +252,15 @@ pub struct ExhaustionCounts {
     pub shared: u64,
     /// Fallback served because no number was free.
     pub fallback: u64,
-    /// Fallback served to a recipient the pool could not keep (`max_holders` reached).
+    /// Fallback served to a person the pool could not keep (`max_holders` reached).
     #[serde(default)]
     pub full: u64,
+    /// Prefetches (machine opens) of recipients the pool did not know, not kept because
+    /// prefetches fill their share of `max_holders` ([`crate::pool`]'s `machine_room`). Not an
+    /// exhaustion for anyone — a kept prefetch is shown the fallback number too — but it says
+    /// the pool is at its prefetch room: their names are not among a fallback call's candidates.
+    #[serde(default)]
+    pub prefetches_unkept: u64,
 }
 
 /// The allocator for one pool. Drive it from one place (one Durable Object per pool); it is
@@ -897,13 +904,27 @@ impl Pool {
     ) -> Allocation {
         let now = self.tick(now);
         self.advance(now, events);
-        let room = match signal {
-            Signal::Machine => machine_room(self.config.holder_limit()),
-            Signal::Human | Signal::Click => self.config.holder_limit(),
+        let unknown = |pool: &Self, room: u32| {
+            pool.holders.len() >= room as usize && pool.find_holder(holder).is_none()
         };
-        let full = self.holders.len() >= room as usize && self.find_holder(holder).is_none();
+        let full = match signal {
+            Signal::Machine => false,
+            Signal::Human | Signal::Click => unknown(self, self.config.holder_limit()),
+        };
+        let unkept =
+            signal == Signal::Machine && unknown(self, machine_room(self.config.holder_limit()));
         let (number, lease, sticky, exhausted, expires_at) = if full {
             self.refuse_full(holder, now, events)
+        } else if unkept {
+            // Shown what a kept prefetch is shown (a soft hold is on the fallback number).
+            self.exhaustions.prefetches_unkept += 1;
+            (
+                self.config.fallback.clone(),
+                LeaseKind::Soft,
+                false,
+                None,
+                None,
+            )
         } else {
             let h = self.intern_holder(&holder.campaign, &holder.recipient);
             let d = self.intern_device(device);
@@ -930,7 +951,7 @@ impl Pool {
             sticky,
             expires_at,
         });
-        if !full {
+        if !(full || unkept) {
             self.check_pressure(now, events);
         }
         Allocation {
@@ -943,9 +964,8 @@ impl Pool {
         }
     }
 
-    /// A recipient the pool does not know, while it keeps `max_holders` (a prefetch: half of it,
-    /// [`machine_room`]): the fallback, and nothing kept (no holder record, no association, so
-    /// no memory), counted as `full`.
+    /// A person the pool does not know, while it keeps `max_holders`: the fallback, and nothing
+    /// kept (no holder record, no association, so no memory), counted as `full`.
     /// Returns what [`Pool::open_into`] answers and logs: number, lease, sticky, outcome,
     /// expiry.
     fn refuse_full(

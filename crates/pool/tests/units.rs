@@ -918,11 +918,20 @@ fn a_full_pool_keeps_serving_and_keeps_no_one_new() {
     assert_eq!(full.exhausted, Some(ExhaustionOutcome::Full));
     let (machine, ev) = pool.open(&who(4), Signal::Machine, "", T0 + 11);
     log.extend(ev);
-    assert_eq!(machine.exhausted, Some(ExhaustionOutcome::Full));
+    assert_eq!(
+        (machine.number.as_str(), machine.lease, machine.exhausted),
+        ("+18005550000", LeaseKind::Soft, None),
+        "a prefetch not kept is answered as a kept one"
+    );
     let st = pool.stats(T0 + 12);
     assert_eq!(
-        (st.holders, st.exhaustions.full, st.free),
-        (3, 2, 2),
+        (
+            st.holders,
+            st.exhaustions.full,
+            st.exhaustions.prefetches_unkept,
+            st.free
+        ),
+        (3, 1, 1, 2),
         "free numbers are not the limit"
     );
     // A recipient the pool keeps is served as before.
@@ -941,29 +950,28 @@ fn a_full_pool_keeps_serving_and_keeps_no_one_new() {
 
 /// A prefetch flood (Apple MPP fetches about half a send at delivery) cannot lock people out:
 /// recipients first reached by a machine take at most half of `max_holders`; past that a
-/// prefetch of someone new is shown the fallback (the number a kept prefetch is shown too) and
-/// not kept, and people still find room up to the limit.
+/// prefetch of someone new is answered as a kept one (a soft hold on the fallback) but not kept,
+/// and people still find room up to the limit.
 #[test]
 fn prefetches_take_at_most_half_the_room_people_the_rest() {
     let mut c = cfg(5, Exhaustion::SharedTail);
     c.max_holders = Some(4);
     let (mut pool, mut log) = Pool::new(c, T0).unwrap();
-    let mut kept = 0;
     for i in 0..10 {
         let (a, ev) = pool.open(&who(i), Signal::Machine, "proxy", T0 + i as i64);
         log.extend(ev);
         assert_eq!(
-            a.number, "+18005550000",
-            "a prefetch is shown the fallback, kept or not"
+            (a.number.as_str(), a.lease, a.exhausted),
+            ("+18005550000", LeaseKind::Soft, None),
+            "kept or not, a prefetch gets a soft hold's answer"
         );
-        if a.exhausted.is_none() {
-            assert_eq!(a.lease, LeaseKind::Soft);
-            kept += 1;
-        } else {
-            assert_eq!(a.exhausted, Some(ExhaustionOutcome::Full));
-        }
     }
-    assert_eq!(kept, 2, "half of max_holders");
+    let st = pool.stats(T0 + 10);
+    assert_eq!(
+        (st.holders, st.exhaustions.prefetches_unkept),
+        (2, 8),
+        "half of max_holders"
+    );
     // Two people nobody prefetched still get numbers; so does one a kept prefetch reached.
     for i in [20, 21, 0] {
         let (a, ev) = pool.open(&who(i), Signal::Human, "iphone", T0 + 100 + i as i64);
@@ -975,7 +983,14 @@ fn prefetches_take_at_most_half_the_room_people_the_rest() {
     log.extend(ev);
     assert_eq!(a.exhausted, Some(ExhaustionOutcome::Full));
     let st = pool.stats(T0 + 201);
-    assert_eq!((st.holders, st.exhaustions.full), (4, 9));
+    assert_eq!(
+        (
+            st.holders,
+            st.exhaustions.full,
+            st.exhaustions.prefetches_unkept
+        ),
+        (4, 1, 8)
+    );
     let replayed = Pool::replay(&log).unwrap();
     assert_eq!(replayed.stats(T0 + 201), st);
 }
