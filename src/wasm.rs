@@ -467,6 +467,8 @@ pub struct WasmOutcome {
     outcome: Outcome,
     /// One answer per command of a batch (`handle_batch`); `None` for one command.
     answers: Option<Vec<String>>,
+    /// How many writes `take_write` has handed out (and emptied) so far.
+    taken: usize,
 }
 
 #[wasm_bindgen(js_class = Outcome)]
@@ -482,10 +484,31 @@ impl WasmOutcome {
     pub fn answers(&self) -> Option<Vec<String>> {
         self.answers.clone()
     }
-    /// The writes, JSON `[[sql, param, …], …]`, to apply in one transaction.
+    /// The writes not taken yet (all of them unless `take_write` was called),
+    /// JSON `[[sql, param, …], …]`, to apply in one transaction.
     #[wasm_bindgen(getter)]
     pub fn writes(&self) -> String {
-        self.outcome.writes_json()
+        let left = self.outcome.writes.get(self.taken..).unwrap_or_default();
+        crate::objects::store::statements_json(left)
+    }
+    /// How many writes are left for `take_write`.
+    #[wasm_bindgen(getter)]
+    pub fn pending_writes(&self) -> usize {
+        self.outcome.writes.len().saturating_sub(self.taken)
+    }
+    /// The next write, JSON `[sql, param, …]`, taken out of the outcome
+    /// (`undefined` after the last); apply them in order, in one transaction.
+    /// How the adapter reads the writes: one text of all of them would hold a
+    /// large pool's snapshot parts twice in wasm memory (the parts and the
+    /// text made from them, ~50 MB each at 200,000 held recipients), and once
+    /// more in JavaScript; taken one by one, each part's text is made, handed
+    /// over and freed before the next, and the part itself freed with it.
+    pub fn take_write(&mut self) -> Option<String> {
+        let write = self.outcome.writes.get_mut(self.taken)?;
+        self.taken += 1;
+        let text = crate::objects::store::statement_json(write);
+        write.params = Vec::new();
+        Some(text)
     }
     /// Queries to run first, JSON `[[sql, param, …], …]` (`"[]"` for none):
     /// their rows go to the engine's `read`, whose outcome replaces this one.
@@ -528,6 +551,7 @@ impl From<Outcome> for WasmOutcome {
         WasmOutcome {
             outcome,
             answers: None,
+            taken: 0,
         }
     }
 }
@@ -561,6 +585,7 @@ impl WasmPoolObject {
         WasmOutcome {
             outcome,
             answers: Some(answers),
+            taken: 0,
         }
     }
     /// The rows of the previous outcome's `reads` (JSON: one array of row

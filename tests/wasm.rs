@@ -182,3 +182,28 @@ fn a_forged_token_still_gets_an_image() {
     assert_eq!(response.status, 200);
     assert_eq!(response.header_value("content-type"), Some("image/png"));
 }
+
+/// The adapter takes an outcome's writes one statement at a time (worker/objects.js): the same
+/// statements, in the same order, as the one text of them all, and each taken only once.
+#[wasm_bindgen_test]
+fn writes_taken_one_by_one_are_the_writes_text() {
+    let mut pool = ringmark::wasm::WasmPoolObject::load("[]").unwrap();
+    let configure = serde_json::json!({"op": "configure", "settings": {
+        "config": {"numbers": ["+14155550101"], "fallback": "+14155550100", "lease_seconds": 3600},
+        "displays": {},
+        "style": {}
+    }});
+    let mut outcome = pool.handle(&configure.to_string());
+    let whole = outcome.writes();
+    assert!(whole.contains("snapshot_parts"), "configuring snapshots");
+    let count = outcome.pending_writes();
+    let mut taken = Vec::new();
+    while let Some(write) = outcome.take_write() {
+        taken.push(write);
+        assert_eq!(outcome.pending_writes(), count - taken.len());
+    }
+    assert_eq!(taken.len(), count);
+    assert_eq!(format!("[{}]", taken.join(",")), whole);
+    assert_eq!(outcome.writes(), "[]");
+    assert_eq!(outcome.take_write(), None);
+}

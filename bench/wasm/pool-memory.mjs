@@ -1,7 +1,8 @@
 // How much memory a pool object's engine reaches as MPP-prefetched recipients pile up: the Worker's
 // module (pkg/, `make build`) in Node, one `PoolObject` engine fed machine opens (pixel + number image
 // of fresh recipients, in coalesced batches of 32 prefetches) as the Durable Object would be, then the
-// high-water mark of its WebAssembly memory (which never shrinks: it is the peak, snapshots included).
+// high-water mark of its WebAssembly memory (which never shrinks: it is the peak, snapshots included),
+// the writes read as the adapter reads them.
 // A Durable Object has 128 MB for everything (developers.cloudflare.com/durable-objects/platform/limits).
 //   node bench/wasm/pool-memory.mjs [recipients...=50000 100000 200000]   (one fresh process each)
 // RINGMARK_PKG=/path/to/pkg/ measures another build.
@@ -29,10 +30,26 @@ async function once(n) {
     const batch = [];
     for (let k = i; k < Math.min(n, i + 32); k++) batch.push(open(k, "pixel"), open(k, "number"));
     const outcome = engine.handle_batch(batch);
-    const writes = outcome.writes; // the JSON text the adapter parses
-    if (writes.includes("snapshot_parts")) {
+    // The writes as the adapter (worker/objects.js) takes them: one statement at a time, or, from
+    // a build before `take_write`, one JSON text of them all. `length` is that text's either way.
+    let snapshot = false;
+    let length = 0;
+    if (outcome.take_write) {
+      let count = 0;
+      for (let w = outcome.take_write(); w !== undefined; w = outcome.take_write()) {
+        snapshot ||= w.includes("snapshot_parts");
+        length += w.length;
+        count++;
+      }
+      length += 1 + Math.max(count, 1); // the brackets and commas of `[w,w,…]`
+    } else {
+      const writes = outcome.writes;
+      snapshot = writes.includes("snapshot_parts");
+      length = writes.length;
+    }
+    if (snapshot) {
       snapshots++;
-      largest = Math.max(largest, writes.length);
+      largest = Math.max(largest, length);
     }
     outcome.free();
   }

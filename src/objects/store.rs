@@ -149,40 +149,78 @@ impl Outcome {
 }
 
 /// The statements as JSON text, `[[sql, param, …], …]`, written in one pass
-/// into a buffer sized up front: a large pool's snapshot parts (hundreds of MB
-/// in all) are neither cloned into a JSON tree nor copied again as the buffer
-/// doubles.
-fn statements_json(statements: &[Write]) -> String {
-    struct Statement<'a>(&'a Write);
-    impl Serialize for Statement<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeSeq;
-            let mut seq = serializer.serialize_seq(Some(self.0.params.len() + 1))?;
-            seq.serialize_element(self.0.sql)?;
-            for param in &self.0.params {
-                seq.serialize_element(param)?;
-            }
-            seq.end()
-        }
-    }
-    let estimate: usize = statements
+/// into a buffer sized exactly up front: a large pool's snapshot parts
+/// (hundreds of MB in all) are neither cloned into a JSON tree nor copied
+/// again as the buffer doubles (a doubling at the end of a 44 MB text once
+/// set a pool object's memory high-water mark: the old and the new buffer
+/// side by side).
+pub fn statements_json(statements: &[Write]) -> String {
+    let len = 2 + statements
         .iter()
-        .map(|w| {
-            w.sql.len()
-                + 8
-                + w.params
-                    .iter()
-                    .map(|p| p.as_str().map_or(24, |t| t.len() + t.len() / 16 + 4))
-                    .sum::<usize>()
-        })
-        .sum();
-    let mut out = Vec::with_capacity(estimate + 2);
+        .map(|w| statement_len(w) + 1)
+        .sum::<usize>();
     let rows: Vec<Statement<'_>> = statements.iter().map(Statement).collect();
+    to_json(&rows, len)
+}
+
+/// One statement as JSON text, `[sql, param, …]`: the form in which the
+/// adapter takes the writes one at a time (`Outcome.take_write` of the wasm
+/// surface), so a snapshot part is copied out of wasm memory on its own
+/// instead of inside one text of all the writes.
+pub fn statement_json(write: &Write) -> String {
+    to_json(&Statement(write), statement_len(write))
+}
+
+/// A statement serialised as `[sql, param, …]`.
+struct Statement<'a>(&'a Write);
+
+impl Serialize for Statement<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.0.params.len() + 1))?;
+        seq.serialize_element(self.0.sql)?;
+        for param in &self.0.params {
+            seq.serialize_element(param)?;
+        }
+        seq.end()
+    }
+}
+
+/// `value` as JSON text, in a buffer of `capacity` bytes to begin with.
+fn to_json(value: &impl Serialize, capacity: usize) -> String {
+    let mut out = Vec::with_capacity(capacity);
     // Serialising plain strings and JSON values into a Vec cannot fail.
-    if serde_json::to_writer(&mut out, &rows).is_err() {
+    if serde_json::to_writer(&mut out, value).is_err() {
         return "[]".to_owned();
     }
     String::from_utf8(out).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The length of a statement's JSON text: exact for its strings (the SQL and
+/// text parameters, which is where the bytes are), a generous guess for
+/// anything else.
+fn statement_len(write: &Write) -> usize {
+    let params: usize = write
+        .params
+        .iter()
+        .map(|p| p.as_str().map_or(24, json_string_len) + 1)
+        .sum();
+    json_string_len(write.sql) + params + 2
+}
+
+/// The length of `text` as a JSON string literal, quotes and escapes included
+/// (as serde_json writes it: a quote, a backslash and the short-form control
+/// characters take two bytes, other control characters six).
+fn json_string_len(text: &str) -> usize {
+    let escapes: usize = text
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0x00..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    text.len() + escapes + 2
 }
 
 #[cfg(test)]
@@ -205,6 +243,32 @@ mod tests {
             r#"[["INSERT INTO kv VALUES (?, ?)","k",2]]"#
         );
         assert_eq!(o.answer, r#"{"ok":{"a":1}}"#);
+    }
+
+    #[test]
+    fn the_lengths_written_are_the_lengths_reserved() {
+        let text = "a \"quoted\" \\ back\tslash\n\u{1}\u{1f} ünï ✉ 😀 \u{7f}";
+        for params in [
+            vec![json!(text), json!(7), Value::Null],
+            vec![json!(""), json!(text.repeat(1_000))],
+            Vec::new(),
+        ] {
+            let write = Write::new("INSERT INTO t VALUES (?, ?)", params);
+            let one = statement_json(&write);
+            assert_eq!(
+                json_string_len(text),
+                serde_json::to_string(text).unwrap().len()
+            );
+            assert!(one.len() <= statement_len(&write));
+            let json = Outcome::ok((), vec![write.clone(), write]).writes_json();
+            assert_eq!(json, format!("[{one},{one}]"));
+        }
+        // Text parameters (a snapshot's parts) are sized to the byte.
+        let parts = Write::new(
+            "INSERT INTO t VALUES (?, ?)",
+            vec![json!(text), json!(text)],
+        );
+        assert_eq!(statement_json(&parts).len(), statement_len(&parts));
     }
 
     #[test]
