@@ -569,8 +569,9 @@ impl WasmPoolObject {
         PoolObject::load_query(stored_row).to_owned()
     }
     /// Rebuilds the engine from the rows of `load_query()` (JSON array of objects).
-    pub fn load(rows_json: &str) -> Result<WasmPoolObject, JsError> {
-        PoolObject::load(rows_json)
+    /// Takes the text (a copy in wasm memory) so that it is freed once read.
+    pub fn load(rows_json: String) -> Result<WasmPoolObject, JsError> {
+        PoolObject::load_owned(rows_json)
             .map(|inner| WasmPoolObject { inner })
             .map_err(|e| JsError::new(&e))
     }

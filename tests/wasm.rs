@@ -187,7 +187,7 @@ fn a_forged_token_still_gets_an_image() {
 /// statements, in the same order, as the one text of them all, and each taken only once.
 #[wasm_bindgen_test]
 fn writes_taken_one_by_one_are_the_writes_text() {
-    let mut pool = ringmark::wasm::WasmPoolObject::load("[]").unwrap();
+    let mut pool = ringmark::wasm::WasmPoolObject::load("[]".into()).unwrap();
     let configure = serde_json::json!({"op": "configure", "settings": {
         "config": {"numbers": ["+14155550101"], "fallback": "+14155550100", "lease_seconds": 3600},
         "displays": {},
