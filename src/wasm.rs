@@ -12,6 +12,7 @@
 use crate::edge::{Edge, EdgeConfig, Effect, EffectResult, Step};
 use crate::http::Request;
 use crate::objects::outbox::RANDOM_BYTES;
+use crate::objects::store::{WRITES_CHUNK_BYTES, chunk_len, statements_json};
 use crate::objects::{DirectoryObject, Outcome, PoolObject, WebhooksObject};
 use js_sys::Object;
 use ringmark_classify::{Classifier, DeviceModels, IpRanges, Signals};
@@ -467,7 +468,7 @@ pub struct WasmOutcome {
     outcome: Outcome,
     /// One answer per command of a batch (`handle_batch`); `None` for one command.
     answers: Option<Vec<String>>,
-    /// How many writes `take_write` has handed out (and emptied) so far.
+    /// How many writes `take_writes` has handed out (and emptied) so far.
     taken: usize,
 }
 
@@ -484,30 +485,37 @@ impl WasmOutcome {
     pub fn answers(&self) -> Option<Vec<String>> {
         self.answers.clone()
     }
-    /// The writes not taken yet (all of them unless `take_write` was called),
+    /// The writes not taken yet (all of them unless `take_writes` was called),
     /// JSON `[[sql, param, …], …]`, to apply in one transaction.
     #[wasm_bindgen(getter)]
     pub fn writes(&self) -> String {
         let left = self.outcome.writes.get(self.taken..).unwrap_or_default();
-        crate::objects::store::statements_json(left)
+        statements_json(left)
     }
-    /// How many writes are left for `take_write`.
+    /// How many writes are left for `take_writes`.
     #[wasm_bindgen(getter)]
     pub fn pending_writes(&self) -> usize {
         self.outcome.writes.len().saturating_sub(self.taken)
     }
-    /// The next write, JSON `[sql, param, …]`, taken out of the outcome
-    /// (`undefined` after the last); apply them in order, in one transaction.
-    /// How the adapter reads the writes: one text of all of them would hold a
-    /// large pool's snapshot parts twice in wasm memory (the parts and the
-    /// text made from them, ~50 MB each at 200,000 held recipients), and once
-    /// more in JavaScript; taken one by one, each part's text is made, handed
-    /// over and freed before the next, and the part itself freed with it.
-    pub fn take_write(&mut self) -> Option<String> {
-        let write = self.outcome.writes.get_mut(self.taken)?;
-        self.taken += 1;
-        let text = crate::objects::store::statement_json(write);
-        write.params = Vec::new();
+    /// The next writes, JSON `[[sql, param, …], …]`, taken out of the outcome
+    /// (`undefined` after the last): about 1 MB of them, or one larger alone.
+    /// Apply every chunk, in order, in one transaction. How the adapter reads
+    /// the writes: one text of all of them would hold a large pool's snapshot
+    /// parts twice in wasm memory (the parts and the text made from them,
+    /// ~50 MB each at 200,000 held recipients), and twice more in JavaScript
+    /// (the text and its parse); taken in chunks, each part's text is made,
+    /// handed over and freed before the next, and the part freed with it.
+    pub fn take_writes(&mut self) -> Option<String> {
+        let left = self.outcome.writes.get_mut(self.taken..)?;
+        let chunk = left.get_mut(..chunk_len(left, WRITES_CHUNK_BYTES))?;
+        if chunk.is_empty() {
+            return None;
+        }
+        let text = statements_json(chunk);
+        self.taken += chunk.len();
+        for write in chunk {
+            write.params = Vec::new();
+        }
         Some(text)
     }
     /// Queries to run first, JSON `[[sql, param, …], …]` (`"[]"` for none):

@@ -53,19 +53,19 @@ async function once(n, rowsPath) {
   const engine = mod.PoolObject.load("[]");
   const store = new Store();
   const carryOut = (outcome) => {
-    // The writes as the adapter (worker/objects.js) takes them: one statement at a time, or, from
-    // a build before `take_write`, one JSON text of them all. `length` is that text's either way.
+    // The writes as the adapter (worker/objects.js) takes them: in chunks, or, from a build before
+    // `take_writes`, as one JSON text of them all. `length` is that text's either way.
     let snapshot = false;
     let length = 0;
-    if (outcome.take_write) {
-      let count = 0;
-      for (let w = outcome.take_write(); w !== undefined; w = outcome.take_write()) {
-        snapshot ||= w.includes("snapshot_parts");
-        length += w.length;
-        count++;
-        store.apply(JSON.parse(w));
+    if (outcome.take_writes) {
+      let chunks = 0;
+      for (let chunk = outcome.take_writes(); chunk !== undefined; chunk = outcome.take_writes()) {
+        snapshot ||= chunk.includes("snapshot_parts");
+        length += chunk.length - 2; // `[a,b]` → `a,b`
+        chunks++;
+        for (const w of JSON.parse(chunk)) store.apply(w);
       }
-      length += 1 + Math.max(count, 1); // the brackets and commas of `[w,w,…]`
+      length += chunks === 0 ? 2 : chunks + 1; // the brackets, and a comma between chunks
     } else {
       const writes = outcome.writes;
       snapshot = writes.includes("snapshot_parts");

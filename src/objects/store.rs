@@ -149,11 +149,10 @@ impl Outcome {
 }
 
 /// The statements as JSON text, `[[sql, param, …], …]`, written in one pass
-/// into a buffer sized exactly up front: a large pool's snapshot parts
-/// (hundreds of MB in all) are neither cloned into a JSON tree nor copied
-/// again as the buffer doubles (a doubling at the end of a 44 MB text once
-/// set a pool object's memory high-water mark: the old and the new buffer
-/// side by side).
+/// into a buffer sized up front for its escapes: a large pool's snapshot
+/// parts are neither cloned into a JSON tree nor copied again as the buffer
+/// doubles (a doubling at the end of a 44 MB text once set a pool object's
+/// memory high-water mark: the old and the new buffer side by side).
 pub fn statements_json(statements: &[Write]) -> String {
     let len = 2 + statements
         .iter()
@@ -163,12 +162,28 @@ pub fn statements_json(statements: &[Write]) -> String {
     to_json(&rows, len)
 }
 
-/// One statement as JSON text, `[sql, param, …]`: the form in which the
-/// adapter takes the writes one at a time (`Outcome.take_write` of the wasm
-/// surface), so a snapshot part is copied out of wasm memory on its own
-/// instead of inside one text of all the writes.
-pub fn statement_json(write: &Write) -> String {
-    to_json(&Statement(write), statement_len(write))
+/// Most JSON text the adapter takes in one chunk of writes (`Outcome.take_writes`
+/// of the wasm surface), unless one statement alone is larger: an open's
+/// writes go together, as one text, and each snapshot part (up to
+/// [`crate::objects::pool::SNAPSHOT_PART_BYTES`] before escaping) goes alone.
+pub const WRITES_CHUNK_BYTES: usize = 1 << 20;
+
+/// How many of `writes` the next chunk takes: as many as fit in `budget`
+/// bytes of JSON text, and at least one (none only if there are none). The
+/// adapter takes a large pool's writes in such chunks, not as one text of them
+/// all, so a snapshot part is copied out of wasm memory on its own, while the
+/// small writes of a batch of opens still cross in one text.
+pub fn chunk_len(writes: &[Write], budget: usize) -> usize {
+    let mut bytes = 2;
+    let mut n = 0;
+    for write in writes {
+        bytes += statement_len(write) + 1;
+        if n > 0 && bytes > budget {
+            break;
+        }
+        n += 1;
+    }
+    n
 }
 
 /// A statement serialised as `[sql, param, …]`.
@@ -196,31 +211,26 @@ fn to_json(value: &impl Serialize, capacity: usize) -> String {
     String::from_utf8(out).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// The length of a statement's JSON text: exact for its strings (the SQL and
-/// text parameters, which is where the bytes are), a generous guess for
-/// anything else.
+/// Room for a statement's JSON text: for its strings (the SQL and text
+/// parameters, which is where the bytes are) see [`json_string_room`], a
+/// generous guess for anything else.
 fn statement_len(write: &Write) -> usize {
     let params: usize = write
         .params
         .iter()
-        .map(|p| p.as_str().map_or(24, json_string_len) + 1)
+        .map(|p| p.as_str().map_or(24, json_string_room) + 1)
         .sum();
-    json_string_len(write.sql) + params + 2
+    json_string_room(write.sql) + params + 2
 }
 
-/// The length of `text` as a JSON string literal, quotes and escapes included
-/// (as serde_json writes it: a quote, a backslash and the short-form control
-/// characters take two bytes, other control characters six).
-fn json_string_len(text: &str) -> usize {
-    let escapes: usize = text
-        .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
-            0x00..=0x1f => 5,
-            _ => 0,
-        })
-        .sum();
-    text.len() + escapes + 2
+/// Room for `text` as a JSON string literal: its quotes, and a quarter more
+/// for escapes. A snapshot's quotes and backslashes are about 15 % of its
+/// bytes (the old `len / 16` fell short, and the buffer doubled at the end);
+/// counting them exactly costs a pass over every part (taking the writes took
+/// a quarter longer in `bench/wasm/pool-memory.mjs`'s feed). A text that
+/// escapes more only makes its buffer grow once.
+fn json_string_room(text: &str) -> usize {
+    text.len() + text.len() / 4 + 2
 }
 
 #[cfg(test)]
@@ -246,29 +256,47 @@ mod tests {
     }
 
     #[test]
-    fn the_lengths_written_are_the_lengths_reserved() {
-        let text = "a \"quoted\" \\ back\tslash\n\u{1}\u{1f} ünï ✉ 😀 \u{7f}";
-        for params in [
-            vec![json!(text), json!(7), Value::Null],
-            vec![json!(""), json!(text.repeat(1_000))],
-            Vec::new(),
-        ] {
-            let write = Write::new("INSERT INTO t VALUES (?, ?)", params);
-            let one = statement_json(&write);
-            assert_eq!(
-                json_string_len(text),
-                serde_json::to_string(text).unwrap().len()
-            );
-            assert!(one.len() <= statement_len(&write));
-            let json = Outcome::ok((), vec![write.clone(), write]).writes_json();
-            assert_eq!(json, format!("[{one},{one}]"));
-        }
-        // Text parameters (a snapshot's parts) are sized to the byte.
-        let parts = Write::new(
-            "INSERT INTO t VALUES (?, ?)",
-            vec![json!(text), json!(text)],
+    fn the_room_reserved_holds_a_snapshots_statements() {
+        // A snapshot's text escapes about 15 % of its bytes (its quotes).
+        let holder = r#"{"campaign":0,"recipient":"recipient-123","association":{"number":3,"interval":0,"phase":"held"}}"#;
+        let part = format!("[{}]", vec![holder; 1_000].join(","));
+        let write = Write::new(
+            "INSERT INTO snapshot_parts (part, body) VALUES (?, ?)",
+            vec![json!(0), json!(part)],
         );
-        assert_eq!(statement_json(&parts).len(), statement_len(&parts));
+        let rows = statements_json(std::slice::from_ref(&write));
+        assert!(rows.len() <= statement_len(&write) + 2);
+        assert_eq!(
+            rows,
+            serde_json::to_string(&json!([[write.sql, 0, part]])).unwrap()
+        );
+        // A text that escapes more is still written whole (its buffer grows).
+        let text = "\"\\\u{1}".repeat(1_000);
+        let write = Write::new("INSERT INTO t VALUES (?)", vec![json!(text)]);
+        assert_eq!(
+            Outcome::ok((), vec![write]).writes_json(),
+            serde_json::to_string(&json!([["INSERT INTO t VALUES (?)", text]])).unwrap()
+        );
+    }
+
+    #[test]
+    fn chunks_hold_what_fits_and_a_large_statement_alone() {
+        let small = Write::new("INSERT INTO t VALUES (?)", vec![json!(1)]);
+        let large = Write::new("INSERT INTO t VALUES (?)", vec![json!("x".repeat(2_000))]);
+        let writes = vec![small.clone(), small.clone(), large, small.clone()];
+        assert_eq!(chunk_len(&writes, 1_000), 2, "the small ones together");
+        assert_eq!(chunk_len(&writes[2..], 1_000), 1, "the large one alone");
+        assert_eq!(chunk_len(&writes[3..], 1_000), 1);
+        assert_eq!(chunk_len(&[], 1_000), 0);
+        assert_eq!(chunk_len(&writes, usize::MAX), 4);
+        // What a chunk takes fits its budget whenever it holds more than one statement.
+        for budget in [1, 60, 100, 1_000, 3_000] {
+            let n = chunk_len(&writes, budget);
+            assert!(
+                n == 1 || statements_json(&writes[..n]).len() <= budget,
+                "{budget}"
+            );
+        }
     }
 
     #[test]
