@@ -12,6 +12,7 @@
 use crate::edge::{Edge, EdgeConfig, Effect, EffectResult, Step};
 use crate::http::Request;
 use crate::objects::outbox::RANDOM_BYTES;
+use crate::objects::store::{WRITES_CHUNK_BYTES, chunk_len, statements_json};
 use crate::objects::{DirectoryObject, Outcome, PoolObject, WebhooksObject};
 use js_sys::Object;
 use ringmark_classify::{Classifier, DeviceModels, IpRanges, Signals};
@@ -467,6 +468,8 @@ pub struct WasmOutcome {
     outcome: Outcome,
     /// One answer per command of a batch (`handle_batch`); `None` for one command.
     answers: Option<Vec<String>>,
+    /// How many writes `take_writes` has handed out (and emptied) so far.
+    taken: usize,
 }
 
 #[wasm_bindgen(js_class = Outcome)]
@@ -482,10 +485,38 @@ impl WasmOutcome {
     pub fn answers(&self) -> Option<Vec<String>> {
         self.answers.clone()
     }
-    /// The writes, JSON `[[sql, param, …], …]`, to apply in one transaction.
+    /// The writes not taken yet (all of them unless `take_writes` was called),
+    /// JSON `[[sql, param, …], …]`, to apply in one transaction.
     #[wasm_bindgen(getter)]
     pub fn writes(&self) -> String {
-        self.outcome.writes_json()
+        let left = self.outcome.writes.get(self.taken..).unwrap_or_default();
+        statements_json(left)
+    }
+    /// How many writes are left for `take_writes`.
+    #[wasm_bindgen(getter)]
+    pub fn pending_writes(&self) -> usize {
+        self.outcome.writes.len().saturating_sub(self.taken)
+    }
+    /// The next writes, JSON `[[sql, param, …], …]`, taken out of the outcome
+    /// (`undefined` after the last): about 1 MB of them, or one larger alone.
+    /// Apply every chunk, in order, in one transaction. How the adapter reads
+    /// the writes: one text of all of them would hold a large pool's snapshot
+    /// parts twice in wasm memory (the parts and the text made from them,
+    /// ~50 MB each at 200,000 held recipients), and twice more in JavaScript
+    /// (the text and its parse); taken in chunks, each part's text is made,
+    /// handed over and freed before the next, and the part freed with it.
+    pub fn take_writes(&mut self) -> Option<String> {
+        let left = self.outcome.writes.get_mut(self.taken..)?;
+        let chunk = left.get_mut(..chunk_len(left, WRITES_CHUNK_BYTES))?;
+        if chunk.is_empty() {
+            return None;
+        }
+        let text = statements_json(chunk);
+        self.taken += chunk.len();
+        for write in chunk {
+            write.params = Vec::new();
+        }
+        Some(text)
     }
     /// Queries to run first, JSON `[[sql, param, …], …]` (`"[]"` for none):
     /// their rows go to the engine's `read`, whose outcome replaces this one.
@@ -528,6 +559,7 @@ impl From<Outcome> for WasmOutcome {
         WasmOutcome {
             outcome,
             answers: None,
+            taken: 0,
         }
     }
 }
@@ -545,8 +577,9 @@ impl WasmPoolObject {
         PoolObject::load_query(stored_row).to_owned()
     }
     /// Rebuilds the engine from the rows of `load_query()` (JSON array of objects).
-    pub fn load(rows_json: &str) -> Result<WasmPoolObject, JsError> {
-        PoolObject::load(rows_json)
+    /// Takes the text (a copy in wasm memory) so that it is freed once read.
+    pub fn load(rows_json: String) -> Result<WasmPoolObject, JsError> {
+        PoolObject::load_owned(rows_json)
             .map(|inner| WasmPoolObject { inner })
             .map_err(|e| JsError::new(&e))
     }
@@ -561,6 +594,7 @@ impl WasmPoolObject {
         WasmOutcome {
             outcome,
             answers: Some(answers),
+            taken: 0,
         }
     }
     /// The rows of the previous outcome's `reads` (JSON: one array of row

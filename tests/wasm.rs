@@ -182,3 +182,28 @@ fn a_forged_token_still_gets_an_image() {
     assert_eq!(response.status, 200);
     assert_eq!(response.header_value("content-type"), Some("image/png"));
 }
+
+/// The adapter takes an outcome's writes in chunks (worker/objects.js): the same statements, in
+/// the same order, as the one text of them all, and each taken only once.
+#[wasm_bindgen_test]
+fn writes_taken_in_chunks_are_the_writes_text() {
+    let mut pool = ringmark::wasm::WasmPoolObject::load("[]".into()).unwrap();
+    let configure = serde_json::json!({"op": "configure", "settings": {
+        "config": {"numbers": ["+14155550101"], "fallback": "+14155550100", "lease_seconds": 3600},
+        "displays": {},
+        "style": {}
+    }});
+    let mut outcome = pool.handle(&configure.to_string());
+    let whole = outcome.writes();
+    assert!(whole.contains("snapshot_parts"), "configuring snapshots");
+    let mut statements = Vec::new();
+    while let Some(chunk) = outcome.take_writes() {
+        let chunk: Vec<serde_json::Value> = serde_json::from_str(&chunk).unwrap();
+        assert!(!chunk.is_empty());
+        statements.extend(chunk);
+    }
+    assert_eq!(outcome.pending_writes(), 0);
+    assert_eq!(serde_json::to_string(&statements).unwrap(), whole);
+    assert_eq!(outcome.writes(), "[]");
+    assert_eq!(outcome.take_writes(), None);
+}

@@ -63,13 +63,17 @@ class EngineObject extends DurableObject {
     return outcome;
   }
 
-  // Writes in one transaction, the alarm, a purge.
+  // Writes in one transaction, the alarm, a purge. The writes are taken in chunks of about 1 MB
+  // (`take_writes`: an open's writes together, each snapshot part alone), not as one text of them
+  // all: a large pool's snapshot parts would otherwise sit in wasm memory twice (the parts and that
+  // text) and in JavaScript twice more (the text and what JSON.parse makes of it).
   async apply(outcome) {
     const storage = this.ctx.storage;
-    const writes = JSON.parse(outcome.writes);
-    if (writes.length > 0) {
+    if (outcome.pending_writes > 0) {
       storage.transactionSync(() => {
-        for (const [statement, ...params] of writes) storage.sql.exec(statement, ...params);
+        for (let chunk = outcome.take_writes(); chunk !== undefined; chunk = outcome.take_writes()) {
+          for (const [statement, ...params] of JSON.parse(chunk)) storage.sql.exec(statement, ...params);
+        }
       });
     }
     const alarm = outcome.alarm;

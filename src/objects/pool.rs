@@ -117,6 +117,23 @@ struct Row {
     b: Value,
 }
 
+/// The rows of [`PoolObject::LOAD`] read from their JSON text.
+fn read_rows(rows_json: &str) -> Result<Vec<Row>, String> {
+    serde_json::from_str(rows_json).map_err(|e| format!("load rows: {e}"))
+}
+
+/// A stored snapshot's parts (in order) as one text, in a buffer of exactly
+/// its length, each part freed once copied: collecting them into a `String`
+/// doubles its buffer as it grows, up to twice the snapshot, next to the
+/// parts, at the peak of a reload.
+fn join_parts(parts: Vec<(i64, String)>) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|(_, part)| part.len()).sum());
+    for (_, part) in parts {
+        text.push_str(&part);
+    }
+    text
+}
+
 /// A command's JSON text read, or why not (`bad_command`).
 fn parse(command: &str) -> Result<PoolCommand, ObjectError> {
     serde_json::from_str(command)
@@ -194,14 +211,33 @@ impl PoolObject {
     /// A message when the stored rows cannot be read or replayed (the adapter
     /// then answers `unreachable`, and image URLs fall back).
     pub fn load(rows_json: &str) -> Result<Self, String> {
-        let rows: Vec<Row> =
-            serde_json::from_str(rows_json).map_err(|e| format!("load rows: {e}"))?;
+        Self::from_rows(read_rows(rows_json)?)
+    }
+
+    /// [`PoolObject::load`] of a rows text the caller hands over, freed as
+    /// soon as it is read: a large pool's rows are its whole snapshot
+    /// (escaped), which would otherwise stay in memory next to the snapshot
+    /// put together from them and the pool parsed from that.
+    ///
+    /// # Errors
+    /// As [`PoolObject::load`].
+    pub fn load_owned(rows_json: String) -> Result<Self, String> {
+        let rows = read_rows(&rows_json)?;
+        drop(rows_json);
+        Self::from_rows(rows)
+    }
+
+    /// The engine from its stored rows (each row's text moved, not copied).
+    fn from_rows(rows: Vec<Row>) -> Result<Self, String> {
         let mut kv = BTreeMap::new();
         let mut events = Vec::new();
         let mut calls = BTreeMap::new();
         let mut parts: Vec<(i64, String)> = Vec::new();
         for row in rows {
-            let text = row.b.as_str().unwrap_or_default().to_owned();
+            let text = match row.b {
+                Value::String(text) => text,
+                _ => String::new(),
+            };
             match row.t.as_str() {
                 "kv" => {
                     kv.insert(row.a.as_str().unwrap_or_default().to_owned(), text);
@@ -222,12 +258,14 @@ impl PoolObject {
         // Format 2 keeps the snapshot in parts; format 1 kept it whole in kv.
         parts.sort_by_key(|(part, _)| *part);
         let snapshot: String = if parts.is_empty() {
-            kv.get("snapshot").cloned().ok_or("no snapshot")?
+            kv.remove("snapshot").ok_or("no snapshot")?
         } else {
-            parts.into_iter().map(|(_, body)| body).collect()
+            join_parts(parts)
         };
         let mut pool: Pool =
             serde_json::from_str(&snapshot).map_err(|e| format!("snapshot: {e}"))?;
+        let snapshot_bytes = snapshot.len();
+        drop(snapshot);
         let stats = match kv.get("stats") {
             Some(s) => stored::decode(STATS, s)?,
             None => OpenStats::default(),
@@ -255,7 +293,7 @@ impl PoolObject {
                 stats,
                 next_seq: last + 1,
                 since_snapshot: events.len() as u32,
-                snapshot_bytes: snapshot.len(),
+                snapshot_bytes,
                 deleted,
                 calls,
             }),

@@ -149,40 +149,88 @@ impl Outcome {
 }
 
 /// The statements as JSON text, `[[sql, param, …], …]`, written in one pass
-/// into a buffer sized up front: a large pool's snapshot parts (hundreds of MB
-/// in all) are neither cloned into a JSON tree nor copied again as the buffer
-/// doubles.
-fn statements_json(statements: &[Write]) -> String {
-    struct Statement<'a>(&'a Write);
-    impl Serialize for Statement<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeSeq;
-            let mut seq = serializer.serialize_seq(Some(self.0.params.len() + 1))?;
-            seq.serialize_element(self.0.sql)?;
-            for param in &self.0.params {
-                seq.serialize_element(param)?;
-            }
-            seq.end()
-        }
-    }
-    let estimate: usize = statements
+/// into a buffer sized up front for its escapes: a large pool's snapshot
+/// parts are neither cloned into a JSON tree nor copied again as the buffer
+/// doubles (a doubling at the end of a 44 MB text once set a pool object's
+/// memory high-water mark: the old and the new buffer side by side).
+pub fn statements_json(statements: &[Write]) -> String {
+    let len = 2 + statements
         .iter()
-        .map(|w| {
-            w.sql.len()
-                + 8
-                + w.params
-                    .iter()
-                    .map(|p| p.as_str().map_or(24, |t| t.len() + t.len() / 16 + 4))
-                    .sum::<usize>()
-        })
-        .sum();
-    let mut out = Vec::with_capacity(estimate + 2);
+        .map(|w| statement_len(w) + 1)
+        .sum::<usize>();
     let rows: Vec<Statement<'_>> = statements.iter().map(Statement).collect();
+    to_json(&rows, len)
+}
+
+/// Most JSON text the adapter takes in one chunk of writes (`Outcome.take_writes`
+/// of the wasm surface), unless one statement alone is larger: an open's
+/// writes go together, as one text, and each snapshot part (up to
+/// [`crate::objects::pool::SNAPSHOT_PART_BYTES`] before escaping) goes alone.
+pub const WRITES_CHUNK_BYTES: usize = 1 << 20;
+
+/// How many of `writes` the next chunk takes: as many as fit in `budget`
+/// bytes of JSON text, and at least one (none only if there are none). The
+/// adapter takes a large pool's writes in such chunks, not as one text of them
+/// all, so a snapshot part is copied out of wasm memory on its own, while the
+/// small writes of a batch of opens still cross in one text.
+pub fn chunk_len(writes: &[Write], budget: usize) -> usize {
+    let mut bytes = 2;
+    let mut n = 0;
+    for write in writes {
+        bytes += statement_len(write) + 1;
+        if n > 0 && bytes > budget {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
+/// A statement serialised as `[sql, param, …]`.
+struct Statement<'a>(&'a Write);
+
+impl Serialize for Statement<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.0.params.len() + 1))?;
+        seq.serialize_element(self.0.sql)?;
+        for param in &self.0.params {
+            seq.serialize_element(param)?;
+        }
+        seq.end()
+    }
+}
+
+/// `value` as JSON text, in a buffer of `capacity` bytes to begin with.
+fn to_json(value: &impl Serialize, capacity: usize) -> String {
+    let mut out = Vec::with_capacity(capacity);
     // Serialising plain strings and JSON values into a Vec cannot fail.
-    if serde_json::to_writer(&mut out, &rows).is_err() {
+    if serde_json::to_writer(&mut out, value).is_err() {
         return "[]".to_owned();
     }
     String::from_utf8(out).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Room for a statement's JSON text: for its strings (the SQL and text
+/// parameters, which is where the bytes are) see [`json_string_room`], a
+/// generous guess for anything else.
+fn statement_len(write: &Write) -> usize {
+    let params: usize = write
+        .params
+        .iter()
+        .map(|p| p.as_str().map_or(24, json_string_room) + 1)
+        .sum();
+    json_string_room(write.sql) + params + 2
+}
+
+/// Room for `text` as a JSON string literal: its quotes, and a quarter more
+/// for escapes. A snapshot's quotes and backslashes are about 15 % of its
+/// bytes (the old `len / 16` fell short, and the buffer doubled at the end);
+/// counting them exactly costs a pass over every part (taking the writes took
+/// a quarter longer in `bench/wasm/pool-memory.mjs`'s feed). A text that
+/// escapes more only makes its buffer grow once.
+fn json_string_room(text: &str) -> usize {
+    text.len() + text.len() / 4 + 2
 }
 
 #[cfg(test)]
@@ -205,6 +253,50 @@ mod tests {
             r#"[["INSERT INTO kv VALUES (?, ?)","k",2]]"#
         );
         assert_eq!(o.answer, r#"{"ok":{"a":1}}"#);
+    }
+
+    #[test]
+    fn the_room_reserved_holds_a_snapshots_statements() {
+        // A snapshot's text escapes about 15 % of its bytes (its quotes).
+        let holder = r#"{"campaign":0,"recipient":"recipient-123","association":{"number":3,"interval":0,"phase":"held"}}"#;
+        let part = format!("[{}]", vec![holder; 1_000].join(","));
+        let write = Write::new(
+            "INSERT INTO snapshot_parts (part, body) VALUES (?, ?)",
+            vec![json!(0), json!(part)],
+        );
+        let rows = statements_json(std::slice::from_ref(&write));
+        assert!(rows.len() <= statement_len(&write) + 2);
+        assert_eq!(
+            rows,
+            serde_json::to_string(&json!([[write.sql, 0, part]])).unwrap()
+        );
+        // A text that escapes more is still written whole (its buffer grows).
+        let text = "\"\\\u{1}".repeat(1_000);
+        let write = Write::new("INSERT INTO t VALUES (?)", vec![json!(text)]);
+        assert_eq!(
+            Outcome::ok((), vec![write]).writes_json(),
+            serde_json::to_string(&json!([["INSERT INTO t VALUES (?)", text]])).unwrap()
+        );
+    }
+
+    #[test]
+    fn chunks_hold_what_fits_and_a_large_statement_alone() {
+        let small = Write::new("INSERT INTO t VALUES (?)", vec![json!(1)]);
+        let large = Write::new("INSERT INTO t VALUES (?)", vec![json!("x".repeat(2_000))]);
+        let writes = vec![small.clone(), small.clone(), large, small.clone()];
+        assert_eq!(chunk_len(&writes, 1_000), 2, "the small ones together");
+        assert_eq!(chunk_len(&writes[2..], 1_000), 1, "the large one alone");
+        assert_eq!(chunk_len(&writes[3..], 1_000), 1);
+        assert_eq!(chunk_len(&[], 1_000), 0);
+        assert_eq!(chunk_len(&writes, usize::MAX), 4);
+        // What a chunk takes fits its budget whenever it holds more than one statement.
+        for budget in [1, 60, 100, 1_000, 3_000] {
+            let n = chunk_len(&writes, budget);
+            assert!(
+                n == 1 || statements_json(&writes[..n]).len() <= budget,
+                "{budget}"
+            );
+        }
     }
 
     #[test]

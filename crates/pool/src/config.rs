@@ -72,10 +72,12 @@ pub struct PoolConfig {
     pub max_holders: Option<u32>,
 }
 
-/// Default `max_holders`: 60,000. Measured in the Worker's wasm module, a pool's engine peaks
-/// at 1.1–1.4 KB per kept recipient (the snapshot it writes copies them, 107.5 MB of wasm
-/// memory at 100,000), and the snapshot's text passes through JavaScript's heap besides:
-/// 60,000 leaves a Durable Object's 128 MB some room.
+/// Default `max_holders`: 60,000. Set when a pool object's wasm memory peaked at 1.1–1.4 KB
+/// per kept recipient while writing a snapshot (107.5 MB at 100,000). Since the snapshot is
+/// written from a borrowed view and handed over one part at a time, the peak is a reload:
+/// about 600 B per kept recipient in wasm (58.5 MB at 100,000) and about 500 B more in
+/// JavaScript's heap for the stored rows (`bench/wasm/pool-memory.mjs`), about 110,000 in a
+/// Durable Object's 128 MB; 60,000 leaves it ample room.
 pub const DEFAULT_MAX_HOLDERS: u32 = 60_000;
 /// Largest `max_holders` accepted (for a host with more memory than a Durable Object).
 pub const MAX_HOLDERS: u32 = 10_000_000;

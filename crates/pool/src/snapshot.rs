@@ -5,6 +5,13 @@
 //! with indices into one another, no derived indexes (free/tail lists, timers and hash tables
 //! are rebuilt on load). Loading validates every index, so a corrupted snapshot is an error,
 //! never a panic.
+//!
+//! Two forms write the same text: the owned [`Snapshot`], which loading reads (versions,
+//! migrations, validation) and which pruning and forgetting edit before they reload it, and
+//! the borrowed [`view::SnapshotRef`], which a pool serialises through so that writing a
+//! snapshot does not first copy the whole allocator.
+
+mod view;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +24,7 @@ use crate::lease::Timestamp;
 use crate::pool::{
     ExhaustionCounts, HolderRec, Interval, Kind, NONE, Phase, Pool, Role, Slot, StoredCall,
 };
+use view::SnapshotRef;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +122,33 @@ struct SnapCall {
     posterior: Vec<(u32, u32)>,
 }
 
+impl SnapAssociation {
+    /// A holder's current association, if it has one (shared by the owned snapshot and the
+    /// borrowed view, so the two cannot drift apart).
+    fn of(h: &HolderRec) -> Option<Self> {
+        (h.slot != NONE).then_some(Self {
+            number: h.slot,
+            interval: h.iv,
+            phase: h.phase,
+        })
+    }
+}
+
+impl From<&Interval> for SnapInterval {
+    fn from(iv: &Interval) -> Self {
+        Self {
+            holder: iv.holder,
+            device: iv.device,
+            kind: iv.kind,
+            since: iv.since,
+            touched: iv.touched(),
+            excl_until: iv.excl_until(),
+            tail_until: iv.tail_until(),
+            moved: iv.moved,
+        }
+    }
+}
+
 /// Probability (parts per million) given to a caller-ID link from a snapshot that kept only
 /// the linked holder (such links were made only for unambiguous calls at confidence ≥ 0.5).
 const LEGACY_LINK: u32 = 900_000;
@@ -134,11 +169,7 @@ impl From<&Pool> for Snapshot {
                 .map(|h| SnapHolder {
                     campaign: h.campaign,
                     recipient: h.recipient.to_string(),
-                    association: (h.slot != NONE).then_some(SnapAssociation {
-                        number: h.slot,
-                        interval: h.iv,
-                        phase: h.phase,
-                    }),
+                    association: SnapAssociation::of(h),
                 })
                 .collect(),
             numbers: p
@@ -152,20 +183,7 @@ impl From<&Pool> for Snapshot {
                     granted_at: s.granted_at,
                     held: s.held.clone(),
                     tails: s.tails.clone(),
-                    history: s
-                        .history
-                        .iter()
-                        .map(|iv| SnapInterval {
-                            holder: iv.holder,
-                            device: iv.device,
-                            kind: iv.kind,
-                            since: iv.since,
-                            touched: iv.touched(),
-                            excl_until: iv.excl_until(),
-                            tail_until: iv.tail_until(),
-                            moved: iv.moved,
-                        })
-                        .collect(),
+                    history: s.history.iter().map(SnapInterval::from).collect(),
                 })
                 .collect(),
             calls: p
@@ -411,9 +429,11 @@ impl TryFrom<Snapshot> for Pool {
     }
 }
 
+// A pool serialises as its snapshot, written straight from its own data (`SnapshotRef`): the
+// same text as the owned `Snapshot::from` would give, without copying the allocator first.
 impl Serialize for Pool {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Snapshot::from(self).serialize(serializer)
+        SnapshotRef::new(self).serialize(serializer)
     }
 }
 
