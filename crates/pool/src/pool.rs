@@ -256,7 +256,7 @@ pub struct ExhaustionCounts {
     #[serde(default)]
     pub full: u64,
     /// Prefetches (machine opens) of recipients the pool did not know, not kept because
-    /// prefetches fill their share of `max_holders` ([`crate::pool`]'s `machine_room`). Not an
+    /// prefetches fill their share of `max_holders` (half of it: the pool's `machine_room`). Not an
     /// exhaustion for anyone — a kept prefetch is shown the fallback number too — but it says
     /// the pool is at its prefetch room: their names are not among a fallback call's candidates.
     #[serde(default)]
