@@ -22,6 +22,10 @@ use ringmark::backtest::{Summary, run};
 use ringmark::pool::sizing::{Forecast, SizingInput, recommend};
 use serde_json::{Value, json};
 
+#[path = "../common/cells.rs"]
+mod cells;
+use cells::{counts, range};
+
 /// The pool size the calibration, speed and robustness sections use.
 const FOCUS_SIZE: u32 = 2_000;
 /// Deciles with fewer calls than this are left out of the worst calibration gap.
@@ -200,32 +204,6 @@ fn worst_gap(s: &Summary) -> Option<f64> {
         .filter(|d| d.calls >= GAP_MIN_CALLS)
         .filter_map(|d| Some((d.accuracy? - d.mean_confidence?).abs() * 100.0))
         .reduce(f64::max)
-}
-
-/// `min–max` over seeds with one decimal (one value when they agree), then `unit`.
-fn range(values: impl IntoIterator<Item = f64>, unit: &str) -> String {
-    let v: Vec<f64> = values.into_iter().collect();
-    if v.is_empty() {
-        return "–".into();
-    }
-    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = (format!("{lo:.1}"), format!("{hi:.1}"));
-    if lo == hi {
-        format!("{lo} {unit}")
-    } else {
-        format!("{lo}–{hi} {unit}")
-    }
-}
-
-fn counts(values: impl IntoIterator<Item = u64>) -> String {
-    let v: Vec<u64> = values.into_iter().collect();
-    let (lo, hi) = (v.iter().min().unwrap(), v.iter().max().unwrap());
-    if lo == hi {
-        lo.to_string()
-    } else {
-        format!("{lo}–{hi}")
-    }
 }
 
 const HEADER: &str = "| numbers | spread | config | correct top | correct & confident (≥0.8) | forecast correct | forecast confident | confidently wrong | dialled fallback | peak exclusive | worst decile gap | calls |\n|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|";

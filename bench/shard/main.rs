@@ -73,6 +73,10 @@ use ringmark::pool::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+#[path = "../common/cells.rs"]
+mod cells;
+use cells::{counts, range};
+
 /// Shard counts of the 100,000-recipient grid.
 const SHARDS: [usize; 5] = [1, 2, 4, 8, 16];
 /// Shard counts of the 1M blast.
@@ -557,19 +561,6 @@ fn send(recipients: u64, spread_hours: f64, seed: u64) -> (Vec<u8>, Vec<Event>) 
     (raw, events)
 }
 
-/// `min–max` over seeds with one decimal (one value when they agree), then `unit`.
-fn range(values: impl IntoIterator<Item = f64>, unit: &str) -> String {
-    let v: Vec<f64> = values.into_iter().collect();
-    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = (format!("{lo:.1}"), format!("{hi:.1}"));
-    if lo == hi {
-        format!("{lo} {unit}")
-    } else {
-        format!("{lo}–{hi} {unit}")
-    }
-}
-
 /// Signed `min … max` in points with one decimal (one value when they agree).
 fn signed_range(v: &[f64]) -> String {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -579,16 +570,6 @@ fn signed_range(v: &[f64]) -> String {
         format!("{lo} pp")
     } else {
         format!("{lo} … {hi} pp")
-    }
-}
-
-fn counts(values: impl IntoIterator<Item = u64>) -> String {
-    let v: Vec<u64> = values.into_iter().collect();
-    let (lo, hi) = (v.iter().min().unwrap(), v.iter().max().unwrap());
-    if lo == hi {
-        lo.to_string()
-    } else {
-        format!("{lo}–{hi}")
     }
 }
 
