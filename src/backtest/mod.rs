@@ -398,14 +398,6 @@ pub fn run_observed<R: BufRead, W: Write>(
         }
     }
     observer.finished(engine.as_mut());
-    if std::env::var_os("RINGMARK_DEBUG_DELAYS").is_some()
-        && let Some(p) = &engine
-    {
-        eprintln!(
-            "{}",
-            serde_json::to_value(p).unwrap_or_default()["delay_counts"]
-        );
-    }
     let deciles = tally
         .deciles
         .iter()
