@@ -39,68 +39,23 @@ const TARGET_CONFIDENT: f64 = 0.55;
 /// Exclusive lease of the `default` configuration, seconds (the forecast's lease).
 const LEASE_SECONDS: u32 = 7_200;
 
+/// The grid to run (`cargo run --release --example backtest -- --help`).
+#[derive(clap::Parser)]
+#[command(about = "Simulated sends replayed through the allocator: attribution per pool size")]
 struct Args {
+    /// Seeds per cell (1..=N).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
+    /// Recipients per simulated send.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     recipients: u64,
+    /// Pool sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [1_317, 2_000, 4_000, 8_173, 20_000],
+          value_parser = clap::value_parser!(u32).range(1..))]
     sizes: Vec<u32>,
-}
-
-fn usage(problem: &str) -> ! {
-    eprintln!(
-        "{problem}\nusage: cargo run --release --example backtest -- [--seeds N] [--recipients N] [--sizes A,B,…]"
-    );
-    std::process::exit(2)
-}
-
-fn parse_args() -> Args {
-    let mut args = Args {
-        seeds: 3,
-        recipients: 100_000,
-        sizes: vec![1_317, 2_000, 4_000, 8_173, 20_000],
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (arg.clone(), None),
-        };
-        if name == "--bench" {
-            continue; // cargo bench passes it
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .unwrap_or_else(|| usage(&format!("{name} needs a value")))
-        };
-        let bad =
-            |v: &str| -> ! { usage(&format!("{name}: {v:?} is not a positive whole number")) };
-        match name.as_str() {
-            "--seeds" => {
-                let v = value();
-                args.seeds = v.parse().ok().filter(|&n| n > 0).unwrap_or_else(|| bad(&v));
-            }
-            "--recipients" => {
-                let v = value();
-                args.recipients = v.parse().ok().filter(|&n| n > 0).unwrap_or_else(|| bad(&v));
-            }
-            "--sizes" => {
-                let v = value();
-                args.sizes = v
-                    .split(',')
-                    .map(|s| {
-                        s.trim()
-                            .parse()
-                            .ok()
-                            .filter(|&n| n > 0)
-                            .unwrap_or_else(|| bad(s))
-                    })
-                    .collect();
-            }
-            _ => usage(&format!("unknown argument {arg:?}")),
-        }
-    }
-    args
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
 fn configs() -> [(&'static str, Value); 3] {
@@ -251,7 +206,7 @@ fn time_backtest(body: &[u8], timeline: &[u8]) -> f64 {
 }
 
 fn main() {
-    let args = parse_args();
+    let args = <Args as clap::Parser>::parse();
     let began = Instant::now();
     let seeds: Vec<u64> = (1..=args.seeds).collect();
     let configs = configs();

@@ -17,21 +17,9 @@ use std::time::Instant;
 
 const START: i64 = 1_800_000_000;
 
-/// A small deterministic generator (xorshift64*), so every run times the same rows.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+#[path = "../common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn main() {
     let opens: u64 = std::env::args()

@@ -489,63 +489,32 @@ fn check_single(outcome: &Outcome, reference: &Summary, what: &str) {
     );
 }
 
+/// The grid to run (`cargo run --release --example shard -- --help`).
+#[derive(clap::Parser)]
+#[command(about = "Simulated sends replayed through a pool split into S shards")]
 struct Args {
+    /// Seeds per cell of the 100,000-recipient grid (1..=N).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     seeds: u64,
+    /// Recipients per simulated send of the grid.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     recipients: u64,
+    /// Pool sizes of the grid, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [2_000, 8_173],
+          value_parser = clap::value_parser!(u32).range(1..))]
     sizes: Vec<u32>,
+    /// Recipients of the big blast (0: skip it).
+    #[arg(long, default_value_t = 1_000_000)]
     big: u64,
+    /// Pool size of the big blast.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
     big_numbers: u32,
+    /// Seeds of the big blast.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     big_seeds: u64,
-}
-
-fn usage(problem: &str) -> ! {
-    eprintln!(
-        "{problem}\nusage: cargo run --release --example shard -- [--seeds N] [--recipients N] [--sizes A,B,…] [--big N] [--big-numbers N] [--big-seeds N]"
-    );
-    std::process::exit(2)
-}
-
-fn parse_args() -> Args {
-    let mut args = Args {
-        seeds: 3,
-        recipients: 100_000,
-        sizes: vec![2_000, 8_173],
-        big: 1_000_000,
-        big_numbers: 20_000,
-        big_seeds: 1,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (arg.clone(), None),
-        };
-        if name == "--bench" {
-            continue;
-        }
-        let v = inline
-            .or_else(|| it.next())
-            .unwrap_or_else(|| usage(&format!("{name} needs a value")));
-        let number = |v: &str, zero: bool| -> u64 {
-            v.trim()
-                .parse()
-                .ok()
-                .filter(|&n| zero || n > 0)
-                .unwrap_or_else(|| usage(&format!("{name}: {v:?} is not a whole number")))
-        };
-        match name.as_str() {
-            "--seeds" => args.seeds = number(&v, false),
-            "--recipients" => args.recipients = number(&v, false),
-            "--sizes" => {
-                args.sizes = v.split(',').map(|s| number(s, false) as u32).collect();
-            }
-            "--big" => args.big = number(&v, true),
-            "--big-numbers" => args.big_numbers = number(&v, false) as u32,
-            "--big-seeds" => args.big_seeds = number(&v, false),
-            _ => usage(&format!("unknown argument {arg:?}")),
-        }
-    }
-    args
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
 /// One simulated send: its timeline (for `ringmark backtest`) and the parsed events.
@@ -698,7 +667,7 @@ fn rows(
 }
 
 fn main() {
-    let args = parse_args();
+    let args = <Args as clap::Parser>::parse();
     let began = Instant::now();
     let default = json!({"lease_seconds": 7_200});
     println!(
