@@ -743,3 +743,56 @@ fn a_pool_past_max_holders_shows_new_recipients_the_fallback_and_keeps_serving_i
     assert_eq!(state["live"]["exhaustions"]["full"], 1, "{state}");
     assert_eq!(state["live"]["holders"], 2, "{state}");
 }
+
+/// A tap on the call button goes through the click route to the pool as a tap, and a call
+/// seconds later names the tapper confidently; the same show as an image leaves the call a
+/// toss-up between the two people shown the number within a minute of it.
+#[test]
+fn a_tap_on_the_call_button_just_before_a_call_names_the_tapper() {
+    let call_after = |tap: bool| {
+        let mut s = Service::new();
+        let (status, body) = s.admin(
+            "PUT",
+            "/v1/pools/p1",
+            json!({"numbers": ["+14155550101"], "fallback": "+14155550100",
+                   "lease_seconds": 3600, "exhaustion": {"share": {"max_holders": 2}}}),
+        );
+        assert_eq!(status, 200, "{body}");
+        let (_, body) = s.admin(
+            "POST",
+            "/v1/pools/p1/tokens",
+            json!({"campaign": "c1", "recipients": ["a", "b"]}),
+        );
+        let tokens = body["tokens"].as_array().unwrap().clone();
+        assert_eq!(
+            s.fetch(tokens[0]["number"].as_str().unwrap(), DESKTOP)
+                .status,
+            200
+        );
+        s.now += 10;
+        if tap {
+            let r = s.fetch(tokens[1]["click"].as_str().unwrap(), IPHONE);
+            assert_eq!(r.header_value("location"), Some("tel:+14155550101"));
+        } else {
+            assert_eq!(
+                s.fetch(tokens[1]["number"].as_str().unwrap(), IPHONE)
+                    .status,
+                200
+            );
+        }
+        s.now += 30;
+        let (status, body) = s.admin(
+            "POST",
+            "/v1/calls",
+            json!({"to": "+14155550101", "at": s.now}),
+        );
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    let opened = call_after(false);
+    assert!(opened["ambiguous"].as_bool().unwrap(), "{opened}");
+    let tapped = call_after(true);
+    assert_eq!(tapped["recipient"], "b", "{tapped}");
+    assert!(tapped["confidence"].as_f64().unwrap() > 0.95, "{tapped}");
+    assert_eq!(tapped["candidates"][1]["recipient"], "a", "{tapped}");
+}

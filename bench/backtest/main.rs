@@ -5,8 +5,8 @@
 //! (`ringmark::pool::sizing::recommend`), the pool size the forecast recommends for 90 %
 //! correct (added to the grid for each spread), the calibration of the default
 //! configuration, backtest speed (default and `legacy`) against a JSON-parse floor in the
-//! same run, and a robustness row with call delays of a shape the attribution model was not
-//! built for.
+//! same run, a robustness row with call delays of a shape the attribution model was not
+//! built for, and the same sends with taps on the snippet's call button (assumed rates).
 //!
 //! ```text
 //! cargo run --release --example backtest -- [--seeds 3] [--recipients 100000] [--sizes 1317,2000,4000,8173,20000]
@@ -36,6 +36,12 @@ const SPEED_RUNS: usize = 5;
 const TARGET_CORRECT: f64 = 0.9;
 /// The issue's target share of calls right and confident (≥ 0.8) at 2,000 numbers, 24 h.
 const TARGET_CONFIDENT: f64 = 0.55;
+/// Share of calls placed with the call button by a caller whose last open was on a phone, in
+/// the taps section (assumption).
+const TAP_TO_CALL_SHARE: f64 = 0.5;
+/// Share of phone openers who tap the call button and do not call, in the taps section: with
+/// [`TAP_TO_CALL_SHARE`], a tap turns into a call about 45 % of the time (assumption).
+const TAP_WITHOUT_CALL_RATE: f64 = 0.019;
 /// Exclusive lease of the `default` configuration, seconds (the forecast's lease).
 const LEASE_SECONDS: u32 = 7_200;
 
@@ -109,14 +115,60 @@ fn sizing(recipients: u64, spread_hours: f64, pool_size: Option<u32>) -> SizingI
     }
 }
 
-/// The stated confidence of every call of one backtest, from its call lines.
-fn confidences(numbers: u32, settings: &Value, timeline: &[u8]) -> Vec<f64> {
+/// The call lines of one backtest (the summary line left out).
+fn call_lines(numbers: u32, settings: &Value, timeline: &[u8]) -> Vec<Value> {
     let mut out = Vec::new();
     run(&pool_body(numbers, settings), timeline, &mut out).expect("backtest");
     out.split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
+        .filter(|v| v.get("summary").is_none())
+        .collect()
+}
+
+/// The stated confidence of every call of one backtest, from its call lines.
+fn confidences(numbers: u32, settings: &Value, timeline: &[u8]) -> Vec<f64> {
+    call_lines(numbers, settings, timeline)
+        .iter()
         .filter_map(|v| v.get("confidence").and_then(Value::as_f64))
+        .collect()
+}
+
+/// The send of the taps section: the default send plus taps on the call button at the rates
+/// the attribution model assumes (`ringmark_pool::tap`; both assumptions).
+fn with_taps(recipients: u64, spread: f64) -> SendModel {
+    SendModel {
+        tap_to_call_share: TAP_TO_CALL_SHARE,
+        tap_without_call_rate: TAP_WITHOUT_CALL_RATE,
+        ..model(recipients, spread, DelayShape::LogUniform)
+    }
+}
+
+/// Per call of a backtest: (tapped: the caller tapped the call button in the hour before
+/// the call, stated confidence, right). The tap is read from the timeline, the truth the
+/// attribution never sees.
+fn tap_calls(numbers: u32, settings: &Value, timeline: &[u8]) -> Vec<(bool, f64, bool)> {
+    let mut taps: HashMap<String, Vec<i64>> = HashMap::new();
+    for line in timeline.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let v: Value = serde_json::from_slice(line).expect("timeline line");
+        if v["signal"] == "click" {
+            let who = v["recipient"].as_str().expect("recipient").to_owned();
+            taps.entry(who)
+                .or_default()
+                .push(v["at"].as_i64().expect("at"));
+        }
+    }
+    call_lines(numbers, settings, timeline)
+        .iter()
+        .map(|v| {
+            let (at, caller) = (v["at"].as_i64().expect("at"), &v["recipient"]);
+            let tapped = caller
+                .as_str()
+                .and_then(|c| taps.get(c))
+                .is_some_and(|ts| ts.iter().any(|&t| t <= at && at - t <= 3_600));
+            let confidence = v["confidence"].as_f64().expect("confidence");
+            (tapped, confidence, v["top"] == *caller)
+        })
         .collect()
 }
 
@@ -452,6 +504,8 @@ fn main() {
         )
     );
 
+    taps_section(&args, &seeds, &focus, &configs[0].1, &focus_forecast);
+
     // Speed: the backtest against the floor of reading and parsing the same lines.
     let t = &timelines[&(0, 1)];
     let events = focus[0].events as f64;
@@ -501,4 +555,99 @@ fn main() {
         replay.as_secs_f64(),
         began.elapsed().as_secs_f64()
     );
+}
+
+/// The same sends with taps on the call button (assumed rates), at the focus size: the rows,
+/// the tap calls apart from the others, and calibration.
+fn taps_section(
+    args: &Args,
+    seeds: &[u64],
+    focus: &[Summary],
+    settings: &Value,
+    focus_forecast: &Forecast,
+) {
+    println!(
+        "\n## Taps on the call button: default, {FOCUS_SIZE} numbers, 24 h\n\n\
+         The same sends, plus: a call whose caller last opened on a phone is placed with the\n\
+         snippet's call button {:.0} % of the time (a `click` 3 s–1 h before it, 90 % within 2 min),\n\
+         and {:.1} % of phone openers who do not call tap it anyway (assumptions, so that a tap turns\n\
+         into a call about 45 % of the time, as `ringmark_pool::tap` assumes). \"Tap calls\" are calls\n\
+         whose caller tapped in the hour before.\n\n{HEADER}",
+        TAP_TO_CALL_SHARE * 100.0,
+        TAP_WITHOUT_CALL_RATE * 100.0
+    );
+    let label = FOCUS_SIZE.to_string();
+    println!(
+        "{}",
+        row(
+            &label,
+            "24 h",
+            "default, no taps",
+            focus,
+            Some(focus_forecast)
+        )
+    );
+    let timelines: Vec<Vec<u8>> = seeds
+        .iter()
+        .map(|&seed| timeline(&with_taps(args.recipients, SPREADS[0].1), seed))
+        .collect();
+    let runs: Vec<Summary> = timelines
+        .iter()
+        .map(|t| backtest(FOCUS_SIZE, settings, t))
+        .collect();
+    println!(
+        "{}",
+        row(&label, "24 h", "default, taps", &runs, Some(focus_forecast))
+    );
+    println!(
+        "\n| seed | calls | tap calls | tap calls right & confident | tap calls confidently wrong | other calls right & confident | other calls confidently wrong | fewest confidently wrong for {:.0} % right and confident |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|",
+        TARGET_CONFIDENT * 100.0
+    );
+    let mut pooled = [(0u64, 0u64, 0.0f64); 10];
+    for (&seed, t) in seeds.iter().zip(&timelines) {
+        let calls = tap_calls(FOCUS_SIZE, settings, t);
+        let share = |tapped: bool, right: bool| {
+            let of: Vec<_> = calls.iter().filter(|c| c.0 == tapped).collect();
+            let k = of.iter().filter(|c| c.1 >= 0.8 && c.2 == right).count();
+            format!("{} of {}", k, of.len())
+        };
+        let confidences: Vec<f64> = calls.iter().map(|c| c.1).collect();
+        for &(_, c, right) in &calls {
+            let d = ((c * 10.0) as usize).min(9);
+            pooled[d].0 += 1;
+            pooled[d].1 += u64::from(right);
+            pooled[d].2 += c;
+        }
+        println!(
+            "| {seed} | {} | {} | {} | {} | {} | {} | {} |",
+            calls.len(),
+            calls.iter().filter(|c| c.0).count(),
+            share(true, true),
+            share(true, false),
+            share(false, true),
+            share(false, false),
+            fewest_wrong(&confidences, TARGET_CONFIDENT).map_or("unreachable".into(), percent),
+        );
+    }
+    println!(
+        "\nCalibration with taps (pooled over seeds):\n\n| confidence | calls | mean confidence | accuracy |\n|---|---:|---:|---:|"
+    );
+    for (d, &(n, right, sum)) in pooled.iter().enumerate() {
+        let close = if d == 9 { ']' } else { ')' };
+        let band = format!(
+            "[{:.1}, {:.1}{close}",
+            d as f64 / 10.0,
+            (d + 1) as f64 / 10.0
+        );
+        if n == 0 {
+            println!("| {band} | 0 | – | – |");
+        } else {
+            println!(
+                "| {band} | {n} | {:.1} % | {:.1} % |",
+                sum / n as f64 * 100.0,
+                right as f64 / n as f64 * 100.0
+            );
+        }
+    }
 }

@@ -60,7 +60,22 @@ pub struct SendModel {
     /// Share of calls that carry caller ID (`from`) [1.0] (assumption). Every recipient
     /// calls from one fixed number of their own ([`caller_id`]).
     pub caller_id_rate: f64,
+    /// Share of calls placed with the snippet's call button when the caller's last open was on
+    /// a smartphone (the button shows on phones) [0: the issue's send has no taps]. Such a call
+    /// is preceded by the caller's `click` (a tap: `/c/{token}` answers `tel:`), [`TAP_LEAD`]
+    /// before it (assumption), and dials the number the tap showed. Each call draws alone.
+    pub tap_to_call_share: f64,
+    /// Share of smartphone human openers who do not call but tap the call button (cancelled in
+    /// the dialler) \[0\], 0–60 s after their last open (assumption). With `tap_to_call_share`
+    /// at 0.5, 0.019 makes a tap turn into a call about 45 % of the time, what the attribution
+    /// model assumes (`ringmark_pool::tap`).
+    pub tap_without_call_rate: f64,
 }
+
+/// The delay from a tap on the call button to the call, as (from, until, share) parts,
+/// log-uniform within each: 90 % within 3 s–2 min, 10 % within 2 min–1 h (assumption; the
+/// shape `ringmark_pool::tap` assumes).
+pub const TAP_LEAD: [(f64, f64, f64); 2] = [(3.0, 120.0, 0.9), (120.0, 3_600.0, 0.1)];
 
 /// One bucket of the call-delay distribution.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,6 +132,8 @@ impl Default for SendModel {
             call_delay_shape: DelayShape::LogUniform,
             second_call_rate: 0.2,
             caller_id_rate: 1.0,
+            tap_to_call_share: 0.0,
+            tap_without_call_rate: 0.0,
         }
     }
 }
@@ -133,6 +150,8 @@ impl SendModel {
             ("call_rate", self.call_rate),
             ("second_call_rate", self.second_call_rate),
             ("caller_id_rate", self.caller_id_rate),
+            ("tap_to_call_share", self.tap_to_call_share),
+            ("tap_without_call_rate", self.tap_without_call_rate),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(format!("{name}: {v} is not a share between 0 and 1"));
@@ -265,7 +284,21 @@ enum EventKind {
     Machine,
     Smartphone,
     Desktop,
-    Call { caller_id: bool },
+    /// A tap on the call button (a `click`, always from a smartphone).
+    Tap,
+    Call {
+        caller_id: bool,
+    },
+}
+
+/// A tap's lead before its call from two uniform draws (see [`TAP_LEAD`]).
+fn tap_lead(pick: f64, within: f64) -> f64 {
+    let (lo, hi, _) = if pick < TAP_LEAD[0].2 {
+        TAP_LEAD[0]
+    } else {
+        TAP_LEAD[1]
+    };
+    lo * (hi / lo).powf(within)
 }
 
 /// Writes the timeline of one simulated send as backtest JSON lines, sorted by `at`;
@@ -297,8 +330,9 @@ pub fn write_timeline<W: Write>(model: &SendModel, seed: u64, out: W) -> std::io
     let mut events = Vec::new();
     for index in 1..=model.recipients {
         let mut rng = Rng::new(seed, index);
-        // A fixed number of draws per recipient, in a fixed order (see the module docs).
-        let mut u = [0.0f64; 17];
+        // A fixed number of draws per recipient, in a fixed order (see the module docs); the
+        // taps' draws come last, so a send without taps is the same as before they existed.
+        let mut u = [0.0f64; 25];
         for x in &mut u {
             *x = rng.unit();
         }
@@ -320,6 +354,14 @@ pub fn write_timeline<W: Write>(model: &SendModel, seed: u64, out: W) -> std::io
             second_pick,
             second_within,
             second_cid,
+            first_tap,
+            first_tap_pick,
+            first_tap_within,
+            second_tap,
+            second_tap_pick,
+            second_tap_within,
+            tap_only,
+            tap_only_delay,
         ] = u;
         let delivered = spread * delivery;
         let mut seq = 0u8;
@@ -346,16 +388,36 @@ pub fn write_timeline<W: Write>(model: &SendModel, seed: u64, out: W) -> std::io
             continue;
         }
         let mut last = delivered + open_delay(first_delay);
+        let mut on_phone = device(first_device) == EventKind::Smartphone;
         push(last, device(first_device));
         if reopen < model.reopen_rate {
             last += open_delay(reopen_delay);
+            on_phone = device(reopen_device) == EventKind::Smartphone;
             push(last, device(reopen_device));
         }
         if call >= model.call_rate {
+            if on_phone && tap_only < model.tap_without_call_rate {
+                push(last + 60.0 * tap_only_delay, EventKind::Tap);
+            }
             continue;
         }
+        // A call placed with the call button: the tap comes its lead before the call (never
+        // before the open it was made from).
+        let tap_at = |call_at: f64, tap: f64, pick: f64, within: f64, after: f64| {
+            (on_phone && tap < model.tap_to_call_share)
+                .then(|| (call_at - tap_lead(pick, within)).max(after))
+        };
         let shape = model.call_delay_shape;
         let first_call = last + call_delay(&buckets, shape, call_pick, call_within);
+        if let Some(t) = tap_at(
+            first_call,
+            first_tap,
+            first_tap_pick,
+            first_tap_within,
+            last,
+        ) {
+            push(t, EventKind::Tap);
+        }
         push(
             first_call,
             EventKind::Call {
@@ -364,6 +426,15 @@ pub fn write_timeline<W: Write>(model: &SendModel, seed: u64, out: W) -> std::io
         );
         if second < model.second_call_rate {
             let t = first_call + call_delay(&buckets, shape, second_pick, second_within);
+            if let Some(tap) = tap_at(
+                t,
+                second_tap,
+                second_tap_pick,
+                second_tap_within,
+                first_call,
+            ) {
+                push(tap, EventKind::Tap);
+            }
             push(
                 t,
                 EventKind::Call {
@@ -394,6 +465,10 @@ pub fn write_timeline<W: Write>(model: &SendModel, seed: u64, out: W) -> std::io
                     r#"{{"at":{at},"kind":"open","recipient":"r{r}","campaign":{campaign},"signal":"human","device":"{device}"}}"#
                 )?
             }
+            EventKind::Tap => writeln!(
+                out,
+                r#"{{"at":{at},"kind":"open","recipient":"r{r}","campaign":{campaign},"signal":"click","device":"smartphone"}}"#
+            )?,
             EventKind::Call { caller_id: true } => writeln!(
                 out,
                 r#"{{"at":{at},"kind":"call","recipient":"r{r}","from":"{}"}}"#,
@@ -501,6 +576,25 @@ mod tests {
             assert_ne!(a, b);
             assert_eq!(opens(&a), opens(&b));
             assert_eq!(callers(&a), callers(&b));
+        }
+
+        /// The taps' draws come after every other draw, so a send with taps is the send
+        /// without them plus its `click` lines, byte for byte.
+        #[test]
+        fn taps_add_only_their_click_lines() {
+            let model = small(5_000);
+            let tapped = SendModel {
+                tap_to_call_share: 0.5,
+                tap_without_call_rate: 0.1,
+                ..model.clone()
+            };
+            const CLICK: &[u8] = br#""signal":"click""#;
+            let (plain, with) = (timeline(&model, 3), timeline(&tapped, 3));
+            let (clicks, rest): (Vec<&[u8]>, Vec<&[u8]>) = with
+                .split_inclusive(|&b| b == b'\n')
+                .partition(|l| l.windows(CLICK.len()).any(|w| w == CLICK));
+            assert!(!clicks.is_empty());
+            assert_eq!(rest.concat(), plain);
         }
     }
 
@@ -685,6 +779,7 @@ mod tests {
             human_opens: Vec<i64>,
             machine_opens: u32,
             calls: Vec<i64>,
+            taps: Vec<i64>,
         }
 
         fn people(model: &SendModel, seed: u64) -> HashMap<String, Person> {
@@ -697,6 +792,10 @@ mod tests {
                 match (l["kind"].as_str().unwrap(), l["signal"].as_str()) {
                     ("open", Some("human")) => p.human_opens.push(at),
                     ("open", Some("machine")) => p.machine_opens += 1,
+                    ("open", Some("click")) => {
+                        assert_eq!(l["device"], "smartphone");
+                        p.taps.push(at)
+                    }
                     ("call", _) => p.calls.push(at),
                     other => panic!("{other:?}"),
                 }
@@ -740,6 +839,50 @@ mod tests {
                 people
                     .values()
                     .all(|p| p.calls.is_empty() || !p.human_opens.is_empty())
+            );
+        }
+
+        #[test]
+        fn taps_come_at_their_rates_before_their_calls() {
+            let model = SendModel {
+                tap_to_call_share: 0.5,
+                tap_without_call_rate: 0.2,
+                ..small(N)
+            };
+            let people = people(&model, 13);
+            let (mut calls, mut caller_taps, mut openers, mut lone_tappers) = (0, 0, 0, 0);
+            for p in people.values().filter(|p| !p.human_opens.is_empty()) {
+                if p.calls.is_empty() {
+                    openers += 1;
+                    lone_tappers += usize::from(!p.taps.is_empty());
+                    assert!(p.taps.len() <= 1);
+                    continue;
+                }
+                calls += p.calls.len();
+                caller_taps += p.taps.len();
+                // Each tap leads one of the caller's calls by at most an hour, after an open.
+                for &tap in &p.taps {
+                    assert!(
+                        p.calls.iter().any(|&c| c >= tap && c - tap <= 3_600),
+                        "{tap}"
+                    );
+                    assert!(p.human_opens[0] <= tap);
+                }
+            }
+            // A call is tapped when the caller last opened on a phone (half the opens) and
+            // drew a tap; a non-caller taps when their last open was on a phone and they drew one.
+            let phone = model.smartphone_share;
+            near(
+                "tapped calls",
+                caller_taps,
+                calls,
+                model.tap_to_call_share * phone,
+            );
+            near(
+                "taps without a call",
+                lone_tappers,
+                openers,
+                model.tap_without_call_rate * phone,
             );
         }
 

@@ -57,6 +57,10 @@ export interface SendModel {
   second_call_rate: number;
   /** Share of calls that carry caller ID [1]. */
   caller_id_rate: number;
+  /** Share of calls placed with the snippet's call button when the caller last opened on a phone [0]: a `click` shortly before the call. */
+  tap_to_call_share: number;
+  /** Share of phone openers who tap the call button without calling [0]. */
+  tap_without_call_rate: number;
 }
 
 /** How a pool picks a free number: least recently released (`lru`, the default), or a seeded random order. */

@@ -7,6 +7,9 @@
 //!
 //! * `density(t − shown)` from the pool's call-delay model ([`crate::delay`]): `shown` is the
 //!   last time the candidate was shown X (a grant, a renewal, a re-open in their tail);
+//! * `+ TAP_LR · tap_density(t − shown)` when that last show was a tap on the snippet's call
+//!   button ([`crate::tap`]): the dialler opened with the number, and the call follows within
+//!   a minute or two, or not at all;
 //! * × [`MACHINE_SEEN`] for a machine-only soft hold (a proxy or prefetch fetched the fallback;
 //!   a person may or may not have looked at it);
 //! * × [`MOVED`] when the candidate was shown *another* number after X and before the call (a
@@ -129,7 +132,10 @@ pub(crate) struct Raw {
     pub delay: Option<i64>,
     pub weight: f64,
     /// The weight's factors other than the delay density (machine-only, moved).
-    factor: f64,
+    pub factor: f64,
+    /// The tap's likelihood, [`crate::tap::TAP_LR`] × its delay density, when the last show
+    /// was a tap on the call button (else 0): added to the open delay's density.
+    pub tap: f64,
     pub linked: bool,
 }
 
@@ -276,6 +282,14 @@ impl Pool {
         let end = slot.history.partition_point(|iv| iv.since <= t);
         // One candidate per association in the window: its delay since it was last shown and
         // its weight's factors.
+        // The tap's likelihood for an association whose last show was a tap (see `tap`).
+        let tap_of = |iv: &Interval, delay: i64| {
+            if iv.clicked && iv.touched() <= t {
+                crate::tap::TAP_LR * crate::tap::density(delay)
+            } else {
+                0.0
+            }
+        };
         let weigh = |iv: &Interval| -> Option<(i64, f64, f64)> {
             let touched = iv.touched();
             let shown = if touched <= t { touched } else { iv.since };
@@ -290,7 +304,11 @@ impl Pool {
             if iv.moved && t >= iv.tail_until() {
                 factor *= MOVED;
             }
-            Some((delay, self.delays.density(delay) * factor, factor))
+            let mut density = self.delays.density(delay);
+            if iv.clicked {
+                density += tap_of(iv, delay);
+            }
+            Some((delay, density * factor, factor))
         };
         let raw_of = |iv: &Interval, delay: i64, weight: f64, factor: f64| Raw {
             holder: iv.holder,
@@ -301,6 +319,7 @@ impl Pool {
             delay: Some(delay),
             weight,
             factor,
+            tap: tap_of(iv, delay),
             linked: false,
         };
         let history = &slot.history[..end];
@@ -381,7 +400,7 @@ impl Pool {
                     // A repeat caller calls again relative to their last contact: the show or
                     // their earlier call, whichever is more recent.
                     let since_contact = r.delay.map_or(t - at, |d| d.min(t - at));
-                    r.weight = self.delays.density(since_contact) * r.factor * ratio;
+                    r.weight = (self.delays.density(since_contact) + r.tap) * r.factor * ratio;
                     r.linked = true;
                 }
                 None => {
@@ -395,6 +414,7 @@ impl Pool {
                         delay: None,
                         weight: outsider * ratio,
                         factor: 1.0,
+                        tap: 0.0,
                         linked: true,
                     });
                 }
@@ -601,6 +621,7 @@ mod tests {
                     weight: f64::from((next() % 4) as u32) * 0.25, // many ties
                     delay: None,
                     factor: 1.0,
+                    tap: 0.0,
                     linked: false,
                 })
                 .collect();

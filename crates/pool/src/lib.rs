@@ -24,8 +24,8 @@
 //!   crosses the threshold (75%, Call Dynamics) upward.
 //! * **Attribution is a probability** (`attribution.rs`, `delay.rs`): everyone shown the
 //!   called number in the window is a candidate, weighed by the call-delay density at the time
-//!   since they saw it and by caller-ID evidence; the pool re-learns the delay model from its
-//!   own calls.
+//!   since they saw it, by a tap on the call button just before the call (`tap.rs`) and by
+//!   caller-ID evidence; the pool re-learns the delay model from its own calls.
 //! * **Proxies do not eat the pool**: a [`Signal::Machine`] (Apple MPP prefetch,
 //!   scanners, bots, image proxies) never takes an exclusive lease. A recipient who already
 //!   holds a number (exclusive, shared or tail) gets that number back; one who holds nothing
@@ -70,6 +70,7 @@ mod reuse;
 pub mod sizing;
 mod snapshot;
 mod stats;
+pub mod tap;
 
 pub use attribution::{
     Attribution, CALLER_ID_LR, Call, Candidate, MACHINE_SEEN, MAX_CANDIDATES, MOVED,

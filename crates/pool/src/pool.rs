@@ -121,6 +121,10 @@ pub(crate) struct Interval {
     /// The holder was shown another number after this one (and the association was cut then):
     /// they dial the newer one. Sits in the record's padding (still 32 bytes).
     pub moved: bool,
+    /// The latest show (`touched`) was a tap on the snippet's call button (a `click`), not an
+    /// image: a call is likeliest within a minute of it (see `attribution`). Cleared by the
+    /// holder's next human open. In the padding too.
+    pub clicked: bool,
 }
 
 fn offset(since: i64, t: i64) -> u32 {
@@ -145,6 +149,7 @@ impl Interval {
             device,
             kind,
             moved: false,
+            clicked: false,
         };
         iv.set_excl_until(excl_until);
         iv.set_tail_until(tail_until);
@@ -931,7 +936,13 @@ impl Pool {
             let prev_slot = self.holders[h as usize].slot;
             let (slot, lease, exhausted) = match signal {
                 Signal::Machine => self.open_machine(h, d, now),
-                Signal::Human | Signal::Click => self.open_human(h, d, now, events),
+                Signal::Human | Signal::Click => {
+                    let opened = self.open_human(h, d, now, events);
+                    // Every human open shows the holder their current association's number
+                    // now; whether that show was a tap is the click evidence.
+                    self.iv_mut(h).clicked = signal == Signal::Click;
+                    opened
+                }
             };
             (
                 self.number(slot),
@@ -1361,12 +1372,13 @@ impl Pool {
                 if repeat {
                     continue;
                 }
-                evidence.extend(
-                    scored
-                        .raw
-                        .iter()
-                        .filter_map(|r| r.delay.map(|d| (d, r.weight / scored.total))),
-                );
+                // A tapper's weight is part open, part tap: only the open's part is evidence
+                // about the open delays (the posterior that the call followed the show, not
+                // the tap).
+                evidence.extend(scored.raw.iter().filter_map(|r| {
+                    r.delay
+                        .map(|d| (d, (r.weight - r.tap * r.factor).max(0.0) / scored.total))
+                }));
             }
             self.delays = DelayModel::learned(evidence, &exposure);
         }
@@ -1453,3 +1465,7 @@ impl Pool {
         Ok(pool)
     }
 }
+
+// An association record stays 32 bytes with `moved` and `clicked` in its padding: a pool
+// holds one per show of a number within the attribution window.
+const _: () = assert!(std::mem::size_of::<Interval>() == 32);

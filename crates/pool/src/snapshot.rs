@@ -53,8 +53,9 @@ pub(crate) struct Snapshot {
 }
 
 /// The snapshot format written now. 2: intervals carry `moved`, calls carry `posterior`, the
-/// delay model's counts and exposure are stored.
-pub(crate) const FORMAT: u32 = 2;
+/// delay model's counts and exposure are stored. 3: intervals carry `clicked` (a format-2
+/// snapshot loads with none: it was written before a tap was told from an open).
+pub(crate) const FORMAT: u32 = 3;
 /// Snapshots without a version field.
 const LEGACY: u32 = 1;
 
@@ -105,6 +106,9 @@ struct SnapInterval {
     /// The holder was shown another number after this one (absent: false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     moved: bool,
+    /// The latest show was a tap on the call button (absent: false; format 3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    clicked: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -145,6 +149,7 @@ impl From<&Interval> for SnapInterval {
             excl_until: iv.excl_until(),
             tail_until: iv.tail_until(),
             moved: iv.moved,
+            clicked: iv.clicked,
         }
     }
 }
@@ -275,6 +280,7 @@ impl TryFrom<Snapshot> for Pool {
                 );
                 rec.set_touched(iv.touched);
                 rec.moved = iv.moved;
+                rec.clicked = iv.clicked;
                 history.push(rec);
             }
             if n.held

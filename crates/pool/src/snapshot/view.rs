@@ -213,10 +213,11 @@ mod tests {
     #[test]
     fn the_view_writes_the_owned_snapshots_text() {
         let mut rng = Rng(0x5eed_f00d_5a4e);
-        let mut seen = [0usize; 5];
+        let mut seen = [0usize; 6];
         let optional = [
             "\"association\"",
             "\"moved\"",
+            "\"clicked\"",
             "\"posterior\"",
             "\"delay_counts\"",
             "\"delay_exposure\"",
