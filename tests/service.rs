@@ -794,5 +794,9 @@ fn a_tap_on_the_call_button_just_before_a_call_names_the_tapper() {
     let tapped = call_after(true);
     assert_eq!(tapped["recipient"], "b", "{tapped}");
     assert!(tapped["confidence"].as_f64().unwrap() > 0.95, "{tapped}");
+    assert!(
+        tapped["reason"].as_str().unwrap().starts_with("tap: "),
+        "{tapped}"
+    );
     assert_eq!(tapped["candidates"][1]["recipient"], "a", "{tapped}");
 }

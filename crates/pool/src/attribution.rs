@@ -82,7 +82,9 @@ pub struct Attribution {
     /// The call went to the overflow number.
     pub overflow: bool,
     /// `code: human text`; codes: `exclusive`, `shared`, `tail`, `soft_hold`, `fallback`,
-    /// `overflow`, `late_call`, `caller_id_link`, `retired_number`, `no_candidates`, `unknown_number`.
+    /// `overflow`, `late_call`, `caller_id_link`, `tap` (the top candidate tapped the call
+    /// button within the hour before the call), `retired_number`, `no_candidates`,
+    /// `unknown_number`.
     pub reason: String,
 }
 
@@ -526,6 +528,11 @@ impl Pool {
             (
                 "caller_id_link",
                 "caller ID links to a recipient of an earlier attributed call",
+            )
+        } else if top.tap > 0.0 {
+            (
+                "tap",
+                "the recipient tapped the call button within the hour before the call",
             )
         } else {
             match top.state {

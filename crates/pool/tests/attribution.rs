@@ -233,6 +233,8 @@ mod taps {
         let tapped = scene(Signal::Click, 15);
         assert_eq!(recipients(&tapped), ["r0", "r1"], "{tapped:?}");
         assert!(!tapped.ambiguous && tapped.confidence > 0.95, "{tapped:?}");
+        assert!(tapped.reason.starts_with("tap: "), "{}", tapped.reason);
+        assert!(!opened.reason.starts_with("tap"), "{}", opened.reason);
     }
 
     #[test]
