@@ -123,7 +123,7 @@ pub(crate) struct Interval {
     pub moved: bool,
     /// The latest show (`touched`) was a tap on the snippet's call button (a `click`), not an
     /// image: a call is likeliest within a minute of it (see `attribution`). Cleared by the
-    /// holder's next human open. In the padding too.
+    /// holder's next human open; only ever set on a pool number. In the padding too.
     pub clicked: bool,
 }
 
@@ -939,8 +939,13 @@ impl Pool {
                 Signal::Human | Signal::Click => {
                     let opened = self.open_human(h, d, now, events);
                     // Every human open shows the holder their current association's number
-                    // now; whether that show was a tap is the click evidence.
-                    self.iv_mut(h).clicked = signal == Signal::Click;
+                    // now; whether that show was a tap is the click evidence. Only on a pool
+                    // number: the fallback and overflow numbers are lines people also call
+                    // from elsewhere, as often as the business is called, which the pool cannot
+                    // weigh against a tap.
+                    let iv = self.iv_mut(h);
+                    iv.clicked = signal == Signal::Click
+                        && matches!(iv.kind, Kind::Exclusive | Kind::Shared);
                     opened
                 }
             };

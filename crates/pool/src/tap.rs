@@ -19,6 +19,10 @@
 //!   busy line), log-uniform within each part like the open delays. After an hour the tap is
 //!   an ordinary show.
 //!
+//! Only a tap on a pool number counts: the fallback and overflow numbers are lines people also
+//! call from elsewhere (a business's main line), at a rate the pool does not know, so a call to
+//! one seconds after a tap is not the tapper's with the same odds.
+//!
 //! Unlike the open delays, the pool does not re-learn this model from its calls: a pool sees
 //! few taps, and the model only has to rank a tapper far above people shown the number hours
 //! before, which its order of magnitude does whatever the exact shape.

@@ -237,6 +237,27 @@ mod taps {
         assert!(!opened.reason.starts_with("tap"), "{}", opened.reason);
     }
 
+    /// The fallback is a line people also call from elsewhere: a tap on it seconds before a
+    /// call to it weighs as the image would.
+    #[test]
+    fn a_tap_on_the_fallback_number_weighs_as_an_open() {
+        let call_after = |signal: Signal| {
+            let mut p = pool(1, Exhaustion::Fallback);
+            p.open(&who(0), Signal::Human, "d", T0);
+            let (a1, _) = p.open(&who(1), Signal::Human, "d", T0 + M);
+            let (a2, _) = p.open(&who(2), signal, "d", T0 + 2 * M);
+            assert_eq!(
+                (a1.number.as_str(), a2.number.as_str()),
+                (FALLBACK, FALLBACK)
+            );
+            p.attribute(&call(FALLBACK, T0 + 2 * M + 15, None))
+        };
+        let (opened, tapped) = (call_after(Signal::Human), call_after(Signal::Click));
+        assert_eq!(opened.candidates, tapped.candidates);
+        assert_eq!(opened.confidence, tapped.confidence);
+        assert!(!tapped.reason.starts_with("tap"), "{}", tapped.reason);
+    }
+
     #[test]
     fn past_its_hour_a_tap_weighs_as_an_open() {
         let (opened, tapped) = (scene(Signal::Human, 2 * H), scene(Signal::Click, 2 * H));
