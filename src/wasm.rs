@@ -583,6 +583,29 @@ impl WasmPoolObject {
             .map(|inner| WasmPoolObject { inner })
             .map_err(|e| JsError::new(&e))
     }
+    /// The query for the rows `load_streamed` takes: `load_query()`'s but the
+    /// snapshot's parts.
+    pub fn rows_query(stored_row: &str) -> String {
+        PoolObject::rows_query(stored_row).to_owned()
+    }
+    /// The query whose rows (`{b}`, in order) are the snapshot's parts, or
+    /// `undefined` for a store that keeps none (format 1).
+    pub fn parts_query(stored_row: &str) -> Option<String> {
+        PoolObject::parts_query(stored_row).map(str::to_owned)
+    }
+    /// Rebuilds the engine from the rows of `rows_query()` and the snapshot's
+    /// parts, which `next_part()` returns one at a time (a string, then
+    /// `undefined` when there are no more): the engine reads each part as it
+    /// parses, so the whole snapshot text is never in memory on either side.
+    pub fn load_streamed(
+        rows_json: String,
+        next_part: &js_sys::Function,
+    ) -> Result<WasmPoolObject, JsError> {
+        let parts = std::iter::from_fn(|| next_part.call0(&JsValue::NULL).ok()?.as_string());
+        PoolObject::load_streamed(rows_json, parts)
+            .map(|inner| WasmPoolObject { inner })
+            .map_err(|e| JsError::new(&e))
+    }
     /// Handles one command.
     pub fn handle(&mut self, command: &str) -> WasmOutcome {
         self.inner.handle_json(command, now_secs()).into()

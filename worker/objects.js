@@ -27,7 +27,21 @@ class EngineObject extends DurableObject {
   load() {
     const sql = this.ctx.storage.sql;
     const stored = sql.exec(this.Engine.stored_query()).one();
-    const rows = stored.stored ? sql.exec(this.Engine.load_query(JSON.stringify(stored))).toArray() : [];
+    const row = JSON.stringify(stored);
+    // The pool's snapshot comes in parts, handed over one at a time as the engine parses them
+    // (`load_streamed`): neither side then holds the whole snapshot text, which in a large pool
+    // was most of a reload's peak (the rows, their JSON text, and the engine's copies of both).
+    const parts = stored.stored ? this.Engine.parts_query?.(row) : undefined;
+    if (parts !== undefined) {
+      const rows = sql.exec(this.Engine.rows_query(row)).toArray();
+      const cursor = sql.exec(parts);
+      this.engine = this.Engine.load_streamed(JSON.stringify(rows), () => {
+        const next = cursor.next();
+        return next.done ? undefined : next.value.b;
+      });
+      return;
+    }
+    const rows = stored.stored ? sql.exec(this.Engine.load_query(row)).toArray() : [];
     this.engine = this.Engine.load(JSON.stringify(rows));
   }
 

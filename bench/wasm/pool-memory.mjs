@@ -3,8 +3,9 @@
 // of fresh recipients, in coalesced batches of 32 prefetches) as the Durable Object would be, then the
 // high-water mark of its WebAssembly memory (which never shrinks: it is the peak, snapshots included),
 // the writes read as the adapter reads them. Then, in another fresh process, the engine reloaded from
-// the rows those writes left (`PoolObject.load` of what its load query would read: the settings, the
-// last snapshot's parts, the events after it), and that load's high-water mark: an object is evicted
+// the rows those writes left (what its load queries would read: the settings, the last snapshot's parts,
+// handed over one at a time as the adapter does, the events after it), that load's high-water mark and
+// time, and the most text JavaScript handed to the engine at once: an object is evicted
 // and reloaded routinely, so what it holds must load within the limit too.
 // A Durable Object has 128 MB for everything (developers.cloudflare.com/durable-objects/platform/limits).
 //   node bench/wasm/pool-memory.mjs [recipients...=50000 100000 200000]   (one fresh process each)
@@ -96,12 +97,31 @@ async function once(n, rowsPath) {
   return { recipients: n, wasm_memory_mb: memory.buffer.byteLength / 1e6, snapshots, largest_writes_mb: largest / 1e6 };
 }
 
-/** A fresh engine loaded from the stored rows, as the adapter loads it (`load(JSON.stringify(rows))`). */
+/**
+ * A fresh engine loaded from the stored rows, as the adapter loads it: the snapshot's parts handed over
+ * one at a time (`load_streamed`), or, from a build before it, every row in one text
+ * (`load(JSON.stringify(rows))`). Also the load's time, and the most text JavaScript handed over at once.
+ */
 async function reload(rowsPath) {
   const { mod, memory } = await engineModule();
-  const engine = mod.PoolObject.load(readFileSync(rowsPath, "utf8"));
+  let text = readFileSync(rowsPath, "utf8");
+  let engine;
+  let handed = text.length;
+  const t0 = performance.now();
+  if (mod.PoolObject.load_streamed) {
+    const all = JSON.parse(text);
+    text = null;
+    const parts = all.filter((r) => r.t === "sp").map((r) => r.b);
+    const rows = JSON.stringify(all.filter((r) => r.t !== "sp"));
+    handed = rows.length + Math.max(0, ...parts.map((p) => p.length));
+    let i = 0;
+    engine = mod.PoolObject.load_streamed(rows, () => (i < parts.length ? parts[i++] : undefined));
+  } else {
+    engine = mod.PoolObject.load(text);
+  }
+  const ms = performance.now() - t0;
   engine.free();
-  return { reload_mb: memory.buffer.byteLength / 1e6 };
+  return { reload_mb: memory.buffer.byteLength / 1e6, reload_ms: ms, handed_mb: handed / 1e6 };
 }
 
 const args = process.argv.slice(2);
@@ -120,15 +140,17 @@ if (process.env.POOL_MEMORY_CHILD === "feed") {
       }),
     );
   const mb = (x, n) => `${x.toFixed(1)} MB | ${((x * 1e6) / n).toFixed(0)} B`;
-  console.log("| recipients held | wasm memory (high-water) | per recipient | snapshots written | largest writes text | reload from storage (high-water) | per recipient |");
-  console.log("|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| recipients held | wasm memory (high-water) | per recipient | snapshots written | largest writes text | reload from storage (high-water) | per recipient | reload time | most text handed over at once |");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   try {
     for (const n of args.length > 0 ? args.map(Number) : [50_000, 100_000, 200_000]) {
       const rows = join(dir, `rows-${n}.json`);
       const r = child("feed", String(n), rows);
       const l = child("reload", rows);
       rmSync(rows);
-      console.log(`| ${r.recipients} | ${mb(r.wasm_memory_mb, n)} | ${r.snapshots} | ${r.largest_writes_mb.toFixed(1)} MB | ${mb(l.reload_mb, n)} |`);
+      console.log(
+        `| ${r.recipients} | ${mb(r.wasm_memory_mb, n)} | ${r.snapshots} | ${r.largest_writes_mb.toFixed(1)} MB | ${mb(l.reload_mb, n)} | ${l.reload_ms.toFixed(0)} ms | ${l.handed_mb.toFixed(1)} MB |`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

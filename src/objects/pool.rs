@@ -122,16 +122,53 @@ fn read_rows(rows_json: &str) -> Result<Vec<Row>, String> {
     serde_json::from_str(rows_json).map_err(|e| format!("load rows: {e}"))
 }
 
-/// A stored snapshot's parts (in order) as one text, in a buffer of exactly
-/// its length, each part freed once copied: collecting them into a `String`
-/// doubles its buffer as it grows, up to twice the snapshot, next to the
-/// parts, at the peak of a reload.
-fn join_parts(parts: Vec<(i64, String)>) -> String {
-    let mut text = String::with_capacity(parts.iter().map(|(_, part)| part.len()).sum());
-    for (_, part) in parts {
-        text.push_str(&part);
+/// A stored snapshot's parts, in order, read as one text without ever being
+/// one: each part is dropped once read, so a reload holds one part of the text
+/// at a time next to the pool being parsed from it (the text whole, joined,
+/// was a third of a large pool's reload peak).
+struct PartsReader<I> {
+    parts: I,
+    current: Vec<u8>,
+    at: usize,
+}
+
+impl<I: Iterator<Item = String>> PartsReader<I> {
+    fn new(parts: I) -> Self {
+        PartsReader {
+            parts,
+            current: Vec::new(),
+            at: 0,
+        }
     }
-    text
+}
+
+impl<I: Iterator<Item = String>> std::io::Read for PartsReader<I> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.current.len() {
+            match self.parts.next() {
+                Some(part) => {
+                    self.current = part.into_bytes();
+                    self.at = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+        let rest = self.current.get(self.at..).unwrap_or_default();
+        let n = buf.len().min(rest.len());
+        buf.iter_mut().zip(rest).for_each(|(to, from)| *to = *from);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// The pool parsed from its snapshot's parts as they come (see [`PartsReader`]),
+/// and the snapshot's length in bytes.
+fn parse_parts(parts: impl Iterator<Item = String>) -> Result<(Pool, usize), String> {
+    let mut bytes = 0usize;
+    let counted = parts.inspect(|p| bytes += p.len());
+    let pool =
+        serde_json::from_reader(PartsReader::new(counted)).map_err(|e| format!("snapshot: {e}"))?;
+    Ok((pool, bytes))
 }
 
 /// A command's JSON text read, or why not (`bad_command`).
@@ -204,6 +241,32 @@ impl PoolObject {
         }
     }
 
+    /// The query for the rows [`PoolObject::load_streamed`] takes: those of
+    /// [`PoolObject::load_query`] but the snapshot's parts, which
+    /// [`PoolObject::parts_query`] reads.
+    pub fn rows_query(stored_row: &str) -> &'static str {
+        if stored_has(stored_row, "calls") && stored_has(stored_row, "parts") {
+            Self::LOAD_WITH_CALLS_BUT_PARTS
+        } else {
+            Self::LOAD
+        }
+    }
+
+    /// [`PoolObject::LOAD_WITH_CALLS`] without the snapshot's parts.
+    pub const LOAD_WITH_CALLS_BUT_PARTS: &'static str = "SELECT 'kv' AS t, k AS a, v AS b FROM kv \
+         UNION ALL SELECT 'ev' AS t, seq AS a, body AS b FROM events \
+         WHERE seq > COALESCE((SELECT CAST(v AS INTEGER) FROM kv WHERE k = 'snapshot_seq'), 0) \
+         UNION ALL SELECT 'call' AS t, call_id AS a, body AS b FROM calls \
+         ORDER BY t DESC, a";
+
+    /// The query whose rows (`{b}`: one part's text each, in order) are the
+    /// snapshot's parts, for a store the `stored` row (JSON) says has them;
+    /// `None` for format 1, which kept the snapshot whole among the rows.
+    pub fn parts_query(stored_row: &str) -> Option<&'static str> {
+        (stored_has(stored_row, "calls") && stored_has(stored_row, "parts"))
+            .then_some("SELECT body AS b FROM snapshot_parts ORDER BY part")
+    }
+
     /// Rebuilds the engine from the rows of [`PoolObject::LOAD`], migrating
     /// values stored in older formats.
     ///
@@ -211,7 +274,7 @@ impl PoolObject {
     /// A message when the stored rows cannot be read or replayed (the adapter
     /// then answers `unreachable`, and image URLs fall back).
     pub fn load(rows_json: &str) -> Result<Self, String> {
-        Self::from_rows(read_rows(rows_json)?)
+        Self::from_rows(read_rows(rows_json)?, std::iter::empty())
     }
 
     /// [`PoolObject::load`] of a rows text the caller hands over, freed as
@@ -224,11 +287,30 @@ impl PoolObject {
     pub fn load_owned(rows_json: String) -> Result<Self, String> {
         let rows = read_rows(&rows_json)?;
         drop(rows_json);
-        Self::from_rows(rows)
+        Self::from_rows(rows, std::iter::empty())
     }
 
-    /// The engine from its stored rows (each row's text moved, not copied).
-    fn from_rows(rows: Vec<Row>) -> Result<Self, String> {
+    /// Rebuilds the engine from the rows of [`PoolObject::rows_query`] and the
+    /// snapshot's parts from [`PoolObject::parts_query`], one at a time: the
+    /// adapter hands each part over as the engine reads it, so neither side
+    /// ever holds the whole snapshot text (the reload of a large pool peaked
+    /// at the rows, their text, the snapshot joined from them and the pool
+    /// parsed from that).
+    ///
+    /// # Errors
+    /// As [`PoolObject::load`].
+    pub fn load_streamed(
+        rows_json: String,
+        parts: impl Iterator<Item = String>,
+    ) -> Result<Self, String> {
+        let rows = read_rows(&rows_json)?;
+        drop(rows_json);
+        Self::from_rows(rows, parts)
+    }
+
+    /// The engine from its stored rows (each row's text moved, not copied) and
+    /// the snapshot parts not among them.
+    fn from_rows(rows: Vec<Row>, streamed: impl Iterator<Item = String>) -> Result<Self, String> {
         let mut kv = BTreeMap::new();
         let mut events = Vec::new();
         let mut calls = BTreeMap::new();
@@ -255,17 +337,21 @@ impl PoolObject {
             return Ok(PoolObject::empty());
         };
         let settings: PoolSettings = stored::decode(SETTINGS, settings)?;
-        // Format 2 keeps the snapshot in parts; format 1 kept it whole in kv.
+        // Format 2 keeps the snapshot in parts (among the rows, or streamed); format 1 kept it
+        // whole in kv.
         parts.sort_by_key(|(part, _)| *part);
-        let snapshot: String = if parts.is_empty() {
-            kv.remove("snapshot").ok_or("no snapshot")?
+        let mut parts = parts
+            .into_iter()
+            .map(|(_, text)| text)
+            .chain(streamed)
+            .peekable();
+        let (mut pool, snapshot_bytes): (Pool, usize) = if parts.peek().is_some() {
+            parse_parts(parts)?
         } else {
-            join_parts(parts)
+            let snapshot = kv.remove("snapshot").ok_or("no snapshot")?;
+            let pool = serde_json::from_str(&snapshot).map_err(|e| format!("snapshot: {e}"))?;
+            (pool, snapshot.len())
         };
-        let mut pool: Pool =
-            serde_json::from_str(&snapshot).map_err(|e| format!("snapshot: {e}"))?;
-        let snapshot_bytes = snapshot.len();
-        drop(snapshot);
         let stats = match kv.get("stats") {
             Some(s) => stored::decode(STATS, s)?,
             None => OpenStats::default(),

@@ -62,12 +62,35 @@ impl PoolSlot {
         outcome.answer
     }
 
-    /// What the platform does after evicting the object: a fresh engine from its storage.
+    /// What the platform does after evicting the object: a fresh engine from its storage,
+    /// loaded as `worker/objects.js` loads it (the snapshot's parts handed over one at a time).
     pub fn reload(&mut self) {
+        let loaded = match self.store.stored_row(PoolObject::STORED) {
+            Some(row) => match PoolObject::parts_query(&row) {
+                Some(parts) => {
+                    let rows = self.store.rows(PoolObject::rows_query(&row));
+                    let parts = self.store.query(parts);
+                    let parts = parts
+                        .as_array()
+                        .expect("rows")
+                        .iter()
+                        .map(|r| r["b"].as_str().expect("a part's text").to_owned());
+                    PoolObject::load_streamed(rows, parts.collect::<Vec<_>>().into_iter())
+                }
+                None => PoolObject::load(&self.store.rows(PoolObject::load_query(&row))),
+            },
+            None => PoolObject::load("[]"),
+        };
+        self.engine = loaded.expect("a pool object reloads from its own storage");
+    }
+
+    /// The engine [`PoolSlot::reload`] would load, from every row at once instead
+    /// (`PoolObject::load`, the path the snapshot's parts took before they were streamed).
+    pub fn loaded_whole(&self) -> PoolObject {
         let rows = self
             .store
             .load_rows(PoolObject::STORED, PoolObject::load_query);
-        self.engine = PoolObject::load(&rows).expect("a pool object reloads from its own storage");
+        PoolObject::load(&rows).expect("a pool object loads from all its rows at once")
     }
 }
 

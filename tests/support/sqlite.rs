@@ -121,6 +121,18 @@ impl Store {
         }
     }
 
+    /// The `stored` query's row (JSON) when it says the engine's tables exist.
+    pub fn stored_row(&self, stored: &str) -> Option<String> {
+        let rows: Value = serde_json::from_str(&rows_json(&self.conn, stored)).expect("JSON");
+        let row = rows.get(0).cloned().unwrap_or(Value::Null);
+        (row.get("stored").and_then(Value::as_i64) == Some(1)).then(|| row.to_string())
+    }
+
+    /// A query's rows as the JSON text the adapter hands an engine.
+    pub fn rows(&self, sql: &str) -> String {
+        rows_json(&self.conn, sql)
+    }
+
     /// Every table's rows, sorted: the whole of what is stored.
     pub fn dump(&self) -> String {
         let mut tables: Vec<String> = Vec::new();
