@@ -334,7 +334,8 @@ impl Service {
                     }
                     Target::Webhooks => {
                         self.webhook_commands += 1;
-                        let random = [self.webhook_commands as u8; ringmark::objects::outbox::RANDOM_BYTES];
+                        let random =
+                            [self.webhook_commands as u8; ringmark::objects::outbox::RANDOM_BYTES];
                         let outcome = self.webhooks.handle_json(command, now, &random);
                         let result = settle(&outcome, "webhooks", command);
                         (outcome, result)
@@ -353,7 +354,10 @@ impl Service {
                 // Webhook events are announcements of what the request did, not part of it:
                 // kept apart (and checked: the object takes every one).
                 if *target == Target::Webhooks {
-                    assert!(result.is_ok(), "the webhooks object refused {command}: {result:?}");
+                    assert!(
+                        result.is_ok(),
+                        "the webhooks object refused {command}: {result:?}"
+                    );
                 } else {
                     self.deliveries.push(Delivery {
                         target: target.clone(),
@@ -615,10 +619,31 @@ impl Service {
         let Some(slot) = self.pools.get_mut(pool) else {
             return;
         };
-        let rows = slot.store.load_rows(PoolObject::STORED, PoolObject::load_query);
-        slot.engine = PoolObject::load(&rows).unwrap_or_else(|e| {
-            panic!("pool {pool} does not load from its own storage: {e}\nrows {rows}")
-        });
+        // As the adapter loads it: the snapshot's parts one at a time (`worker/objects.js`).
+        let loaded = match slot.store.stored_row(PoolObject::STORED) {
+            Some(row) => match PoolObject::parts_query(&row) {
+                Some(parts) => {
+                    let parts = slot.store.query(parts);
+                    let parts: Vec<String> = parts
+                        .as_array()
+                        .map(|rows| {
+                            rows.iter()
+                                .filter_map(|r| r["b"].as_str())
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    PoolObject::load_streamed(
+                        slot.store.rows(PoolObject::rows_query(&row)),
+                        parts.into_iter(),
+                    )
+                }
+                None => PoolObject::load(&slot.store.rows(PoolObject::load_query(&row))),
+            },
+            None => PoolObject::load("[]"),
+        };
+        slot.engine = loaded
+            .unwrap_or_else(|e| panic!("pool {pool} does not load from its own storage: {e}"));
         let after = self.pool_state(pool);
         assert_eq!(
             before, after,
