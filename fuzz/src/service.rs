@@ -619,30 +619,9 @@ impl Service {
         let Some(slot) = self.pools.get_mut(pool) else {
             return;
         };
-        // As the adapter loads it: the snapshot's parts one at a time (`worker/objects.js`).
-        let loaded = match slot.store.stored_row(PoolObject::STORED) {
-            Some(row) => match PoolObject::parts_query(&row) {
-                Some(parts) => {
-                    let parts = slot.store.query(parts);
-                    let parts: Vec<String> = parts
-                        .as_array()
-                        .map(|rows| {
-                            rows.iter()
-                                .filter_map(|r| r["b"].as_str())
-                                .map(str::to_owned)
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    PoolObject::load_streamed(
-                        slot.store.rows(PoolObject::rows_query(&row)),
-                        parts.into_iter(),
-                    )
-                }
-                None => PoolObject::load(&slot.store.rows(PoolObject::load_query(&row))),
-            },
-            None => PoolObject::load("[]"),
-        };
-        slot.engine = loaded
+        slot.engine = slot
+            .store
+            .load_pool()
             .unwrap_or_else(|e| panic!("pool {pool} does not load from its own storage: {e}"));
         let after = self.pool_state(pool);
         assert_eq!(

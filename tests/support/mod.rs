@@ -65,23 +65,10 @@ impl PoolSlot {
     /// What the platform does after evicting the object: a fresh engine from its storage,
     /// loaded as `worker/objects.js` loads it (the snapshot's parts handed over one at a time).
     pub fn reload(&mut self) {
-        let loaded = match self.store.stored_row(PoolObject::STORED) {
-            Some(row) => match PoolObject::parts_query(&row) {
-                Some(parts) => {
-                    let rows = self.store.rows(PoolObject::rows_query(&row));
-                    let parts = self.store.query(parts);
-                    let parts = parts
-                        .as_array()
-                        .expect("rows")
-                        .iter()
-                        .map(|r| r["b"].as_str().expect("a part's text").to_owned());
-                    PoolObject::load_streamed(rows, parts.collect::<Vec<_>>().into_iter())
-                }
-                None => PoolObject::load(&self.store.rows(PoolObject::load_query(&row))),
-            },
-            None => PoolObject::load("[]"),
-        };
-        self.engine = loaded.expect("a pool object reloads from its own storage");
+        self.engine = self
+            .store
+            .load_pool()
+            .expect("a pool object reloads from its own storage");
     }
 
     /// The engine [`PoolSlot::reload`] would load, from every row at once instead

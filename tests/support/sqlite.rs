@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each user takes its own part
 
 use ringmark::objects::Write;
+use ringmark::objects::pool::PoolObject;
 use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
@@ -121,16 +122,29 @@ impl Store {
         }
     }
 
-    /// The `stored` query's row (JSON) when it says the engine's tables exist.
-    pub fn stored_row(&self, stored: &str) -> Option<String> {
-        let rows: Value = serde_json::from_str(&rows_json(&self.conn, stored)).expect("JSON");
+    /// A pool object's engine loaded from this storage as `worker/objects.js` loads it: the
+    /// snapshot's parts handed over one at a time (`load_streamed`), the rows before them in one
+    /// text; a store of format 1 (no parts table) from every row at once.
+    pub fn load_pool(&self) -> Result<PoolObject, String> {
+        let rows: Value =
+            serde_json::from_str(&rows_json(&self.conn, PoolObject::STORED)).expect("JSON");
         let row = rows.get(0).cloned().unwrap_or(Value::Null);
-        (row.get("stored").and_then(Value::as_i64) == Some(1)).then(|| row.to_string())
-    }
-
-    /// A query's rows as the JSON text the adapter hands an engine.
-    pub fn rows(&self, sql: &str) -> String {
-        rows_json(&self.conn, sql)
+        if row.get("stored").and_then(Value::as_i64) != Some(1) {
+            return PoolObject::load("[]");
+        }
+        let row = row.to_string();
+        let Some(parts) = PoolObject::parts_query(&row) else {
+            return PoolObject::load(&rows_json(&self.conn, PoolObject::load_query(&row)));
+        };
+        let parts: Vec<String> = match serde_json::from_str(&rows_json(&self.conn, parts)) {
+            Ok(Value::Array(rows)) => rows
+                .iter()
+                .map(|r| r["b"].as_str().expect("a part's text").to_owned())
+                .collect(),
+            _ => panic!("the parts query answers rows"),
+        };
+        let rows = rows_json(&self.conn, PoolObject::rows_query(&row));
+        PoolObject::load_streamed(rows, parts.into_iter())
     }
 
     /// Every table's rows, sorted: the whole of what is stored.
