@@ -418,26 +418,15 @@ fn main() {
         "\n## Calibration: default, {FOCUS_SIZE} numbers, 24 h (pooled over seeds)\n\n\
          | confidence | calls | mean confidence | accuracy |\n|---|---:|---:|---:|"
     );
-    for d in 0..10 {
-        let (mut calls, mut correct, mut confidence) = (0u64, 0u64, 0.0f64);
-        for s in &focus {
-            let x = &s.deciles[d];
-            calls += x.calls;
-            correct += x.correct;
-            confidence += x.mean_confidence.unwrap_or(0.0) * x.calls as f64;
-        }
-        let (from, to) = (&focus[0].deciles[d].from, &focus[0].deciles[d].to);
-        let close = if d == 9 { ']' } else { ')' };
-        if calls == 0 {
-            println!("| [{from:.1}, {to:.1}{close} | 0 | – | – |");
-        } else {
-            println!(
-                "| [{from:.1}, {to:.1}{close} | {calls} | {:.1} % | {:.1} % |",
-                confidence / calls as f64 * 100.0,
-                correct as f64 / calls as f64 * 100.0
-            );
+    let mut pooled = [(0u64, 0u64, 0.0f64); 10];
+    for s in &focus {
+        for (band, x) in pooled.iter_mut().zip(&s.deciles) {
+            band.0 += x.calls;
+            band.1 += x.correct;
+            band.2 += x.mean_confidence.unwrap_or(0.0) * x.calls as f64;
         }
     }
+    calibration_rows(&pooled);
 
     println!(
         "\n## What the stated confidences allow: default, {FOCUS_SIZE} numbers, 24 h\n\n\
@@ -633,7 +622,13 @@ fn taps_section(
     println!(
         "\nCalibration with taps (pooled over seeds):\n\n| confidence | calls | mean confidence | accuracy |\n|---|---:|---:|---:|"
     );
-    for (d, &(n, right, sum)) in pooled.iter().enumerate() {
+    calibration_rows(&pooled);
+}
+
+/// The rows of a calibration table from ten bands of (calls, right, sum of stated confidence),
+/// the last band closed at 1.
+fn calibration_rows(bands: &[(u64, u64, f64); 10]) {
+    for (d, &(n, right, sum)) in bands.iter().enumerate() {
         let close = if d == 9 { ']' } else { ')' };
         let band = format!(
             "[{:.1}, {:.1}{close}",
