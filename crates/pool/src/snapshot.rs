@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::attribution::Call;
 use crate::config::PoolConfig;
 use crate::delay::DelayModel;
+use crate::directory::{HolderIndex, Recipient, key_hash};
 use crate::error::PoolError;
 use crate::event::Event;
 use crate::lease::Timestamp;
@@ -583,22 +584,32 @@ impl Pool {
     /// the same transaction), so the id survives nowhere.
     pub fn forget(&mut self, recipient: &str, now: Timestamp) -> (u64, Vec<Event>) {
         let now = self.tick(now);
-        let mut snap = Snapshot::from(&*self);
         let mut forgotten = 0u64;
-        for (i, h) in snap.holders.iter_mut().enumerate() {
-            if h.recipient == recipient {
-                h.recipient = erased_recipient(i);
+        for (i, h) in self.holders.iter_mut().enumerate() {
+            if h.recipient.as_str() == recipient {
+                h.recipient = Recipient::new(&erased_recipient(i));
                 forgotten += 1;
             }
         }
         if forgotten == 0 {
             return (0, Vec::new());
         }
-        // A snapshot built from a valid pool reloads; renaming changes no index.
-        match Pool::try_from(snap) {
-            Ok(pool) => *self = pool,
-            Err(_) => return (0, Vec::new()),
+        // Renamed in place (a copy of a large pool would double its memory at an erasure): only
+        // the (campaign, recipient) index changes, and it is rebuilt whole (it never deletes).
+        let mut index = HolderIndex::default();
+        let holders = &self.holders;
+        let rehash = |x: u32| {
+            let r = &holders[x as usize];
+            key_hash(r.campaign, r.recipient.as_bytes())
+        };
+        for (i, r) in holders.iter().enumerate() {
+            index.insert(
+                key_hash(r.campaign, r.recipient.as_bytes()),
+                i as u32,
+                rehash,
+            );
         }
+        self.holder_index = index;
         (
             forgotten,
             vec![Event::Forgotten {

@@ -863,7 +863,15 @@ fn forgetting_a_recipient_keeps_their_place_but_not_their_id() {
     let (mut pool, _) = Pool::new(cfg(1, Exhaustion::Fallback), T0).unwrap();
     let (a, _) = pool.open(&who(1), Signal::Human, "iphone", T0);
     assert_eq!(a.lease, LeaseKind::Exclusive);
+    pool.open(&who(2), Signal::Human, "iphone", T0 + 1);
+    let others = pool.holding(&who(2), T0 + 60);
+    assert!(others.is_some());
     let (forgotten, events) = pool.forget("r1", T0 + 60);
+    assert_eq!(
+        pool.holding(&who(2), T0 + 60),
+        others,
+        "the others are found as before"
+    );
     assert_eq!(forgotten, 1);
     assert!(matches!(
         events.as_slice(),
@@ -885,14 +893,22 @@ fn forgetting_a_recipient_keeps_their_place_but_not_their_id() {
         "{}",
         top.recipient
     );
+    // The erased record is found under its new id, as every record is under its own.
+    let erased = Holder::new("spring", top.recipient.clone());
+    assert_eq!(
+        pool.holding(&erased, T0 + 120).map(|h| h.number),
+        Some(a.number.clone())
+    );
     // The same id opening again is a new recipient, who does not get the erased one's number.
     let (again, _) = pool.open(&who(1), Signal::Human, "iphone", T0 + 180);
     assert_eq!(again.lease, LeaseKind::Fallback);
     // Forgetting an id the pool does not know changes nothing and logs nothing.
     assert_eq!(pool.forget("nobody", T0 + 240), (0, Vec::new()));
-    // And the pool reloads from its snapshot.
-    let reloaded: Pool = serde_json::from_str(&serde_json::to_string(&pool).unwrap()).unwrap();
+    // And the pool reloads from its snapshot, to the same snapshot.
+    let text = serde_json::to_string(&pool).unwrap();
+    let reloaded: Pool = serde_json::from_str(&text).unwrap();
     assert_eq!(reloaded.stats(T0 + 300), pool.stats(T0 + 300));
+    assert_eq!(serde_json::to_string(&reloaded).unwrap(), text);
 }
 
 /// A pool that keeps as many recipients as it may (`max_holders`) shows a recipient it does
