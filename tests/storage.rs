@@ -92,6 +92,10 @@ mod stored_formats {
             "r4 still holds the fallback"
         );
         assert_eq!(loaded.style.label.as_deref(), Some("Call us"));
+        assert_eq!(loaded.shards, 1, "a pool stored before shards is one shard");
+        let settings: ringmark::protocol::PoolSettings =
+            read_answer(&slot.engine.handle(PoolCommand::Settings, now).answer).unwrap();
+        assert_eq!((settings.shards, settings.shard), (1, 0));
 
         // It goes on: a call to r2's number finds r2, and new rows are written in the
         // current (versioned) formats next to the old ones.
@@ -152,7 +156,34 @@ mod stored_formats {
             );
             let entry: DirectoryEntry = read_answer(&outcome.answer).unwrap();
             assert_eq!(entry.pool, pool, "{number}");
+            assert_eq!(
+                (entry.shard, entry.shards),
+                (None, 1),
+                "stored before shards: one"
+            );
         }
+        let outcome = directory.handle(
+            DirectoryCommand::PoolShards {
+                pool: "spring".into(),
+            },
+            NOW,
+        );
+        assert_eq!(read_answer::<u32>(&outcome.answer), Ok(1));
+        // Its pool cannot become sharded, and the refusal writes nothing.
+        let outcome = directory.handle(
+            DirectoryCommand::Claim {
+                pool: "spring".into(),
+                numbers: vec!["+14155550101".into(), "+14155550102".into()],
+                fallback: "+14155550100".into(),
+                quarantine_seconds: 3600,
+                shards: 2,
+                shared: Vec::new(),
+            },
+            NOW,
+        );
+        let error = read_answer::<ringmark::protocol::ClaimReply>(&outcome.answer).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("shards"));
+        assert!(outcome.writes.is_empty());
     }
 
     #[test]

@@ -437,11 +437,9 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             Err(e) => respond(Err(refused(edge, &pool, e))),
         },
         Cont::OutcomeFound { call_id, outcome } => match result.answer::<CallRoute>() {
-            Ok(route) if route.shards > 1 => across_shards(
-                &route,
-                &PoolCommand::SetOutcome { call_id, outcome },
-                true,
-            ),
+            Ok(route) if route.shards > 1 => {
+                across_shards(&route, &PoolCommand::SetOutcome { call_id, outcome }, true)
+            }
             Ok(route) => forward(
                 Target::Pool(route.pool.clone()),
                 &PoolCommand::SetOutcome { call_id, outcome },
@@ -799,7 +797,11 @@ fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
     let quarantine_seconds = config.quarantine_seconds as i64;
     let fallback = config.fallback.clone();
     // The overflow number is shown by every shard: routed to the pool, dealt to none.
-    let shared = config.overflow_number().map(str::to_owned).into_iter().collect();
+    let shared = config
+        .overflow_number()
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
     let shards = settings.shards;
     let settings = Box::new(settings);
     Ok(forward(
@@ -1178,9 +1180,8 @@ pub(super) fn pools_listed(
             lines.push(campaigns);
         }
         let state = match states.into_iter().collect::<Result<Vec<_>, _>>() {
-            Ok(states) => super::shards::state(states).ok_or_else(|| {
-                ObjectError::new(ObjectErrorCode::Internal, "no shard answered")
-            }),
+            Ok(states) => super::shards::state(states)
+                .ok_or_else(|| ObjectError::new(ObjectErrorCode::Internal, "no shard answered")),
             Err(e) => Err(e),
         };
         let campaigns = match lines
@@ -1811,12 +1812,10 @@ pub(super) fn sharded(edge: &Edge, pool: String, job: PoolJob, results: &[Effect
 /// written.
 fn configure_shards(pool: String, settings: &PoolSettings, claim: ClaimReply) -> Step {
     let parts = super::shards::split(settings, &claim.shards, settings.shards);
-    if let Some((shard, e)) = parts.iter().find_map(|p| {
-        p.config
-            .validate()
-            .err()
-            .map(|e| (p.shard, e))
-    }) {
+    if let Some((shard, e)) = parts
+        .iter()
+        .find_map(|p| p.config.validate().err().map(|e| (p.shard, e)))
+    {
         let error = ApiError::field(
             ErrorCode::InvalidField,
             "shards",
@@ -1906,12 +1905,14 @@ pub(super) fn call_fanned(
     call_id: CallId,
     results: &[EffectResult],
 ) -> Step {
-    let attributions: Vec<Option<Attribution>> =
-        results.iter().map(|r| r.answer::<Attribution>().ok()).collect();
+    let attributions: Vec<Option<Attribution>> = results
+        .iter()
+        .map(|r| r.answer::<Attribution>().ok())
+        .collect();
     if attributions.iter().all(Option::is_none) {
-        let e = results
-            .first()
-            .map_or_else(no_shard, |r| r.answer::<Attribution>().err().unwrap_or_else(no_shard));
+        let e = results.first().map_or_else(no_shard, |r| {
+            r.answer::<Attribution>().err().unwrap_or_else(no_shard)
+        });
         return respond(Err(refused(edge, &pool, e)));
     }
     let best = super::shards::best_shard(&attributions);

@@ -34,7 +34,7 @@ pub(super) fn split(
                 .cloned()
                 .collect();
             s.displays
-                .retain(|n, _| !owners.get(n).is_some_and(|&owner| owner != shard));
+                .retain(|n, _| owners.get(n).is_none_or(|&owner| owner == shard));
             s
         })
         .collect()

@@ -588,7 +588,8 @@ impl DirectoryObject {
         }
         // A pool the failed claim created is forgotten with its shard count,
         // so a corrected PUT may choose another.
-        let known = self.fallback_of(pool).is_some() || self.numbers.values().any(|e| e.pool == pool);
+        let known =
+            self.fallback_of(pool).is_some() || self.numbers.values().any(|e| e.pool == pool);
         if !known && self.shards.remove(pool).is_some() {
             writes.push(Write::new(
                 "DELETE FROM pool_shards WHERE pool = ?",
@@ -672,8 +673,16 @@ mod tests {
         assert_eq!(per_shard, [3, 3, 2, 2], "{:?}", reply.shards);
         // Drop two numbers of shard 0 and add four: the others keep their
         // shards, the new ones fill the emptiest shards.
-        let dropped: Vec<&String> = first.iter().filter(|n| reply.shards[*n] == 0).take(2).collect();
-        let mut next: Vec<String> = first.iter().filter(|n| !dropped.contains(n)).cloned().collect();
+        let dropped: Vec<&String> = first
+            .iter()
+            .filter(|n| reply.shards[*n] == 0)
+            .take(2)
+            .collect();
+        let mut next: Vec<String> = first
+            .iter()
+            .filter(|n| !dropped.contains(n))
+            .cloned()
+            .collect();
         next.extend(numbers(11..15));
         let refs: Vec<&str> = next.iter().map(String::as_str).collect();
         let again = claim_sharded(&mut d, "big", &refs, 4, 10).unwrap();
@@ -705,13 +714,16 @@ mod tests {
     fn a_pool_s_shard_count_cannot_change() {
         let mut d = DirectoryObject::default();
         claim(&mut d, "one", &["+15550000001", "+15550000002"], 0);
-        let error = claim_sharded(&mut d, "one", &["+15550000001", "+15550000002"], 2, 1).unwrap_err();
+        let error =
+            claim_sharded(&mut d, "one", &["+15550000001", "+15550000002"], 2, 1).unwrap_err();
         assert_eq!(error.code, ObjectErrorCode::Conflict);
         assert_eq!(error.field.as_deref(), Some("shards"));
         claim_sharded(&mut d, "two", &["+15550000003", "+15550000004"], 2, 0).unwrap();
-        let error = claim_sharded(&mut d, "two", &["+15550000003", "+15550000004"], 4, 1).unwrap_err();
+        let error =
+            claim_sharded(&mut d, "two", &["+15550000003", "+15550000004"], 4, 1).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("shards"));
-        let error = claim_sharded(&mut d, "two", &["+15550000003", "+15550000004"], 1, 1).unwrap_err();
+        let error =
+            claim_sharded(&mut d, "two", &["+15550000003", "+15550000004"], 1, 1).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("shards"));
         let shards = d.handle(DirectoryCommand::PoolShards { pool: "two".into() }, 2);
         assert_eq!(read_answer::<u32>(&shards.answer), Ok(2));

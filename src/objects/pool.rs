@@ -876,7 +876,10 @@ fn json_parts<T: serde::Serialize>(value: &T, max: usize) -> Option<(Vec<String>
 /// every one of a pool's `shards` shards shows: its scores and confidence
 /// times the shard's share of the pool, 1/`shards` (the hash splits
 /// recipients evenly). Unchanged for one shard.
-fn shard_share(mut attribution: ringmark_pool::Attribution, shards: u32) -> ringmark_pool::Attribution {
+fn shard_share(
+    mut attribution: ringmark_pool::Attribution,
+    shards: u32,
+) -> ringmark_pool::Attribution {
     if shards > 1 {
         let share = 1.0 / f64::from(shards);
         attribution.confidence *= share;
@@ -1051,10 +1054,11 @@ impl Live {
             return Outcome::ok(reply, Vec::new());
         }
         let duration = call.duration;
-        let (attribution, mut record, mut writes) = match self.take_call(pool, call, call_id, shards, now) {
-            Ok(taken) => taken,
-            Err(e) => return Outcome::error(e),
-        };
+        let (attribution, mut record, mut writes) =
+            match self.take_call(pool, call, call_id, shards, now) {
+                Ok(taken) => taken,
+                Err(e) => return Outcome::error(e),
+            };
         let rules = self.settings.calls.rules();
         let _ = record.apply_status(
             StatusUpdate {
