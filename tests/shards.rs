@@ -353,11 +353,20 @@ fn a_voice_call_rings_in_the_owner_and_its_status_callback_names_the_shard() {
         ("DialCallDuration", "75"),
     ];
     twilio(&mut s, &status_url, &params);
+    // A transcription URL (the operator's) names no shard: every shard is asked.
+    let transcription_url = format!("{BASE}/v1/telephony/twilio/transcription?pool=big");
+    let params = [
+        ("CallSid", sid),
+        ("TranscriptionStatus", "completed"),
+        ("TranscriptionText", "I would like to book a table"),
+    ];
+    twilio(&mut s, &transcription_url, &params);
     let name = object_name("big", owner, SHARDS);
     let rows = s.pools[&name].store.query("SELECT body FROM calls");
     let call: Value = serde_json::from_str(rows[0]["body"].as_str().unwrap()).unwrap();
     assert_eq!(call["status"], "completed", "{call}");
     assert_eq!(call["attribution"]["recipient"], "r-0", "{call}");
+    assert_eq!(call["transcript"], "I would like to book a table", "{call}");
 }
 
 fn twilio(s: &mut Service, url: &str, params: &[(&str, &str)]) -> Response {

@@ -649,6 +649,9 @@ impl Edge {
             Cont::Telephony(telephony::Cont::Fanned { call, pool, shards }) => {
                 return telephony::fanned(self, call, pool, shards, &results);
             }
+            Cont::Telephony(telephony::Cont::ChangedAcross { what }) => {
+                return telephony::changed_across(self, what, results);
+            }
             cont => cont,
         };
         let mut results = results.into_iter();

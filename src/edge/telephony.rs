@@ -53,6 +53,15 @@ pub(super) enum Cont {
         /// (the status callback's URL names it).
         shard: Option<u32>,
     },
+    /// The directory said how many shards the pool of a transcription has.
+    TranscriptShards {
+        pool: String,
+        call_id: CallId,
+        text: String,
+    },
+    /// Every shard was asked to apply a change to a call one of them stored
+    /// (one result per shard).
+    ChangedAcross { what: &'static str },
     /// Every shard of a sharded pool said who may have called its fallback
     /// or overflow number (one result per shard).
     Fanned {
@@ -244,6 +253,23 @@ fn transcription(edge: &Edge, request: &Request, form: &Form) -> Step {
     let Some(text) = transcript.text else {
         return empty(); // a failed transcription carries no text
     };
+    if query_param(&request.url, "shard").is_none() {
+        // A transcription URL is the operator's, and names no shard: the
+        // directory says how many the pool has, and every shard is asked
+        // (the one that stored the call applies it).
+        return Step::respond_then(
+            twiml(twilio::hangup_twiml()),
+            object(
+                Target::Directory,
+                &crate::protocol::DirectoryCommand::PoolShards { pool: pool.clone() },
+            ),
+            super::Cont::Telephony(Cont::TranscriptShards {
+                pool,
+                call_id: transcript.call_sid.call_id(),
+                text,
+            }),
+        );
+    }
     Step::respond_then(
         twiml(twilio::hangup_twiml()),
         object(
@@ -293,7 +319,40 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             }
             Err(e) => refuse(edge, &format!("{}: {e}", call.to)),
         },
-        Cont::Fanned { .. } => refuse(edge, "a fanned-out call resumed with one result"),
+        Cont::Fanned { .. } | Cont::ChangedAcross { .. } => {
+            refuse(edge, "a fanned-out step resumed with one result")
+        }
+        Cont::TranscriptShards {
+            pool,
+            call_id,
+            text,
+        } => {
+            let shards = match result.answer::<u32>() {
+                Ok(shards) => shards.max(1),
+                Err(e) => {
+                    edge.warn(format!("telephony: transcription not applied: {e}"));
+                    return Step::finished();
+                }
+            };
+            let command = PoolCommand::CallTranscript { call_id, text };
+            let cont = if shards == 1 {
+                Cont::Changed {
+                    what: "transcription",
+                }
+            } else {
+                Cont::ChangedAcross {
+                    what: "transcription",
+                }
+            };
+            Step {
+                response: None,
+                effects: (0..shards)
+                    .map(|shard| object(super::admin::shard_target(&pool, shard, shards), &command))
+                    .collect(),
+                cont: super::Cont::Telephony(cont),
+                log: Default::default(),
+            }
+        }
         Cont::Rang { call, pool, shard } => match result.answer::<Rung>() {
             Ok(rung) => dial(edge, &call, &pool, shard, &rung),
             Err(e) => refuse(edge, &format!("pool {pool}: {e}")),
@@ -311,6 +370,18 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
 }
 
 /// The TwiML that forwards the call to the pool's line.
+/// A change asked of every shard: the answer of the one that has the call
+/// (the others know no such call).
+pub(super) fn changed_across(edge: &Edge, what: &'static str, results: Vec<EffectResult>) -> Step {
+    let has_it = |r: &EffectResult| r.answer::<CallChanged>().is_ok();
+    let chosen = results.iter().position(has_it).unwrap_or(0);
+    let result = results
+        .into_iter()
+        .nth(chosen)
+        .unwrap_or_else(|| EffectResult::failed("no shard answered"));
+    resume(edge, Cont::Changed { what }, result)
+}
+
 /// The call a voice webhook reports, as the allocator reads it.
 fn ring_call(edge: &Edge, call: &VoiceCall) -> ringmark_pool::Call {
     ringmark_pool::Call {
