@@ -187,6 +187,76 @@ mod stored_formats {
     }
 
     #[test]
+    fn a_directory_stored_before_shards_loads_as_one_shard_pools_and_gains_the_shard_tables() {
+        // The release before shards: `numbers`, `fallbacks` and `calls`, no shard tables.
+        let mut store = Store::default();
+        let old_schema: Vec<ringmark::objects::Write> = DirectoryObject::SCHEMA
+            .iter()
+            .filter(|sql| !sql.contains("shards"))
+            .map(|sql| ringmark::objects::Write::new(sql, Vec::new()))
+            .collect();
+        assert_eq!(old_schema.len(), 3);
+        store.apply(&old_schema);
+        store.apply(&[
+            ringmark::objects::Write::new(
+                "INSERT INTO numbers (number, pool, retired_at, free_at) VALUES ('+14155550101', 'spring', NULL, NULL)",
+                Vec::new(),
+            ),
+            ringmark::objects::Write::new(
+                "INSERT INTO fallbacks (number, pool) VALUES ('+14155550100', 'spring')",
+                Vec::new(),
+            ),
+        ]);
+        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
+        let mut directory = DirectoryObject::load(&rows).unwrap();
+        let entry: DirectoryEntry = read_answer(
+            &directory
+                .handle(
+                    DirectoryCommand::Lookup {
+                        number: "+14155550101".into(),
+                    },
+                    NOW,
+                )
+                .answer,
+        )
+        .unwrap();
+        assert_eq!(
+            (entry.pool.as_str(), entry.shard, entry.shards),
+            ("spring", None, 1)
+        );
+        // A new sharded pool's first claim adds the shard tables in its transaction.
+        let outcome = directory.handle(
+            DirectoryCommand::Claim {
+                pool: "big".into(),
+                numbers: vec!["+14155550201".into(), "+14155550202".into()],
+                fallback: "+14155550200".into(),
+                quarantine_seconds: 3600,
+                shards: 2,
+                shared: Vec::new(),
+            },
+            NOW,
+        );
+        store.apply(&outcome.writes);
+        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
+        let mut directory = DirectoryObject::load(&rows).unwrap();
+        let entry: DirectoryEntry = read_answer(
+            &directory
+                .handle(
+                    DirectoryCommand::Lookup {
+                        number: "+14155550202".into(),
+                    },
+                    NOW,
+                )
+                .answer,
+        )
+        .unwrap();
+        assert_eq!(
+            (entry.pool.as_str(), entry.shard, entry.shards),
+            ("big", Some(1), 2)
+        );
+    }
+
+    #[test]
     fn a_value_from_a_newer_release_is_refused_not_misread() {
         let mut store = Store::from_sql(include_str!("fixtures/pool-object-format-1.sql"));
         let newer = ringmark::objects::Write::new(
