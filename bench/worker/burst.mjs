@@ -34,7 +34,7 @@ const dispatcher = new Agent({ connections: 512, pipelining: 1, keepAliveTimeout
 try {
   log(`workerd up: ${base}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}; ${cpus().length} cpus`);
   const numbers = Array.from({ length: 5000 }, (_, i) => `+1415557${String(i).padStart(4, "0")}`);
-  const put = await api(base, "PUT", "/v1/pools/blast", { numbers, fallback: "+14155550999", lease_seconds: 3600, max_holders: 10_000_000, shards: SHARDS }); // unbounded: every prefetch kept
+  const put = await api(base, "PUT", "/v1/pools/blast", { numbers, fallback: "+14155550999", lease_seconds: 3600, max_holders: 10_000_000, ...(SHARDS > 1 ? { shards: SHARDS } : {}) }); // unbounded: every prefetch kept
   if (put.status !== 200) throw new Error(`PUT: ${JSON.stringify(put.body)}`);
   const tokens = async (campaign, n) => {
     const out = [];
