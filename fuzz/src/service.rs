@@ -334,8 +334,7 @@ impl Service {
                     }
                     Target::Webhooks => {
                         self.webhook_commands += 1;
-                        let random =
-                            [self.webhook_commands as u8; ringmark::objects::outbox::RANDOM_BYTES];
+                        let random = [self.webhook_commands as u8; ringmark::objects::outbox::RANDOM_BYTES];
                         let outcome = self.webhooks.handle_json(command, now, &random);
                         let result = settle(&outcome, "webhooks", command);
                         (outcome, result)
@@ -354,10 +353,7 @@ impl Service {
                 // Webhook events are announcements of what the request did, not part of it:
                 // kept apart (and checked: the object takes every one).
                 if *target == Target::Webhooks {
-                    assert!(
-                        result.is_ok(),
-                        "the webhooks object refused {command}: {result:?}"
-                    );
+                    assert!(result.is_ok(), "the webhooks object refused {command}: {result:?}");
                 } else {
                     self.deliveries.push(Delivery {
                         target: target.clone(),
@@ -619,9 +615,7 @@ impl Service {
         let Some(slot) = self.pools.get_mut(pool) else {
             return;
         };
-        let rows = slot
-            .store
-            .load_rows(PoolObject::STORED, PoolObject::load_query);
+        let rows = slot.store.load_rows(PoolObject::STORED, PoolObject::load_query);
         slot.engine = PoolObject::load(&rows).unwrap_or_else(|e| {
             panic!("pool {pool} does not load from its own storage: {e}\nrows {rows}")
         });
