@@ -236,9 +236,58 @@ fn state_campaigns_and_report_are_sums_over_the_shards() {
         "a header and every recipient: {text}"
     );
 
+    // The list: a sharded pool's line is its sum, beside a one-shard pool's own.
+    let (status, _) = s.admin("PUT", "/v1/pools/small", body(&numbers(201..203), None));
+    assert_eq!(status, 200);
     let (_, list) = s.admin("GET", "/v1/pools", Value::Null);
-    assert_eq!(list["pools"][0]["opens"]["total"], 20, "{list}");
-    assert_eq!(list["pools"][0]["numbers"], 12, "{list}");
+    let lines = list["pools"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{list}");
+    assert_eq!(lines[0]["pool"], "big");
+    assert_eq!(lines[0]["opens"]["total"], 20, "{list}");
+    assert_eq!(lines[0]["numbers"], 12, "{list}");
+    assert_eq!(lines[0]["shards"], SHARDS, "{list}");
+    assert_eq!(lines[0]["holders"], state["live"]["holders"], "{list}");
+    assert_eq!(lines[1]["pool"], "small");
+    assert_eq!(lines[1]["numbers"], 2, "{list}");
+    assert!(lines[1].get("shards").is_none(), "{list}");
+
+    // Sizing reads the summed figures.
+    let (status, sizing) = s.admin("GET", "/v1/pools/big/sizing?recipients=100000", Value::Null);
+    assert_eq!(status, 200, "{sizing}");
+    assert_eq!(sizing["live"]["leasable"], 12, "{sizing}");
+    assert_eq!(sizing["input"]["pool_size"], 12, "{sizing}");
+}
+
+#[test]
+fn a_snippet_s_csv_tokens_carry_the_shard_count_and_each_shard_remembers_its_recipients() {
+    let mut s = sharded();
+    let recipients: Vec<String> = (0..16).map(|i| format!("q-{i}")).collect();
+    let (status, body) = s.admin(
+        "POST",
+        "/v1/pools/big/snippet",
+        json!({"campaign": "c2", "recipients": recipients}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let csv = body["csv"].as_str().unwrap();
+    let keys = ringmark::token::Keyring::parse(support::KEY).unwrap();
+    for line in csv.lines().skip(1) {
+        let (recipient, token) = line.split_once(',').unwrap();
+        let (claims, shards) = keys.verify_with_shards(token).unwrap();
+        assert_eq!((claims.recipient.as_str(), shards), (recipient, SHARDS));
+    }
+    let mut issued = 0;
+    for k in 0..SHARDS {
+        let name = object_name("big", k, SHARDS);
+        let rows = s.pools[&name]
+            .store
+            .query("SELECT recipient FROM recipients");
+        for row in rows.as_array().unwrap() {
+            let r = row["recipient"].as_str().unwrap();
+            assert_eq!(shard_of(r, SHARDS), k, "{r} remembered by shard {k}");
+            issued += 1;
+        }
+    }
+    assert_eq!(issued, 16);
 }
 
 #[test]

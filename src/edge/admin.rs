@@ -1228,7 +1228,7 @@ pub(super) fn pools_listed(
 
 /// A pool's line in `GET /v1/pools`.
 fn pool_summary(pool: &str, state: &PoolState, campaigns: &[CampaignLine]) -> Value {
-    json!({
+    let mut summary = json!({
         "pool": pool,
         "created_at": state.created_at,
         "campaigns": campaigns.iter().map(|c| c.campaign.as_str()).collect::<Vec<_>>(),
@@ -1242,7 +1242,14 @@ fn pool_summary(pool: &str, state: &PoolState, campaigns: &[CampaignLine]) -> Va
         "opens": {"total": state.opens.total, "human": state.opens.human, "machine": state.opens.machine},
         "exhaustions": state.live.exhaustions,
         "deleted": state.deleted,
-    })
+    });
+    // A sharded pool's line is the sum over its shards, and says how many.
+    if state.shards > 1
+        && let Some(line) = summary.as_object_mut()
+    {
+        line.insert("shards".into(), json!(state.shards));
+    }
+    summary
 }
 
 /// A call id from the path.
