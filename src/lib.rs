@@ -50,6 +50,7 @@ pub mod http;
 pub mod objects;
 pub mod protocol;
 pub mod reports;
+pub mod shard;
 pub mod snippet;
 pub mod telephony;
 pub mod timestamp;

@@ -46,6 +46,29 @@ pub struct PoolSettings {
     /// before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
+    /// How many shard objects the pool is split into (`PUT` field `shards`,
+    /// a power of two from 1 to [`crate::shard::MAX_SHARDS`]; fixed for the
+    /// pool's life). 1 — and absent, as in every pool stored before shards
+    /// existed — is one object named by the pool, as before.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub shards: u32,
+    /// Which shard these settings are (`0..shards`): each shard object is
+    /// configured with only the numbers it owns ([`ClaimReply::shards`]),
+    /// beside the shared fallback and settings.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shard: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// How a pool takes live calls from the carrier (`PUT /v1/pools/{pool}`
@@ -178,6 +201,12 @@ pub enum PoolCommand {
         call: Call,
         /// Its id.
         call_id: CallId,
+        /// Above 1: a call to the fallback (or overflow) number of a pool of
+        /// this many shards, which asked every shard ([`PoolCommand::Attribute`])
+        /// and chose this one; its scores and confidence are this shard's
+        /// share, 1/`shards` (see [`crate::shard`]).
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        shards: u32,
     },
     /// A live call ringing one of the pool's numbers (the carrier's voice
     /// webhook): attributed now and kept under `call_id`; a retried webhook
@@ -189,6 +218,17 @@ pub enum PoolCommand {
         call: Call,
         /// The carrier's id for it.
         call_id: CallId,
+        /// As [`PoolCommand::Call`]'s `shards`.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        shards: u32,
+    },
+    /// Who may have made a call, without storing it or changing anything:
+    /// asked of every shard of a sharded pool when the fallback (or overflow)
+    /// number, which every shard shows, is called. Reply:
+    /// [`ringmark_pool::Attribution`].
+    Attribute {
+        /// The call.
+        call: Call,
     },
     /// The carrier reported a call's status. Reply: [`CallChanged`].
     CallStatus {
@@ -407,6 +447,10 @@ pub struct PoolState {
     /// When the pool was first configured (see [`PoolSettings::created_at`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
+    /// The pool's shard count ([`PoolSettings::shards`]; absent for 1). The
+    /// admin API answers a sharded pool's state summed over its shards.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub shards: u32,
     /// Set once the pool was deleted: it shows only its fallback, and its data
     /// goes at `purge_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -453,6 +497,22 @@ pub enum DirectoryCommand {
         fallback: String,
         /// How long a retired number stays with the pool.
         quarantine_seconds: i64,
+        /// The pool's shard count ([`PoolSettings::shards`]): recorded with
+        /// the pool's first claim and refused if it changes later (conflict
+        /// on `shards`). Above 1, each of `numbers` new to the pool is dealt
+        /// to the shard that owns the fewest, for good ([`ClaimReply::shards`]).
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        shards: u32,
+        /// Numbers among `numbers` that every shard shows (the overflow
+        /// number): routed to the pool, dealt to no shard.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        shared: Vec<String>,
+    },
+    /// How many shards a pool has (1 for a pool the directory does not
+    /// know). Reply: `u32`.
+    PoolShards {
+        /// The pool.
+        pool: String,
     },
     /// Undo a claim whose pool configuration then failed. Reply: `()`.
     Restore {
@@ -511,6 +571,9 @@ pub struct PoolList {
     pub pools: Vec<String>,
     /// Whether more pools follow the last one.
     pub more: bool,
+    /// The shard count of each listed pool that has more than one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub shards: BTreeMap<String, u32>,
 }
 
 /// The directory's answer to [`DirectoryCommand::FindCall`].
@@ -520,6 +583,10 @@ pub struct CallRoute {
     pub pool: String,
     /// When it came in.
     pub at: Timestamp,
+    /// The pool's shard count: above 1, the call is stored in one of them
+    /// (the edge asks each).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub shards: u32,
 }
 
 /// One row of the directory.
@@ -534,6 +601,13 @@ pub struct DirectoryEntry {
     pub retired_at: Option<i64>,
     /// End of the quarantine for a retired number.
     pub free_at: Option<i64>,
+    /// The shard that owns the number, when its pool has more than one
+    /// (none for a fallback or overflow number, which every shard shows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<u32>,
+    /// The pool's shard count.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub shards: u32,
 }
 
 /// The directory's answer to a claim.
@@ -545,6 +619,11 @@ pub struct ClaimReply {
     pub added: Vec<String>,
     /// The pool's fallback number before the claim.
     pub previous_fallback: Option<String>,
+    /// For a pool of more than one shard: the owning shard of each of its
+    /// live numbers (the claim's `numbers` but `shared`), each shard's
+    /// configuration carrying only its own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub shards: BTreeMap<String, u32>,
 }
 
 /// The directory's answer to a release.

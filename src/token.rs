@@ -13,6 +13,7 @@
 //!
 //! ```text
 //! plaintext = len|pool | len|campaign | len|recipient      (each ≤ 255 bytes)
+//!             [ | 1|shards ]                              (only for a pool of 2–64 shards)
 //! tag       = HMAC-SHA256(k_mac, version | key id | plaintext)[..16]
 //! token     = base64url(version | key id | tag | ChaCha20(k_enc, nonce = tag[..12], plaintext))
 //! ```
@@ -54,7 +55,7 @@ pub const MAX_FIELD_LEN: usize = 255;
 /// Shortest and longest decoded token: three fields of 1 and of
 /// [`MAX_FIELD_LEN`] bytes, each with its length byte.
 const MIN_TOKEN_LEN: usize = HEADER_LEN + TAG_LEN + 3 * 2;
-const MAX_TOKEN_LEN: usize = HEADER_LEN + TAG_LEN + 3 * (1 + MAX_FIELD_LEN);
+const MAX_TOKEN_LEN: usize = HEADER_LEN + TAG_LEN + 3 * (1 + MAX_FIELD_LEN) + 2;
 /// The base64url length of [`MAX_TOKEN_LEN`] bytes: longer text is refused
 /// before it is decoded.
 const MAX_TOKEN_CHARS: usize = (MAX_TOKEN_LEN * 4).div_ceil(3);
@@ -221,6 +222,19 @@ impl Keyring {
     /// # Errors
     /// [`TokenError::BadField`] when a field is empty or too long.
     pub fn sign(&self, claims: &Claims) -> Result<String, TokenError> {
+        self.sign_with_shards(claims, 1)
+    }
+
+    /// Issues a token for a recipient of a pool split into `shards` shard
+    /// objects ([`crate::shard`]): the count travels in the token (a fourth
+    /// field, written only when it is above 1, so a one-shard pool's tokens
+    /// are exactly [`Keyring::sign`]'s), so the edge routes an open to the
+    /// recipient's shard without asking anyone.
+    ///
+    /// # Errors
+    /// [`TokenError::BadField`] when a field is empty or too long, or
+    /// `shards` is not a valid shard count ([`crate::shard::valid_shards`]).
+    pub fn sign_with_shards(&self, claims: &Claims, shards: u32) -> Result<String, TokenError> {
         let Some(key) = self.keys.first() else {
             return Err(TokenError::BadKey("the key ring is empty".into()));
         };
@@ -235,6 +249,12 @@ impl Keyring {
             }
             plaintext.push(value.len() as u8);
             plaintext.extend_from_slice(value.as_bytes());
+        }
+        if !crate::shard::valid_shards(shards) {
+            return Err(TokenError::BadField("shards"));
+        }
+        if shards > 1 {
+            plaintext.extend_from_slice(&[1, u8::try_from(shards).unwrap_or(u8::MAX)]);
         }
         let tag = key.tag(&plaintext);
         key.crypt(&tag, &mut plaintext);
@@ -256,6 +276,15 @@ impl Keyring {
     /// nothing secret is involved in telling); [`TokenError::BadSignature`] when
     /// its tag does not verify.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify_with_shards(token).map(|(claims, _)| claims)
+    }
+
+    /// [`Keyring::verify`], and the shard count of the token's pool (1 for a
+    /// token without one: every token issued before shards existed).
+    ///
+    /// # Errors
+    /// As [`Keyring::verify`].
+    pub fn verify_with_shards(&self, token: &str) -> Result<(Claims, u32), TokenError> {
         if token.len() > MAX_TOKEN_CHARS {
             return Err(TokenError::Malformed);
         }
@@ -287,19 +316,25 @@ impl Keyring {
             .map_err(|_| TokenError::BadSignature)?;
         // Authentic from here on: only this deployment's signer wrote it, and
         // `sign` only writes three non-empty UTF-8 fields.
-        match fields(&plaintext).map(|f| f.map(text)) {
-            Some([Some(pool), Some(campaign), Some(recipient)]) => Ok(Claims {
-                pool,
-                campaign,
-                recipient,
-            }),
+        let (fields, shards) = fields(&plaintext).ok_or(TokenError::Malformed)?;
+        match fields.map(text) {
+            [Some(pool), Some(campaign), Some(recipient)] => Ok((
+                Claims {
+                    pool,
+                    campaign,
+                    recipient,
+                },
+                shards,
+            )),
             _ => Err(TokenError::Malformed),
         }
     }
 }
 
-/// The three length-prefixed fields of a plaintext, or `None`.
-fn fields(mut rest: &[u8]) -> Option<[&[u8]; 3]> {
+/// The three length-prefixed fields of a plaintext and its shard count (the
+/// optional fourth field, one byte: 2 to 64, a power of two; 1 without it),
+/// or `None`.
+fn fields(mut rest: &[u8]) -> Option<([&[u8]; 3], u32)> {
     let mut out: [&[u8]; 3] = [&[]; 3];
     for field in &mut out {
         let (&len, tail) = rest.split_first()?;
@@ -309,7 +344,13 @@ fn fields(mut rest: &[u8]) -> Option<[&[u8]; 3]> {
         }
         (*field, rest) = tail.split_at_checked(len)?;
     }
-    rest.is_empty().then_some(out)
+    match rest {
+        [] => Some((out, 1)),
+        [1, shards] if *shards > 1 && crate::shard::valid_shards(u32::from(*shards)) => {
+            Some((out, u32::from(*shards)))
+        }
+        _ => None,
+    }
 }
 
 fn text(bytes: &[u8]) -> Option<String> {
@@ -330,6 +371,26 @@ mod tests {
 
     fn ring() -> Keyring {
         Keyring::parse("dev-signing-key-0123456789").unwrap()
+    }
+
+    #[test]
+    fn a_sharded_pool_s_token_carries_its_shard_count_and_one_shard_changes_nothing() {
+        let ring = ring();
+        let plain = ring.sign(&claims()).unwrap();
+        assert_eq!(ring.sign_with_shards(&claims(), 1).unwrap(), plain);
+        assert_eq!(ring.verify_with_shards(&plain).unwrap(), (claims(), 1));
+        for shards in [2, 8, 64] {
+            let token = ring.sign_with_shards(&claims(), shards).unwrap();
+            assert_ne!(token, plain);
+            assert_eq!(ring.verify_with_shards(&token).unwrap(), (claims(), shards));
+            assert_eq!(ring.verify(&token).unwrap(), claims());
+        }
+        for bad in [0, 3, 128] {
+            assert_eq!(
+                ring.sign_with_shards(&claims(), bad),
+                Err(TokenError::BadField("shards"))
+            );
+        }
     }
 
     #[test]

@@ -92,6 +92,10 @@ mod stored_formats {
             "r4 still holds the fallback"
         );
         assert_eq!(loaded.style.label.as_deref(), Some("Call us"));
+        assert_eq!(loaded.shards, 1, "a pool stored before shards is one shard");
+        let settings: ringmark::protocol::PoolSettings =
+            read_answer(&slot.engine.handle(PoolCommand::Settings, now).answer).unwrap();
+        assert_eq!((settings.shards, settings.shard), (1, 0));
 
         // It goes on: a call to r2's number finds r2, and new rows are written in the
         // current (versioned) formats next to the old ones.
@@ -152,7 +156,104 @@ mod stored_formats {
             );
             let entry: DirectoryEntry = read_answer(&outcome.answer).unwrap();
             assert_eq!(entry.pool, pool, "{number}");
+            assert_eq!(
+                (entry.shard, entry.shards),
+                (None, 1),
+                "stored before shards: one"
+            );
         }
+        let outcome = directory.handle(
+            DirectoryCommand::PoolShards {
+                pool: "spring".into(),
+            },
+            NOW,
+        );
+        assert_eq!(read_answer::<u32>(&outcome.answer), Ok(1));
+        // Its pool cannot become sharded, and the refusal writes nothing.
+        let outcome = directory.handle(
+            DirectoryCommand::Claim {
+                pool: "spring".into(),
+                numbers: vec!["+14155550101".into(), "+14155550102".into()],
+                fallback: "+14155550100".into(),
+                quarantine_seconds: 3600,
+                shards: 2,
+                shared: Vec::new(),
+            },
+            NOW,
+        );
+        let error = read_answer::<ringmark::protocol::ClaimReply>(&outcome.answer).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("shards"));
+        assert!(outcome.writes.is_empty());
+    }
+
+    #[test]
+    fn a_directory_stored_before_shards_loads_as_one_shard_pools_and_gains_the_shard_tables() {
+        // The release before shards: `numbers`, `fallbacks` and `calls`, no shard tables.
+        let mut store = Store::default();
+        let old_schema: Vec<ringmark::objects::Write> = DirectoryObject::SCHEMA
+            .iter()
+            .filter(|sql| !sql.contains("shards"))
+            .map(|sql| ringmark::objects::Write::new(sql, Vec::new()))
+            .collect();
+        assert_eq!(old_schema.len(), 3);
+        store.apply(&old_schema);
+        store.apply(&[
+            ringmark::objects::Write::new(
+                "INSERT INTO numbers (number, pool, retired_at, free_at) VALUES ('+14155550101', 'spring', NULL, NULL)",
+                Vec::new(),
+            ),
+            ringmark::objects::Write::new(
+                "INSERT INTO fallbacks (number, pool) VALUES ('+14155550100', 'spring')",
+                Vec::new(),
+            ),
+        ]);
+        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
+        let mut directory = DirectoryObject::load(&rows).unwrap();
+        let entry: DirectoryEntry = read_answer(
+            &directory
+                .handle(
+                    DirectoryCommand::Lookup {
+                        number: "+14155550101".into(),
+                    },
+                    NOW,
+                )
+                .answer,
+        )
+        .unwrap();
+        assert_eq!(
+            (entry.pool.as_str(), entry.shard, entry.shards),
+            ("spring", None, 1)
+        );
+        // A new sharded pool's first claim adds the shard tables in its transaction.
+        let outcome = directory.handle(
+            DirectoryCommand::Claim {
+                pool: "big".into(),
+                numbers: vec!["+14155550201".into(), "+14155550202".into()],
+                fallback: "+14155550200".into(),
+                quarantine_seconds: 3600,
+                shards: 2,
+                shared: Vec::new(),
+            },
+            NOW,
+        );
+        store.apply(&outcome.writes);
+        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
+        let mut directory = DirectoryObject::load(&rows).unwrap();
+        let entry: DirectoryEntry = read_answer(
+            &directory
+                .handle(
+                    DirectoryCommand::Lookup {
+                        number: "+14155550202".into(),
+                    },
+                    NOW,
+                )
+                .answer,
+        )
+        .unwrap();
+        assert_eq!(
+            (entry.pool.as_str(), entry.shard, entry.shards),
+            ("big", Some(1), 2)
+        );
     }
 
     #[test]

@@ -195,15 +195,11 @@ fn parse(timeline: &[u8], campaign: &str) -> Vec<Event> {
         .collect()
 }
 
-/// The shard of a recipient among `shards`: FNV-1a 64, SplitMix64's finaliser, multiply-shift.
+/// The shard of a recipient among `shards`: the Worker's own routing ([`ringmark::shard::shard_of`]:
+/// FNV-1a 64, SplitMix64's finaliser, multiply-shift), so the simulation and the service share one
+/// definition.
 fn route(recipient: &str, shards: usize) -> usize {
-    let mut h = recipient.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^= h >> 31;
-    ((u128::from(h) * shards as u128) >> 64) as usize
+    ringmark::shard::shard_of(recipient, u32::try_from(shards).unwrap_or(u32::MAX)) as usize
 }
 
 /// What the caller was last shown (as `run_observed` classifies it).

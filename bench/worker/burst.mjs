@@ -1,13 +1,15 @@
 // An Apple Mail Privacy Protection burst against one pool, open loop, in local workerd driven directly
 // (bench/worker/direct.mjs): issue 12's send of 1M recipients, half of them prefetched by MPP within the
 // first 10 minutes, each prefetch fetching the pixel and the number image.
-//   node bench/worker/burst.mjs [need=1994] [seconds=60] [step-seconds=15]
+//   node bench/worker/burst.mjs [need=1994] [seconds=60] [step-seconds=15] [shards=1]
 // `need` is the send's busiest second in requests/s (`cargo run --release --example blast` prints it:
 // 1,994 for the 1M send). Requests are started on a fixed schedule whatever the answers (open loop: a slow
 // answer does not slow the arrivals, as an MPP burst does not wait), first for `seconds` at the need,
 // then `step-seconds` each at 1.5×, 2×, 3× and 4× it, each prefetch on a recipient of its own. Latency is
 // measured from each request's scheduled start, so queueing counts. After each phase the pool's open
-// count must settle at exactly one open per answered request (none lost, none twice).
+// count must settle at exactly one open per answered request (none lost, none twice). `shards` > 1
+// splits the pool over that many objects (the pool's `shards`): the opens of each shard coalesce on
+// their own, and the count read is the sum over the shards.
 // Run under `flock /tmp/ringmark-build.lock` (pkg/ must be built: `make build`).
 import { loadavg, cpus } from "node:os";
 import { Agent, fetch } from "undici"; // miniflare's (a dependency of wrangler): a pool of keep-alive connections
@@ -18,6 +20,7 @@ const args = process.argv.slice(2);
 const NEED = Number(args[0] ?? 1994);
 const SECONDS = Number(args[1] ?? 60);
 const STEP_SECONDS = Number(args[2] ?? 15);
+const SHARDS = Number(args[3] ?? 1);
 const IP = "203.0.113.7"; // RFC 5737: no IP ranges are configured, so it changes no classification
 const TICK_MS = 5;
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -31,7 +34,7 @@ const dispatcher = new Agent({ connections: 512, pipelining: 1, keepAliveTimeout
 try {
   log(`workerd up: ${base}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}; ${cpus().length} cpus`);
   const numbers = Array.from({ length: 5000 }, (_, i) => `+1415557${String(i).padStart(4, "0")}`);
-  const put = await api(base, "PUT", "/v1/pools/blast", { numbers, fallback: "+14155550999", lease_seconds: 3600, max_holders: 10_000_000 }); // unbounded: every prefetch kept
+  const put = await api(base, "PUT", "/v1/pools/blast", { numbers, fallback: "+14155550999", lease_seconds: 3600, max_holders: 10_000_000, ...(SHARDS > 1 ? { shards: SHARDS } : {}) }); // unbounded: every prefetch kept
   if (put.status !== 200) throw new Error(`PUT: ${JSON.stringify(put.body)}`);
   const tokens = async (campaign, n) => {
     const out = [];
@@ -111,7 +114,7 @@ try {
     rows.push(row);
     log(JSON.stringify(row));
   }
-  console.log(`need ${NEED} req/s (the 1M send's busiest second); load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(`need ${NEED} req/s (the 1M send's busiest second); ${SHARDS} shard(s); load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   console.log("| phase | target req/s | achieved req/s | p50 | p99 | max | errors | opens counted ÷ requests |");
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const r of rows) {

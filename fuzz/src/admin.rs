@@ -647,7 +647,17 @@ fn check(
     });
     for delivery in &s.deliveries {
         if let Target::Pool(pool) = &delivery.target {
-            assert!(valid_pool_id(pool), "{what}: forwarded to pool {pool:?}");
+            // A pool's own object, or one of its shards (`{pool}#{shard}`).
+            let named = pool.split_once('#').map_or(pool.as_str(), |(name, shard)| {
+                assert!(
+                    shard
+                        .parse::<u32>()
+                        .is_ok_and(|s| s < ringmark::shard::MAX_SHARDS),
+                    "{what}: forwarded to shard {pool:?}"
+                );
+                name
+            });
+            assert!(valid_pool_id(named), "{what}: forwarded to pool {pool:?}");
         }
     }
     assert!(s.fetches.is_empty(), "{what}: fetched {:?}", s.fetches);
@@ -844,10 +854,11 @@ fn check(
             assert_eq!(
                 targets,
                 [
+                    (&Target::Directory, true),
                     (&Target::Pool(pool.clone()), true),
                     (&Target::Directory, true)
                 ],
-                "{what}: the pool, then the directory"
+                "{what}: the directory (its shard count), the pool, then the directory"
             );
             let state = match s.pool_state(&pool) {
                 Some(Ok(state)) => state,

@@ -197,25 +197,13 @@ pub fn begin(edge: &Edge, request: &Request) -> Step {
             };
             match (rest, method) {
                 ([], "PUT") => put_pool(pool, &request.body),
-                ([], "GET") => Ok(forward(
-                    Target::Pool(pool.clone()),
-                    &PoolCommand::State,
-                    Cont::PoolState { pool },
-                )),
-                ([], "DELETE") => Ok(forward(
-                    Target::Pool(pool.clone()),
-                    &PoolCommand::Delete,
-                    Cont::Deleted { pool },
-                )),
+                ([], "GET") => Ok(pool_job(pool, PoolJob::State)),
+                ([], "DELETE") => Ok(pool_job(pool, PoolJob::Delete)),
                 (["tokens"], "POST") => tokens(edge, pool, request),
                 (["sizing"], "GET") => sizing(pool, request),
                 (["snippet"], "POST") => snippet(edge, pool, request),
                 (["report"], "GET") => report(pool, request),
-                (["campaigns"], "GET") => Ok(forward(
-                    Target::Pool(pool.clone()),
-                    &PoolCommand::Campaigns,
-                    Cont::Campaigns { pool },
-                )),
+                (["campaigns"], "GET") => Ok(pool_job(pool, PoolJob::Campaigns)),
                 (["recipients", recipient], "DELETE") => forget(pool, recipient),
                 (
                     []
@@ -247,11 +235,7 @@ fn forget(pool: String, recipient: &str) -> Result<Step, ApiError> {
                 format!("must be 1 to {MAX_FIELD_LEN} bytes, percent-encoded in the path"),
             )
         })?;
-    Ok(forward(
-        Target::Pool(pool.clone()),
-        &PoolCommand::Forget { recipient },
-        Cont::Forgot { pool },
-    ))
+    Ok(pool_job(pool, PoolJob::Forget { recipient }))
 }
 
 fn only(method: &str, allowed: &str) -> Result<(), ApiError> {
@@ -298,6 +282,7 @@ fn refused(edge: &Edge, pool: &str, e: ObjectError) -> ApiError {
 pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
     match cont {
         Cont::PutClaimed { pool, settings } => match result.answer::<ClaimReply>() {
+            Ok(claim) if settings.shards > 1 => configure_shards(pool, &settings, claim),
             Ok(claim) => forward(
                 Target::Pool(pool.clone()),
                 &PoolCommand::Configure { settings },
@@ -390,12 +375,31 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 .and_then(|state| sizing_report(&pool, input, &state)),
         ),
         Cont::CallLookup { call, call_id } => match result.answer::<DirectoryEntry>() {
+            Ok(entry) if entry.shards > 1 && entry.shard.is_none() => Step {
+                response: None,
+                effects: (0..entry.shards)
+                    .map(|shard| {
+                        super::object(
+                            shard_target(&entry.pool, shard, entry.shards),
+                            &PoolCommand::Attribute { call: call.clone() },
+                        )
+                    })
+                    .collect(),
+                cont: Cont::CallFanned {
+                    pool: entry.pool,
+                    shards: entry.shards,
+                    call,
+                    call_id,
+                },
+                log: Default::default(),
+            },
             Ok(entry) => forward(
-                Target::Pool(entry.pool.clone()),
+                shard_target(&entry.pool, entry.shard.unwrap_or(0), entry.shards),
                 &PoolCommand::Call {
                     pool: entry.pool.clone(),
                     call,
                     call_id: call_id.clone(),
+                    shards: 1,
                 },
                 Cont::CallDone {
                     pool: entry.pool,
@@ -433,6 +437,9 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             Err(e) => respond(Err(refused(edge, &pool, e))),
         },
         Cont::OutcomeFound { call_id, outcome } => match result.answer::<CallRoute>() {
+            Ok(route) if route.shards > 1 => {
+                across_shards(&route, &PoolCommand::SetOutcome { call_id, outcome }, true)
+            }
             Ok(route) => forward(
                 Target::Pool(route.pool.clone()),
                 &PoolCommand::SetOutcome { call_id, outcome },
@@ -459,25 +466,40 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 200,
                 &json!({ "pools": [], "more": false }),
             ))),
-            Ok(list) => Step {
-                response: None,
-                effects: list
+            Ok(list) => {
+                let names: Vec<(String, u32)> = list
                     .pools
-                    .iter()
-                    .flat_map(|pool| {
-                        [PoolCommand::State, PoolCommand::Campaigns]
-                            .map(|command| super::object(Target::Pool(pool.clone()), &command))
+                    .into_iter()
+                    .map(|p| {
+                        let shards = list.shards.get(&p).copied().unwrap_or(1);
+                        (p, shards)
                     })
-                    .collect(),
-                cont: Cont::PoolsListed {
-                    names: list.pools,
-                    more: list.more,
-                },
-                log: Default::default(),
-            },
+                    .collect();
+                Step {
+                    response: None,
+                    effects: names
+                        .iter()
+                        .flat_map(|(pool, shards)| {
+                            (0..*shards).flat_map(move |shard| {
+                                [PoolCommand::State, PoolCommand::Campaigns].map(|command| {
+                                    super::object(shard_target(pool, shard, *shards), &command)
+                                })
+                            })
+                        })
+                        .collect(),
+                    cont: Cont::PoolsListed {
+                        names,
+                        more: list.more,
+                    },
+                    log: Default::default(),
+                }
+            }
             Err(e) => respond(Err(refused(edge, "", e))),
         },
         Cont::CallFound { call_id } => match result.answer::<CallRoute>() {
+            Ok(route) if route.shards > 1 => {
+                across_shards(&route, &PoolCommand::GetCall { call_id }, false)
+            }
             Ok(route) => forward(
                 Target::Pool(route.pool.clone()),
                 &PoolCommand::GetCall { call_id },
@@ -506,6 +528,11 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
         | Cont::Click { .. }
         | Cont::Telephony(_)
         | Cont::PoolsListed { .. }
+        | Cont::ShardsOf { .. }
+        | Cont::Sharded { .. }
+        | Cont::PutShardsConfigured { .. }
+        | Cont::CallFanned { .. }
+        | Cont::CallAcross { .. }
         | Cont::Webhooks(_) => respond(Err(internal(
             edge,
             "email continuation reached the admin API".into(),
@@ -585,6 +612,23 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
         None => DisplayFormat::National,
     };
     let calls = call_settings(&mut object)?;
+    let shards = match object.remove("shards") {
+        None | Some(Value::Null) => 1,
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|&n| crate::shard::valid_shards(n))
+            .ok_or_else(|| {
+                ApiError::field(
+                    ErrorCode::InvalidField,
+                    "shards",
+                    format!(
+                        "must be a power of two from 1 to {} (about one shard per 150,000 recipients a send has, rounded up), not {v}",
+                        crate::shard::MAX_SHARDS
+                    ),
+                )
+            })?,
+    };
     let given: BTreeMap<String, String> = match object.remove("displays") {
         Some(v) => serde_json::from_value(v)
             .map_err(|e| ApiError::field(ErrorCode::BadJson, "displays", e))?,
@@ -619,6 +663,16 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
             ));
         }
         None => return Err(ApiError::field(ErrorCode::BadJson, "numbers", "missing")),
+    }
+    if numbers.len() < shards as usize {
+        return Err(ApiError::field(
+            ErrorCode::InvalidField,
+            "shards",
+            format!(
+                "{shards} shards need at least {shards} numbers (each shard owns its own), this pool has {}",
+                numbers.len()
+            ),
+        ));
     }
     // The pool's own numbers are claimed in the directory; the fallback may be shared.
     let mut claimed: Vec<String> = numbers.iter().map(|n| n.as_str().to_owned()).collect();
@@ -687,6 +741,8 @@ pub fn pool_body(body: &[u8]) -> Result<PoolBody, ApiError> {
             calls,
             // The pool object sets it on the first configuration.
             created_at: None,
+            shards,
+            shard: 0,
         },
         claimed,
     })
@@ -740,6 +796,13 @@ fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
     let config = &settings.config;
     let quarantine_seconds = config.quarantine_seconds as i64;
     let fallback = config.fallback.clone();
+    // The overflow number is shown by every shard: routed to the pool, dealt to none.
+    let shared = config
+        .overflow_number()
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    let shards = settings.shards;
     let settings = Box::new(settings);
     Ok(forward(
         Target::Directory,
@@ -748,6 +811,8 @@ fn put_pool(pool: String, body: &[u8]) -> Result<Step, ApiError> {
             numbers: claimed,
             fallback,
             quarantine_seconds,
+            shards,
+            shared,
         },
         Cont::PutClaimed { pool, settings },
     ))
@@ -760,6 +825,8 @@ pub(super) struct TokenJob {
     campaign: String,
     recipients: Vec<String>,
     origin: String,
+    /// The pool's shard count, carried in its tokens (1: none).
+    shards: u32,
 }
 
 #[derive(Deserialize)]
@@ -795,7 +862,7 @@ impl TokenJob {
                     campaign: self.campaign.clone(),
                     recipient: recipient.clone(),
                 };
-                keys.sign(&claims)
+                keys.sign_with_shards(&claims, self.shards)
                     .map(|token| (recipient.clone(), token))
                     .map_err(|e| ApiError::new(ErrorCode::InvalidField, e.to_string()))
             })
@@ -831,14 +898,7 @@ fn tokens(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiError
         body.recipients,
         edge.issuing_origin(request),
     )?;
-    Ok(forward(
-        Target::Pool(pool),
-        &PoolCommand::Issue {
-            campaign: job.campaign.clone(),
-            recipients: job.recipients.clone(),
-        },
-        Cont::Tokens(Box::new(job)),
-    ))
+    Ok(pool_job(pool, PoolJob::Tokens(Box::new(job))))
 }
 
 /// Validates a campaign and its recipients before anything is signed.
@@ -891,6 +951,7 @@ fn token_job(
         campaign,
         recipients,
         origin: origin.to_owned(),
+        shards: 1,
     })
 }
 
@@ -1051,10 +1112,13 @@ fn report(pool: String, request: &Request) -> Result<Step, ApiError> {
             ));
         }
     };
-    Ok(forward(
-        Target::Pool(pool.clone()),
-        &PoolCommand::Report { campaign, detail },
-        Cont::Report { pool, format },
+    Ok(pool_job(
+        pool,
+        PoolJob::Report {
+            campaign,
+            detail,
+            format,
+        },
     ))
 }
 
@@ -1099,17 +1163,42 @@ fn list_pools(request: &Request) -> Result<Step, ApiError> {
 /// (`results` holds two per pool: its state, then its campaigns).
 pub(super) fn pools_listed(
     edge: &Edge,
-    names: Vec<String>,
+    names: Vec<(String, u32)>,
     more: bool,
     results: Vec<EffectResult>,
 ) -> Step {
     let mut summaries = Vec::new();
     let mut results = results.into_iter();
-    for pool in &names {
-        let (Some(state), Some(campaigns)) = (results.next(), results.next()) else {
-            break;
+    for (pool, shards) in &names {
+        // A sharded pool: each shard's state and campaigns, summed.
+        let (mut states, mut lines) = (Vec::new(), Vec::new());
+        for _ in 0..*shards {
+            let (Some(state), Some(campaigns)) = (results.next(), results.next()) else {
+                break;
+            };
+            states.push(state.answer::<PoolState>());
+            lines.push(campaigns);
+        }
+        let state = match states.into_iter().collect::<Result<Vec<_>, _>>() {
+            Ok(states) => super::shards::state(states)
+                .ok_or_else(|| ObjectError::new(ObjectErrorCode::Internal, "no shard answered")),
+            Err(e) => Err(e),
         };
-        match state.answer::<PoolState>() {
+        let campaigns = match lines
+            .iter()
+            .map(EffectResult::answer::<Vec<CampaignLine>>)
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(per_shard) => EffectResult {
+                status: 200,
+                body: crate::protocol::Answer::Ok(super::shards::campaigns(per_shard)).to_json(),
+            },
+            Err(e) => EffectResult {
+                status: 200,
+                body: crate::protocol::Answer::<()>::Error(e).to_json(),
+            },
+        };
+        match state {
             Ok(state) => {
                 // A pool that answered its state but not its campaigns is still listed.
                 let campaigns = campaigns.answer::<Vec<CampaignLine>>().unwrap_or_else(|e| {
@@ -1126,7 +1215,11 @@ pub(super) fn pools_listed(
             }
         }
     }
-    let next = if more { names.last().cloned() } else { None };
+    let next = if more {
+        names.last().map(|(name, _)| name.clone())
+    } else {
+        None
+    };
     respond(Ok(Response::json(
         200,
         &json!({ "pools": summaries, "more": more, "next_after": next }),
@@ -1135,7 +1228,7 @@ pub(super) fn pools_listed(
 
 /// A pool's line in `GET /v1/pools`.
 fn pool_summary(pool: &str, state: &PoolState, campaigns: &[CampaignLine]) -> Value {
-    json!({
+    let mut summary = json!({
         "pool": pool,
         "created_at": state.created_at,
         "campaigns": campaigns.iter().map(|c| c.campaign.as_str()).collect::<Vec<_>>(),
@@ -1149,7 +1242,14 @@ fn pool_summary(pool: &str, state: &PoolState, campaigns: &[CampaignLine]) -> Va
         "opens": {"total": state.opens.total, "human": state.opens.human, "machine": state.opens.machine},
         "exhaustions": state.live.exhaustions,
         "deleted": state.deleted,
-    })
+    });
+    // A sharded pool's line is the sum over its shards, and says how many.
+    if state.shards > 1
+        && let Some(line) = summary.as_object_mut()
+    {
+        line.insert("shards".into(), json!(state.shards));
+    }
+    summary
 }
 
 /// A call id from the path.
@@ -1346,11 +1446,7 @@ fn sizing(pool: String, request: &Request) -> Result<Step, ApiError> {
     let input = Value::Object(input);
     // Fail fast on a bad query, before touching the pool.
     sizing_input(input.clone())?;
-    Ok(forward(
-        Target::Pool(pool.clone()),
-        &PoolCommand::State,
-        Cont::Sizing { pool, input },
-    ))
+    Ok(pool_job(pool, PoolJob::Sizing { input }))
 }
 
 fn sizing_input(input: Value) -> Result<ringmark_pool::sizing::SizingInput, ApiError> {
@@ -1445,24 +1541,13 @@ fn snippet(edge: &Edge, pool: String, request: &Request) -> Result<Step, ApiErro
         }
     };
     // With recipients, the pool remembers them (for its reports), like the token API.
-    let command = match &tokens {
-        Some(job) => PoolCommand::Issue {
-            campaign: job.campaign.clone(),
-            recipients: job.recipients.clone(),
-        },
-        None => PoolCommand::Settings,
-    };
     let job = SnippetJob {
         pool: pool.clone(),
         platform: body.platform,
         base_url,
         tokens,
     };
-    Ok(forward(
-        Target::Pool(pool),
-        &command,
-        Cont::Snippet(Box::new(job)),
-    ))
+    Ok(pool_job(pool, PoolJob::Snippet(Box::new(job))))
 }
 
 impl SnippetJob {
@@ -1499,4 +1584,399 @@ impl SnippetJob {
         }
         Ok(Response::json(200, &body))
     }
+}
+
+/// The object of shard `shard` of a pool of `shards` (the pool's own object
+/// when it has one).
+pub(super) fn shard_target(pool: &str, shard: u32, shards: u32) -> Target {
+    Target::Pool(crate::shard::object_name(pool, shard, shards))
+}
+
+/// What an admin route asks of a pool, once the directory has said how many
+/// shards it has: one pool object (as before shards existed), or each shard
+/// and the answers summed ([`super::shards`]).
+#[derive(Debug)]
+pub(super) enum PoolJob {
+    /// `GET /v1/pools/{pool}`.
+    State,
+    /// `DELETE /v1/pools/{pool}`.
+    Delete,
+    /// `GET /v1/pools/{pool}/campaigns`.
+    Campaigns,
+    /// `DELETE /v1/pools/{pool}/recipients/{id}`: the recipient's shard only.
+    Forget { recipient: String },
+    /// `GET /v1/pools/{pool}/report`.
+    Report {
+        campaign: String,
+        detail: ReportDetail,
+        format: ReportFormat,
+    },
+    /// `GET /v1/pools/{pool}/sizing`.
+    Sizing { input: Value },
+    /// `POST /v1/pools/{pool}/tokens`: each shard remembers its recipients.
+    Tokens(Box<TokenJob>),
+    /// `POST /v1/pools/{pool}/snippet`.
+    Snippet(Box<SnippetJob>),
+}
+
+/// Asks the directory for the pool's shard count, then runs `job`.
+fn pool_job(pool: String, job: PoolJob) -> Step {
+    forward(
+        Target::Directory,
+        &DirectoryCommand::PoolShards { pool: pool.clone() },
+        Cont::ShardsOf {
+            pool,
+            job: Box::new(job),
+        },
+    )
+}
+
+/// The `Issue` of a token job's recipients that hash to `shard` (`Settings`
+/// when none does: every shard still confirms the pool exists).
+fn issue(job: &TokenJob, shard: u32) -> PoolCommand {
+    let recipients: Vec<String> = job
+        .recipients
+        .iter()
+        .filter(|r| crate::shard::shard_of(r, job.shards) == shard)
+        .cloned()
+        .collect();
+    if recipients.is_empty() {
+        PoolCommand::Settings
+    } else {
+        PoolCommand::Issue {
+            campaign: job.campaign.clone(),
+            recipients,
+        }
+    }
+}
+
+/// Runs a pool job once the directory answered the pool's shard count.
+pub(super) fn shards_of(edge: &Edge, pool: String, job: PoolJob, result: EffectResult) -> Step {
+    let shards = match result.answer::<u32>() {
+        Ok(shards) => shards.max(1),
+        Err(e) => return respond(Err(refused(edge, &pool, e))),
+    };
+    if shards == 1 {
+        // One object named by the pool: exactly as before shards existed.
+        let target = Target::Pool(pool.clone());
+        return match job {
+            PoolJob::State => forward(target, &PoolCommand::State, Cont::PoolState { pool }),
+            PoolJob::Delete => forward(target, &PoolCommand::Delete, Cont::Deleted { pool }),
+            PoolJob::Campaigns => {
+                forward(target, &PoolCommand::Campaigns, Cont::Campaigns { pool })
+            }
+            PoolJob::Forget { recipient } => forward(
+                target,
+                &PoolCommand::Forget { recipient },
+                Cont::Forgot { pool },
+            ),
+            PoolJob::Report {
+                campaign,
+                detail,
+                format,
+            } => forward(
+                target,
+                &PoolCommand::Report { campaign, detail },
+                Cont::Report { pool, format },
+            ),
+            PoolJob::Sizing { input } => {
+                forward(target, &PoolCommand::State, Cont::Sizing { pool, input })
+            }
+            PoolJob::Tokens(job) => forward(target, &issue(&job, 0), Cont::Tokens(job)),
+            PoolJob::Snippet(job) => {
+                let command = job
+                    .tokens
+                    .as_ref()
+                    .map_or(PoolCommand::Settings, |t| issue(t, 0));
+                forward(target, &command, Cont::Snippet(job))
+            }
+        };
+    }
+    let each = |command: &PoolCommand| -> Vec<super::Effect> {
+        (0..shards)
+            .map(|shard| super::object(shard_target(&pool, shard, shards), command))
+            .collect()
+    };
+    let mut job = job;
+    let effects = match &mut job {
+        PoolJob::Forget { recipient } => {
+            let shard = crate::shard::shard_of(recipient, shards);
+            return forward(
+                shard_target(&pool, shard, shards),
+                &PoolCommand::Forget {
+                    recipient: std::mem::take(recipient),
+                },
+                Cont::Forgot { pool },
+            );
+        }
+        PoolJob::State | PoolJob::Sizing { .. } => each(&PoolCommand::State),
+        PoolJob::Delete => each(&PoolCommand::Delete),
+        PoolJob::Campaigns => each(&PoolCommand::Campaigns),
+        PoolJob::Report {
+            campaign, detail, ..
+        } => each(&PoolCommand::Report {
+            campaign: campaign.clone(),
+            detail: *detail,
+        }),
+        PoolJob::Tokens(job) => {
+            job.shards = shards;
+            (0..shards)
+                .map(|shard| super::object(shard_target(&pool, shard, shards), &issue(job, shard)))
+                .collect()
+        }
+        PoolJob::Snippet(job) => match job.tokens.as_mut() {
+            Some(tokens) => {
+                tokens.shards = shards;
+                (0..shards)
+                    .map(|shard| {
+                        super::object(shard_target(&pool, shard, shards), &issue(tokens, shard))
+                    })
+                    .collect()
+            }
+            None => vec![super::object(
+                shard_target(&pool, 0, shards),
+                &PoolCommand::Settings,
+            )],
+        },
+    };
+    Step {
+        response: None,
+        effects,
+        cont: Cont::Sharded {
+            pool,
+            job: Box::new(job),
+        },
+        log: Default::default(),
+    }
+}
+
+/// Every shard's answer as `T`, or the first refusal.
+fn answers<T: serde::de::DeserializeOwned>(
+    results: &[EffectResult],
+) -> Result<Vec<T>, ObjectError> {
+    results.iter().map(EffectResult::answer::<T>).collect()
+}
+
+fn no_shard() -> ObjectError {
+    ObjectError::new(ObjectErrorCode::Internal, "no shard answered")
+}
+
+/// A sharded pool's job, with every shard's answer (in shard order).
+pub(super) fn sharded(edge: &Edge, pool: String, job: PoolJob, results: &[EffectResult]) -> Step {
+    let state = |results: &[EffectResult]| {
+        answers::<PoolState>(results)
+            .and_then(|states| super::shards::state(states).ok_or_else(no_shard))
+    };
+    let refuse = |e: ObjectError| refused(edge, &pool, e);
+    let result = match job {
+        PoolJob::State => state(results)
+            .map(|state| with_pool(&pool, &state))
+            .map_err(refuse),
+        PoolJob::Sizing { input } => state(results)
+            .map_err(refuse)
+            .and_then(|state| sizing_report(&pool, input, &state)),
+        PoolJob::Campaigns => answers::<Vec<CampaignLine>>(results)
+            .map(|per_shard| {
+                let campaigns = super::shards::campaigns(per_shard);
+                Response::json(200, &json!({ "pool": pool, "campaigns": campaigns }))
+            })
+            .map_err(refuse),
+        PoolJob::Report { format, .. } => answers::<ReportReply>(results)
+            .and_then(|replies| super::shards::report(replies).ok_or_else(no_shard))
+            .map(|reply| format.render(&pool, &reply))
+            .map_err(refuse),
+        PoolJob::Delete => {
+            return match answers::<Deletion>(results)
+                .and_then(|d| super::shards::deletion(d).ok_or_else(no_shard))
+            {
+                Ok(deletion) => forward(
+                    Target::Directory,
+                    &DirectoryCommand::Release {
+                        pool: pool.clone(),
+                        quarantine_seconds: deletion.quarantine_seconds,
+                    },
+                    Cont::Released { pool, deletion },
+                ),
+                Err(e) => respond(Err(refused(edge, &pool, e))),
+            };
+        }
+        PoolJob::Tokens(job) => answers::<PoolSettings>(results)
+            .map_err(refuse)
+            .and_then(|_| job.sign(edge)),
+        PoolJob::Snippet(job) => answers::<PoolSettings>(results)
+            .and_then(|s| s.into_iter().next().ok_or_else(no_shard))
+            .map_err(refuse)
+            .and_then(|settings| job.write(edge, &settings)),
+        PoolJob::Forget { .. } => Err(refuse(no_shard())),
+    };
+    respond(result)
+}
+
+/// A sharded pool's PUT after the directory's claim: each shard is configured
+/// with the numbers the directory dealt it. Each shard's configuration is
+/// checked here first, so a shard that would refuse it (a shard left with too
+/// few numbers for the pool's settings) undoes the claim before any shard is
+/// written.
+fn configure_shards(pool: String, settings: &PoolSettings, claim: ClaimReply) -> Step {
+    let parts = super::shards::split(settings, &claim.shards, settings.shards);
+    if let Some((shard, e)) = parts
+        .iter()
+        .find_map(|p| p.config.validate().err().map(|e| (p.shard, e)))
+    {
+        let error = ApiError::field(
+            ErrorCode::InvalidField,
+            "shards",
+            format!("shard {shard} would refuse its numbers: {e}"),
+        );
+        return forward(
+            Target::Directory,
+            &DirectoryCommand::Restore {
+                pool,
+                previous: claim.previous,
+                added: claim.added,
+                previous_fallback: claim.previous_fallback,
+            },
+            Cont::PutRestored { error },
+        );
+    }
+    let shards = settings.shards;
+    Step {
+        response: None,
+        effects: parts
+            .into_iter()
+            .map(|part| {
+                super::object(
+                    shard_target(&pool, part.shard, shards),
+                    &PoolCommand::Configure {
+                        settings: Box::new(part),
+                    },
+                )
+            })
+            .collect(),
+        cont: Cont::PutShardsConfigured {
+            pool,
+            claim,
+            config: Box::new(settings.config.clone()),
+        },
+        log: Default::default(),
+    }
+}
+
+/// Every shard took (or one refused) its configuration.
+pub(super) fn shards_configured(
+    edge: &Edge,
+    pool: String,
+    claim: ClaimReply,
+    config: PoolConfig,
+    results: &[EffectResult],
+) -> Step {
+    match answers::<Configured>(results) {
+        Ok(configured) => {
+            let stats: Vec<_> = configured.into_iter().map(|c| c.live).collect();
+            let live = super::shards::stats(&stats, config.pressure_threshold);
+            let shards = results.len();
+            let mut response = with_pool(&pool, &Configured { config, live });
+            if let Ok(mut body) = serde_json::from_slice::<Map<String, Value>>(&response.body) {
+                body.insert("shards".into(), json!(shards));
+                response = Response::json(200, &body);
+            }
+            respond(Ok(response))
+        }
+        Err(e) => {
+            // Undo the claim; shards that took the configuration keep it (a
+            // shard refuses only what the edge checked, so this is a shard
+            // that could not be reached; the same PUT again repairs it).
+            let error = refused(edge, &pool, e);
+            forward(
+                Target::Directory,
+                &DirectoryCommand::Restore {
+                    pool,
+                    previous: claim.previous,
+                    added: claim.added,
+                    previous_fallback: claim.previous_fallback,
+                },
+                Cont::PutRestored { error },
+            )
+        }
+    }
+}
+
+/// A call to a sharded pool's fallback or overflow number, after every shard
+/// said who may have made it: stored in the shard with the best candidate,
+/// at that shard's share of the pool.
+pub(super) fn call_fanned(
+    edge: &Edge,
+    pool: String,
+    shards: u32,
+    call: Call,
+    call_id: CallId,
+    results: &[EffectResult],
+) -> Step {
+    let attributions: Vec<Option<Attribution>> = results
+        .iter()
+        .map(|r| r.answer::<Attribution>().ok())
+        .collect();
+    if attributions.iter().all(Option::is_none) {
+        let e = results.first().map_or_else(no_shard, |r| {
+            r.answer::<Attribution>().err().unwrap_or_else(no_shard)
+        });
+        return respond(Err(refused(edge, &pool, e)));
+    }
+    let best = super::shards::best_shard(&attributions);
+    forward(
+        shard_target(&pool, best, shards),
+        &PoolCommand::Call {
+            pool: pool.clone(),
+            call,
+            call_id: call_id.clone(),
+            shards,
+        },
+        Cont::CallDone { pool, call_id },
+    )
+}
+
+/// Asks every shard of a call's pool for a stored call (or to set its
+/// outcome): the one that stored it answers, the others know no such call.
+fn across_shards(route: &CallRoute, command: &PoolCommand, outcome: bool) -> Step {
+    Step {
+        response: None,
+        effects: (0..route.shards)
+            .map(|shard| super::object(shard_target(&route.pool, shard, route.shards), command))
+            .collect(),
+        cont: Cont::CallAcross {
+            pool: route.pool.clone(),
+            outcome,
+        },
+        log: Default::default(),
+    }
+}
+
+/// The answer of the shard that has the call (or, if none has, the first
+/// refusal that is not "no such call", else that).
+pub(super) fn call_across(
+    edge: &Edge,
+    pool: String,
+    outcome: bool,
+    results: Vec<EffectResult>,
+) -> Step {
+    let unknown = |r: &EffectResult| {
+        crate::protocol::read_answer::<Value>(&r.body)
+            .err()
+            .is_some_and(|e| e.code == ObjectErrorCode::UnknownCall)
+    };
+    let chosen = results
+        .iter()
+        .position(|r| r.status == 200 && crate::protocol::read_answer::<Value>(&r.body).is_ok())
+        .or_else(|| results.iter().position(|r| !unknown(r)))
+        .unwrap_or(0);
+    let result = results
+        .into_iter()
+        .nth(chosen)
+        .unwrap_or_else(|| EffectResult::failed("no shard answered"));
+    let cont = if outcome {
+        Cont::OutcomeSet { pool }
+    } else {
+        Cont::CallShown { pool }
+    };
+    resume(edge, cont, result)
 }

@@ -159,16 +159,16 @@ fn token<'a>(rest: &'a str, ext: &str) -> &'a str {
     rest.strip_suffix(ext).unwrap_or(rest)
 }
 
-/// The claims of an authentic token naming a usable pool, or `None` (logged).
-/// A refused token is never forwarded anywhere.
-fn verify(edge: &Edge, route: &str, token: &str) -> Option<Claims> {
+/// The claims of an authentic token naming a usable pool, and the pool's
+/// shard count, or `None` (logged). A refused token is never forwarded anywhere.
+fn verify(edge: &Edge, route: &str, token: &str) -> Option<(Claims, u32)> {
     let verified = match &edge.keys {
-        Ok(keys) => keys.verify(token),
+        Ok(keys) => keys.verify_with_shards(token),
         Err(_) => Err(TokenError::Malformed),
     };
     match verified {
-        Ok(claims) if valid_pool_id(&claims.pool) => Some(claims),
-        Ok(claims) => {
+        Ok((claims, shards)) if valid_pool_id(&claims.pool) => Some((claims, shards)),
+        Ok((claims, _)) => {
             edge.warn(format!(
                 "{route}: signed token names an invalid pool id ({} bytes)",
                 claims.pool.len()
@@ -188,8 +188,12 @@ fn verify(edge: &Edge, route: &str, token: &str) -> Option<Claims> {
 /// than one per open. Short enough that counts read a moment later are whole.
 pub const PIXEL_LINGER_MS: u32 = 250;
 
-/// The command recording an open of `claims`' recipient, sent to their pool.
-fn open(claims: Claims, kind: OpenKind, c: &Classification) -> super::Effect {
+/// The command recording an open of `claims`' recipient, sent to their pool
+/// — to the recipient's shard of it when the pool has `shards` > 1
+/// ([`crate::shard::shard_of`]), so opens coalesce per shard object.
+fn open(claims: Claims, shards: u32, kind: OpenKind, c: &Classification) -> super::Effect {
+    let shard = crate::shard::shard_of(&claims.recipient, shards);
+    let target = Target::Pool(crate::shard::object_name(&claims.pool, shard, shards));
     let command = PoolCommand::Open {
         campaign: claims.campaign,
         recipient: claims.recipient,
@@ -201,7 +205,7 @@ fn open(claims: Claims, kind: OpenKind, c: &Classification) -> super::Effect {
     } else {
         0
     };
-    coalesced(Target::Pool(claims.pool), &command, linger)
+    coalesced(target, &command, linger)
 }
 
 /// The Analytics Engine data point of an open, when a dataset is bound as
@@ -243,13 +247,13 @@ pub fn pixel(edge: &Edge, request: &Request, rest: &str) -> Step {
         return Step::respond(pixel_response());
     }
     match verify(edge, "pixel", token(rest, ".gif")) {
-        Some(claims) => {
+        Some((claims, shards)) => {
             let c = classify(edge, request);
             let seen = Seen::new(&claims, OpenKind::Pixel, &c);
             let point = counted(edge, &claims, OpenKind::Pixel, &c);
             Step::respond_then(
                 pixel_response(),
-                open(claims, OpenKind::Pixel, &c),
+                open(claims, shards, OpenKind::Pixel, &c),
                 Cont::PixelRecorded { seen },
             )
             .also(point)
@@ -292,11 +296,11 @@ pub fn number(edge: &Edge, request: &Request, rest: &str) -> Step {
     let c = classify(edge, request);
     let variant = answer(&c).variant;
     match verify(edge, "number image", token(rest, ".png")) {
-        Some(claims) => {
+        Some((claims, shards)) => {
             let seen = Seen::new(&claims, OpenKind::Number, &c);
             let point = counted(edge, &claims, OpenKind::Number, &c);
             Step::then(
-                open(claims, OpenKind::Number, &c),
+                open(claims, shards, OpenKind::Number, &c),
                 Cont::Number { variant, seen },
             )
             .also(point)
@@ -381,11 +385,11 @@ pub fn click(edge: &Edge, request: &Request, rest: &str) -> Step {
     let c = classify(edge, request);
     let dial = answer(&c).dials;
     match verify(edge, "click", rest) {
-        Some(claims) => {
+        Some((claims, shards)) => {
             let seen = Seen::new(&claims, OpenKind::Click, &c);
             let point = counted(edge, &claims, OpenKind::Click, &c);
             Step::then(
-                open(claims, OpenKind::Click, &c),
+                open(claims, shards, OpenKind::Click, &c),
                 Cont::Click { dial, seen },
             )
             .also(point)

@@ -28,6 +28,7 @@ mod call_events;
 pub mod email;
 pub mod health;
 pub mod log;
+mod shards;
 pub mod telephony;
 pub mod webhooks;
 
@@ -377,8 +378,39 @@ enum Cont {
     /// The directory listed pools: ask each for its state and campaigns.
     PoolList,
     /// Every listed pool's state and campaigns, in the order listed (two
-    /// results per pool, all at once).
-    PoolsListed { names: Vec<String>, more: bool },
+    /// results per shard of each pool, all at once), with each pool's shard count.
+    PoolsListed {
+        names: Vec<(String, u32)>,
+        more: bool,
+    },
+    /// The directory said how many shards the pool has: run the admin job.
+    ShardsOf {
+        pool: String,
+        job: Box<admin::PoolJob>,
+    },
+    /// Every shard of a sharded pool answered the job's command (one result
+    /// per shard, in shard order).
+    Sharded {
+        pool: String,
+        job: Box<admin::PoolJob>,
+    },
+    /// Every shard of a sharded pool took (or refused) its configuration.
+    PutShardsConfigured {
+        pool: String,
+        claim: ClaimReply,
+        config: Box<ringmark_pool::PoolConfig>,
+    },
+    /// Every shard said who may have called a sharded pool's fallback or
+    /// overflow number (`POST /v1/calls`).
+    CallFanned {
+        pool: String,
+        shards: u32,
+        call: Call,
+        call_id: crate::calls::CallId,
+    },
+    /// Every shard of a sharded pool was asked for a stored call (or to set
+    /// its outcome): one of them has it.
+    CallAcross { pool: String, outcome: bool },
     /// The directory found (or not) the pool of a call to show.
     CallFound { call_id: crate::calls::CallId },
     /// The pool's stored call.
@@ -594,14 +626,39 @@ impl Edge {
 
     /// Hands a step's results to the route that planned it.
     fn continue_with(&self, step: Step, results: Vec<EffectResult>) -> Step {
-        if let Cont::PoolsListed { names, more } = step.cont {
-            return admin::pools_listed(self, names, more, results);
-        }
+        // Continuations that read every result of a step at once.
+        let cont = match step.cont {
+            Cont::PoolsListed { names, more } => {
+                return admin::pools_listed(self, names, more, results);
+            }
+            Cont::Sharded { pool, job } => return admin::sharded(self, pool, *job, &results),
+            Cont::PutShardsConfigured {
+                pool,
+                claim,
+                config,
+            } => return admin::shards_configured(self, pool, claim, *config, &results),
+            Cont::CallFanned {
+                pool,
+                shards,
+                call,
+                call_id,
+            } => return admin::call_fanned(self, pool, shards, call, call_id, &results),
+            Cont::CallAcross { pool, outcome } => {
+                return admin::call_across(self, pool, outcome, results);
+            }
+            Cont::Telephony(telephony::Cont::Fanned { call, pool, shards }) => {
+                return telephony::fanned(self, call, pool, shards, &results);
+            }
+            Cont::Telephony(telephony::Cont::ChangedAcross { what }) => {
+                return telephony::changed_across(self, what, results);
+            }
+            cont => cont,
+        };
         let mut results = results.into_iter();
         let result = results
             .next()
             .unwrap_or_else(|| EffectResult::failed("no result for the effect"));
-        match step.cont {
+        match cont {
             Cont::Done => Step::respond(Response::new(
                 500,
                 "text/plain; charset=utf-8",
@@ -624,6 +681,7 @@ impl Edge {
             }
             Cont::Telephony(cont) => telephony::resume(self, cont, result),
             Cont::Webhooks(cont) => webhooks::resume(self, cont, result),
+            Cont::ShardsOf { pool, job } => admin::shards_of(self, pool, *job, result),
             cont => admin::resume(self, cont, result),
         }
     }

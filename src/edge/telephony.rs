@@ -46,7 +46,29 @@ pub(super) enum Cont {
     /// The directory found (or not) the dialled number's pool.
     Routed { call: VoiceCall },
     /// The pool attributed and stored the ringing call.
-    Rang { call: VoiceCall, pool: String },
+    Rang {
+        call: VoiceCall,
+        pool: String,
+        /// The shard that stored the call, when the pool has more than one
+        /// (the status callback's URL names it).
+        shard: Option<u32>,
+    },
+    /// The directory said how many shards the pool of a transcription has.
+    TranscriptShards {
+        pool: String,
+        call_id: CallId,
+        text: String,
+    },
+    /// Every shard was asked to apply a change to a call one of them stored
+    /// (one result per shard).
+    ChangedAcross { what: &'static str },
+    /// Every shard of a sharded pool said who may have called its fallback
+    /// or overflow number (one result per shard).
+    Fanned {
+        call: VoiceCall,
+        pool: String,
+        shards: u32,
+    },
     /// The pool applied a status or transcript.
     Changed { what: &'static str },
 }
@@ -178,8 +200,25 @@ fn voice(edge: &Edge, request: &Request, form: &Form) -> Step {
 }
 
 /// The pool named in a callback URL ringmark wrote itself (`?pool=`).
+/// The pool object a status or transcription callback goes to: the pool
+/// named by `?pool=`, or its shard when `&shard=` names one (the status URL
+/// the voice answer gave Twilio names the shard that stored the call).
 fn callback_pool(request: &Request) -> Option<String> {
-    query_param(&request.url, "pool").filter(|p| valid_pool_id(p))
+    let pool = query_param(&request.url, "pool").filter(|p| valid_pool_id(p))?;
+    match query_param(&request.url, "shard") {
+        None => Some(pool),
+        Some(shard) => {
+            let shard = shard
+                .parse::<u32>()
+                .ok()
+                .filter(|&s| s < crate::shard::MAX_SHARDS)?;
+            Some(crate::shard::object_name(
+                &pool,
+                shard,
+                crate::shard::MAX_SHARDS,
+            ))
+        }
+    }
 }
 
 fn status(edge: &Edge, request: &Request, form: &Form) -> Step {
@@ -214,6 +253,23 @@ fn transcription(edge: &Edge, request: &Request, form: &Form) -> Step {
     let Some(text) = transcript.text else {
         return empty(); // a failed transcription carries no text
     };
+    if query_param(&request.url, "shard").is_none() {
+        // A transcription URL is the operator's, and names no shard: the
+        // directory says how many the pool has, and every shard is asked
+        // (the one that stored the call applies it).
+        return Step::respond_then(
+            twiml(twilio::hangup_twiml()),
+            object(
+                Target::Directory,
+                &crate::protocol::DirectoryCommand::PoolShards { pool: pool.clone() },
+            ),
+            super::Cont::Telephony(Cont::TranscriptShards {
+                pool,
+                call_id: transcript.call_sid.call_id(),
+                text,
+            }),
+        );
+    }
     Step::respond_then(
         twiml(twilio::hangup_twiml()),
         object(
@@ -233,29 +289,72 @@ fn transcription(edge: &Edge, request: &Request, form: &Form) -> Step {
 pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
     match cont {
         Cont::Routed { call } => match result.answer::<DirectoryEntry>() {
-            Ok(entry) => Step::then(
-                object(
-                    Target::Pool(entry.pool.clone()),
-                    &PoolCommand::Ring {
-                        pool: entry.pool.clone(),
-                        call: ringmark_pool::Call {
-                            to: call.to.as_str().to_owned(),
-                            from: call.from.as_ref().map(|f| f.as_str().to_owned()),
-                            at: edge.now(),
-                            duration: None,
-                        },
-                        call_id: call.call_id.clone(),
-                    },
-                ),
-                super::Cont::Telephony(Cont::Rang {
-                    call,
-                    pool: entry.pool,
-                }),
-            ),
+            // The fallback or overflow number of a sharded pool: every shard
+            // shows it, so every shard is asked who may have called.
+            Ok(entry) if entry.shards > 1 && entry.shard.is_none() => {
+                let ask = PoolCommand::Attribute {
+                    call: ring_call(edge, &call),
+                };
+                Step {
+                    response: None,
+                    effects: (0..entry.shards)
+                        .map(|shard| {
+                            object(
+                                super::admin::shard_target(&entry.pool, shard, entry.shards),
+                                &ask,
+                            )
+                        })
+                        .collect(),
+                    cont: super::Cont::Telephony(Cont::Fanned {
+                        call,
+                        pool: entry.pool,
+                        shards: entry.shards,
+                    }),
+                    log: Default::default(),
+                }
+            }
+            Ok(entry) => {
+                let shard = entry.shard.filter(|_| entry.shards > 1);
+                ring(edge, call, entry.pool, shard, entry.shards, 1)
+            }
             Err(e) => refuse(edge, &format!("{}: {e}", call.to)),
         },
-        Cont::Rang { call, pool } => match result.answer::<Rung>() {
-            Ok(rung) => dial(edge, &call, &pool, &rung),
+        Cont::Fanned { .. } | Cont::ChangedAcross { .. } => {
+            refuse(edge, "a fanned-out step resumed with one result")
+        }
+        Cont::TranscriptShards {
+            pool,
+            call_id,
+            text,
+        } => {
+            let shards = match result.answer::<u32>() {
+                Ok(shards) => shards.max(1),
+                Err(e) => {
+                    edge.warn(format!("telephony: transcription not applied: {e}"));
+                    return Step::finished();
+                }
+            };
+            let command = PoolCommand::CallTranscript { call_id, text };
+            let cont = if shards == 1 {
+                Cont::Changed {
+                    what: "transcription",
+                }
+            } else {
+                Cont::ChangedAcross {
+                    what: "transcription",
+                }
+            };
+            Step {
+                response: None,
+                effects: (0..shards)
+                    .map(|shard| object(super::admin::shard_target(&pool, shard, shards), &command))
+                    .collect(),
+                cont: super::Cont::Telephony(cont),
+                log: Default::default(),
+            }
+        }
+        Cont::Rang { call, pool, shard } => match result.answer::<Rung>() {
+            Ok(rung) => dial(edge, &call, &pool, shard, &rung),
             Err(e) => refuse(edge, &format!("pool {pool}: {e}")),
         },
         Cont::Changed { what } => match result.answer::<CallChanged>() {
@@ -271,7 +370,75 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
 }
 
 /// The TwiML that forwards the call to the pool's line.
-fn dial(edge: &Edge, call: &VoiceCall, pool: &str, rung: &Rung) -> Step {
+/// A change asked of every shard: the answer of the one that has the call
+/// (the others know no such call).
+pub(super) fn changed_across(edge: &Edge, what: &'static str, results: Vec<EffectResult>) -> Step {
+    let has_it = |r: &EffectResult| r.answer::<CallChanged>().is_ok();
+    let chosen = results.iter().position(has_it).unwrap_or(0);
+    let result = results
+        .into_iter()
+        .nth(chosen)
+        .unwrap_or_else(|| EffectResult::failed("no shard answered"));
+    resume(edge, Cont::Changed { what }, result)
+}
+
+/// The call a voice webhook reports, as the allocator reads it.
+fn ring_call(edge: &Edge, call: &VoiceCall) -> ringmark_pool::Call {
+    ringmark_pool::Call {
+        to: call.to.as_str().to_owned(),
+        from: call.from.as_ref().map(|f| f.as_str().to_owned()),
+        at: edge.now(),
+        duration: None,
+    }
+}
+
+/// Rings the call in the pool object (shard `shard` of `shards`, when the pool
+/// has more than one); `share` above 1 scales its attribution (a fallback call).
+fn ring(
+    edge: &Edge,
+    call: VoiceCall,
+    pool: String,
+    shard: Option<u32>,
+    shards: u32,
+    share: u32,
+) -> Step {
+    let target = super::admin::shard_target(&pool, shard.unwrap_or(0), shards);
+    Step::then(
+        object(
+            target,
+            &PoolCommand::Ring {
+                pool: pool.clone(),
+                call: ring_call(edge, &call),
+                call_id: call.call_id.clone(),
+                shards: share,
+            },
+        ),
+        super::Cont::Telephony(Cont::Rang { call, pool, shard }),
+    )
+}
+
+/// Every shard answered who may have called a sharded pool's fallback or
+/// overflow number: the call rings in the shard with the best candidate, at
+/// that shard's share of the pool ([`super::shards::best_shard`]).
+pub(super) fn fanned(
+    edge: &Edge,
+    call: VoiceCall,
+    pool: String,
+    shards: u32,
+    results: &[EffectResult],
+) -> Step {
+    let attributions: Vec<Option<ringmark_pool::Attribution>> = results
+        .iter()
+        .map(|r| r.answer::<ringmark_pool::Attribution>().ok())
+        .collect();
+    if attributions.iter().all(Option::is_none) {
+        return refuse(edge, &format!("pool {pool}: no shard answered"));
+    }
+    let best = super::shards::best_shard(&attributions);
+    ring(edge, call, pool, Some(best), shards, shards)
+}
+
+fn dial(edge: &Edge, call: &VoiceCall, pool: &str, shard: Option<u32>, rung: &Rung) -> Step {
     let events = if rung.new {
         super::call_events::started(edge, &rung.record)
     } else {
@@ -293,11 +460,18 @@ fn dial(edge: &Edge, call: &VoiceCall, pool: &str, rung: &Rung) -> Step {
             )
         }),
         record: rung.record_call,
-        status_callback: format!(
-            "{}/v1/telephony/twilio/status?pool={}",
-            call.origin,
-            encode(pool)
-        ),
+        status_callback: match shard {
+            Some(shard) => format!(
+                "{}/v1/telephony/twilio/status?pool={}&shard={shard}",
+                call.origin,
+                encode(pool)
+            ),
+            None => format!(
+                "{}/v1/telephony/twilio/status?pool={}",
+                call.origin,
+                encode(pool)
+            ),
+        },
         timeout_seconds: DIAL_TIMEOUT_SECONDS,
     };
     super::webhooks::answer_then_enqueue(edge, twiml(twilio::dial_twiml(&plan)), events)

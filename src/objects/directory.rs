@@ -33,6 +33,9 @@ pub struct DirectoryObject {
     fallbacks: BTreeMap<String, BTreeSet<String>>,
     /// Call id → the pool it went to, for [`CALL_ROUTE_SECONDS`].
     calls: BTreeMap<String, CallRoute>,
+    /// Pool → its shard count, for pools of more than one shard (kept for
+    /// good: a pool's name keeps its count).
+    shards: BTreeMap<String, u32>,
     /// Whether this engine's writes went out with the (idempotent) schema;
     /// the first write after every load carries it, which creates a fresh
     /// directory's tables and adds those a newer release introduced.
@@ -58,13 +61,16 @@ impl DirectoryObject {
         "CREATE TABLE IF NOT EXISTS numbers (number TEXT PRIMARY KEY, pool TEXT NOT NULL, retired_at INTEGER, free_at INTEGER)",
         "CREATE TABLE IF NOT EXISTS fallbacks (number TEXT NOT NULL, pool TEXT NOT NULL, PRIMARY KEY (number, pool))",
         "CREATE TABLE IF NOT EXISTS calls (call_id TEXT PRIMARY KEY, pool TEXT NOT NULL, at INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS pool_shards (pool TEXT PRIMARY KEY, shards INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS number_shards (number TEXT PRIMARY KEY, pool TEXT NOT NULL, shard INTEGER NOT NULL)",
     ];
 
     /// A query answering one row `{stored, calls}`: `stored` is 1 when the
     /// tables [`DirectoryObject::LOAD`] reads exist, `calls` when the `calls`
     /// table (added later) does too (see [`super::PoolObject::STORED`]).
     pub const STORED: &'static str = "SELECT COALESCE(SUM(name IN ('numbers', 'fallbacks')), 0) = 2 AS stored, \
-         COALESCE(SUM(name = 'calls'), 0) AS calls FROM sqlite_master WHERE type = 'table'";
+         COALESCE(SUM(name = 'calls'), 0) AS calls, \
+         COALESCE(SUM(name = 'pool_shards'), 0) AS shards FROM sqlite_master WHERE type = 'table'";
 
     /// The query whose rows [`DirectoryObject::load`] takes, for a directory
     /// stored before the `calls` table existed.
@@ -76,9 +82,20 @@ impl DirectoryObject {
          UNION ALL SELECT 'fallback' AS kind, number, pool, NULL, NULL FROM fallbacks \
          UNION ALL SELECT 'call' AS kind, call_id, pool, at, NULL FROM calls";
 
+    /// [`DirectoryObject::LOAD_WITH_CALLS`] and the shard tables (written
+    /// with the schema since shards exist, so always beside `calls`): a
+    /// pool's count (`retired_at` carries it) and a number's shard (`retired_at`).
+    pub const LOAD_WITH_SHARDS: &'static str = "SELECT 'number' AS kind, number, pool, retired_at, free_at FROM numbers \
+         UNION ALL SELECT 'fallback' AS kind, number, pool, NULL, NULL FROM fallbacks \
+         UNION ALL SELECT 'call' AS kind, call_id, pool, at, NULL FROM calls \
+         UNION ALL SELECT 'shards' AS kind, pool, pool, shards, NULL FROM pool_shards \
+         UNION ALL SELECT 'shard' AS kind, number, pool, shard, NULL FROM number_shards";
+
     /// The load query for the schema the [`DirectoryObject::STORED`] row (JSON) describes.
     pub fn load_query(stored_row: &str) -> &'static str {
-        if stored_has(stored_row, "calls") {
+        if stored_has(stored_row, "shards") {
+            Self::LOAD_WITH_SHARDS
+        } else if stored_has(stored_row, "calls") {
             Self::LOAD_WITH_CALLS
         } else {
             Self::LOAD
@@ -95,6 +112,7 @@ impl DirectoryObject {
         // A loaded directory still writes its (idempotent) schema once: that
         // adds tables a newer release introduced.
         let mut directory = DirectoryObject::default();
+        let mut owners = Vec::new();
         for Row { kind, entry } in rows {
             if kind == "call" {
                 let at = entry.retired_at.unwrap_or(0);
@@ -103,8 +121,14 @@ impl DirectoryObject {
                     CallRoute {
                         pool: entry.pool,
                         at,
+                        shards: 1,
                     },
                 );
+            } else if kind == "shards" {
+                let shards = entry.retired_at.and_then(|n| u32::try_from(n).ok());
+                directory.shards.insert(entry.pool, shards.unwrap_or(1));
+            } else if kind == "shard" {
+                owners.push(entry);
             } else if kind == "fallback" {
                 directory
                     .fallbacks
@@ -113,6 +137,15 @@ impl DirectoryObject {
                     .insert(entry.pool);
             } else {
                 directory.numbers.insert(entry.number.clone(), entry);
+            }
+        }
+        for owner in owners {
+            if let Some(entry) = directory
+                .numbers
+                .get_mut(&owner.number)
+                .filter(|e| e.pool == owner.pool)
+            {
+                entry.shard = owner.retired_at.and_then(|n| u32::try_from(n).ok());
             }
         }
         Ok(directory)
@@ -137,7 +170,17 @@ impl DirectoryObject {
                 numbers,
                 fallback,
                 quarantine_seconds,
-            } => self.claim(&pool, &numbers, &fallback, quarantine_seconds, now),
+                shards,
+                shared,
+            } => self.claim(
+                &pool,
+                &numbers,
+                &fallback,
+                quarantine_seconds,
+                (shards, &shared),
+                now,
+            ),
+            DirectoryCommand::PoolShards { pool } => Outcome::ok(self.shards_of(&pool), Vec::new()),
             DirectoryCommand::Restore {
                 pool,
                 previous,
@@ -163,16 +206,27 @@ impl DirectoryObject {
                     .filter(|p| after.as_ref().is_none_or(|a| *p > a))
                     .collect();
                 let pools: Vec<String> = names.iter().take(limit).map(|p| (*p).clone()).collect();
+                let shards = pools
+                    .iter()
+                    .filter_map(|p| self.shards.get(p).map(|&s| (p.clone(), s)))
+                    .collect();
                 Outcome::ok(
                     crate::protocol::PoolList {
                         more: names.len() > pools.len(),
                         pools,
+                        shards,
                     },
                     Vec::new(),
                 )
             }
             DirectoryCommand::FindCall { call_id } => match self.calls.get(call_id.as_str()) {
-                Some(route) => Outcome::ok(route, Vec::new()),
+                Some(route) => {
+                    let route = CallRoute {
+                        shards: self.shards_of(&route.pool),
+                        ..route.clone()
+                    };
+                    Outcome::ok(route, Vec::new())
+                }
                 None => Outcome::error(ObjectError::field(
                     ObjectErrorCode::UnknownCall,
                     "call_id",
@@ -214,14 +268,24 @@ impl DirectoryObject {
                 CallRoute {
                     pool: entry.pool.clone(),
                     at,
+                    shards: 1,
                 },
             );
         }
         Outcome::ok(entry, writes)
     }
 
+    /// A pool's shard count (1 when it has one, or is unknown).
+    fn shards_of(&self, pool: &str) -> u32 {
+        self.shards.get(pool).copied().unwrap_or(1)
+    }
+
     fn lookup(&self, number: String) -> Outcome {
         if let Some(entry) = self.numbers.get(&number) {
+            let entry = DirectoryEntry {
+                shards: self.shards_of(&entry.pool),
+                ..entry.clone()
+            };
             return Outcome::ok(entry, Vec::new());
         }
         let pools: Vec<&String> = self.fallbacks.get(&number).into_iter().flatten().collect();
@@ -237,6 +301,8 @@ impl DirectoryObject {
                     pool: (*pool).clone(),
                     retired_at: None,
                     free_at: None,
+                    shard: None,
+                    shards: self.shards_of(pool),
                 },
                 Vec::new(),
             ),
@@ -296,8 +362,27 @@ impl DirectoryObject {
         numbers: &[String],
         fallback: &str,
         quarantine: i64,
+        (shards, shared): (u32, &[String]),
         now: i64,
     ) -> Outcome {
+        // A pool's shard count is fixed for its life: a pool the directory
+        // routes anything to (a live or quarantined number, its fallback)
+        // keeps the count it was created with.
+        let known = self.fallback_of(pool).is_some()
+            || self
+                .numbers
+                .values()
+                .any(|e| e.pool == pool && e.free_at.is_none_or(|f| now < f));
+        if known && self.shards_of(pool) != shards {
+            return Outcome::error(ObjectError::field(
+                ObjectErrorCode::Conflict,
+                "shards",
+                format!(
+                    "pool '{pool}' has {} shard(s) for good: a new count would hash its recipients to other shards and move them off their numbers; create a new pool instead",
+                    self.shards_of(pool)
+                ),
+            ));
+        }
         let mut conflicts = Vec::new();
         if let Some(entry) = self.numbers.get(fallback) {
             conflicts.push(format!(
@@ -358,25 +443,99 @@ impl DirectoryObject {
             if current.is_none_or(|e| e.pool != pool) {
                 added.push(number.clone());
             }
+            // A number the pool owned before (retired, now listed again)
+            // keeps its shard.
+            let shard = current.filter(|e| e.pool == pool).and_then(|e| e.shard);
             let entry = DirectoryEntry {
                 number: number.clone(),
                 pool: pool.to_owned(),
                 retired_at: None,
                 free_at: None,
+                shard,
+                shards: 1,
             };
             writes.push(upsert(&entry));
             self.numbers.insert(number.clone(), entry);
         }
         let previous_fallback = self.fallback_of(pool);
         self.set_fallback(pool, Some(fallback), &mut writes);
+        let dealt = if shards > 1 {
+            self.deal(pool, numbers, shards, shared, &mut writes)
+        } else {
+            BTreeMap::new()
+        };
         Outcome::ok(
             ClaimReply {
                 previous,
                 added,
                 previous_fallback,
+                shards: dealt,
             },
             writes,
         )
+    }
+
+    /// Records a sharded pool's count, and deals each of its live numbers
+    /// that has no shard yet to the shard that owns the fewest live numbers
+    /// (the lowest index on a tie; numbers in the order claimed), for good.
+    /// Why dealt and recorded rather than hashed: the shards stay within one
+    /// number of each other when a pool is created, and numbers added later
+    /// fill the emptiest shards; a number's shard never depends on the rest
+    /// of the list, so adding or dropping numbers moves no other number.
+    /// The shared numbers (overflow) belong to every shard and are dealt to
+    /// none. Answers every live number's shard.
+    fn deal(
+        &mut self,
+        pool: &str,
+        numbers: &[String],
+        shards: u32,
+        shared: &[String],
+        writes: &mut Vec<Write>,
+    ) -> BTreeMap<String, u32> {
+        if self.shards.get(pool) != Some(&shards) {
+            self.shards.insert(pool.to_owned(), shards);
+            writes.push(Write::new(
+                "INSERT OR REPLACE INTO pool_shards (pool, shards) VALUES (?, ?)",
+                vec![json!(pool), json!(shards)],
+            ));
+        }
+        let live: Vec<&String> = numbers.iter().filter(|n| !shared.contains(n)).collect();
+        let mut owned = vec![0u32; shards as usize];
+        for number in &live {
+            if let Some(s) = self.numbers.get(*number).and_then(|e| e.shard)
+                && let Some(count) = owned.get_mut(s as usize)
+            {
+                *count += 1;
+            }
+        }
+        let mut dealt = BTreeMap::new();
+        for number in live {
+            let Some(entry) = self.numbers.get_mut(number) else {
+                continue;
+            };
+            let shard = match entry.shard.filter(|&s| s < shards) {
+                Some(s) => s,
+                None => {
+                    let (fewest, _) = owned
+                        .iter()
+                        .enumerate()
+                        .min_by_key(|&(i, count)| (*count, i))
+                        .unwrap_or((0, &0));
+                    let s = u32::try_from(fewest).unwrap_or(0);
+                    if let Some(count) = owned.get_mut(fewest) {
+                        *count += 1;
+                    }
+                    entry.shard = Some(s);
+                    writes.push(Write::new(
+                        "INSERT OR REPLACE INTO number_shards (number, pool, shard) VALUES (?, ?, ?)",
+                        vec![json!(number), json!(pool), json!(s)],
+                    ));
+                    s
+                }
+            };
+            dealt.insert(number.clone(), shard);
+        }
+        dealt
     }
 
     /// Retires every live number of a deleted pool into quarantine and stops
@@ -410,16 +569,32 @@ impl DirectoryObject {
         self.set_fallback(pool, previous_fallback.as_deref(), &mut writes);
         for number in added {
             if self.numbers.get(number).is_some_and(|e| e.pool == pool) {
-                self.numbers.remove(number);
+                let dealt = self.numbers.remove(number).and_then(|e| e.shard).is_some();
                 writes.push(Write::new(
                     "DELETE FROM numbers WHERE number = ?",
                     vec![json!(number)],
                 ));
+                if dealt {
+                    writes.push(Write::new(
+                        "DELETE FROM number_shards WHERE number = ?",
+                        vec![json!(number)],
+                    ));
+                }
             }
         }
         for entry in previous {
             writes.push(upsert(&entry));
             self.numbers.insert(entry.number.clone(), entry);
+        }
+        // A pool the failed claim created is forgotten with its shard count,
+        // so a corrected PUT may choose another.
+        let known =
+            self.fallback_of(pool).is_some() || self.numbers.values().any(|e| e.pool == pool);
+        if !known && self.shards.remove(pool).is_some() {
+            writes.push(Write::new(
+                "DELETE FROM pool_shards WHERE pool = ?",
+                vec![json!(pool)],
+            ));
         }
         Outcome::ok((), writes)
     }
@@ -449,9 +624,111 @@ mod tests {
                 numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
                 fallback: "+15550000000".into(),
                 quarantine_seconds: 100,
+                shards: 1,
+                shared: Vec::new(),
             },
             now,
         )
+    }
+
+    fn claim_sharded(
+        d: &mut DirectoryObject,
+        pool: &str,
+        numbers: &[&str],
+        shards: u32,
+        now: i64,
+    ) -> Result<ClaimReply, ObjectError> {
+        let outcome = d.handle(
+            DirectoryCommand::Claim {
+                pool: pool.into(),
+                numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
+                fallback: "+15550000000".into(),
+                quarantine_seconds: 100,
+                shards,
+                shared: Vec::new(),
+            },
+            now,
+        );
+        let reply = read_answer::<ClaimReply>(&outcome.answer);
+        if reply.is_err() {
+            assert!(outcome.writes.is_empty(), "a refused claim writes nothing");
+        }
+        reply
+    }
+
+    fn numbers(range: std::ops::Range<u32>) -> Vec<String> {
+        range.map(|i| format!("+1555000{i:04}")).collect()
+    }
+
+    #[test]
+    fn a_sharded_pool_s_numbers_are_dealt_evenly_and_never_move() {
+        let mut d = DirectoryObject::default();
+        let first = numbers(1..11);
+        let refs: Vec<&str> = first.iter().map(String::as_str).collect();
+        let reply = claim_sharded(&mut d, "big", &refs, 4, 0).unwrap();
+        let mut per_shard = [0; 4];
+        for s in reply.shards.values() {
+            per_shard[*s as usize] += 1;
+        }
+        assert_eq!(per_shard, [3, 3, 2, 2], "{:?}", reply.shards);
+        // Drop two numbers of shard 0 and add four: the others keep their
+        // shards, the new ones fill the emptiest shards.
+        let dropped: Vec<&String> = first
+            .iter()
+            .filter(|n| reply.shards[*n] == 0)
+            .take(2)
+            .collect();
+        let mut next: Vec<String> = first
+            .iter()
+            .filter(|n| !dropped.contains(n))
+            .cloned()
+            .collect();
+        next.extend(numbers(11..15));
+        let refs: Vec<&str> = next.iter().map(String::as_str).collect();
+        let again = claim_sharded(&mut d, "big", &refs, 4, 10).unwrap();
+        for n in &next {
+            if let Some(before) = reply.shards.get(n) {
+                assert_eq!(again.shards[n], *before, "{n} moved");
+            }
+        }
+        let mut per_shard = [0; 4];
+        for s in again.shards.values() {
+            per_shard[*s as usize] += 1;
+        }
+        assert_eq!(per_shard, [3, 3, 3, 3], "{:?}", again.shards);
+        // Lookups name the owner and the count; the fallback names no shard.
+        let n = &next[0];
+        let entry = lookup(&mut d, n).unwrap();
+        assert_eq!((entry.shard, entry.shards), (Some(again.shards[n]), 4));
+        let fallback = lookup(&mut d, "+15550000000").unwrap();
+        assert_eq!((fallback.shard, fallback.shards), (None, 4));
+        // A dropped number, listed again, returns to its old shard.
+        let mut back = next.clone();
+        back.push(dropped[0].clone());
+        let refs: Vec<&str> = back.iter().map(String::as_str).collect();
+        let third = claim_sharded(&mut d, "big", &refs, 4, 20).unwrap();
+        assert_eq!(third.shards[dropped[0]], 0);
+    }
+
+    #[test]
+    fn a_pool_s_shard_count_cannot_change() {
+        let mut d = DirectoryObject::default();
+        claim(&mut d, "one", &["+15550000001", "+15550000002"], 0);
+        let error =
+            claim_sharded(&mut d, "one", &["+15550000001", "+15550000002"], 2, 1).unwrap_err();
+        assert_eq!(error.code, ObjectErrorCode::Conflict);
+        assert_eq!(error.field.as_deref(), Some("shards"));
+        claim_sharded(&mut d, "two", &["+15550000003", "+15550000004"], 2, 0).unwrap();
+        let error =
+            claim_sharded(&mut d, "two", &["+15550000003", "+15550000004"], 4, 1).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("shards"));
+        let error =
+            claim_sharded(&mut d, "two", &["+15550000003", "+15550000004"], 1, 1).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("shards"));
+        let shards = d.handle(DirectoryCommand::PoolShards { pool: "two".into() }, 2);
+        assert_eq!(read_answer::<u32>(&shards.answer), Ok(2));
+        let shards = d.handle(DirectoryCommand::PoolShards { pool: "one".into() }, 2);
+        assert_eq!(read_answer::<u32>(&shards.answer), Ok(1));
     }
 
     fn lookup(d: &mut DirectoryObject, number: &str) -> Result<DirectoryEntry, ObjectError> {
@@ -585,6 +862,8 @@ mod tests {
                 numbers: vec!["+15550000000".into()],
                 fallback: "+15550000009".into(),
                 quarantine_seconds: 1,
+                shards: 1,
+                shared: Vec::new(),
             },
             0,
         );
@@ -595,6 +874,8 @@ mod tests {
                 numbers: vec!["+15550000008".into()],
                 fallback: "+15550000001".into(),
                 quarantine_seconds: 1,
+                shards: 1,
+                shared: Vec::new(),
             },
             0,
         );

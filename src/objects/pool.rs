@@ -469,6 +469,7 @@ impl PoolObject {
                         live: live.pool.stats(now),
                         opens: live.stats.clone(),
                         created_at: live.settings.created_at,
+                        shards: live.settings.shards,
                         deleted: live.deleted.clone(),
                     },
                     Vec::new(),
@@ -483,12 +484,18 @@ impl PoolObject {
                 pool,
                 call,
                 call_id,
-            } => self.on_live(|live| live.reported_call(&pool, call, call_id, now)),
+                shards,
+            } => self.on_live(|live| live.reported_call(&pool, call, call_id, shards, now)),
             PoolCommand::Ring {
                 pool,
                 call,
                 call_id,
-            } => self.on_live(|live| live.ring(&pool, call, call_id, now)),
+                shards,
+            } => self.on_live(|live| live.ring(&pool, call, call_id, shards, now)),
+            PoolCommand::Attribute { call } => match &self.live {
+                Some(live) => Outcome::ok(live.pool.attribute(&call), Vec::new()),
+                None => Outcome::error(unknown_pool()),
+            },
             PoolCommand::CallStatus {
                 call_id,
                 status,
@@ -699,6 +706,22 @@ impl PoolObject {
     }
 
     fn configure(&mut self, mut settings: PoolSettings, now: Timestamp) -> Outcome {
+        // A pool's shard count is fixed for its life (a new count would hash
+        // its recipients to other shards); the directory refuses a change
+        // first, and the object, which knows what it was configured with,
+        // refuses it too.
+        if let Some(live) = &self.live
+            && (live.settings.shards, live.settings.shard) != (settings.shards, settings.shard)
+        {
+            return Outcome::error(ObjectError::field(
+                ObjectErrorCode::Conflict,
+                "shards",
+                format!(
+                    "this pool has {} shards for good (a new count would move its recipients to other numbers); create a new pool instead",
+                    live.settings.shards
+                ),
+            ));
+        }
         // Created by the first configuration; a pool stored before this was kept has none.
         settings.created_at = match &self.live {
             Some(live) => live.settings.created_at,
@@ -935,6 +958,24 @@ fn json_parts<T: serde::Serialize>(value: &T, max: usize) -> Option<(Vec<String>
 }
 
 /// The row of a stored call.
+/// A shard's attribution of a call to the fallback or overflow number, which
+/// every one of a pool's `shards` shards shows: its scores and confidence
+/// times the shard's share of the pool, 1/`shards` (the hash splits
+/// recipients evenly). Unchanged for one shard.
+fn shard_share(
+    mut attribution: ringmark_pool::Attribution,
+    shards: u32,
+) -> ringmark_pool::Attribution {
+    if shards > 1 {
+        let share = 1.0 / f64::from(shards);
+        attribution.confidence *= share;
+        for c in &mut attribution.candidates {
+            c.score *= share;
+        }
+    }
+    attribution
+}
+
 fn save_call(record: &CallRecord) -> Write {
     Write::new(
         "INSERT OR REPLACE INTO calls (call_id, at, body) VALUES (?, ?, ?)",
@@ -1087,21 +1128,23 @@ impl Live {
         pool: &str,
         call: ringmark_pool::Call,
         call_id: CallId,
+        shards: u32,
         now: Timestamp,
     ) -> Outcome {
         if let Some(stored) = self.calls.get(call_id.as_str()) {
             let reply = Reported {
-                attribution: self.pool.attribute(&stored_call(stored)),
+                attribution: shard_share(self.pool.attribute(&stored_call(stored)), shards),
                 record: stored.clone(),
                 new: false,
             };
             return Outcome::ok(reply, Vec::new());
         }
         let duration = call.duration;
-        let (attribution, mut record, mut writes) = match self.take_call(pool, call, call_id, now) {
-            Ok(taken) => taken,
-            Err(e) => return Outcome::error(e),
-        };
+        let (attribution, mut record, mut writes) =
+            match self.take_call(pool, call, call_id, shards, now) {
+                Ok(taken) => taken,
+                Err(e) => return Outcome::error(e),
+            };
         let rules = self.settings.calls.rules();
         let _ = record.apply_status(
             StatusUpdate {
@@ -1127,13 +1170,14 @@ impl Live {
         pool: &str,
         call: ringmark_pool::Call,
         call_id: CallId,
+        shards: u32,
         now: Timestamp,
     ) -> Outcome {
         if let Some(stored) = self.calls.get(call_id.as_str()) {
             let reply = self.rung(stored.clone(), false);
             return Outcome::ok(reply, Vec::new());
         }
-        let (_, record, mut writes) = match self.take_call(pool, call, call_id, now) {
+        let (_, record, mut writes) = match self.take_call(pool, call, call_id, shards, now) {
             Ok(taken) => taken,
             Err(e) => return Outcome::error(e),
         };
@@ -1149,6 +1193,7 @@ impl Live {
         pool: &str,
         call: ringmark_pool::Call,
         call_id: CallId,
+        shards: u32,
         now: Timestamp,
     ) -> Result<(ringmark_pool::Attribution, CallRecord, Vec<Write>), ObjectError> {
         let to = ringmark_phone::E164::parse(&call.to)
@@ -1159,6 +1204,7 @@ impl Live {
             .and_then(|f| ringmark_phone::E164::parse(f).ok());
         let at = call.at;
         let (attribution, events) = self.pool.record_call(call, now);
+        let attribution = shard_share(attribution, shards);
         let record = CallRecord::ringing(
             call_id,
             pool,

@@ -55,8 +55,11 @@ function signFor(pool, campaign, recipients) {
   const admin = "signing-only-admin-token";
   const edge = new Edge(key, admin, "");
   const body = new TextEncoder().encode(JSON.stringify({ campaign, recipients }));
-  const step = edge.begin("POST", `http://x/v1/pools/${pool}/tokens`, ["authorization", `Bearer ${admin}`], body);
-  assert.equal(step.effects[0]?.binding, "POOL", "the token API asks the pool first");
+  const asked = edge.begin("POST", `http://x/v1/pools/${pool}/tokens`, ["authorization", `Bearer ${admin}`], body);
+  assert.equal(asked.effects[0]?.binding, "DIRECTORY", "the token API asks the directory the pool's shard count first");
+  // One shard (what the directory answers for a pool it does not know): the pool itself.
+  const step = edge.resume(asked, [200], [JSON.stringify({ ok: 1 })]);
+  assert.equal(step.effects[0]?.binding, "POOL", "then the pool");
   // Answer for the pool here (it exists nowhere): its settings, as the protocol's Answer.
   const settings = {
     config: { numbers: ["+14155550101"], fallback: "+14155550100", lease_seconds: 3600 },
