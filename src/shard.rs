@@ -1,8 +1,9 @@
 //! A pool split into shards: which shard object a recipient's opens go to,
 //! and what the shard objects are called.
 //!
-//! One Durable Object holds on the order of 100,000 recipients
-//! (docs/ARCHITECTURE.md, "Past one object"), so a pool configured with
+//! One Durable Object holds on the order of 200,000 recipients by its
+//! memory, and keeps at most `max_holders` (60,000 by default;
+//! docs/ARCHITECTURE.md, "Past one object"), so a pool configured with
 //! `shards` S > 1 runs as S pool objects. A recipient always hashes to the
 //! same shard ([`shard_of`]), so a re-open finds the same allocator and keeps
 //! its number; every tracking number belongs to one shard for good (dealt by
