@@ -295,16 +295,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
             Err(e) => {
                 // Undo the claim so nothing half-written remains.
                 let error = refused(edge, &pool, e);
-                forward(
-                    Target::Directory,
-                    &DirectoryCommand::Restore {
-                        pool,
-                        previous: claim.previous,
-                        added: claim.added,
-                        previous_fallback: claim.previous_fallback,
-                    },
-                    Cont::PutRestored { error },
-                )
+                undo_claim(pool, claim, error)
             }
         },
         Cont::PutRestored { error } => {
@@ -1812,6 +1803,20 @@ pub(super) fn sharded(edge: &Edge, pool: String, job: PoolJob, results: &[Effect
     respond(result)
 }
 
+/// Gives the directory back what a refused PUT's claim took, then answers `error`.
+fn undo_claim(pool: String, claim: ClaimReply, error: ApiError) -> Step {
+    forward(
+        Target::Directory,
+        &DirectoryCommand::Restore {
+            pool,
+            previous: claim.previous,
+            added: claim.added,
+            previous_fallback: claim.previous_fallback,
+        },
+        Cont::PutRestored { error },
+    )
+}
+
 /// A sharded pool's PUT after the directory's claim: each shard is configured
 /// with the numbers the directory dealt it. Each shard's configuration is
 /// checked here first, so a shard that would refuse it (a shard left with too
@@ -1887,16 +1892,7 @@ pub(super) fn shards_configured(
             // shard refuses only what the edge checked, so this is a shard
             // that could not be reached; the same PUT again repairs it).
             let error = refused(edge, &pool, e);
-            forward(
-                Target::Directory,
-                &DirectoryCommand::Restore {
-                    pool,
-                    previous: claim.previous,
-                    added: claim.added,
-                    previous_fallback: claim.previous_fallback,
-                },
-                Cont::PutRestored { error },
-            )
+            undo_claim(pool, claim, error)
         }
     }
 }
