@@ -173,3 +173,45 @@ test("a number in no pool hangs up politely, never an HTTP error", async () => {
   assert.equal(r.status, 200);
   assert.match(r.text, /<Say>[^<]+<\/Say><Hangup\/>/);
 });
+
+test("a Twilio-signed call to a sharded pool's number is attributed by the shard that owns it, and its status reaches that shard", async () => {
+  const numbers = Array.from({ length: 8 }, (_, i) => `+1415555${String(3100 + i)}`);
+  const put = await api(worker.base, "PUT", "/v1/pools/split-live", {
+    numbers,
+    fallback: "+14155553199",
+    lease_seconds: 3600,
+    forward_to: "+14155550899",
+    shards: 4,
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const recipients = Array.from({ length: 8 }, (_, i) => `split-${i}`);
+  const tokens = (await api(worker.base, "POST", "/v1/pools/split-live/tokens", { campaign: "split", recipients })).body.tokens;
+  // Each opens their number image; the last one taps the call button (a phone), which names the number.
+  for (const t of tokens) assert.equal((await get(t.number, UA.desktop)).status, 200);
+  const who = tokens[tokens.length - 1];
+  const to = (await get(who.click, UA.iphone)).headers.get("location").slice("tel:".length);
+  assert.ok(numbers.includes(to), to);
+
+  const sid = "CA00000000000000000000000000000031";
+  const voice = { CallSid: sid, AccountSid: "AC00000000000000000000000000000001", From: CALLER, To: to, CallStatus: "ringing", Direction: "inbound" };
+  const answer = await twilioPost("/v1/telephony/twilio/voice", voice);
+  assert.equal(answer.status, 200, answer.text);
+  assert.match(answer.text, /<Number[^>]*>\+14155550899<\/Number>/);
+  const action = /action="([^"]+)"/.exec(answer.text)[1].replaceAll("&amp;", "&");
+  assert.match(action, /[?&]shard=\d/, "the status callback names the shard that stored the call");
+  assert.equal((await storedCall("split-live")).live.calls, 1, "stored once, in one shard");
+
+  const status = await twilioPost(action.slice(worker.base.length), { CallSid: sid, DialCallStatus: "completed", DialCallDuration: "42" });
+  assert.equal(status.status, 200, status.text);
+  let call;
+  for (let i = 0; i < 100 && call?.duration_seconds !== 42; i++) {
+    const r = await api(worker.base, "GET", `/v1/calls/${sid}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    call = r.body.call;
+    if (call.duration_seconds !== 42) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(call.duration_seconds, 42, JSON.stringify(call));
+  assert.equal(call.pool, "split-live");
+  assert.equal(call.attribution.recipient, who.recipient, JSON.stringify(call.attribution));
+  assert.equal(call.attribution.reason, "tap", "the caller tapped the call button just before");
+});
