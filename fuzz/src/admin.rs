@@ -175,6 +175,16 @@ fn pool_body(u: &mut Unstructured) -> arbitrary::Result<J> {
     if !one_in(u, 32)? {
         fields.push(("lease_seconds".to_owned(), seconds(u)?));
     }
+    // Shard counts: mostly valid (1, 2, 4), sometimes refused (not a power of two, too many, not
+    // a count), so sharded pools meet every route, and changes of count meet their refusal.
+    if one_in(u, 3)? {
+        let shards = match arm(u, 8)? {
+            0 => J::Int(u.int_in_range(0..=130)?),
+            1 => or_any!(u, J::Int(2)),
+            _ => J::Int(*u.choose(&[1, 2, 4])?),
+        };
+        fields.push(("shards".to_owned(), shards));
+    }
     for key in [
         "max_lease_seconds",
         "tail_seconds",
