@@ -189,6 +189,40 @@ mod caller_id {
         assert_eq!(anon.candidates[0].recipient, "r1");
     }
 
+    /// A repeat call from a line is placed by one of the first call's candidates, as likely as
+    /// that call said: its evidence keeps every candidate of the first call, not only the first
+    /// few (kept to four, the others dropped out and the four took their share).
+    #[test]
+    fn a_repeat_call_keeps_every_candidate_of_the_first_at_their_odds() {
+        // Six people shown one number a few minutes apart (shared), then a call from PHONE.
+        let mut p = pool(1, Exhaustion::Share { max_holders: 6 });
+        let mut number = String::new();
+        for i in 0..6 {
+            let (a, _) = p.open(&who(i), Signal::Human, "d", T0 + 5 * M * i as i64);
+            number = a.number;
+        }
+        let at = T0 + 40 * M;
+        let (first, _) = p.record_call(call(&number, at, Some(PHONE)), at);
+        assert_eq!(first.candidates.len(), 6, "{first:?}");
+        // The same line again a minute later: the same six, at about the same odds.
+        let again = p.attribute(&call(&number, at + M, Some(PHONE)));
+        assert_eq!(again.candidates.len(), 6, "{again:?}");
+        for c in &first.candidates {
+            let later = again
+                .candidates
+                .iter()
+                .find(|x| x.recipient == c.recipient)
+                .expect("every candidate of the first call is one of the repeat");
+            assert!(
+                (later.score - c.score).abs() < 0.02,
+                "{}: {} then {}",
+                c.recipient,
+                c.score,
+                later.score
+            );
+        }
+    }
+
     #[test]
     fn is_strong_but_not_absolute() {
         // The phone is linked to r0 with certainty; later it calls a number r0 never held, a
