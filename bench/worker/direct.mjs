@@ -4,7 +4,8 @@
 // is the Worker's service itself, with neither wrangler dev's ProxyWorker nor Miniflare's entry worker
 // in front). Optionally beside the reference Worker + Durable Object of bench/worker/reference/.
 // Durable Object storage lives on tmpfs (/dev/shm) unless `disk` puts it under the temp directory as
-// `wrangler dev --persist-to` does. Used by floor.mjs and burst.mjs.
+// `wrangler dev --persist-to` does. Without the console's static assets unless WITH_ASSETS=1 (below).
+// Used by floor.mjs and burst.mjs.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +42,12 @@ export async function startDirect({ reference = false, disk = false } = {}) {
     return { modulesRoot: dir, modules: files.map((f) => ({ type: type(f), path: join(dir, f) })) };
   };
   delete ringmark.modulesRules; // the bundle's modules are listed one by one instead
+  // The console's static assets (wrangler.toml [assets]) put Miniflare's asset router in front of
+  // every request, as two more Workers in the same process: locally that cut `GET /` from ~15,000 to
+  // ~2,500 req/s and the pixel from ~4,400 to ~2,000 (bisected to the console's merge, 122a693). On
+  // Cloudflare that routing runs before the Worker, outside its isolate; here it would only measure
+  // Miniflare. WITH_ASSETS=1 keeps it.
+  if (process.env.WITH_ASSETS !== "1") delete ringmark.assets;
   const direct = [{ host: "127.0.0.1", port: 0 }];
   const workers = [{ ...ringmark, name: "ringmark", ...modules(outdir), unsafeDirectSockets: direct }];
   if (ref) {
