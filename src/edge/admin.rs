@@ -320,14 +320,7 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
                 .map_err(|e| refused(edge, &pool, e)),
         ),
         Cont::Deleted { pool } => match result.answer::<Deletion>() {
-            Ok(deletion) => forward(
-                Target::Directory,
-                &DirectoryCommand::Release {
-                    pool: pool.clone(),
-                    quarantine_seconds: deletion.quarantine_seconds,
-                },
-                Cont::Released { pool, deletion },
-            ),
+            Ok(deletion) => release(pool, deletion),
             Err(e) => respond(Err(refused(edge, &pool, e))),
         },
         Cont::Released { pool, deletion } => respond(
@@ -1780,14 +1773,7 @@ pub(super) fn sharded(edge: &Edge, pool: String, job: PoolJob, results: &[Effect
             return match answers::<Deletion>(results)
                 .and_then(|d| super::shards::deletion(d).ok_or_else(no_shard))
             {
-                Ok(deletion) => forward(
-                    Target::Directory,
-                    &DirectoryCommand::Release {
-                        pool: pool.clone(),
-                        quarantine_seconds: deletion.quarantine_seconds,
-                    },
-                    Cont::Released { pool, deletion },
-                ),
+                Ok(deletion) => release(pool, deletion),
                 Err(e) => respond(Err(refused(edge, &pool, e))),
             };
         }
@@ -1801,6 +1787,18 @@ pub(super) fn sharded(edge: &Edge, pool: String, job: PoolJob, results: &[Effect
         PoolJob::Forget { .. } => Err(refuse(no_shard())),
     };
     respond(result)
+}
+
+/// A deleted pool's numbers go back to the directory, retired for the deletion's quarantine.
+fn release(pool: String, deletion: Deletion) -> Step {
+    forward(
+        Target::Directory,
+        &DirectoryCommand::Release {
+            pool: pool.clone(),
+            quarantine_seconds: deletion.quarantine_seconds,
+        },
+        Cont::Released { pool, deletion },
+    )
 }
 
 /// Gives the directory back what a refused PUT's claim took, then answers `error`.
