@@ -1831,16 +1831,7 @@ fn configure_shards(pool: String, settings: &PoolSettings, claim: ClaimReply) ->
             "shards",
             format!("shard {shard} would refuse its numbers: {e}"),
         );
-        return forward(
-            Target::Directory,
-            &DirectoryCommand::Restore {
-                pool,
-                previous: claim.previous,
-                added: claim.added,
-                previous_fallback: claim.previous_fallback,
-            },
-            Cont::PutRestored { error },
-        );
+        return undo_claim(pool, claim, error);
     }
     let shards = settings.shards;
     Step {
