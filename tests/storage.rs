@@ -207,24 +207,23 @@ mod stored_formats {
                 Vec::new(),
             ),
         ]);
-        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
-        let mut directory = DirectoryObject::load(&rows).unwrap();
-        let entry: DirectoryEntry = read_answer(
-            &directory
-                .handle(
-                    DirectoryCommand::Lookup {
-                        number: "+14155550101".into(),
-                    },
-                    NOW,
-                )
-                .answer,
-        )
-        .unwrap();
+        // The directory reloaded from the store, looking up one number.
+        let lookup = |store: &Store, number: &str| -> DirectoryEntry {
+            let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
+            let mut directory = DirectoryObject::load(&rows).unwrap();
+            let command = DirectoryCommand::Lookup {
+                number: number.into(),
+            };
+            read_answer(&directory.handle(command, NOW).answer).unwrap()
+        };
+        let entry = lookup(&store, "+14155550101");
         assert_eq!(
             (entry.pool.as_str(), entry.shard, entry.shards),
             ("spring", None, 1)
         );
         // A new sharded pool's first claim adds the shard tables in its transaction.
+        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
+        let mut directory = DirectoryObject::load(&rows).unwrap();
         let outcome = directory.handle(
             DirectoryCommand::Claim {
                 pool: "big".into(),
@@ -237,19 +236,7 @@ mod stored_formats {
             NOW,
         );
         store.apply(&outcome.writes);
-        let rows = store.load_rows(DirectoryObject::STORED, DirectoryObject::load_query);
-        let mut directory = DirectoryObject::load(&rows).unwrap();
-        let entry: DirectoryEntry = read_answer(
-            &directory
-                .handle(
-                    DirectoryCommand::Lookup {
-                        number: "+14155550202".into(),
-                    },
-                    NOW,
-                )
-                .answer,
-        )
-        .unwrap();
+        let entry = lookup(&store, "+14155550202");
         assert_eq!(
             (entry.pool.as_str(), entry.shard, entry.shards),
             ("big", Some(1), 2)
