@@ -115,20 +115,23 @@ fn sizing(recipients: u64, spread_hours: f64, pool_size: Option<u32>) -> SizingI
     }
 }
 
-/// The call lines of one backtest (the summary line left out).
-fn call_lines(numbers: u32, settings: &Value, timeline: &[u8]) -> Vec<Value> {
+/// One backtest's summary and its call lines (the summary line left out).
+fn call_lines(numbers: u32, settings: &Value, timeline: &[u8]) -> (Summary, Vec<Value>) {
     let mut out = Vec::new();
-    run(&pool_body(numbers, settings), timeline, &mut out).expect("backtest");
-    out.split(|&b| b == b'\n')
+    let summary = run(&pool_body(numbers, settings), timeline, &mut out).expect("backtest");
+    let lines = out
+        .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
         .filter(|v| v.get("summary").is_none())
-        .collect()
+        .collect();
+    (summary, lines)
 }
 
 /// The stated confidence of every call of one backtest, from its call lines.
 fn confidences(numbers: u32, settings: &Value, timeline: &[u8]) -> Vec<f64> {
     call_lines(numbers, settings, timeline)
+        .1
         .iter()
         .filter_map(|v| v.get("confidence").and_then(Value::as_f64))
         .collect()
@@ -144,10 +147,10 @@ fn with_taps(recipients: u64, spread: f64) -> SendModel {
     }
 }
 
-/// Per call of a backtest: (tapped: the caller tapped the call button in the hour before
-/// the call, stated confidence, right). The tap is read from the timeline, the truth the
-/// attribution never sees.
-fn tap_calls(numbers: u32, settings: &Value, timeline: &[u8]) -> Vec<(bool, f64, bool)> {
+/// Per call line of a backtest of `timeline`: (tapped: the caller tapped the call button in
+/// the hour before the call, stated confidence, right). The tap is read from the timeline, the
+/// truth the attribution never sees.
+fn tap_calls(lines: &[Value], timeline: &[u8]) -> Vec<(bool, f64, bool)> {
     let mut taps: HashMap<String, Vec<i64>> = HashMap::new();
     for line in timeline.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let v: Value = serde_json::from_slice(line).expect("timeline line");
@@ -158,7 +161,7 @@ fn tap_calls(numbers: u32, settings: &Value, timeline: &[u8]) -> Vec<(bool, f64,
                 .push(v["at"].as_i64().expect("at"));
         }
     }
-    call_lines(numbers, settings, timeline)
+    lines
         .iter()
         .map(|v| {
             let (at, caller) = (v["at"].as_i64().expect("at"), &v["recipient"]);
@@ -580,10 +583,11 @@ fn taps_section(
         .iter()
         .map(|&seed| timeline(&with_taps(args.recipients, SPREADS[0].1), seed))
         .collect();
-    let runs: Vec<Summary> = timelines
+    let replays: Vec<(Summary, Vec<Value>)> = timelines
         .iter()
-        .map(|t| backtest(FOCUS_SIZE, settings, t))
+        .map(|t| call_lines(FOCUS_SIZE, settings, t))
         .collect();
+    let runs: Vec<Summary> = replays.iter().map(|(s, _)| s.clone()).collect();
     println!(
         "{}",
         row(&label, "24 h", "default, taps", &runs, Some(focus_forecast))
@@ -594,8 +598,8 @@ fn taps_section(
         TARGET_CONFIDENT * 100.0
     );
     let mut pooled = [(0u64, 0u64, 0.0f64); 10];
-    for (&seed, t) in seeds.iter().zip(&timelines) {
-        let calls = tap_calls(FOCUS_SIZE, settings, t);
+    for ((&seed, t), (_, lines)) in seeds.iter().zip(&timelines).zip(&replays) {
+        let calls = tap_calls(lines, t);
         let share = |tapped: bool, right: bool| {
             let of: Vec<_> = calls.iter().filter(|c| c.0 == tapped).collect();
             let k = of.iter().filter(|c| c.1 >= 0.8 && c.2 == right).count();
