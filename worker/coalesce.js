@@ -14,13 +14,14 @@
 // "Cannot perform I/O on behalf of a different request", measured under load.) So:
 // - a command finding the object idle is sent at once by its own request — unless it may linger
 //   (a pixel's open, whose answer is already sent: `linger_ms` from the module), when its request
-//   waits that long on its own timer for company first; a command that may not linger, arriving
-//   meanwhile, sends the queue at once;
+//   waits that long on its own timer for company first; a command that may not linger, or one that
+//   fills a batch (`MAX_BATCH`), arriving meanwhile sends the queue at once;
 // - when a call ends, its sender sends what queued meanwhile, with its own stub, and keeps doing so
 //   for up to `RELAY_MS` (its request kept alive by `ctx.waitUntil`), which drains a burst;
-// - every waiting request also looks again on its own timer every `POLL_MS`, and sends the queue
-//   itself when no call is under way, or when the one under way is older than `STALE_MS` (its
-//   request ended without it settling): no lane waits forever on a lost call.
+// - every waiting request also looks again on its own timer (first when the linger under way ends,
+//   then every `POLL_MS`), and sends the queue itself when no call is under way, or when the one
+//   under way is older than `STALE_MS` (its request ended without it settling): no lane waits
+//   forever on a lost call, nor on a lingering request that ended early.
 //
 // Losing nothing: each request awaits its own command's answer (the pixel's inside `ctx.waitUntil`,
 // after its response), exactly as it would a call of its own, so an open is never acknowledged,
@@ -37,7 +38,13 @@ const STALE_MS = 10_000;
 
 /**
  * Per object (`binding/name`): the commands waiting, the call under way (`{started}`) if any, and
- * whether a request is lingering for company before sending.
+ * until when a request lingers for company before sending (`lingerUntil`, a time: while it lasts
+ * the waiting requests leave the sending to the lingering one's timer).
+ *
+ * Why a time and not a flag: the lingering request's own open may be sent sooner by another request
+ * (a full batch, a command that may not linger), and then its request can end before its timer
+ * fires — the platform drops an ended request's timers. A flag only that timer clears would stay
+ * set, and every open after it would wait for a command that may not linger (`tests/e2e/pool.test.mjs`).
  */
 const lanes = new Map();
 
@@ -49,7 +56,7 @@ const lanes = new Map();
 export function coalesce(key, stub, command, ctx, lingerMs) {
   let lane = lanes.get(key);
   if (lane === undefined) {
-    lane = { queue: [], call: null, lingering: false };
+    lane = { queue: [], call: null, lingerUntil: 0 };
     lanes.set(key, lane);
   }
   let resolve;
@@ -60,30 +67,36 @@ export function coalesce(key, stub, command, ctx, lingerMs) {
   });
   const item = { command, resolve, reject, sent: false };
   lane.queue.push(item);
-  if (lane.call === null && lingerMs > 0 && !lane.lingering) {
-    lane.lingering = true;
+  const now = Date.now();
+  if (lane.call === null && (lingerMs === 0 || lane.queue.length >= MAX_BATCH)) {
+    // A command that may not linger, or a full batch: nothing to wait for.
+    send(key, lane, stub, ctx, now);
+  } else if (lane.call === null && now >= lane.lingerUntil) {
+    lane.lingerUntil = now + lingerMs;
     setTimeout(() => {
-      lane.lingering = false;
       if (item.sent) return;
       if (lane.call === null) send(key, lane, stub, ctx, Date.now());
-      else poll(key, lane, stub, ctx, item);
+      else poll(key, lane, stub, ctx, item, POLL_MS);
     }, lingerMs);
-  } else if (lane.call === null && lingerMs === 0) {
-    send(key, lane, stub, ctx, Date.now());
   } else {
-    poll(key, lane, stub, ctx, item);
+    // While a request lingers its timer sends the queue: the first look is due after it.
+    poll(key, lane, stub, ctx, item, Math.max(0, lane.lingerUntil - now) + POLL_MS);
   }
   return answer;
 }
 
-/** On this request's own timer: sends the queue if the lane is free (or its call lost), until sent. */
-function poll(key, lane, stub, ctx, item) {
+/**
+ * On this request's own timer, after `wait` ms and then every POLL_MS: sends the queue if no call is
+ * under way (or the one under way is lost) and nobody lingers or the batch is full, until sent.
+ */
+function poll(key, lane, stub, ctx, item, wait) {
   setTimeout(() => {
     if (item.sent) return;
-    if (lane.call !== null && Date.now() - lane.call.started > STALE_MS) lane.call = null;
-    if (lane.call === null && !lane.lingering) send(key, lane, stub, ctx, Date.now());
-    else poll(key, lane, stub, ctx, item);
-  }, POLL_MS);
+    const now = Date.now();
+    if (lane.call !== null && now - lane.call.started > STALE_MS) lane.call = null;
+    if (lane.call === null && (now >= lane.lingerUntil || lane.queue.length >= MAX_BATCH)) send(key, lane, stub, ctx, now);
+    else poll(key, lane, stub, ctx, item, POLL_MS);
+  }, wait);
 }
 
 /**
@@ -99,7 +112,7 @@ function send(key, lane, stub, ctx, since) {
     if (lane.call === call) lane.call = null;
     settle();
     if (lane.queue.length === 0) {
-      if (lane.call === null && !lane.lingering && lanes.get(key) === lane) lanes.delete(key);
+      if (lane.call === null && lanes.get(key) === lane) lanes.delete(key);
     } else if (lane.call === null && Date.now() - since < RELAY_MS) {
       send(key, lane, stub, ctx, since);
     }

@@ -88,6 +88,28 @@ test("a burst of pixels, re-opens and machine opens is counted exactly: none los
   );
 });
 
+test("pixels are recorded after another request sent a lingering pixel's open for it", async () => {
+  // A pixel's open waits up to 250 ms for company (worker/coalesce.js). When another request sends
+  // it sooner (a number image, which never waits), the pixel's request may end before its own
+  // timer fires: the pixels that come after must not wait on that timer. They did: stranded until
+  // the next number image arrived, and lost if none came before the platform ended their requests.
+  const opens = async () => (await api(worker.base, "GET", "/v1/pools/burst")).body.opens.total;
+  const before = await opens();
+  const lingerer = get(tokens[0].open, UA.desktop);
+  await new Promise((r) => setTimeout(r, 30)); // the pixel's open is queued, lingering
+  await Promise.all([lingerer, get(tokens[1].number, UA.desktop)]);
+  await new Promise((r) => setTimeout(r, 400)); // past the pixel's linger
+  const later = tokens.slice(2, 6).map((t) => t.open);
+  for (const a of await Promise.all(later.map((u) => get(u, UA.desktop)))) assert.equal(a.status, 200);
+  const want = before + 2 + later.length;
+  let now = await opens();
+  for (let i = 0; i < 30 && now < want; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    now = await opens();
+  }
+  assert.equal(now, want, "every open recorded within 3 s, with no other request to carry them");
+});
+
 test("after a restart every holder keeps their number", async () => {
   const before = await holders();
   await worker.stop();
