@@ -17,7 +17,7 @@
 //! "Call us" text and button, Sub, Up, Paeth and per-row adaptive are 12–25 % larger, and one index per
 //! byte (8-bit depth) 8–9 % larger than two per byte).
 //!
-//! **Within 4 KB** ([`within_budget`]): the first try is level 4 as drawn, which every default-size
+//! **Within 4 KB** ([`within_budget`]): the first try is level 1 as drawn, which every default-size
 //! image passes; over 4 KB, level 6 (2–8 % smaller on the large styles; see [`LEVEL_SMALL`] for why not
 //! 9 or 10), then fewer antialiasing steps. Measured with the same example: merging 16 indices into 8
 //! saves 19–24 %, into 4 saves 36–40 %. Not tried: Zopfli, whose authors report 3–8 % smaller output
@@ -41,10 +41,16 @@ pub(crate) type Palette = [(Colour, u8); PALETTE_LEN];
 /// crate documentation).
 pub const MAX_PNG_BYTES: usize = 4096;
 
-/// Deflate level (miniz scale 0..=10) of the first try. Chosen by measurement (RESULTS.md): level 4 is
-/// about twice as fast as level 6 for 1–6 % more bytes; levels 1–2 are up to 40 % faster but 5–35 %
-/// larger.
-const LEVEL: u8 = 4;
+/// Deflate level (miniz scale 0..=10) of the first try: 1, miniz's greedy fast path. A number image is
+/// rendered on the open that first shows the number in an isolate, and the render was most of a first
+/// open's time in the Worker (a render-cache-hit build answered first opens 2.3× as fast,
+/// `bench/worker/floor.mjs`); deflate was about half of a render. Measured on the default images
+/// (`bench/wasm/paired.mjs`, 15 pairs, against level 4): a warm render 0.75× (text, 468 → 353 µs) and
+/// 0.73× (button) in wasm; natively deflate 79 → 27 µs. The price is bytes: 2,633 / 2,422 B instead of
+/// 2,119 / 1,926 (+24–26 %), immaterial on an image fetched once per open and still far inside
+/// [`MAX_PNG_BYTES`]; level 2 saved less than half as much time for +6 %. Images over the budget at this level
+/// go on to [`LEVEL_SMALL`], as before.
+const LEVEL: u8 = 1;
 /// Deflate level of every later try, for the few large styles that need it: 2–8 % smaller than level 4
 /// on them. Measured (native, `cargo bench -p ringmark-render --bench render`, 32 px labelled text
 /// through the tries): level 6 ≈ 4 ms for the whole ladder, level 9 7–9 ms, level 10 14–18 ms, each

@@ -33,7 +33,7 @@
 //!   deflate state; see `encode.rs` and `bench/render/RESULTS.md`). A build-time atlas or GIF would be
 //!   smaller but fixes sizes or costs maintenance (libraries.md A7). The font is a 20 KB Roboto Medium
 //!   subset (Latin-1 and Latin Extended-A) parsed once per isolate. In wasm (Node/V8, size-first
-//!   profile) a warm default render is ≈ 0.5 ms, a cache hit a few µs.
+//!   profile) a warm default render is ≈ 0.35 ms, a cache hit a few µs.
 //! * **Validation up front**: [`Style::validate`] refuses labels with characters the font lacks (naming
 //!   them), malformed colours, sizes out of range and unreadable colour pairs, and [`validate_display`]
 //!   applies the same checks to a number's display string, so the admin API fails, not the open.
