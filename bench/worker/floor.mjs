@@ -139,7 +139,17 @@ try {
   };
 
   // Opens recorded in the main pool (pixel opens land after their responses).
-  const opens = async () => (await api(base, "GET", "/v1/pools/bench")).body.opens.total;
+  // Retried: after a run of 20 s or more, Node's kept-alive admin connection has been idle that long
+  // and workerd may have closed it as the request goes out ("other side closed"); a GET is safe to repeat.
+  const opens = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await api(base, "GET", "/v1/pools/bench")).body.opens.total;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
+  };
   // Waits until the main pool's open count stops moving: no pixel open of a run still queued when the next starts.
   const settle = async () => {
     const started = Date.now();
