@@ -14,6 +14,9 @@ use crate::canvas::Canvas;
 use ab_glyph::{
     GlyphId, Outline, OutlineCurve, OutlinedGlyph, PxScale, PxScaleFactor, Rect, point,
 };
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::OnceLock;
 use ttf_parser::{RawFace, Tag, cmap, glyf, head, hhea, hmtx, loca, maxp};
 
@@ -194,7 +197,8 @@ impl Face {
     }
 
     /// Draws `line` with its pen starting at (`x`, `baseline`) onto `canvas`, each touched pixel taking the
-    /// larger of its current index and `ink(glyph coverage)`.
+    /// larger of its current index and `ink(glyph coverage)`. `ink(0.0)` must be 0 (both callers'
+    /// mappings are): pixels a glyph does not cover are left alone.
     pub fn draw(
         &self,
         line: &Line,
@@ -203,26 +207,113 @@ impl Face {
         ink: impl Fn(f32) -> u8,
         canvas: &mut Canvas,
     ) {
-        // ab_glyph's `Font::outline_glyph`: the scale counts ascent − descent.
-        let factor = PxScaleFactor {
-            horizontal: line.scale.x / self.height_unscaled,
-            vertical: line.scale.y / self.height_unscaled,
-        };
+        debug_assert_eq!(ink(0.0), 0, "ink(0.0) must leave a pixel alone");
         for &(id, gx) in &line.glyphs {
             // Pen positions on even pixels (whole CSS pixels): repeated characters then draw identical
             // pixels at byte-aligned places in the 4-bit rows, which deflate finds as repeats.
             let pen = ((x + gx) / 2.0).round() * 2.0;
-            let glyph = id.with_scale_and_position(line.scale, point(pen, baseline));
-            if let Some(outline) = self.outline(id) {
-                let outlined = OutlinedGlyph::new(glyph, outline, factor);
-                let b = outlined.px_bounds();
-                outlined.draw(|px, py, c| {
-                    let (cx, cy) = (b.min.x as i32 + px as i32, b.min.y as i32 + py as i32);
-                    canvas.raise(cx, cy, ink(c.min(1.0)));
-                });
+            let Some(raster) = self.raster(id, line.scale, pen, baseline) else {
+                continue;
+            };
+            let width = raster.width.max(1);
+            for (i, &c) in raster.coverage.iter().enumerate() {
+                if c > 0.0 {
+                    let (px, py) = ((i % width) as i32, (i / width) as i32);
+                    canvas.raise(raster.x + px, raster.y + py, ink(c));
+                }
             }
         }
     }
+
+    /// The coverage of glyph `id` at `scale` with its pen at (`pen`, `baseline`), from the isolate's
+    /// [`RASTERS`] or rasterised now (`None` for a glyph without an outline, such as a space).
+    fn raster(&self, id: GlyphId, scale: PxScale, pen: f32, baseline: f32) -> Option<Rc<Raster>> {
+        let key = (
+            id.0,
+            scale.x.to_bits(),
+            scale.y.to_bits(),
+            pen.to_bits(),
+            baseline.to_bits(),
+        );
+        if let Some(hit) = RASTERS.with(|cache| cache.borrow().0.get(&key).cloned()) {
+            return hit;
+        }
+        // ab_glyph's `Font::outline_glyph`: the scale counts ascent − descent.
+        let factor = PxScaleFactor {
+            horizontal: scale.x / self.height_unscaled,
+            vertical: scale.y / self.height_unscaled,
+        };
+        let raster = self.outline(id).map(|outline| {
+            let glyph = id.with_scale_and_position(scale, point(pen, baseline));
+            let outlined = OutlinedGlyph::new(glyph, outline, factor);
+            let b = outlined.px_bounds();
+            let width = (b.max.x - b.min.x) as usize;
+            let height = (b.max.y - b.min.y) as usize;
+            let mut coverage = vec![0.0; width * height];
+            outlined.draw(|px, py, c| {
+                if let Some(cell) = coverage.get_mut(py as usize * width + px as usize) {
+                    *cell = c.min(1.0);
+                }
+            });
+            Rc::new(Raster {
+                x: b.min.x as i32,
+                y: b.min.y as i32,
+                width,
+                coverage,
+            })
+        });
+        RASTERS.with(|cache| {
+            let (rasters, held) = &mut *cache.borrow_mut();
+            let bytes = raster.as_ref().map_or(0, |r| r.coverage.len() * 4);
+            if *held + bytes > RASTER_CACHE_BYTES {
+                rasters.clear();
+                *held = 0;
+            }
+            *held += bytes;
+            rasters.insert(key, raster.clone());
+        });
+        raster
+    }
+}
+
+/// One glyph's coverage (0.0 ..= 1.0) over its pixel bounds, whose top-left pixel is (`x`, `y`).
+struct Raster {
+    x: i32,
+    y: i32,
+    width: usize,
+    coverage: Vec<f32>,
+}
+
+/// The most coverage bytes [`RASTERS`] keeps before it starts over: a default-style pool's digits at
+/// every place of its numbers' shape, in both variants, take a few hundred KB.
+const RASTER_CACHE_BYTES: usize = 2 << 20;
+
+/// Key of a glyph's raster: glyph id, scale (x, y) and pen (x, baseline) as `f32` bits.
+type RasterKey = (u16, u32, u32, u32, u32);
+
+/// The cached rasters (`None`: the glyph has no outline).
+type RasterMap = BTreeMap<RasterKey, Option<Rc<Raster>>>;
+
+/// How many glyph rasters this thread holds (tests of the cache).
+#[cfg(test)]
+pub(crate) fn rasters_held() -> usize {
+    RASTERS.with(|cache| cache.borrow().0.len())
+}
+
+/// Empties this thread's glyph rasters (tests of the cache).
+#[cfg(test)]
+pub(crate) fn forget_rasters() {
+    RASTERS.with(|cache| *cache.borrow_mut() = (BTreeMap::new(), 0));
+}
+
+thread_local! {
+    /// Rasterised glyphs, per isolate (a wasm isolate is single-threaded). A number is drawn with its
+    /// pens on whole pixels at places its shape fixes, so the numbers of one pool keep drawing the same
+    /// ten digits at the same places: rasterising each once saves most of the glyph work of every
+    /// later render (`bench/wasm/paired.mjs`). The key holds every input of the rasteriser, so a hit is
+    /// the very coverage it would compute again.
+    /// With the coverage bytes it holds.
+    static RASTERS: RefCell<(RasterMap, usize)> = const { RefCell::new((BTreeMap::new(), 0)) };
 }
 
 #[cfg(test)]
