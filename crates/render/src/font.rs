@@ -15,7 +15,6 @@ use ab_glyph::{
     GlyphId, Outline, OutlineCurve, OutlinedGlyph, PxScale, PxScaleFactor, Rect, point,
 };
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::OnceLock;
 use ttf_parser::{RawFace, Tag, cmap, glyf, head, hhea, hmtx, loca, maxp};
@@ -235,7 +234,15 @@ impl Face {
             pen.to_bits(),
             baseline.to_bits(),
         );
-        if let Some(hit) = RASTERS.with(|cache| cache.borrow().0.get(&key).cloned()) {
+        let hit = RASTERS.with(|cache| {
+            let cache = cache.borrow();
+            cache
+                .0
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, r)| r.clone())
+        });
+        if let Some(hit) = hit {
             return hit;
         }
         // ab_glyph's `Font::outline_glyph`: the scale counts ascent − descent.
@@ -270,7 +277,7 @@ impl Face {
                 *held = 0;
             }
             *held += bytes;
-            rasters.insert(key, raster.clone());
+            rasters.push((key, raster.clone()));
         });
         raster
     }
@@ -291,8 +298,9 @@ const RASTER_CACHE_BYTES: usize = 2 << 20;
 /// Key of a glyph's raster: glyph id, scale (x, y) and pen (x, baseline) as `f32` bits.
 type RasterKey = (u16, u32, u32, u32, u32);
 
-/// The cached rasters (`None`: the glyph has no outline).
-type RasterMap = BTreeMap<RasterKey, Option<Rc<Raster>>>;
+/// The cached rasters (`None`: the glyph has no outline), looked up by a scan: a few hundred entries
+/// at most, and a map's code cost the browser package more than its budget allowed (issue 14).
+type RasterMap = Vec<(RasterKey, Option<Rc<Raster>>)>;
 
 /// How many glyph rasters this thread holds (tests of the cache).
 #[cfg(test)]
@@ -303,7 +311,7 @@ pub(crate) fn rasters_held() -> usize {
 /// Empties this thread's glyph rasters (tests of the cache).
 #[cfg(test)]
 pub(crate) fn forget_rasters() {
-    RASTERS.with(|cache| *cache.borrow_mut() = (BTreeMap::new(), 0));
+    RASTERS.with(|cache| *cache.borrow_mut() = (Vec::new(), 0));
 }
 
 thread_local! {
@@ -313,7 +321,7 @@ thread_local! {
     /// later render (`bench/wasm/paired.mjs`). The key holds every input of the rasteriser, so a hit is
     /// the very coverage it would compute again.
     /// With the coverage bytes it holds.
-    static RASTERS: RefCell<(RasterMap, usize)> = const { RefCell::new((BTreeMap::new(), 0)) };
+    static RASTERS: RefCell<(RasterMap, usize)> = const { RefCell::new((Vec::new(), 0)) };
 }
 
 #[cfg(test)]
