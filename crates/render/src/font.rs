@@ -272,7 +272,7 @@ impl Face {
         RASTERS.with(|cache| {
             let (rasters, held) = &mut *cache.borrow_mut();
             let bytes = raster.as_ref().map_or(0, |r| r.coverage.len() * 4);
-            if *held + bytes > RASTER_CACHE_BYTES {
+            if *held + bytes > RASTER_CACHE_BYTES || rasters.len() >= RASTER_CACHE_ENTRIES {
                 rasters.clear();
                 *held = 0;
             }
@@ -294,6 +294,10 @@ struct Raster {
 /// The most coverage bytes [`RASTERS`] keeps before it starts over: a default-style pool's digits at
 /// every place of its numbers' shape, in both variants, take a few hundred KB.
 const RASTER_CACHE_BYTES: usize = 2 << 20;
+
+/// The most glyph rasters [`RASTERS`] keeps before it starts over, which bounds a lookup's scan
+/// (a default-style pool's numbers use about 250).
+const RASTER_CACHE_ENTRIES: usize = 1024;
 
 /// Key of a glyph's raster: glyph id, scale (x, y) and pen (x, baseline) as `f32` bits.
 type RasterKey = (u16, u32, u32, u32, u32);
