@@ -296,7 +296,7 @@ struct Raster {
 const RASTER_CACHE_BYTES: usize = 2 << 20;
 
 /// The most glyph rasters [`RASTERS`] keeps before it starts over, which bounds a lookup's scan
-/// (a default-style pool's numbers use about 250).
+/// (the numbers of one default-style pool of one shape use about 150, both variants).
 const RASTER_CACHE_ENTRIES: usize = 1024;
 
 /// Key of a glyph's raster: glyph id, scale (x, y) and pen (x, baseline) as `f32` bits.
