@@ -42,8 +42,8 @@ use ringmark_render::{Renderer, Variant};
 use std::cell::RefCell;
 
 /// How many rendered images each isolate keeps: enough for every number of a
-/// 1,000-number pool in both variants. At ~2 KB a default image that is ~4 MB
-/// of the isolate's 128 MB. With 256, a pool of more than 256 numbers opened
+/// 1,000-number pool in both variants. At ~2.5 KB a default image that is
+/// ~5 MB of the isolate's 128 MB. With 256, a pool of more than 256 numbers opened
 /// evenly missed the cache on most re-opens, and a render is about half of a
 /// re-open's time (`bench/worker/floor.mjs`, BENCHMARKS.md).
 const RENDER_CACHE: usize = 2048;
