@@ -65,7 +65,7 @@ export function coalesce(key, stub, command, ctx, lingerMs) {
     resolve = res;
     reject = rej;
   });
-  const item = { command, resolve, reject, sent: false };
+  const item = { command, resolve, reject, sent: false, lingers: lingerMs > 0 };
   lane.queue.push(item);
   const now = Date.now();
   if (lane.call === null && (lingerMs === 0 || lane.queue.length >= MAX_BATCH)) {
@@ -79,22 +79,26 @@ export function coalesce(key, stub, command, ctx, lingerMs) {
       else poll(key, lane, stub, ctx, item, POLL_MS);
     }, lingerMs);
   } else {
-    // While a request lingers its timer sends the queue: the first look is due after it.
-    poll(key, lane, stub, ctx, item, Math.max(0, lane.lingerUntil - now) + POLL_MS);
+    // While a request lingers its timer sends the queue: a command that may linger too looks first
+    // after it; one that may not looks every POLL_MS and sends once no call is under way.
+    const wait = item.lingers ? Math.max(0, lane.lingerUntil - now) + POLL_MS : POLL_MS;
+    poll(key, lane, stub, ctx, item, wait);
   }
   return answer;
 }
 
 /**
  * On this request's own timer, after `wait` ms and then every POLL_MS: sends the queue if no call is
- * under way (or the one under way is lost) and nobody lingers or the batch is full, until sent.
+ * under way (or the one under way is lost), unless this command may linger and a linger under way
+ * has not ended with the batch still short; until sent.
  */
 function poll(key, lane, stub, ctx, item, wait) {
   setTimeout(() => {
     if (item.sent) return;
     const now = Date.now();
     if (lane.call !== null && now - lane.call.started > STALE_MS) lane.call = null;
-    if (lane.call === null && (now >= lane.lingerUntil || lane.queue.length >= MAX_BATCH)) send(key, lane, stub, ctx, now);
+    const waitForLinger = item.lingers && now < lane.lingerUntil && lane.queue.length < MAX_BATCH;
+    if (lane.call === null && !waitForLinger) send(key, lane, stub, ctx, now);
     else poll(key, lane, stub, ctx, item, POLL_MS);
   }, wait);
 }

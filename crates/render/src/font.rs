@@ -323,8 +323,7 @@ thread_local! {
     /// pens on whole pixels at places its shape fixes, so the numbers of one pool keep drawing the same
     /// ten digits at the same places: rasterising each once saves most of the glyph work of every
     /// later render (`bench/wasm/paired.mjs`). The key holds every input of the rasteriser, so a hit is
-    /// the very coverage it would compute again.
-    /// With the coverage bytes it holds.
+    /// the very coverage it would compute again. Kept with the coverage bytes it holds, for the bound.
     static RASTERS: RefCell<(RasterMap, usize)> = const { RefCell::new((Vec::new(), 0)) };
 }
 
