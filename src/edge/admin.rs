@@ -1936,32 +1936,17 @@ fn across_shards(route: &CallRoute, command: &PoolCommand, outcome: bool) -> Ste
     }
 }
 
-/// The answer of the shard that has the call (or, if none has, the first
-/// refusal that is not "no such call", else that).
+/// The answer of the shard that has the call ([`super::shards::call_answer`]).
 pub(super) fn call_across(
     edge: &Edge,
     pool: String,
     outcome: bool,
     results: Vec<EffectResult>,
 ) -> Step {
-    let unknown = |r: &EffectResult| {
-        crate::protocol::read_answer::<Value>(&r.body)
-            .err()
-            .is_some_and(|e| e.code == ObjectErrorCode::UnknownCall)
-    };
-    let chosen = results
-        .iter()
-        .position(|r| r.status == 200 && crate::protocol::read_answer::<Value>(&r.body).is_ok())
-        .or_else(|| results.iter().position(|r| !unknown(r)))
-        .unwrap_or(0);
-    let result = results
-        .into_iter()
-        .nth(chosen)
-        .unwrap_or_else(|| EffectResult::failed("no shard answered"));
     let cont = if outcome {
         Cont::OutcomeSet { pool }
     } else {
         Cont::CallShown { pool }
     };
-    resume(edge, cont, result)
+    resume(edge, cont, super::shards::call_answer(results))
 }

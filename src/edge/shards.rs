@@ -7,9 +7,13 @@
 //! (or overflow) number, which every shard shows, goes to the shard whose
 //! best candidate scores highest ([`best_shard`]).
 
-use crate::protocol::{Deletion, OpenStats, PoolSettings, PoolState, ReportReply};
+use super::EffectResult;
+use crate::protocol::{
+    Deletion, ObjectErrorCode, OpenStats, PoolSettings, PoolState, ReportReply, read_answer,
+};
 use crate::reports::{CampaignLine, CampaignReport, MachineOpens, OpensAt};
 use ringmark_pool::{Attribution, ExhaustionCounts, PoolStats};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The settings each of `shards` shard objects is configured with: the
@@ -38,6 +42,27 @@ pub(super) fn split(
             s
         })
         .collect()
+}
+
+/// Of every shard's answer to a command about one call, the one to act on:
+/// the answer of the shard that has the call, else the first refusal that is
+/// not "no such call" (an unreachable shard, say), else the first. Only the
+/// shard that stored a call knows it; the others answer `unknown_call`.
+pub(super) fn call_answer(results: Vec<EffectResult>) -> EffectResult {
+    let unknown = |r: &EffectResult| {
+        read_answer::<Value>(&r.body)
+            .err()
+            .is_some_and(|e| e.code == ObjectErrorCode::UnknownCall)
+    };
+    let chosen = results
+        .iter()
+        .position(|r| r.answer::<Value>().is_ok())
+        .or_else(|| results.iter().position(|r| !unknown(r)))
+        .unwrap_or(0);
+    results
+        .into_iter()
+        .nth(chosen)
+        .unwrap_or_else(|| EffectResult::failed("no shard answered"))
 }
 
 fn add_exhaustions(a: &mut ExhaustionCounts, b: &ExhaustionCounts) {

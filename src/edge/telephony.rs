@@ -369,17 +369,14 @@ pub(super) fn resume(edge: &Edge, cont: Cont, result: EffectResult) -> Step {
     }
 }
 
-/// The TwiML that forwards the call to the pool's line.
 /// A change asked of every shard: the answer of the one that has the call
-/// (the others know no such call).
+/// ([`super::shards::call_answer`]).
 pub(super) fn changed_across(edge: &Edge, what: &'static str, results: Vec<EffectResult>) -> Step {
-    let has_it = |r: &EffectResult| r.answer::<CallChanged>().is_ok();
-    let chosen = results.iter().position(has_it).unwrap_or(0);
-    let result = results
-        .into_iter()
-        .nth(chosen)
-        .unwrap_or_else(|| EffectResult::failed("no shard answered"));
-    resume(edge, Cont::Changed { what }, result)
+    resume(
+        edge,
+        Cont::Changed { what },
+        super::shards::call_answer(results),
+    )
 }
 
 /// The call a voice webhook reports, as the allocator reads it.
@@ -438,6 +435,7 @@ pub(super) fn fanned(
     ring(edge, call, pool, Some(best), shards, shards)
 }
 
+/// The TwiML that forwards the call to the pool's line.
 fn dial(edge: &Edge, call: &VoiceCall, pool: &str, shard: Option<u32>, rung: &Rung) -> Step {
     let events = if rung.new {
         super::call_events::started(edge, &rung.record)
