@@ -7,7 +7,7 @@
 // `wrangler dev --persist-to` does. Without the console's static assets unless WITH_ASSETS=1 (below).
 // Used by floor.mjs and burst.mjs.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, existsSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, existsSync, rmSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,8 +20,10 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
  * Starts workerd with ringmark (and the reference when `reference`); resolves to
  * `{base, ref, entry, state, work, onDisk, dispose()}`: the direct URLs' origins, the storage and
  * scratch folders, and a function that stops workerd and removes both folders.
+ * `wasm` replaces the bundle's module with another build of the same code (profile.mjs: one that
+ * keeps its function names); `inspectorPort` opens workerd's inspector (DevTools protocol) there.
  */
-export async function startDirect({ reference = false, disk = false } = {}) {
+export async function startDirect({ reference = false, disk = false, wasm = null, inspectorPort = undefined } = {}) {
   const work = mkdtempSync(join(tmpdir(), "ringmark-direct-"));
   const onDisk = disk || !existsSync("/dev/shm");
   const state = onDisk ? join(work, "state") : mkdtempSync("/dev/shm/ringmark-direct-");
@@ -32,6 +34,11 @@ export async function startDirect({ reference = false, disk = false } = {}) {
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", WRANGLER_LOG_PATH: join(root, ".wrangler/logs") },
   });
   if (dry.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${dry.stdout}\n${dry.stderr}`);
+  if (wasm) {
+    const bundled = readdirSync(outdir).filter((f) => f.endsWith("-ringmark_bg.wasm"));
+    if (bundled.length !== 1) throw new Error(`expected one ringmark_bg.wasm in the bundle, found ${bundled}`);
+    copyFileSync(wasm, join(outdir, bundled[0]));
+  }
   const ringmark = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml")).workerOptions;
   const ref = reference ? unstable_getMiniflareWorkerOptions(join(root, "bench/worker/reference/wrangler.toml")).workerOptions : null;
   if (ref && ringmark.compatibilityDate !== ref.compatibilityDate) throw new Error("compatibility dates differ");
@@ -54,7 +61,7 @@ export async function startDirect({ reference = false, disk = false } = {}) {
     delete ref.modulesRules;
     workers.push({ ...ref, name: "reference", ...modules(join(root, "bench/worker/reference")), unsafeDirectSockets: direct });
   }
-  const mf = new Miniflare(convertV4MiniflareOptions({ host: "127.0.0.1", port: 0, resourcePersistencePath: state, workers }));
+  const mf = new Miniflare(convertV4MiniflareOptions({ host: "127.0.0.1", port: 0, inspectorPort, resourcePersistencePath: state, workers }));
   const dispose = async () => {
     await mf.dispose();
     rmSync(work, { recursive: true, force: true });
