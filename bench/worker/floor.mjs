@@ -5,7 +5,9 @@
 // neither wrangler dev's ProxyWorker nor Miniflare's entry worker in front). wrk (one thread,
 // 16 connections) loads each route for a fixed time after a warm-up, in alternating order over the
 // rounds; each route's figures are reported as ratios to ringmark's `GET /` and to the reference's
-// RPC insert of the same round, medians over rounds.
+// RPC insert of the same round, medians over rounds, and as workerd's CPU time per request (from
+// /proc, the drain of recording after the responses included; steadier than req/s when other
+// users' load shares the machine).
 //   node bench/worker/floor.mjs [seconds=10] [rounds=3] [--entry] [--disk]
 // --entry adds `GET /` through Miniflare's entry socket (what wrangler dev's proxy forwards to).
 // Durable Object storage lives on tmpfs (/dev/shm) unless --disk puts it under the temp directory as
@@ -15,7 +17,7 @@
 // ROUTES=id,id,... keeps only those routes (plus `root` and `ref-rpc`, the bases of the ratios).
 // ringmark is bundled as `wrangler deploy --dry-run` bundles it (pkg/ must be built: `make build`).
 import { spawnSync } from "node:child_process";
-import { writeFileSync, rmSync, mkdirSync, openSync, writeSync, fsyncSync, closeSync } from "node:fs";
+import { writeFileSync, readFileSync, rmSync, mkdirSync, openSync, writeSync, fsyncSync, closeSync } from "node:fs";
 import { loadavg, cpus } from "node:os";
 import { join } from "node:path";
 import { api, UA } from "../../tests/e2e/worker.mjs";
@@ -138,6 +140,19 @@ try {
     };
   };
 
+  // workerd's CPU time so far (user + system, ms), from /proc: CPU per request is steadier than
+  // req/s on a shared machine, where another user's load takes cores from wrk and workerd alike.
+  const workerdPid = spawnSync("pgrep", ["-P", String(process.pid), "-x", "workerd"], { encoding: "utf8" }).stdout.trim().split("\n")[0];
+  const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+  const cpuMs = () => {
+    try {
+      const fields = readFileSync(`/proc/${workerdPid}/stat`, "utf8").split(") ")[1].split(" ");
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond; // utime, stime
+    } catch {
+      return NaN;
+    }
+  };
+
   // Opens recorded in the main pool (pixel opens land after their responses).
   // Retried: after a run of 20 s or more, Node's kept-alive admin connection has been idle that long
   // and workerd may have closed it as the request goes out ("other side closed"); a GET is safe to repeat.
@@ -186,9 +201,12 @@ try {
       wrk(route, WARM_SECONDS, route.warm ? route.warm(r) : route.script?.(r));
       await settle();
       const before = route.id === "pixel" ? await opens() : 0;
+      const cpuBefore = cpuMs();
       const run = wrk(route, seconds, route.script?.(r));
       const drainMs = await settle();
-      const row = { round: r + 1, route: route.id, ...run, drainMs };
+      // The drain is counted: a pixel's open is recorded after its response, and that is its cost too.
+      const cpuUs = ((cpuMs() - cpuBefore) * 1000) / run.requests;
+      const row = { round: r + 1, route: route.id, ...run, drainMs, cpuUs };
       if (route.id === "pixel") row.recorded = (await opens()) - before;
       if (route.limit && run.requests > route.limit(r)) row.wrapped = true;
       results.push(row);
@@ -219,16 +237,18 @@ try {
       floorRps: ratio("ref-rpc", "rps"),
       floorP50: ratio("ref-rpc", "p50"),
       floorP99: ratio("ref-rpc", "p99"),
+      cpuUs: median(rows.map((x) => x.cpuUs)),
+      floorCpu: ratio("ref-rpc", "cpuUs"),
       bad: rows.reduce((a, x) => a + x.bad, 0),
       wrapped: rows.some((x) => x.wrapped),
     });
   }
   const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
-  console.log("| route | req/s | p50 | p99 | req/s ÷ `GET /` | p50 ÷ `GET /` | p99 ÷ `GET /` | req/s ÷ floor | p50 ÷ floor | p99 ÷ floor |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("| route | req/s | p50 | p99 | req/s ÷ `GET /` | p50 ÷ `GET /` | p99 ÷ `GET /` | req/s ÷ floor | p50 ÷ floor | p99 ÷ floor | workerd CPU per request | CPU ÷ floor's |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const t of table) {
     console.log(
-      `| ${t.route}${t.bad ? ` (${t.bad} bad)` : ""}${t.wrapped ? " (tokens wrapped)" : ""} | ${f(t.rps, 0)} | ${f(t.p50)} ms | ${f(t.p99)} ms | ${f(t.rootRps)} | ${f(t.rootP50)} | ${f(t.rootP99)} | ${f(t.floorRps)} | ${f(t.floorP50)} | ${f(t.floorP99)} |`,
+      `| ${t.route}${t.bad ? ` (${t.bad} bad)` : ""}${t.wrapped ? " (tokens wrapped)" : ""} | ${f(t.rps, 0)} | ${f(t.p50)} ms | ${f(t.p99)} ms | ${f(t.rootRps)} | ${f(t.rootP50)} | ${f(t.rootP99)} | ${f(t.floorRps)} | ${f(t.floorP50)} | ${f(t.floorP99)} | ${f(t.cpuUs, 0)} µs | ${f(t.floorCpu)} |`,
     );
   }
   if (results.some((x) => x.route === "ref-fetch")) {
