@@ -64,7 +64,7 @@ pub const SNAPSHOT_PART_BYTES: usize = 1_000_000;
 pub const MAX_BATCH: usize = 64;
 
 /// The statement that saves the open counters: it replaces the whole value,
-/// so of a batch's opens only the last one's is written.
+/// so a batch of opens writes it once, after its last open.
 const SAVE_STATS: &str = "INSERT OR REPLACE INTO kv (k, v) VALUES ('stats', ?)";
 
 /// How often the retention alarm prunes: an eighth of the attribution window,
@@ -414,13 +414,26 @@ impl PoolObject {
         let mut answers = Vec::with_capacity(commands.len());
         let mut merged = Outcome::ok((), Vec::new());
         merged.answer.clear(); // the answers are `answers`, one per command
+        let counted = self.opens_counted();
         for (i, text) in commands.iter().enumerate() {
             let outcome = match parse(text) {
                 Ok(_) if i >= MAX_BATCH => Outcome::error(ObjectError::new(
                     ObjectErrorCode::BadCommand,
                     format!("a batch carries at most {MAX_BATCH} commands"),
                 )),
-                Ok(command @ PoolCommand::Open { .. }) => self.handle(command, now),
+                Ok(PoolCommand::Open {
+                    campaign,
+                    recipient,
+                    kind,
+                    opener,
+                }) => {
+                    let holder = Holder {
+                        campaign,
+                        recipient,
+                    };
+                    let outcome = self.open(holder, kind, &opener, now);
+                    self.finish(outcome, now)
+                }
                 Ok(_) => Outcome::error(ObjectError::new(
                     ObjectErrorCode::BadCommand,
                     "only opens are taken in a batch",
@@ -431,13 +444,10 @@ impl PoolObject {
             merged.writes.extend(outcome.writes);
             merged = merged.with_alarm(outcome.alarm);
         }
-        // Earlier saves of the counters are overwritten by the last, in the same transaction.
-        if let Some(last) = merged.writes.iter().rposition(|w| w.sql == SAVE_STATS) {
-            let mut i = 0;
-            merged.writes.retain(|w| {
-                i += 1;
-                w.sql != SAVE_STATS || i - 1 == last
-            });
+        // The counters once for the whole batch, in the same transaction: encoding
+        // them for every open was measurable work thrown away by the next one.
+        if self.opens_counted() != counted {
+            merged.writes.extend(self.save_stats());
         }
         (answers, merged)
     }
@@ -451,15 +461,18 @@ impl PoolObject {
                 recipient,
                 kind,
                 opener,
-            } => self.open(
-                Holder {
+            } => {
+                let counted = self.opens_counted();
+                let holder = Holder {
                     campaign,
                     recipient,
-                },
-                kind,
-                &opener,
-                now,
-            ),
+                };
+                let mut outcome = self.open(holder, kind, &opener, now);
+                if self.opens_counted() != counted {
+                    outcome.writes.extend(self.save_stats());
+                }
+                outcome
+            }
             PoolCommand::State => match &self.live {
                 Some(live) => Outcome::ok(
                     PoolState {
@@ -857,6 +870,22 @@ impl PoolObject {
         self.finish(outcome, now)
     }
 
+    /// Opens counted so far (0 before the pool is configured).
+    fn opens_counted(&self) -> u64 {
+        self.live.as_ref().map_or(0, |live| live.stats.total)
+    }
+
+    /// The write that saves the open counters (none before the pool is configured).
+    fn save_stats(&self) -> Option<Write> {
+        let live = self.live.as_ref()?;
+        Some(Write::new(
+            SAVE_STATS,
+            vec![json!(stored::encode(STATS, &live.stats))],
+        ))
+    }
+
+    /// Records an open and answers it; the counters it raised are saved by the
+    /// caller ([`Self::save_stats`]), once per command or per batch.
     fn open(&mut self, holder: Holder, kind: OpenKind, opener: &Opener, now: Timestamp) -> Outcome {
         let Some(live) = self.live.as_mut() else {
             return Outcome::error(unknown_pool());
@@ -868,23 +897,20 @@ impl PoolObject {
             return Outcome::ok(reply, Vec::new());
         }
         live.stats.count(kind, opener);
-        let mut writes = vec![
-            Write::new(
-                "INSERT INTO opens (at, campaign, recipient, kind, device, opener, client, proxy, machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                vec![
-                    json!(now),
-                    json!(holder.campaign),
-                    json!(holder.recipient),
-                    json!(kind.as_str()),
-                    json!(opener.device.as_str()),
-                    json!(opener.opener.as_str()),
-                    json!(opener.client),
-                    json!(opener.proxy),
-                    json!(i64::from(opener.machine)),
-                ],
-            ),
-            Write::new(SAVE_STATS, vec![json!(stored::encode(STATS, &live.stats))]),
-        ];
+        let mut writes = vec![Write::new(
+            "INSERT INTO opens (at, campaign, recipient, kind, device, opener, client, proxy, machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                json!(now),
+                json!(holder.campaign),
+                json!(holder.recipient),
+                json!(kind.as_str()),
+                json!(opener.device.as_str()),
+                json!(opener.opener.as_str()),
+                json!(opener.client),
+                json!(opener.proxy),
+                json!(i64::from(opener.machine)),
+            ],
+        )];
         if kind == OpenKind::Pixel {
             return Outcome::ok(Opened::None, writes);
         }
