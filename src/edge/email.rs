@@ -74,7 +74,49 @@ pub fn open_events(
     let Ok(reply) = answer else {
         return Vec::new();
     };
+    let open_type = if seen.opener.machine {
+        EventType::OpenMachine
+    } else {
+        EventType::OpenHuman
+    };
+    let mut events = Vec::new();
     let number = reply.as_ref().map(|r| r.number.as_str());
+    if webhooks::may_want(edge, open_type) {
+        events.push(open_event(edge, seen, open_type, reply.as_ref(), number));
+    }
+    if let Some(r) = reply {
+        if r.pressure && webhooks::may_want(edge, EventType::PoolPressure) {
+            let mut details = Map::new();
+            details.insert("lease".into(), label(&r.lease).into());
+            events.push(webhooks::event(
+                edge,
+                EventType::PoolPressure,
+                seen.data(number, details),
+            ));
+        }
+        if let Some(outcome) = &r.exhausted
+            && webhooks::may_want(edge, EventType::PoolExhausted)
+        {
+            let mut details = Map::new();
+            details.insert("outcome".into(), label(outcome).into());
+            events.push(webhooks::event(
+                edge,
+                EventType::PoolExhausted,
+                seen.data(number, details),
+            ));
+        }
+    }
+    events
+}
+
+/// The `open.human` / `open.machine` event of an open.
+fn open_event(
+    edge: &Edge,
+    seen: &Seen,
+    open_type: EventType,
+    reply: Option<&NumberReply>,
+    number: Option<&str>,
+) -> WebhookEvent {
     let mut details = Map::new();
     details.insert("source".into(), seen.kind.as_str().into());
     if let Some(client) = &seen.opener.client {
@@ -86,36 +128,10 @@ pub fn open_events(
     if let Some(r) = reply {
         details.insert("lease".into(), label(&r.lease).into());
     }
-    let open_type = if seen.opener.machine {
-        EventType::OpenMachine
-    } else {
-        EventType::OpenHuman
-    };
     let mut data = seen.data(number, details);
     data.device = Some(seen.opener.device.as_str().to_owned());
     data.opener = Some(seen.opener.opener.as_str().to_owned());
-    let mut events = vec![webhooks::event(edge, open_type, data)];
-    if let Some(r) = reply {
-        if r.pressure {
-            let mut details = Map::new();
-            details.insert("lease".into(), label(&r.lease).into());
-            events.push(webhooks::event(
-                edge,
-                EventType::PoolPressure,
-                seen.data(number, details),
-            ));
-        }
-        if let Some(outcome) = &r.exhausted {
-            let mut details = Map::new();
-            details.insert("outcome".into(), label(outcome).into());
-            events.push(webhooks::event(
-                edge,
-                EventType::PoolExhausted,
-                seen.data(number, details),
-            ));
-        }
-    }
-    events
+    webhooks::event(edge, open_type, data)
 }
 
 /// After a pixel was answered and its open recorded: announce the open.
