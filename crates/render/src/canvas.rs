@@ -46,16 +46,40 @@ impl Canvas {
         }
     }
 
-    /// Raises the pixel at (`x`, `y`) to at least `v`; ignores pixels outside the canvas.
-    pub fn raise(&mut self, x: i32, y: i32, v: u8) {
-        if x >= 0
-            && y >= 0
-            && (x as u32) < self.width
-            && (y as u32) < self.height
-            && let Some(cell) = self.px.get_mut((y as u32 * self.width + x as u32) as usize)
-            && v > *cell
-        {
-            *cell = v;
+    /// Raises the pixels of row `y` from column `x` on by `ink` of `coverage` (one value per pixel,
+    /// left to right), each to at least its index, never lower: pixels of no coverage and
+    /// pixels outside the canvas are left alone. The row is clipped to the canvas once, not per pixel: a
+    /// glyph is drawn a row at a time.
+    pub fn raise_span(&mut self, x: i32, y: i32, coverage: &[f32], ink: impl Fn(f32) -> u8) {
+        let Ok(y) = u32::try_from(y) else {
+            return;
+        };
+        let width = i64::from(self.width);
+        if y >= self.height {
+            return;
+        }
+        // Columns of `coverage` inside the canvas: from `skip` on, `take` of them.
+        let x = i64::from(x);
+        let skip = (-x).max(0);
+        let take = (width - x).min(coverage.len() as i64) - skip;
+        if take <= 0 {
+            return;
+        }
+        let start = y as usize * self.width as usize + (x + skip) as usize;
+        let (skip, take) = (skip as usize, take as usize);
+        let (Some(cells), Some(coverage)) = (
+            self.px.get_mut(start..start + take),
+            coverage.get(skip..skip + take),
+        ) else {
+            return;
+        };
+        for (cell, &c) in cells.iter_mut().zip(coverage) {
+            if c > 0.0 {
+                let v = ink(c);
+                if v > *cell {
+                    *cell = v;
+                }
+            }
         }
     }
 
@@ -454,13 +478,27 @@ mod tests {
     }
 
     #[test]
-    fn raise_keeps_the_maximum_and_ignores_outside() {
-        let mut c = Canvas::new(2, 2);
-        c.raise(1, 1, 9);
-        c.raise(1, 1, 4);
-        c.raise(-1, 0, 15);
-        c.raise(2, 0, 15);
-        assert_eq!(c.at(1, 1), 9);
-        assert_eq!(c.pixels().iter().map(|&v| u32::from(v)).sum::<u32>(), 9);
+    fn raise_span_keeps_the_maximum_and_ignores_outside() {
+        // Every placement of a span around and across a 4 × 3 canvas, against the rule pixel by pixel.
+        let coverage = [0.0, 0.3, 1.0, 0.0, 0.6, 0.9];
+        let ink = |c: f32| (c * 10.0) as u8;
+        for len in 0..=coverage.len() {
+            for x in -7..6 {
+                for y in -2..5 {
+                    let mut c = Canvas::new(4, 3);
+                    c.px.iter_mut().enumerate().for_each(|(i, p)| *p = (i % 5) as u8);
+                    let mut expected = c.px.clone();
+                    for (k, &v) in coverage.iter().take(len).enumerate() {
+                        let px = x + k as i32;
+                        if v > 0.0 && (0..4).contains(&px) && (0..3).contains(&y) {
+                            let cell = &mut expected[(y * 4 + px) as usize];
+                            *cell = (*cell).max(ink(v));
+                        }
+                    }
+                    c.raise_span(x, y, &coverage[..len], ink);
+                    assert_eq!(c.px, expected, "x {x}, y {y}, {len} values");
+                }
+            }
+        }
     }
 }

@@ -214,12 +214,11 @@ impl Face {
             let Some(raster) = self.raster(id, line.scale, pen, baseline) else {
                 continue;
             };
-            let width = raster.width.max(1);
-            for (i, &c) in raster.coverage.iter().enumerate() {
-                if c > 0.0 {
-                    let (px, py) = ((i % width) as i32, (i / width) as i32);
-                    canvas.raise(raster.x + px, raster.y + py, ink(c));
-                }
+            // Row by row: a pixel's place from its row and column, not from a division of its
+            // index by the width, and each row clipped to the canvas once (measured in wasm,
+            // `bench/wasm/paired.mjs`: the per-pixel division alone made text renders 8 % slower).
+            for (row, y) in raster.coverage.chunks(raster.width.max(1)).zip(raster.y..) {
+                canvas.raise_span(raster.x, y, row, &ink);
             }
         }
     }
