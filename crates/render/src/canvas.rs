@@ -486,7 +486,9 @@ mod tests {
             for x in -7..6 {
                 for y in -2..5 {
                     let mut c = Canvas::new(4, 3);
-                    c.px.iter_mut().enumerate().for_each(|(i, p)| *p = (i % 5) as u8);
+                    c.px.iter_mut()
+                        .enumerate()
+                        .for_each(|(i, p)| *p = (i % 5) as u8);
                     let mut expected = c.px.clone();
                     for (k, &v) in coverage.iter().take(len).enumerate() {
                         let px = x + k as i32;
