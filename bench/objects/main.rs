@@ -4,6 +4,10 @@
 //!
 //! `cargo run --release --example objects [opens]`
 //!
+//! It also reloads the object as the adapter does (queries, parse, replay) right after each
+//! snapshot of the last round and again just before the next one is due: what the snapshot
+//! cadence (`SNAPSHOT_EVERY`, `SNAPSHOT_BYTES_PER_EVENT`) trades, load time against write time.
+//!
 //! Native timings stand in for wasm ones (the wasm build runs the same code slower by a
 //! roughly constant factor); the SQLite here is rusqlite's bundled one, in memory, the engine
 //! the Durable Object runs. Reported as medians of 5 rounds and as shares of the whole.
@@ -39,6 +43,44 @@ fn apply(conn: &mut Connection, writes: &[Write]) {
     tx.commit().expect("commit");
 }
 
+/// Rows of `sql` as the adapter hands them to the engine: a JSON array of objects.
+fn rows_json(conn: &Connection, sql: &str) -> String {
+    let mut statement = conn.prepare(sql).expect("engine query");
+    let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
+    let mut rows = statement.query([]).expect("engine query runs");
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().expect("row") {
+        let mut object = serde_json::Map::new();
+        for (i, name) in names.iter().enumerate() {
+            let value = match row.get::<_, rusqlite::types::Value>(i).expect("column") {
+                rusqlite::types::Value::Integer(n) => json!(n),
+                rusqlite::types::Value::Text(t) => Value::String(t),
+                rusqlite::types::Value::Real(f) => json!(f),
+                _ => Value::Null,
+            };
+            object.insert(name.clone(), value);
+        }
+        out.push(Value::Object(object));
+    }
+    Value::Array(out).to_string()
+}
+
+/// A pool object reloaded from `conn` as `worker/objects.js` reloads it (the snapshot's parts streamed).
+fn reload(conn: &Connection) -> PoolObject {
+    let stored = rows_json(conn, PoolObject::STORED);
+    let row = serde_json::from_str::<Value>(&stored).expect("JSON")[0].to_string();
+    let parts: Vec<String> = match PoolObject::parts_query(&row) {
+        Some(q) => serde_json::from_str::<Vec<Value>>(&rows_json(conn, q))
+            .expect("parts")
+            .iter()
+            .map(|r| r["b"].as_str().expect("a part's text").to_owned())
+            .collect(),
+        None => Vec::new(),
+    };
+    let rows = rows_json(conn, PoolObject::rows_query(&row));
+    PoolObject::load_streamed(rows, parts.into_iter()).expect("the pool reloads")
+}
+
 fn open_command(i: usize, machine: bool) -> String {
     json!({"op": "open", "campaign": "c", "recipient": format!("recipient-{i:07}"), "kind": "number",
         "opener": {"device": "smartphone", "opener": if machine { "prefetch" } else { "person" },
@@ -61,6 +103,7 @@ fn main() {
         (vec![], vec![], vec![], vec![], vec![]);
     let mut engine_median = vec![];
     let mut writes_per_open = 0.0;
+    let mut reloads: Vec<(usize, usize, f64)> = Vec::new();
     for round in 0..5 {
         let mut pool = PoolObject::empty();
         let mut conn = Connection::open_in_memory().expect("sqlite");
@@ -83,6 +126,9 @@ fn main() {
         // 2. the whole engine step (decode + decide + reply), 3. writes as JSON, 4. SQLite
         let (mut e, mut w, mut q, mut n) = (0.0, 0.0, 0.0, 0usize);
         let mut each = Vec::with_capacity(opens);
+        // Reloads (last round): right after a snapshot, and with the most events to replay, just
+        // before the next one is due (every max(256, bytes / 1 KB) events).
+        let (mut since, mut every, mut snapshot_bytes) = (0usize, usize::MAX, 0usize);
         for (i, c) in commands.iter().enumerate() {
             let t = Instant::now();
             let outcome = pool.handle_json(c, NOW + i as i64);
@@ -96,6 +142,30 @@ fn main() {
             apply(&mut conn, &outcome.writes);
             q += t.elapsed().as_secs_f64();
             n += outcome.writes.len();
+            if round == 4 {
+                let parts: usize = outcome
+                    .writes
+                    .iter()
+                    .filter(|w| w.sql.starts_with("INSERT INTO snapshot_parts"))
+                    .map(|w| w.params[1].as_str().map_or(0, str::len))
+                    .sum();
+                if parts > 0 {
+                    (since, snapshot_bytes) = (0, parts);
+                    every = (parts / ringmark::objects::pool::SNAPSHOT_BYTES_PER_EVENT)
+                        .max(ringmark::objects::pool::SNAPSHOT_EVERY as usize);
+                } else {
+                    since += outcome
+                        .writes
+                        .iter()
+                        .filter(|w| w.sql.starts_with("INSERT INTO events"))
+                        .count();
+                }
+                if since == 0 || since + 1 == every {
+                    let t = Instant::now();
+                    std::hint::black_box(reload(&conn));
+                    reloads.push((snapshot_bytes, since, t.elapsed().as_secs_f64()));
+                }
+            }
         }
         engine.push(e / opens as f64);
         engine_median.push(median(each));
@@ -155,4 +225,22 @@ fn main() {
         total / f,
         us(f)
     );
+    // What a reload costs against the snapshot cadence: each snapshot's reload with nothing to
+    // replay, then with the most events the cadence lets pile up before the next.
+    println!("reloads of the last round (queries + parse + replay, as the adapter loads):");
+    for pair in reloads.windows(2) {
+        if let [(bytes, 0, fresh), (same, piled, before)] = *pair
+            && bytes == same
+            && piled > 0
+        {
+            println!(
+                "  snapshot {:5} KB: right after it {:6.2} ms ({:4.1} ns/byte); {piled} events later {:6.2} ms ({:4.1} us per replayed event)",
+                bytes / 1024,
+                fresh * 1e3,
+                fresh * 1e9 / bytes as f64,
+                before * 1e3,
+                (before - fresh) * 1e6 / piled as f64
+            );
+        }
+    }
 }
