@@ -70,9 +70,9 @@ pub const WEBHOOK_ROW: Format = Format {
 /// `{"value": …, "version": n}`.
 ///
 /// Written straight from `value`'s fields, not through a [`Value`] tree, which
-/// took most of a pool object's time for an open in the Worker's profile
-/// (`bench/worker/profile.mjs`): every open appends an event, every batch its
-/// counters. Objects in `value` keep their fields' declared order; readers
+/// was a large part of a pool object's time for an open in the Worker's
+/// profile (`bench/worker/profile.mjs`): every open appends an event, every
+/// batch saves its counters. Objects in `value` keep their fields' declared order; readers
 /// parse JSON and never depended on the order (values stored through a
 /// [`Value`] have their keys sorted, and still read).
 pub fn encode<T: Serialize>(format: Format, value: &T) -> String {
