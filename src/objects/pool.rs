@@ -446,9 +446,7 @@ impl PoolObject {
         }
         // The counters once for the whole batch, in the same transaction: encoding
         // them for every open was measurable work thrown away by the next one.
-        if self.opens_counted() != counted {
-            merged.writes.extend(self.save_stats());
-        }
+        merged.writes.extend(self.save_stats_since(counted));
         (answers, merged)
     }
 
@@ -468,9 +466,7 @@ impl PoolObject {
                     recipient,
                 };
                 let mut outcome = self.open(holder, kind, &opener, now);
-                if self.opens_counted() != counted {
-                    outcome.writes.extend(self.save_stats());
-                }
+                outcome.writes.extend(self.save_stats_since(counted));
                 outcome
             }
             PoolCommand::State => match &self.live {
@@ -875,9 +871,13 @@ impl PoolObject {
         self.live.as_ref().map_or(0, |live| live.stats.total)
     }
 
-    /// The write that saves the open counters (none before the pool is configured).
-    fn save_stats(&self) -> Option<Write> {
-        let live = self.live.as_ref()?;
+    /// The write that saves the open counters, when opens were counted since
+    /// [`Self::opens_counted`] said `counted` (none otherwise).
+    fn save_stats_since(&self, counted: u64) -> Option<Write> {
+        let live = self
+            .live
+            .as_ref()
+            .filter(|live| live.stats.total != counted)?;
         Some(Write::new(
             SAVE_STATS,
             vec![json!(stored::encode(STATS, &live.stats))],
@@ -885,7 +885,7 @@ impl PoolObject {
     }
 
     /// Records an open and answers it; the counters it raised are saved by the
-    /// caller ([`Self::save_stats`]), once per command or per batch.
+    /// caller ([`Self::save_stats_since`]), once per command or per batch.
     fn open(&mut self, holder: Holder, kind: OpenKind, opener: &Opener, now: Timestamp) -> Outcome {
         let Some(live) = self.live.as_mut() else {
             return Outcome::error(unknown_pool());
