@@ -15,71 +15,15 @@
 
 use ringmark::objects::{PoolObject, Write};
 use ringmark::protocol::PoolCommand;
-use rusqlite::Connection;
-use serde_json::{Value, json};
+// The native tests' SQLite store (also the fuzz targets'): writes applied as `worker/objects.js`
+// applies them, and an object reloaded as it reloads one.
+#[path = "../../tests/support/sqlite.rs"]
+mod sqlite;
+use serde_json::json;
+use sqlite::Store;
 use std::time::Instant;
 
 const NOW: i64 = 1_800_000_000;
-
-fn apply(conn: &mut Connection, writes: &[Write]) {
-    let tx = conn.transaction().expect("transaction");
-    for w in writes {
-        let params: Vec<rusqlite::types::Value> = w
-            .params
-            .iter()
-            .map(|p| match p {
-                Value::Null => rusqlite::types::Value::Null,
-                Value::Number(n) => n.as_i64().map_or(
-                    rusqlite::types::Value::Null,
-                    rusqlite::types::Value::Integer,
-                ),
-                Value::String(s) => rusqlite::types::Value::Text(s.clone()),
-                other => rusqlite::types::Value::Text(other.to_string()),
-            })
-            .collect();
-        tx.execute(w.sql, rusqlite::params_from_iter(params))
-            .expect("engine write");
-    }
-    tx.commit().expect("commit");
-}
-
-/// Rows of `sql` as the adapter hands them to the engine: a JSON array of objects.
-fn rows_json(conn: &Connection, sql: &str) -> String {
-    let mut statement = conn.prepare(sql).expect("engine query");
-    let names: Vec<String> = statement.column_names().map(str::to_owned).collect();
-    let mut rows = statement.query([]).expect("engine query runs");
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().expect("row") {
-        let mut object = serde_json::Map::new();
-        for (i, name) in names.iter().enumerate() {
-            let value = match row.get::<_, rusqlite::types::Value>(i).expect("column") {
-                rusqlite::types::Value::Integer(n) => json!(n),
-                rusqlite::types::Value::Text(t) => Value::String(t),
-                rusqlite::types::Value::Real(f) => json!(f),
-                _ => Value::Null,
-            };
-            object.insert(name.clone(), value);
-        }
-        out.push(Value::Object(object));
-    }
-    Value::Array(out).to_string()
-}
-
-/// A pool object reloaded from `conn` as `worker/objects.js` reloads it (the snapshot's parts streamed).
-fn reload(conn: &Connection) -> PoolObject {
-    let stored = rows_json(conn, PoolObject::STORED);
-    let row = serde_json::from_str::<Value>(&stored).expect("JSON")[0].to_string();
-    let parts: Vec<String> = match PoolObject::parts_query(&row) {
-        Some(q) => serde_json::from_str::<Vec<Value>>(&rows_json(conn, q))
-            .expect("parts")
-            .iter()
-            .map(|r| r["b"].as_str().expect("a part's text").to_owned())
-            .collect(),
-        None => Vec::new(),
-    };
-    let rows = rows_json(conn, PoolObject::rows_query(&row));
-    PoolObject::load_streamed(rows, parts.into_iter()).expect("the pool reloads")
-}
 
 fn open_command(i: usize, machine: bool) -> String {
     json!({"op": "open", "campaign": "c", "recipient": format!("recipient-{i:07}"), "kind": "number",
@@ -106,13 +50,13 @@ fn main() {
     let mut reloads: Vec<(usize, usize, f64)> = Vec::new();
     for round in 0..5 {
         let mut pool = PoolObject::empty();
-        let mut conn = Connection::open_in_memory().expect("sqlite");
+        let mut store = Store::default();
         let configure = json!({"op": "configure", "settings": {
             "config": {"numbers": (0..2000).map(|i| format!("+1415{i:07}")).collect::<Vec<_>>(),
                        "fallback": "+14159999999", "lease_seconds": 3600},
             "displays": {}, "style": {}}});
         let outcome = pool.handle_json(&configure.to_string(), NOW);
-        apply(&mut conn, &outcome.writes);
+        store.apply(&outcome.writes);
         let commands: Vec<String> = (0..opens)
             .map(|i| open_command(i + round, i % 2 == 0))
             .collect();
@@ -139,7 +83,7 @@ fn main() {
             std::hint::black_box(outcome.writes_json());
             w += t.elapsed().as_secs_f64();
             let t = Instant::now();
-            apply(&mut conn, &outcome.writes);
+            store.apply(&outcome.writes);
             q += t.elapsed().as_secs_f64();
             n += outcome.writes.len();
             if round == 4 {
@@ -162,7 +106,7 @@ fn main() {
                 }
                 if since == 0 || since + 1 == every {
                     let t = Instant::now();
-                    std::hint::black_box(reload(&conn));
+                    std::hint::black_box(store.load_pool().expect("the pool reloads"));
                     reloads.push((snapshot_bytes, since, t.elapsed().as_secs_f64()));
                 }
             }
@@ -173,17 +117,16 @@ fn main() {
         sql.push(q / opens as f64);
         writes_per_open = n as f64 / opens as f64;
         // The floor: one INSERT of one row, in its own transaction.
-        conn.execute_batch("CREATE TABLE floor (at INTEGER, v TEXT)")
-            .expect("floor table");
+        store.apply(&[Write::new(
+            "CREATE TABLE floor (at INTEGER, v TEXT)",
+            Vec::new(),
+        )]);
         let t = Instant::now();
         for i in 0..opens {
-            apply(
-                &mut conn,
-                &[Write::new(
-                    "INSERT INTO floor (at, v) VALUES (?, ?)",
-                    vec![json!(i), json!("x")],
-                )],
-            );
+            store.apply(&[Write::new(
+                "INSERT INTO floor (at, v) VALUES (?, ?)",
+                vec![json!(i), json!("x")],
+            )]);
         }
         floor.push(t.elapsed().as_secs_f64() / opens as f64);
     }
