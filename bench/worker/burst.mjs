@@ -15,6 +15,7 @@ import { loadavg, cpus } from "node:os";
 import { Agent, fetch } from "undici"; // miniflare's (a dependency of wrangler): a pool of keep-alive connections
 import { api, UA } from "../../tests/e2e/worker.mjs";
 import { startDirect } from "./direct.mjs";
+import { issueTokens, numbers, ids } from "./seed.mjs";
 
 const args = process.argv.slice(2);
 const NEED = Number(args[0] ?? 1994);
@@ -33,19 +34,9 @@ const { base, dispose } = await startDirect();
 const dispatcher = new Agent({ connections: 512, pipelining: 1, keepAliveTimeout: 30_000 });
 try {
   log(`workerd up: ${base}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}; ${cpus().length} cpus`);
-  const numbers = Array.from({ length: 5000 }, (_, i) => `+1415557${String(i).padStart(4, "0")}`);
-  const put = await api(base, "PUT", "/v1/pools/blast", { numbers, fallback: "+14155550999", lease_seconds: 3600, max_holders: 10_000_000, ...(SHARDS > 1 ? { shards: SHARDS } : {}) }); // unbounded: every prefetch kept
+  const put = await api(base, "PUT", "/v1/pools/blast", { numbers: numbers("415557", 5000), fallback: "+14155550999", lease_seconds: 3600, max_holders: 10_000_000, ...(SHARDS > 1 ? { shards: SHARDS } : {}) }); // unbounded: every prefetch kept
   if (put.status !== 200) throw new Error(`PUT: ${JSON.stringify(put.body)}`);
-  const tokens = async (campaign, n) => {
-    const out = [];
-    for (let i = 0; i < n; i += 10_000) {
-      const recipients = Array.from({ length: Math.min(10_000, n - i) }, (_, k) => `${campaign}-${i + k}`);
-      const r = await api(base, "POST", "/v1/pools/blast/tokens", { campaign, recipients });
-      if (r.status !== 200) throw new Error(`tokens: ${JSON.stringify(r.body)}`);
-      out.push(...r.body.tokens.map((t) => t.token));
-    }
-    return out;
-  };
+  const tokens = (campaign, n) => issueTokens(base, "blast", campaign, ids(campaign, n));
   const opens = async () => (await api(base, "GET", "/v1/pools/blast")).body.opens.total;
   const settle = async () => {
     let last = await opens();

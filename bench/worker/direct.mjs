@@ -5,7 +5,7 @@
 // in front). Optionally beside the reference Worker + Durable Object of bench/worker/reference/.
 // Durable Object storage lives on tmpfs (/dev/shm) unless `disk` puts it under the temp directory as
 // `wrangler dev --persist-to` does. Without the console's static assets unless WITH_ASSETS=1 (below).
-// Used by floor.mjs and burst.mjs.
+// Used by floor.mjs, burst.mjs, profile.mjs and opens-counted.mjs.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, existsSync, rmSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";

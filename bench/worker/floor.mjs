@@ -17,11 +17,12 @@
 // ROUTES=id,id,... keeps only those routes (plus `root` and `ref-rpc`, the bases of the ratios).
 // ringmark is bundled as `wrangler deploy --dry-run` bundles it (pkg/ must be built: `make build`).
 import { spawnSync } from "node:child_process";
-import { writeFileSync, readFileSync, rmSync, mkdirSync, openSync, writeSync, fsyncSync, closeSync } from "node:fs";
+import { readFileSync, rmSync, mkdirSync, openSync, writeSync, fsyncSync, closeSync } from "node:fs";
 import { loadavg, cpus } from "node:os";
 import { join } from "node:path";
 import { api, UA } from "../../tests/e2e/worker.mjs";
 import { startDirect } from "./direct.mjs";
+import { putPool, issueTokens, numbers, ids, cyclingScript } from "./seed.mjs";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const seconds = Number(args[0] ?? 10);
@@ -41,22 +42,9 @@ const { base, ref, entry, state, work, onDisk, dispose } = await startDirect({ r
 try {
   log(`workerd up: ringmark ${base}, reference ${ref}, entry ${entry}`);
 
-  // Pools and tokens, as the e2e tests seed them (admin API with the dev token from .dev.vars).
-  const pool = async (id, numbers) => {
-    const r = await api(base, "PUT", `/v1/pools/${id}`, { numbers, fallback: "+14155550999", lease_seconds: 86400 });
-    if (r.status !== 200) throw new Error(`PUT ${id}: ${JSON.stringify(r.body)}`);
-  };
-  const tokens = async (id, campaign, recipients) => {
-    const out = [];
-    for (let i = 0; i < recipients.length; i += 10_000) {
-      const r = await api(base, "POST", `/v1/pools/${id}/tokens`, { campaign, recipients: recipients.slice(i, i + 10_000) });
-      if (r.status !== 200) throw new Error(`tokens ${id}: ${JSON.stringify(r.body)}`);
-      out.push(...r.body.tokens.map((t) => t.token));
-    }
-    return out;
-  };
-  const numbers = (prefix, n) => Array.from({ length: n }, (_, i) => `+1${prefix}${String(i).padStart(4, "0")}`);
-  const ids = (name, n) => Array.from({ length: n }, (_, i) => `${name}-${i}`);
+  // Pools and tokens (seed.mjs).
+  const pool = (id, list) => putPool(base, id, list);
+  const tokens = (id, campaign, recipients) => issueTokens(base, id, campaign, recipients);
 
   // The main pool: 1,000 numbers; 800 recipients opened once (their re-opens renew an exclusive
   // lease; 800 numbers cycled in order never hit the isolate's 256-image render cache, so
@@ -93,14 +81,7 @@ try {
 
   // A wrk script cycling through `paths` (one wrk thread, so one Lua state: no path twice until wrapped).
   let scripts = 0;
-  const script = (paths) => {
-    const file = join(work, `paths-${scripts++}.lua`);
-    writeFileSync(
-      file,
-      `paths = {${paths.map((p) => `"${p}"`).join(",\n")}}\ni = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
-    );
-    return file;
-  };
+  const script = (paths) => cyclingScript(join(work, `paths-${scripts++}.lua`), paths);
   const cycle = (prefix, suffix, list) => script(list.map((t) => `${prefix}${t}${suffix}`));
   const keys = (route) => cycle(`/${route}/`, "", ids("k", 5000));
   const counter = { ref: 0 };

@@ -7,10 +7,10 @@
 // worker/coalesce.js showed (the missing opens arrived with the next run's traffic).
 //   node bench/worker/opens-counted.mjs [runs=4] [seconds=4]
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { api, UA } from "../../tests/e2e/worker.mjs";
 import { startDirect } from "./direct.mjs";
+import { putPool, issueTokens, numbers, ids, cyclingScript } from "./seed.mjs";
 
 /** Runs a command without blocking this process's event loop; resolves with its stdout. */
 const run = (command, args) =>
@@ -22,14 +22,9 @@ const runs = Number(process.argv[2] ?? 4);
 const seconds = Number(process.argv[3] ?? 4);
 const { base, work, dispose } = await startDirect({});
 try {
-  const numbers = Array.from({ length: 100 }, (_, i) => `+1415556${String(i).padStart(4, "0")}`);
-  const put = await api(base, "PUT", "/v1/pools/bench", { numbers, fallback: "+14155550999", lease_seconds: 86400 });
-  if (put.status !== 200) throw new Error(JSON.stringify(put.body));
-  const recipients = Array.from({ length: 2000 }, (_, i) => `p-${i}`);
-  const issued = await api(base, "POST", "/v1/pools/bench/tokens", { campaign: "c", recipients });
-  const script = join(work, "pixels.lua");
-  const paths = issued.body.tokens.map((t) => `"/o/${t.token}.gif"`).join(",\n");
-  writeFileSync(script, `paths = {${paths}}\ni = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
+  await putPool(base, "bench", numbers("415556", 100));
+  const tokens = await issueTokens(base, "bench", "c", ids("p", 2000));
+  const script = cyclingScript(join(work, "pixels.lua"), tokens.map((t) => `/o/${t}.gif`));
   const opens = async () => (await api(base, "GET", "/v1/pools/bench")).body.opens.total;
   for (let round = 1; round <= runs; round++) {
     const before = await opens();
@@ -38,7 +33,7 @@ try {
     let loading = true;
     const beside = (async () => {
       for (let i = 0; loading; i++) {
-        const r = await fetch(`${base}/n/${issued.body.tokens[i % 100].token}.png`, {
+        const r = await fetch(`${base}/n/${tokens[i % 100]}.png`, {
           headers: { "user-agent": UA.desktop, "cf-connecting-ip": "203.0.113.7" },
         });
         await r.arrayBuffer();

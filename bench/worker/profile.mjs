@@ -13,8 +13,9 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { api, UA } from "../../tests/e2e/worker.mjs";
+import { UA } from "../../tests/e2e/worker.mjs";
 import { startDirect, root } from "./direct.mjs";
+import { putPool, issueTokens, numbers, ids, cyclingScript } from "./seed.mjs";
 
 const route = process.argv[2] ?? "reopen";
 const seconds = Number(process.argv[3] ?? 6);
@@ -35,32 +36,16 @@ if (bind.status !== 0) throw new Error(`wasm-bindgen: ${bind.stderr}`);
 
 const { base, work, dispose } = await startDirect({ wasm: join(named, "ringmark_bg.wasm"), inspectorPort: INSPECTOR_PORT });
 try {
-  const pool = async (id, numbers) => {
-    const r = await api(base, "PUT", `/v1/pools/${id}`, { numbers, fallback: "+14155550999", lease_seconds: 86400 });
-    if (r.status !== 200) throw new Error(`PUT ${id}: ${JSON.stringify(r.body)}`);
-  };
-  const tokens = async (id, recipients) => {
-    const out = [];
-    for (let i = 0; i < recipients.length; i += 10_000) {
-      const r = await api(base, "POST", `/v1/pools/${id}/tokens`, { campaign: "bench", recipients: recipients.slice(i, i + 10_000) });
-      if (r.status !== 200) throw new Error(`tokens ${id}: ${JSON.stringify(r.body)}`);
-      out.push(...r.body.tokens.map((t) => t.token));
-    }
-    return out;
-  };
-  const numbers = (prefix, n) => Array.from({ length: n }, (_, i) => `+1${prefix}${String(i).padStart(4, "0")}`);
-  const ids = (name, n) => Array.from({ length: n }, (_, i) => `${name}-${i}`);
-
   // As floor.mjs: 1,000 numbers and 800 recipients opened once for re-opens; pixel and machine
   // recipients in the same pool; first opens on a pool with a free number for each of them.
   let paths;
   let ua = UA.desktop;
   if (route === "first") {
-    await pool("first", [...numbers("415560", 10_000), ...numbers("415570", 10_000)]);
-    paths = (await tokens("first", ids("first", 10_000))).map((t) => `/n/${t}.png`);
+    await putPool(base, "first", [...numbers("415560", 10_000), ...numbers("415570", 10_000)]);
+    paths = (await issueTokens(base, "first", "bench", ids("first", 10_000))).map((t) => `/n/${t}.png`);
   } else {
-    await pool("bench", numbers("415556", 1000));
-    const list = await tokens("bench", ids(route, route === "reopen" ? 800 : 2000));
+    await putPool(base, "bench", numbers("415556", 1000));
+    const list = await issueTokens(base, "bench", "bench", ids(route, route === "reopen" ? 800 : 2000));
     if (route === "reopen") {
       for (const t of list) {
         const r = await fetch(`${base}/n/${t}.png`, { headers: { "user-agent": UA.desktop, "cf-connecting-ip": IP } });
@@ -70,8 +55,7 @@ try {
     if (route === "machine") ua = UA.gmailProxy;
     paths = list.map((t) => (route === "pixel" ? `/o/${t}.gif` : `/n/${t}.png`));
   }
-  const script = join(work, "paths.lua");
-  writeFileSync(script, `paths = {${paths.map((p) => `"${p}"`).join(",\n")}}\ni = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`);
+  const script = cyclingScript(join(work, "paths.lua"), paths);
   const wrk = (secs) => {
     const r = spawnSync("wrk", ["-t1", "-c16", `-d${secs}s`, "-H", `User-Agent: ${ua}`, "-H", `CF-Connecting-IP: ${IP}`, "-s", script, base], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(r.stderr);
